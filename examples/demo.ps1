@@ -1,0 +1,88 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Prunes a generated, labelled image set end to end with the embedded ResNet18.
+.DESCRIPTION
+    Draws a small image data set (five classes of shapes and textures, a few near-duplicates,
+    a few broken files), then runs the whole pipeline:
+
+        Get-ChildItem | Get-Embedding | Invoke-KMeans | Measure-Prototypicality | Select-PrunedSet
+
+    prints kept and pruned counts per class and writes kept.csv. Needs no download: the model
+    ships in the module, the images are drawn here. Run it through `./build.ps1 -Task Demo`.
+.EXAMPLE
+    ./examples/demo.ps1 -OutputDirectory ./demo-output -PerClass 60 -KeepFraction 0.7
+#>
+[CmdletBinding()]
+param(
+    [string] $OutputDirectory = (Join-Path $PWD 'demo-output'),
+    [ValidateRange(2, 10000)] [int] $PerClass = 60,
+    [ValidateRange(0.01, 1.0)] [double] $KeepFraction = 0.7,
+    [ValidateSet('Hard', 'Easy', 'Random')] [string] $Keep = 'Hard',
+    [long] $Seed = 1
+)
+
+$ErrorActionPreference = 'Stop'
+$clock = [Diagnostics.Stopwatch]::StartNew()
+$repo = Split-Path $PSScriptRoot
+Import-Module (Join-Path $repo 'PruneCmdlets.psd1')
+
+# ---- 1. a labelled image folder (ImageFolder layout: <root>/<class>/<file>) ----------------
+Add-Type -Path (Join-Path $repo 'module/bin/SixLabors.ImageSharp.dll')   # load it before code that uses it
+Add-Type -Path (Join-Path $PSScriptRoot 'SyntheticImages.cs') -ReferencedAssemblies (Join-Path $repo 'module/bin/SixLabors.ImageSharp.dll') -IgnoreWarnings -WarningAction SilentlyContinue
+$images = Join-Path $OutputDirectory 'images'
+if (Test-Path $images) { Remove-Item $images -Recurse -Force }
+$classes = [PruneCmdlets.Examples.SyntheticImages]::Classes
+for ($c = 0; $c -lt $classes.Count; $c++) {
+    $dir = New-Item -ItemType Directory -Force (Join-Path $images $classes[$c])
+    for ($v = 0; $v -lt $PerClass; $v++) {
+        $file = Join-Path $dir ('{0}-{1:D4}' -f $classes[$c], $v)
+        if ($v % 2) { [PruneCmdlets.Examples.SyntheticImages]::SaveJpeg($c, $v, 96, 80, "$file.jpg", 90) }
+        else { [PruneCmdlets.Examples.SyntheticImages]::SavePng($c, $v, 80, 96, "$file.png") }
+    }
+    # Near-duplicates: the same drawing again, re-encoded with one pixel changed.
+    for ($v = 0; $v -lt 3; $v++) {
+        [PruneCmdlets.Examples.SyntheticImages]::SaveNearDuplicate($c, $v, 80, 96, (Join-Path $dir ('{0}-{1:D4}-copy.jpg' -f $classes[$c], $v)))
+    }
+}
+# Broken files a real crawl contains: text named as an image, an empty file, a cut-off JPEG.
+Set-Content (Join-Path $images "$($classes[0])/notes.png") 'this is not an image'
+$null = New-Item -ItemType File -Force (Join-Path $images "$($classes[1])/empty.jpg")
+$whole = [IO.File]::ReadAllBytes((Join-Path $images "$($classes[2])/$($classes[2])-0001.jpg"))
+[IO.File]::WriteAllBytes((Join-Path $images "$($classes[2])/truncated.jpg"), $whole[0..200])
+$fileCount = (Get-ChildItem $images -Recurse -File).Count
+Write-Host ("Drew {0} files ({1} classes × {2}, 3 near-duplicates per class, 3 broken) in {3:N1}s." -f $fileCount, $classes.Count, $PerClass, $clock.Elapsed.TotalSeconds)
+
+# ---- 2. embed, cluster, score -------------------------------------------------------------
+$embedClock = [Diagnostics.Stopwatch]::StartNew()
+$embedded = Get-ChildItem $images -Recurse -File | Get-Embedding -ErrorVariable broken -ErrorAction SilentlyContinue
+Write-Host ("Embedded {0} images with ResNet18 in {1:N1}s ({2:N0} images/s); {3} files could not be decoded:" -f
+    $embedded.Count, $embedClock.Elapsed.TotalSeconds, ($embedded.Count / $embedClock.Elapsed.TotalSeconds), $broken.Count)
+foreach ($e in $broken) { Write-Host "  [$($e.FullyQualifiedErrorId.Split(',')[0])] $($e.TargetObject)" }
+
+$scored = $embedded | Invoke-KMeans -K $classes.Count -Seed $Seed | Measure-Prototypicality
+$model = $scored[0].KMeansModel
+Write-Host ("k-means: K={0}, {1}, {2} iterations, inertia {3:N3}." -f $model.K, $model.Metric, $model.Iterations, $model.Inertia)
+$purity = ($scored | Group-Object Cluster | ForEach-Object { ($_.Group | Group-Object Label | Measure-Object Count -Maximum).Maximum } |
+        Measure-Object -Sum).Sum / $scored.Count
+Write-Host ("Cluster purity (share of each cluster's majority class): {0:P1}" -f $purity)
+
+# ---- 3. prune ----------------------------------------------------------------------------
+$kept = $scored | Select-PrunedSet -KeepFraction $KeepFraction -Keep $Keep -BalanceBy Label -Seed $Seed
+$keptIds = [Collections.Generic.HashSet[string]]::new([string[]]$kept.Id)
+Write-Host ''
+Write-Host "Kept $($kept.Count) of $($scored.Count) ($Keep, $($KeepFraction.ToString('P0')) per class):"
+$scored | Group-Object Label | Sort-Object Name | ForEach-Object {
+    $k = @($_.Group | Where-Object { $keptIds.Contains($_.Id) }).Count
+    [pscustomobject]@{ Class = $_.Name; Total = $_.Count; Kept = $k; Pruned = $_.Count - $k
+        MeanDistance = [Math]::Round(($_.Group | Measure-Object Distance -Average).Average, 4) }
+} | Format-Table -AutoSize | Out-String | Write-Host
+
+$copies = $scored | Where-Object Id -Like '*-copy.jpg'
+Write-Host ("Near-duplicate pairs sit at nearly the same distance from their centroid (|Δdistance| ≤ {0:N4})." -f
+    (($copies | ForEach-Object { $c = $_; $o = $scored | Where-Object Id -EQ ($c.Id -replace '-copy\.jpg$', '.png'); [Math]::Abs($c.Distance - $o.Distance) } | Measure-Object -Maximum).Maximum))
+
+$csv = Join-Path $OutputDirectory 'kept.csv'
+$kept | Select-Object Id, Label, Cluster, Distance, Percentile | Export-Csv $csv -NoTypeInformation
+Write-Host "Wrote $csv"
+Write-Host ("Demo finished in {0:N1}s." -f $clock.Elapsed.TotalSeconds)

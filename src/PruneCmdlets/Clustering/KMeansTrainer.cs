@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using System.Numerics;
+using PruneCmdlets.Numerics;
+
+namespace PruneCmdlets.Clustering;
+
+/// <summary>
+/// Lloyd's k-means over a contiguous, prepared N×D buffer (unit rows for Cosine). One training
+/// loop in the shape of faiss Clustering.cpp: validate, initialise, then per iteration assign,
+/// update, re-seed empty clusters and record stats; a final assignment to the final centroids.
+///
+/// Determinism: assignment is per row; each centroid is the sum of its members taken in record
+/// order (a stable counting sort groups them), so no sum depends on scheduling; sampling uses
+/// <see cref="DeterministicRandom"/>. The seed alone fixes the result.
+/// </summary>
+public static class KMeansTrainer
+{
+    public static KMeansModel Fit(float[] x, int n, int d, KMeansOptions options,
+        Action<KMeansProgress>? progress = null, CancellationToken cancel = default)
+        => FitAndAssign(x, n, d, options, progress, cancel).Model;
+
+    /// <summary>Fits and also returns the final assignment, so callers need no extra pass.</summary>
+    public static (KMeansModel Model, int[] Assignment) FitAndAssign(float[] x, int n, int d, KMeansOptions options,
+        Action<KMeansProgress>? progress = null, CancellationToken cancel = default)
+    {
+        options.Validate(n, d);
+        var total = Stopwatch.StartNew();
+        var xNorms = VectorMath.RowSquaredNorms(x, n, d);
+        Run? best = null;
+        for (int run = 0; run < options.NInit; run++)
+        {
+            var result = RunOnce(x, xNorms, n, d, options, run, progress, cancel);
+            if (best is null || result.Inertia < best.Inertia) best = result;
+        }
+        var b = best!;
+        var sizes = new int[options.K];
+        foreach (int c in b.Assignment) sizes[c]++;
+        var model = new KMeansModel(b.Centroids, options.K, d, options.Metric)
+        {
+            Inertia = b.Inertia,
+            Iterations = b.History.Count,
+            Converged = b.Converged,
+            Seed = options.Seed,
+            Init = options.Init,
+            BestRun = b.RunIndex,
+            NInit = options.NInit,
+            TrainingCount = n,
+            TrainingSeconds = total.Elapsed.TotalSeconds,
+            ClusterSizes = sizes,
+            History = b.History,
+        };
+        return (model, b.Assignment);
+    }
+
+    private sealed record Run(int RunIndex, float[] Centroids, int[] Assignment, double Inertia, bool Converged, List<KMeansIterationStats> History);
+
+    private static Run RunOnce(float[] x, float[] xNorms, int n, int d, KMeansOptions o, int run,
+        Action<KMeansProgress>? progress, CancellationToken cancel)
+    {
+        var rng = DeterministicRandom.Derive(o.Seed, run);
+        int k = o.K;
+        float[] centroids = o.Init == KMeansInit.Random
+            ? InitRandom(x, n, d, k, rng)
+            : InitPlusPlus(x, n, d, k, o.InitSampleSize, rng, o.MaxThreads, cancel);
+
+        var assignment = new int[n];
+        Array.Fill(assignment, -1);
+        var next = new int[n];
+        var dist = new float[n];
+        var history = new List<KMeansIterationStats>();
+        double previous = double.PositiveInfinity;
+        bool converged = false;
+        for (int it = 1; it <= o.MaxIterations; it++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var sw = Stopwatch.StartNew();
+            DistanceKernel.Nearest(x, xNorms, n, DistanceKernel.Pack(centroids, k, d), next, dist, o.MaxThreads, cancel);
+            int changed = 0;
+            for (int i = 0; i < n; i++) if (next[i] != assignment[i]) changed++;
+            (assignment, next) = (next, assignment);
+
+            double objective = 0;
+            for (int i = 0; i < n; i++) objective += dist[i];
+            if (o.Metric == DistanceMetric.Cosine) objective /= 2.0; // ‖x−c‖² = 2(1 − cos) on the sphere
+
+            var sizes = UpdateCentroids(x, n, d, k, assignment, centroids, o.Metric, o.MaxThreads, cancel);
+            int reseeded = ReseedEmpty(x, n, d, sizes, dist, centroids);
+            double sumSq = 0;
+            foreach (int s in sizes) sumSq += (double)s * s;
+            history.Add(new KMeansIterationStats
+            {
+                Iteration = it,
+                Objective = objective,
+                Seconds = sw.Elapsed.TotalSeconds,
+                Imbalance = k * sumSq / ((double)n * n),
+                Changed = changed,
+                Reseeded = reseeded,
+            });
+            progress?.Invoke(new KMeansProgress(run, o.NInit, it, o.MaxIterations, objective, sw.Elapsed.TotalSeconds));
+            bool stalled = !double.IsInfinity(previous) && previous - objective <= o.Tolerance * previous;
+            if (reseeded == 0 && (changed == 0 || stalled)) { converged = true; break; }
+            previous = objective;
+        }
+
+        // Final assignment: every record goes to its nearest final centroid, exact objective.
+        DistanceKernel.Nearest(x, xNorms, n, DistanceKernel.Pack(centroids, k, d), assignment, dist, o.MaxThreads, cancel);
+        double inertia = 0;
+        var exact = new double[n];
+        Parallel.For(0, (n + 1023) / 1024, new ParallelOptions { MaxDegreeOfParallelism = o.MaxThreads > 0 ? o.MaxThreads : -1, CancellationToken = cancel }, blk =>
+        {
+            int end = Math.Min(n, (blk + 1) * 1024);
+            for (int i = blk * 1024; i < end; i++)
+                exact[i] = DistanceKernel.ExactSquaredDistance(x.AsSpan(i * d, d), centroids.AsSpan(assignment[i] * d, d));
+        });
+        for (int i = 0; i < n; i++) inertia += exact[i];
+        if (o.Metric == DistanceMetric.Cosine) inertia /= 2.0;
+        return new Run(run, centroids, assignment, inertia, converged, history);
+    }
+
+    /// <summary>
+    /// Mean of each cluster's members, summed in double in record order. For Cosine the mean
+    /// is projected back to the sphere. Returns the cluster sizes; a cluster whose mean has no
+    /// direction (members cancel out) is reported as size 0 so it gets re-seeded.
+    /// </summary>
+    internal static int[] UpdateCentroids(float[] x, int n, int d, int k, int[] assignment, float[] centroids,
+        DistanceMetric metric, int maxThreads, CancellationToken cancel)
+    {
+        // Stable counting sort: members of each cluster in record order.
+        var sizes = new int[k];
+        for (int i = 0; i < n; i++) sizes[assignment[i]]++;
+        var start = new int[k + 1];
+        for (int c = 0; c < k; c++) start[c + 1] = start[c] + sizes[c];
+        var fill = (int[])start.Clone();
+        var members = new int[n];
+        for (int i = 0; i < n; i++) members[fill[assignment[i]]++] = i;
+
+        const int ClustersPerItem = 8;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1, CancellationToken = cancel };
+        Parallel.For(0, (k + ClustersPerItem - 1) / ClustersPerItem, options, () => new double[d], (item, _, acc) =>
+        {
+            int cEnd = Math.Min(k, (item + 1) * ClustersPerItem);
+            for (int c = item * ClustersPerItem; c < cEnd; c++)
+            {
+                if (sizes[c] == 0) continue;
+                Array.Clear(acc);
+                for (int m = start[c]; m < start[c + 1]; m++) AddRow(acc, x.AsSpan(members[m] * d, d));
+                var row = centroids.AsSpan(c * d, d);
+                double inv = 1.0 / sizes[c];
+                if (metric == DistanceMetric.Cosine)
+                {
+                    double norm = 0;
+                    for (int j = 0; j < d; j++) norm += acc[j] * acc[j];
+                    norm = Math.Sqrt(norm);
+                    if (norm == 0) { sizes[c] = 0; continue; }
+                    inv = 1.0 / norm;
+                }
+                for (int j = 0; j < d; j++) row[j] = (float)(acc[j] * inv);
+            }
+            return acc;
+        }, _ => { });
+        return sizes;
+    }
+
+    /// <summary>acc[j] += row[j] in double, one lane per dimension, so lane width never changes a sum.</summary>
+    private static void AddRow(double[] acc, ReadOnlySpan<float> row)
+    {
+        int j = 0;
+        if (Vector.IsHardwareAccelerated && row.Length >= Vector<float>.Count)
+        {
+            var accSpan = acc.AsSpan();
+            int w = Vector<float>.Count;
+            for (; j <= row.Length - w; j += w)
+            {
+                Vector.Widen(new Vector<float>(row.Slice(j, w)), out var lo, out var hi);
+                (new Vector<double>(accSpan.Slice(j, w / 2)) + lo).CopyTo(accSpan.Slice(j, w / 2));
+                (new Vector<double>(accSpan.Slice(j + w / 2, w / 2)) + hi).CopyTo(accSpan.Slice(j + w / 2, w / 2));
+            }
+        }
+        for (; j < row.Length; j++) acc[j] += row[j];
+    }
+
+    /// <summary>
+    /// Gives each empty cluster the record farthest from its centroid (ties: lowest index),
+    /// never the same record twice, as scikit-learn does. Returns how many were re-seeded.
+    /// </summary>
+    internal static int ReseedEmpty(float[] x, int n, int d, int[] sizes, float[] dist, float[] centroids)
+    {
+        int reseeded = 0;
+        var taken = new HashSet<int>();
+        for (int c = 0; c < sizes.Length; c++)
+        {
+            if (sizes[c] != 0) continue;
+            int far = -1;
+            float farDist = float.NegativeInfinity;
+            for (int i = 0; i < n; i++)
+                if (dist[i] > farDist && !taken.Contains(i)) { far = i; farDist = dist[i]; }
+            if (far < 0) break;
+            taken.Add(far);
+            x.AsSpan(far * d, d).CopyTo(centroids.AsSpan(c * d, d));
+            reseeded++;
+        }
+        return reseeded;
+    }
+
+    internal static float[] InitRandom(float[] x, int n, int d, int k, DeterministicRandom rng)
+    {
+        var picks = SampleWithoutReplacement(n, k, rng);
+        var c = new float[k * d];
+        for (int j = 0; j < k; j++) x.AsSpan(picks[j] * d, d).CopyTo(c.AsSpan(j * d, d));
+        return c;
+    }
+
+    /// <summary>
+    /// k-means++ D² sampling (one candidate per step), optionally on a seeded sample of the
+    /// rows. Each step updates every row's distance to its nearest chosen centroid.
+    /// </summary>
+    internal static float[] InitPlusPlus(float[] x, int n, int d, int k, int sampleSize, DeterministicRandom rng,
+        int maxThreads, CancellationToken cancel)
+    {
+        int[] rows;
+        if (sampleSize > 0 && sampleSize < n && sampleSize >= k)
+        {
+            rows = SampleWithoutReplacement(n, sampleSize, rng);
+            Array.Sort(rows);
+        }
+        else
+        {
+            rows = new int[n];
+            for (int i = 0; i < n; i++) rows[i] = i;
+        }
+        int m = rows.Length;
+        var c = new float[k * d];
+        var minDist = new float[m];
+        Array.Fill(minDist, float.PositiveInfinity);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1, CancellationToken = cancel };
+        int chosen = rows[rng.NextInt(m)];
+        for (int j = 0; j < k; j++)
+        {
+            x.AsSpan(chosen * d, d).CopyTo(c.AsSpan(j * d, d));
+            if (j == k - 1) break;
+            var centroid = c.AsSpan(j * d, d).ToArray();
+            Parallel.For(0, (m + 2047) / 2048, options, b =>
+            {
+                int end = Math.Min(m, (b + 1) * 2048);
+                for (int i = b * 2048; i < end; i++)
+                {
+                    float s = DistanceKernel.SquaredDistance16(x.AsSpan(rows[i] * d, d), centroid);
+                    if (s < minDist[i]) minDist[i] = s;
+                }
+            });
+            double sum = 0;
+            for (int i = 0; i < m; i++) sum += minDist[i];
+            if (sum <= 0)
+            {
+                // Every remaining row coincides with a centroid: any row is as good as another.
+                chosen = rows[rng.NextInt(m)];
+                continue;
+            }
+            double target = rng.NextDouble() * sum, cumulative = 0;
+            int pick = m - 1;
+            for (int i = 0; i < m; i++)
+            {
+                cumulative += minDist[i];
+                if (cumulative > target) { pick = i; break; }
+            }
+            chosen = rows[pick];
+        }
+        return c;
+    }
+
+    /// <summary>k distinct indices in [0, n), by a partial Fisher–Yates shuffle.</summary>
+    internal static int[] SampleWithoutReplacement(int n, int k, DeterministicRandom rng)
+    {
+        var pool = new int[n];
+        for (int i = 0; i < n; i++) pool[i] = i;
+        for (int i = 0; i < k; i++)
+        {
+            int j = i + rng.NextInt(n - i);
+            (pool[i], pool[j]) = (pool[j], pool[i]);
+        }
+        return pool.AsSpan(0, k).ToArray();
+    }
+}

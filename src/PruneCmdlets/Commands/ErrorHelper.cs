@@ -1,0 +1,64 @@
+using System.Management.Automation;
+
+namespace PruneCmdlets.Commands;
+
+/// <summary>
+/// Every error the module reports, with a stable ErrorId a script can catch on
+/// (<c>Should -Throw -ErrorId</c>, <c>$_.FullyQualifiedErrorId</c>) and a real category.
+/// </summary>
+internal static class ErrorHelper
+{
+    public static ErrorRecord ImageDecodeFailed(string path, Exception e)
+        => new(e, "ImageDecodeFailed", ErrorCategory.InvalidData, path);
+
+    public static ErrorRecord ImageTooLarge(string path, Exception e)
+        => new(e, "ImageTooLarge", ErrorCategory.LimitsExceeded, path);
+
+    public static ErrorRecord PathNotFound(string path)
+        => new(new ItemNotFoundException($"Cannot find path '{path}' because it does not exist."), "PathNotFound", ErrorCategory.ObjectNotFound, path);
+
+    public static ErrorRecord NonFiniteRow(string path, int row)
+        => new(new InvalidDataException($"Row {row} of '{path}' holds NaN or infinity; it was skipped."), "NonFiniteVector", ErrorCategory.InvalidData, row);
+
+    public static ErrorRecord MissingLabel(object item, string id, string consequence)
+        => new(new ArgumentException($"Record '{id}' has no Label; {consequence}"), "MissingLabel", ErrorCategory.InvalidData, item);
+
+    public static ErrorRecord MissingVector(object item)
+        => new(new ArgumentException($"The input '{Describe(item)}' has no numeric Vector property; pipe in records from Get-Embedding or Import-Embedding."), "MissingVector", ErrorCategory.InvalidArgument, item);
+
+    public static ErrorRecord NonFiniteVector(object item, string id)
+        => new(new ArgumentException($"The vector of '{id}' holds NaN or infinity; it was left out rather than clustered."), "NonFiniteVector", ErrorCategory.InvalidData, item);
+
+    public static ErrorRecord ZeroVector(object item, string id)
+        => new(new ArgumentException($"The vector of '{id}' is all zeros; it has no direction under the Cosine metric and was left out (use -Metric Euclidean to keep it)."), "ZeroVector", ErrorCategory.InvalidData, item);
+
+    public static ErrorRecord DimensionMismatch(object item, string id, int got, int expected)
+        => new(new ArgumentException($"The vector of '{id}' has {got} dimensions but the first record had {expected}; all records must come from the same model."), "DimensionMismatch", ErrorCategory.InvalidData, item);
+
+    public static ErrorRecord NoInput(string what)
+        => new(new InvalidOperationException($"{what} received no records; pipe in embeddings, e.g. Get-ChildItem ./images -File | Get-Embedding | {what.Split(' ')[0]}."), "NoInput", ErrorCategory.InvalidOperation, null);
+
+    public static ErrorRecord InvalidK(int k, int n)
+        => new(new ArgumentOutOfRangeException("K", k, k < 1
+                ? $"-K must be at least 1; got {k}."
+                : $"-K {k} is larger than the {n} records received; use a K of at most {n}."),
+            "InvalidK", ErrorCategory.InvalidArgument, k);
+
+    public static ErrorRecord Terminating(string id, ErrorCategory category, string message, object? target = null, Exception? inner = null)
+        => new(inner is null ? new InvalidOperationException(message) : new InvalidOperationException(message, inner), id, category, target);
+
+    public static ErrorRecord FileError(string id, string path, Exception e)
+        => new(e, id, e switch
+        {
+            FileNotFoundException or DirectoryNotFoundException => ErrorCategory.ObjectNotFound,
+            UnauthorizedAccessException => ErrorCategory.PermissionDenied,
+            IOException => ErrorCategory.WriteError,
+            _ => ErrorCategory.InvalidData,
+        }, path);
+
+    private static string Describe(object item)
+    {
+        var s = item is PSObject p ? p.BaseObject?.ToString() : item?.ToString();
+        return string.IsNullOrEmpty(s) ? "(null)" : (s!.Length > 80 ? s[..80] + "…" : s);
+    }
+}

@@ -1,0 +1,164 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace PruneCmdlets.IO;
+
+/// <summary>Reads NumPy .npy files: 2-D float matrices (embeddings) and 1-D label arrays.</summary>
+public static class NpyReader
+{
+    /// <summary>
+    /// Opens an N×D float16/32/64 matrix and checks, before any row is read, that it is 2-D,
+    /// numeric and complete. Rows are then streamed in order (C order) or transposed from a
+    /// single read (Fortran order).
+    /// </summary>
+    public static NpyMatrix OpenMatrix(string path)
+    {
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        try
+        {
+            var header = NpyHeader.Read(stream, path);
+            if (header.Kind == 'O') throw new InvalidDataException($"'{path}' holds a Python object array; embeddings must be a 2-D float32 or float64 array.");
+            if (header.Kind != 'f' || header.ItemSize is not (2 or 4 or 8))
+                throw new InvalidDataException($"'{path}' holds dtype '{header.Descr}'; embeddings must be float32 or float64 (float16 is also read).");
+            if (header.Shape.Length != 2)
+                throw new InvalidDataException($"'{path}' is {header.Shape.Length}-D with shape ({string.Join(", ", header.Shape)}); embeddings must be a 2-D array of N rows × D dimensions.");
+            long n = header.Shape[0], d = header.Shape[1];
+            if (d < 1) throw new InvalidDataException($"'{path}' has rows of zero dimensions.");
+            if (n > int.MaxValue || n * d > Array.MaxLength) throw new InvalidDataException($"'{path}' holds {n}×{d} values, more than one process can address as a single array.");
+            long expected = n * d * header.ItemSize;
+            long available = stream.Length - header.DataOffset;
+            if (available < expected)
+                throw new InvalidDataException($"'{path}' is truncated: shape ({n}, {d}) needs {expected} data bytes but only {available} are present.");
+            return new NpyMatrix(stream, header, path);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads a 1-D (or N×1) array of integers, booleans, floats or strings as text labels.</summary>
+    public static string[] ReadLabels(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var h = NpyHeader.Read(stream, path);
+        if (h.Kind == 'O') throw new InvalidDataException($"'{path}' holds a Python object array; save labels as integers or fixed-width strings (e.g. np.array(labels, dtype=str)).");
+        bool column = h.Shape.Length == 2 && h.Shape[1] == 1;
+        if (h.Shape.Length != 1 && !column)
+            throw new InvalidDataException($"'{path}' has shape ({string.Join(", ", h.Shape)}); labels must be a 1-D array.");
+        long n = h.Shape[0];
+        long bytes = n * h.ItemSize;
+        if (bytes > int.MaxValue) throw new InvalidDataException($"'{path}' is too large for a label file.");
+        var data = new byte[bytes];
+        if (NpyHeader.ReadFully(stream, data) < bytes)
+            throw new InvalidDataException($"'{path}' is truncated: {n} labels need {bytes} data bytes.");
+        var labels = new string[n];
+        for (int i = 0; i < n; i++) labels[i] = DecodeLabel(data.AsSpan(i * h.ItemSize, h.ItemSize), h, path);
+        return labels;
+    }
+
+    private static string DecodeLabel(ReadOnlySpan<byte> b, NpyHeader h, string path)
+    {
+        bool be = h.BigEndian;
+        switch (h.Kind, h.ItemSize)
+        {
+            case ('b', 1): return b[0] != 0 ? "True" : "False";
+            case ('i', 1): return ((sbyte)b[0]).ToString();
+            case ('u', 1): return b[0].ToString();
+            case ('i', 2): return (be ? BinaryPrimitives.ReadInt16BigEndian(b) : BinaryPrimitives.ReadInt16LittleEndian(b)).ToString();
+            case ('u', 2): return (be ? BinaryPrimitives.ReadUInt16BigEndian(b) : BinaryPrimitives.ReadUInt16LittleEndian(b)).ToString();
+            case ('i', 4): return (be ? BinaryPrimitives.ReadInt32BigEndian(b) : BinaryPrimitives.ReadInt32LittleEndian(b)).ToString();
+            case ('u', 4): return (be ? BinaryPrimitives.ReadUInt32BigEndian(b) : BinaryPrimitives.ReadUInt32LittleEndian(b)).ToString();
+            case ('i', 8): return (be ? BinaryPrimitives.ReadInt64BigEndian(b) : BinaryPrimitives.ReadInt64LittleEndian(b)).ToString();
+            case ('u', 8): return (be ? BinaryPrimitives.ReadUInt64BigEndian(b) : BinaryPrimitives.ReadUInt64LittleEndian(b)).ToString();
+            case ('f', 4):
+            case ('f', 8):
+                double v = NpyMatrix.ReadFloat(b, h);
+                return v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            case ('U', _):
+                var sb = new StringBuilder();
+                for (int i = 0; i + 4 <= b.Length; i += 4)
+                {
+                    int cp = be ? BinaryPrimitives.ReadInt32BigEndian(b[i..]) : BinaryPrimitives.ReadInt32LittleEndian(b[i..]);
+                    if (cp == 0) break;
+                    sb.Append(char.ConvertFromUtf32(cp));
+                }
+                return sb.ToString();
+            case ('S', _):
+                int len = b.IndexOf((byte)0);
+                return Encoding.UTF8.GetString(len < 0 ? b : b[..len]);
+            default:
+                throw new InvalidDataException($"'{path}' holds dtype '{h.Descr}', which cannot be read as labels.");
+        }
+    }
+}
+
+/// <summary>An open N×D matrix in a .npy file; dispose to close it.</summary>
+public sealed class NpyMatrix : IDisposable
+{
+    private readonly Stream _stream;
+
+    internal NpyMatrix(Stream stream, NpyHeader header, string path)
+    {
+        _stream = stream;
+        Header = header;
+        Path = path;
+    }
+
+    public NpyHeader Header { get; }
+    public string Path { get; }
+    public int Rows => (int)Header.Shape[0];
+    public int Columns => (int)Header.Shape[1];
+
+    /// <summary>Yields each row as a fresh float[D], in row order.</summary>
+    public IEnumerable<float[]> ReadRows()
+    {
+        int n = Rows, d = Columns, size = Header.ItemSize;
+        _stream.Position = Header.DataOffset;
+        if (Header.FortranOrder)
+        {
+            // Column-major: element (i, j) sits at j·N + i. One read, then transpose.
+            var all = new byte[(long)n * d * size];
+            NpyHeader.ReadFully(_stream, all);
+            for (int i = 0; i < n; i++)
+            {
+                var row = new float[d];
+                for (int j = 0; j < d; j++) row[j] = (float)ReadFloat(all.AsSpan((int)(((long)j * n + i) * size), size), Header);
+                yield return row;
+            }
+            yield break;
+        }
+        int rowBytes = d * size;
+        int rowsPerChunk = Math.Max(1, (1 << 20) / rowBytes);
+        var chunk = new byte[rowsPerChunk * rowBytes];
+        for (int start = 0; start < n; start += rowsPerChunk)
+        {
+            int count = Math.Min(rowsPerChunk, n - start);
+            int got = NpyHeader.ReadFully(_stream, chunk.AsSpan(0, count * rowBytes));
+            if (got < count * rowBytes) throw new InvalidDataException($"'{Path}' ended early at row {start + got / rowBytes}.");
+            for (int r = 0; r < count; r++)
+            {
+                var row = new float[d];
+                var src = chunk.AsSpan(r * rowBytes, rowBytes);
+                if (size == 4 && !Header.BigEndian && BitConverter.IsLittleEndian)
+                    System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(src).CopyTo(row);
+                else
+                    for (int j = 0; j < d; j++) row[j] = (float)ReadFloat(src.Slice(j * size, size), Header);
+                yield return row;
+            }
+        }
+    }
+
+    internal static double ReadFloat(ReadOnlySpan<byte> b, NpyHeader h) => (h.ItemSize, h.BigEndian) switch
+    {
+        (2, false) => (double)BinaryPrimitives.ReadHalfLittleEndian(b),
+        (2, true) => (double)BinaryPrimitives.ReadHalfBigEndian(b),
+        (4, false) => BinaryPrimitives.ReadSingleLittleEndian(b),
+        (4, true) => BinaryPrimitives.ReadSingleBigEndian(b),
+        (8, false) => BinaryPrimitives.ReadDoubleLittleEndian(b),
+        _ => BinaryPrimitives.ReadDoubleBigEndian(b),
+    };
+
+    public void Dispose() => _stream.Dispose();
+}

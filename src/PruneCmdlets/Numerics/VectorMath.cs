@@ -1,0 +1,66 @@
+namespace PruneCmdlets.Numerics;
+
+/// <summary>Row-wise helpers over contiguous row-major N×D float buffers.</summary>
+public static class VectorMath
+{
+    /// <summary>Squared L2 norm of a row, accumulated in double in a fixed order.</summary>
+    public static double SquaredNorm(ReadOnlySpan<float> row)
+    {
+        double s = 0;
+        for (int i = 0; i < row.Length; i++) s += (double)row[i] * row[i];
+        return s;
+    }
+
+    /// <summary>Squared norms of every row, as floats for the distance kernel.</summary>
+    public static float[] RowSquaredNorms(float[] data, int n, int d)
+    {
+        var norms = new float[n];
+        Parallel.For(0, (n + 1023) / 1024, b =>
+        {
+            int end = Math.Min(n, (b + 1) * 1024);
+            for (int i = b * 1024; i < end; i++) norms[i] = (float)SquaredNorm(data.AsSpan(i * d, d));
+        });
+        return norms;
+    }
+
+    /// <summary>
+    /// Scales every row to unit length in place. Returns the index of the first zero row, or -1:
+    /// a zero vector has no direction, so cosine geometry cannot place it.
+    /// </summary>
+    public static int NormalizeRows(float[] data, int n, int d)
+    {
+        int firstZero = int.MaxValue;
+        Parallel.For(0, (n + 1023) / 1024, b =>
+        {
+            int end = Math.Min(n, (b + 1) * 1024);
+            for (int i = b * 1024; i < end; i++)
+            {
+                var row = data.AsSpan(i * d, d);
+                double norm = Math.Sqrt(SquaredNorm(row));
+                if (norm == 0) { InterlockedMin(ref firstZero, i); continue; }
+                // Divide in double: 1/norm overflows float for rows below ~1e-38.
+                for (int j = 0; j < d; j++) row[j] = (float)(row[j] / norm);
+            }
+        });
+        return firstZero == int.MaxValue ? -1 : firstZero;
+    }
+
+    /// <summary>Index of the first row holding a NaN or an infinity, or -1.</summary>
+    public static int FirstNonFiniteRow(float[] data, int n, int d)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            var row = data.AsSpan(i * d, d);
+            for (int j = 0; j < d; j++)
+                if (!float.IsFinite(row[j])) return i;
+        }
+        return -1;
+    }
+
+    private static void InterlockedMin(ref int target, int value)
+    {
+        int current;
+        while (value < (current = Volatile.Read(ref target)))
+            if (Interlocked.CompareExchange(ref target, value, current) == current) return;
+    }
+}

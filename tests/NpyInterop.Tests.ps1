@@ -1,0 +1,156 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    Import-Module $ManifestPath -Force
+    $import = 'PruneCmdlets.Commands.ImportEmbeddingCommand'
+    $export = 'PruneCmdlets.Commands.ExportEmbeddingCommand'
+    $records = @(
+        New-VectorRecord -Id 'img/a.png' -Vector @(1.5, -2, 0.25) -Label cat
+        New-VectorRecord -Id 'img/b.png' -Vector @(0, 3.75, 1e-3) -Label dog
+        New-VectorRecord -Id 'img/c.png' -Vector @(-7, 8, 9) -Label cat
+    )
+
+    # A hand-built .npy: magic, version, little-endian header length, header, data.
+    function New-NpyBytes {
+        param([string] $Header, [byte[]] $Data, [int] $Major = 1)
+        $text = [Text.Encoding]::ASCII.GetBytes($Header + "`n")
+        $prefix = [Collections.Generic.List[byte]]::new()
+        $prefix.AddRange([byte[]](0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, $Major, 0))
+        if ($Major -eq 1) { $prefix.AddRange([BitConverter]::GetBytes([uint16]$text.Length)) }
+        else { $prefix.AddRange([BitConverter]::GetBytes([uint32]$text.Length)) }
+        $prefix.AddRange($text)
+        if ($Data) { $prefix.AddRange($Data) }
+        , $prefix.ToArray()
+    }
+    function Get-FloatBytes([float[]] $Values) { , [byte[]]($Values | ForEach-Object { [BitConverter]::GetBytes($_) } | ForEach-Object { $_ }) }
+}
+
+Describe 'Export-Embedding and Import-Embedding' {
+    It 'round-trips vectors, labels and ids exactly' {
+        $npy = Join-Path $TestDrive 'x.npy'
+        $records | Export-Embedding -Path $npy -LabelPath (Join-Path $TestDrive 'y.npy') -IdPath (Join-Path $TestDrive 'ids.txt')
+        $back = Import-Embedding -Path $npy -LabelPath (Join-Path $TestDrive 'y.npy') -IdPath (Join-Path $TestDrive 'ids.txt')
+        $back | Should -HaveCount 3
+        for ($i = 0; $i -lt 3; $i++) {
+            $back[$i].Vector | Should -Be $records[$i].Vector
+            $back[$i].Label | Should -Be $records[$i].Label
+            $back[$i].Id | Should -Be $records[$i].Id
+        }
+    }
+    It 'writes a numpy-compatible header: version 1.0, <f4, shape (3, 3), 64-byte aligned' {
+        $npy = Join-Path $TestDrive 'h.npy'
+        $records | Export-Embedding $npy
+        $bytes = [IO.File]::ReadAllBytes($npy)
+        $bytes[0..5] | Should -Be ([byte[]](0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59))
+        $bytes[6] | Should -Be 1
+        $headerLength = [BitConverter]::ToUInt16($bytes, 8)
+        (10 + $headerLength) % 64 | Should -Be 0
+        $header = [Text.Encoding]::ASCII.GetString($bytes, 10, $headerLength)
+        $header | Should -BeLike "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 3), }*"
+        $header[-1] | Should -Be "`n"
+        $bytes.Length | Should -Be (10 + $headerLength + 9 * 4)
+        [BitConverter]::ToSingle($bytes, 10 + $headerLength + 4) | Should -Be -2
+    }
+    It 'uses the row index as Id and no label by default' {
+        $npy = Join-Path $TestDrive 'plain.npy'
+        $records | Export-Embedding $npy
+        $back = Import-Embedding $npy
+        $back.Id | Should -Be @('0', '1', '2')
+        $back[0].Label | Should -BeNullOrEmpty
+    }
+    It 'reads labels from a text file, one per line' {
+        $npy = Join-Path $TestDrive 't.npy'
+        $records | Export-Embedding $npy -LabelPath (Join-Path $TestDrive 'labels.txt')
+        (Import-Embedding $npy -LabelPath (Join-Path $TestDrive 'labels.txt')).Label | Should -Be @('cat', 'dog', 'cat')
+    }
+    It 'writes integer labels as int64 and reads them back' {
+        $npy = Join-Path $TestDrive 'i.npy'
+        $labels = '3', '-1', '42'
+        $int = for ($i = 0; $i -lt 3; $i++) { New-VectorRecord -Id $records[$i].Id -Vector $records[$i].Vector -Label $labels[$i] }
+        $int | Export-Embedding $npy -LabelPath (Join-Path $TestDrive 'iy.npy')
+        $bytes = [IO.File]::ReadAllBytes((Join-Path $TestDrive 'iy.npy'))
+        [Text.Encoding]::ASCII.GetString($bytes, 10, 40) | Should -BeLike "*'<i8'*"
+        (Import-Embedding $npy -LabelPath (Join-Path $TestDrive 'iy.npy')).Label | Should -Be @('3', '-1', '42')
+    }
+    It 'reads float64 and Fortran-order matrices correctly' {
+        # shape (2, 3) in Fortran order: memory holds column by column.
+        $values = [double[]](1, 4, 2, 5, 3, 6)   # rows: (1,2,3), (4,5,6)
+        $data = [byte[]]($values | ForEach-Object { [BitConverter]::GetBytes($_) } | ForEach-Object { $_ })
+        $path = Join-Path $TestDrive 'f.npy'
+        [IO.File]::WriteAllBytes($path, (New-NpyBytes "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }" $data))
+        $back = Import-Embedding $path
+        $back[0].Vector | Should -Be ([float[]](1, 2, 3))
+        $back[1].Vector | Should -Be ([float[]](4, 5, 6))
+    }
+    It 'reads format version 2.0 and 3.0 headers' -ForEach @(@{ Major = 2 }, @{ Major = 3 }) {
+        $path = Join-Path $TestDrive "v$Major.npy"
+        [IO.File]::WriteAllBytes($path, (New-NpyBytes "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }" (Get-FloatBytes @(0.5, 7)) -Major $Major))
+        (Import-Embedding $path).Vector | Should -Be ([float[]](0.5, 7))
+    }
+
+    Context 'errors' {
+        It 'refuses a file without the npy magic' {
+            $path = Join-Path $TestDrive 'bad.npy'
+            Set-Content $path 'hello world, not numpy'
+            { Import-Embedding $path } | Should -Throw -ErrorId "InvalidNpyFile,$import" -ExpectedMessage '*magic*'
+        }
+        It 'refuses a truncated file before emitting anything' {
+            $path = Join-Path $TestDrive 'short.npy'
+            [IO.File]::WriteAllBytes($path, (New-NpyBytes "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }" (Get-FloatBytes @(1, 2, 3))))
+            $out = [Collections.Generic.List[object]]::new()
+            { Import-Embedding $path | ForEach-Object { $out.Add($_) } } | Should -Throw -ErrorId "InvalidNpyFile,$import" -ExpectedMessage '*truncated*'
+            $out | Should -HaveCount 0
+        }
+        It 'refuses a 1-D array, saying embeddings are 2-D' {
+            $path = Join-Path $TestDrive 'one.npy'
+            [IO.File]::WriteAllBytes($path, (New-NpyBytes "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }" (Get-FloatBytes @(1, 2, 3))))
+            { Import-Embedding $path } | Should -Throw -ErrorId "InvalidNpyFile,$import" -ExpectedMessage '*2-D*'
+        }
+        It 'refuses an object array' {
+            $path = Join-Path $TestDrive 'obj.npy'
+            [IO.File]::WriteAllBytes($path, (New-NpyBytes "{'descr': '|O', 'fortran_order': False, 'shape': (1, 1), }" ([byte[]]::new(8))))
+            { Import-Embedding $path } | Should -Throw -ErrorId "InvalidNpyFile,$import" -ExpectedMessage '*object*'
+        }
+        It 'refuses an integer matrix' {
+            $path = Join-Path $TestDrive 'int.npy'
+            [IO.File]::WriteAllBytes($path, (New-NpyBytes "{'descr': '<i4', 'fortran_order': False, 'shape': (1, 2), }" ([byte[]]::new(8))))
+            { Import-Embedding $path } | Should -Throw -ErrorId "InvalidNpyFile,$import" -ExpectedMessage '*float32 or float64*'
+        }
+        It 'names a NaN or Inf row and imports the others' {
+            $path = Join-Path $TestDrive 'nan.npy'
+            [IO.File]::WriteAllBytes($path, (New-NpyBytes "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }" (Get-FloatBytes @(1, 2, [float]::NaN, 0, 5, [float]::PositiveInfinity))))
+            $back = Import-Embedding $path -ErrorVariable err -ErrorAction SilentlyContinue
+            $back | Should -HaveCount 1
+            $back[0].Id | Should -Be '0'
+            $err | Should -HaveCount 2
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'NonFiniteVector,*'
+            $err[0].Exception.Message | Should -BeLike 'Row 1 *'
+            $err[1].Exception.Message | Should -BeLike 'Row 2 *'
+        }
+        It 'refuses a label file whose length does not match' {
+            $npy = Join-Path $TestDrive 'm.npy'
+            $records | Export-Embedding $npy
+            Set-Content (Join-Path $TestDrive 'two.txt') 'a', 'b'
+            { Import-Embedding $npy -LabelPath (Join-Path $TestDrive 'two.txt') } | Should -Throw -ErrorId "InvalidLabelFile,$import" -ExpectedMessage '*2 labels*3 rows*'
+        }
+        It 'refuses a missing file' {
+            { Import-Embedding (Join-Path $TestDrive 'absent.npy') } | Should -Throw -ErrorId "PathNotFound,$import"
+        }
+        It 'reports ragged vectors on export by name and writes the rest' {
+            $npy = Join-Path $TestDrive 'ragged.npy'
+            @($records) + (New-VectorRecord -Id 'short' -Vector @(1)) | Export-Embedding $npy -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'DimensionMismatch,*'
+            $err[0].Exception.Message | Should -BeLike "*'short'*"
+            (Import-Embedding $npy) | Should -HaveCount 3
+        }
+        It 'honours -WhatIf' {
+            $npy = Join-Path $TestDrive 'whatif.npy'
+            $records | Export-Embedding $npy -WhatIf
+            Test-Path $npy | Should -BeFalse
+        }
+        It 'refuses to overwrite with -NoClobber' {
+            $npy = Join-Path $TestDrive 'exists.npy'
+            $records | Export-Embedding $npy
+            { $records | Export-Embedding $npy -NoClobber } | Should -Throw -ErrorId "FileExists,$export"
+        }
+    }
+}

@@ -1,0 +1,50 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    Import-Module $ManifestPath -Force
+    Initialize-SyntheticImages
+    $S = [PruneCmdlets.Examples.SyntheticImages]
+    $photos = Join-Path $TestDrive 'photos'
+    foreach ($c in 0, 2, 3) {
+        $dir = New-Item -ItemType Directory -Force (Join-Path $photos $S::Classes[$c])
+        foreach ($v in 0..7) { $S::SavePng($c, $v, 64, 64, (Join-Path $dir "s$v.png")) }
+    }
+    Set-Content (Join-Path $photos 'circles/broken.jpg') 'garbage'
+}
+
+Describe 'The pruning pipeline' {
+    It 'composes Get-ChildItem | Get-Embedding | Invoke-KMeans | Measure-Prototypicality | Select-PrunedSet | Export-Csv' {
+        $csv = Join-Path $TestDrive 'kept.csv'
+        Get-ChildItem $photos -Recurse -File | Get-Embedding -ErrorAction SilentlyContinue -ErrorVariable err |
+            Invoke-KMeans -K 3 -Seed 1 | Measure-Prototypicality |
+            Select-PrunedSet -KeepFraction 0.5 -Keep Hard -BalanceBy Label |
+            Select-Object Id, Label, Cluster, Distance, Percentile | Export-Csv $csv
+        $rows = Import-Csv $csv
+        $rows | Should -HaveCount 12
+        $rows | Group-Object Label | ForEach-Object { $_.Count | Should -Be 4 }
+        $err | Should -HaveCount 1
+        $err[0].TargetObject | Should -BeLike '*broken.jpg'
+    }
+    It 'keeps the hardest half: every kept record is at least as far as every pruned one in its class' {
+        $scored = Get-ChildItem $photos -Recurse -File -Filter *.png | Get-Embedding | Invoke-KMeans -K 3 -Seed 1 | Measure-Prototypicality
+        $kept = $scored | Select-PrunedSet -KeepFraction 0.5 -BalanceBy Label
+        $pruned = $scored | Select-PrunedSet -KeepFraction 0.5 -BalanceBy Label -Invert
+        foreach ($label in $scored.Label | Select-Object -Unique) {
+            $minKept = ($kept | Where-Object Label -EQ $label | Measure-Object Distance -Minimum).Minimum
+            $maxPruned = ($pruned | Where-Object Label -EQ $label | Measure-Object Distance -Maximum).Maximum
+            $minKept | Should -BeGreaterOrEqual $maxPruned
+        }
+    }
+    It 'clusters the drawn classes apart (embeddings + k-means find the classes)' {
+        $out = Get-ChildItem $photos -Recurse -File -Filter *.png | Get-Embedding | Invoke-KMeans -K 3 -Seed 1
+        $purity = ($out | Group-Object Cluster | ForEach-Object { ($_.Group | Group-Object Label | Measure-Object Count -Maximum).Maximum } | Measure-Object -Sum).Sum / $out.Count
+        $purity | Should -BeGreaterThan 0.8
+    }
+    It 'runs examples/demo.ps1 end to end' {
+        $outDir = Join-Path $TestDrive 'demo'
+        $lines = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/demo.ps1')' -OutputDirectory '$outDir' -PerClass 6 -KeepFraction 0.5"
+        ($lines -join "`n") | Should -Match 'Demo finished'
+        $rows = Import-Csv (Join-Path $outDir 'kept.csv')
+        $rows.Count | Should -Be 23   # (5 classes × (6 + 3 copies) = 45 decodable) × 0.5, rounded per class
+        ($lines -join "`n") | Should -Match 'ImageDecodeFailed'
+    }
+}

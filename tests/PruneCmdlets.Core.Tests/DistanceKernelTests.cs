@@ -1,0 +1,242 @@
+using PruneCmdlets.Numerics;
+using Xunit;
+using Isa = PruneCmdlets.Numerics.DistanceKernel.Isa;
+
+namespace PruneCmdlets.Core.Tests;
+
+public class DistanceKernelTests
+{
+    private static readonly Isa[] AllIsas = Enum.GetValues<Isa>();
+
+    private static (int[] idx, float[] dist) RunNearest(float[] x, int n, float[] c, int k, int d, Isa isa, int maxThreads = -1, float[]? xNorms = null)
+    {
+        var idx = new int[n];
+        var dist = new float[n];
+        DistanceKernel.Nearest(x, xNorms ?? TestData.RowNorms(x, n, d), n, DistanceKernel.Pack(c, k, d), idx, dist, maxThreads, default, isa);
+        return (idx, dist);
+    }
+
+    public static TheoryData<int, int, int> AwkwardSizes => new()
+    {
+        // n not a multiple of 6 (tile) or 96 (block), k not a multiple of 32 (panel)
+        { 1, 1, 1 },
+        { 13, 5, 1 },
+        { 7, 33, 17 },
+        { 97, 31, 130 },
+        { 203, 65, 17 },
+        { 101, 97, 3 },
+        { 289, 7, 130 },
+    };
+
+    [Theory]
+    [MemberData(nameof(AwkwardSizes))]
+    public void Nearest_MatchesBruteForceInDouble(int n, int k, int d)
+    {
+        var x = TestData.Gaussian(n, d, seed: 1000 + n);
+        var c = TestData.Gaussian(k, d, seed: 2000 + k);
+        foreach (var isa in AllIsas)
+        {
+            var (idx, dist) = RunNearest(x, n, c, k, d, isa);
+            int decisive = 0;
+            for (int i = 0; i < n; i++)
+            {
+                var xi = x.AsSpan(i * d, d);
+                var all = new double[k];
+                for (int j = 0; j < k; j++) all[j] = TestData.SqDist(xi, c.AsSpan(j * d, d));
+                int best = 0;
+                for (int j = 1; j < k; j++) if (all[j] < all[best]) best = j;
+                double second = double.PositiveInfinity;
+                for (int j = 0; j < k; j++) if (j != best && all[j] < second) second = all[j];
+                double xn = TestData.SqDist(xi, new float[d]);
+                double tol = 1e-5 * (xn + all.Max()) + 1e-6;
+
+                Assert.InRange(idx[i], 0, k - 1);
+                Assert.True(all[idx[i]] <= all[best] + tol, $"row {i} ({isa}): picked {idx[i]} at {all[idx[i]]}, best is {best} at {all[best]}");
+                Assert.True(dist[i] >= 0f);
+                Assert.True(Math.Abs(dist[i] - all[best]) <= tol, $"row {i} ({isa}): kernel distance {dist[i]} vs exact {all[best]}");
+                if (second - all[best] > 2 * tol) { decisive++; Assert.Equal(best, idx[i]); }
+            }
+            Assert.True(decisive >= n * 0.9, $"only {decisive} of {n} rows had a clear nearest centroid; test is too weak");
+        }
+    }
+
+    [Fact]
+    public void Nearest_TiesGoToLowerIndex_WithinAndAcrossPanels()
+    {
+        const int k = 70, d = 17, n = 4;
+        var c = TestData.Gaussian(k, d, seed: 7, scale: 5);
+        // Exact duplicates: 3 == 40 == 69 (three panels), 4 == 5 (one panel), 64 == 33 (panels 1 and 2).
+        c.AsSpan(3 * d, d).CopyTo(c.AsSpan(40 * d, d));
+        c.AsSpan(3 * d, d).CopyTo(c.AsSpan(69 * d, d));
+        c.AsSpan(4 * d, d).CopyTo(c.AsSpan(5 * d, d));
+        c.AsSpan(33 * d, d).CopyTo(c.AsSpan(64 * d, d));
+        var x = new float[n * d];
+        c.AsSpan(3 * d, d).CopyTo(x.AsSpan(0, d));
+        for (int p = 0; p < d; p++) x[1 * d + p] = c[4 * d + p] + 0.01f;
+        c.AsSpan(33 * d, d).CopyTo(x.AsSpan(2 * d, d));
+        c.AsSpan(69 * d, d).CopyTo(x.AsSpan(3 * d, d)); // a copy of the last duplicate still resolves to 3
+        foreach (var isa in AllIsas)
+        {
+            var (idx, _) = RunNearest(x, n, c, k, d, isa);
+            Assert.Equal(new[] { 3, 4, 33, 3 }, idx);
+        }
+    }
+
+    [Fact]
+    public void Nearest_AllCentroidsIdentical_PicksZero()
+    {
+        const int k = 40, d = 3, n = 9;
+        var c = new float[k * d];
+        for (int j = 0; j < k; j++) { c[j * d] = 1; c[j * d + 1] = 2; c[j * d + 2] = 3; }
+        var x = TestData.Gaussian(n, d, seed: 3);
+        foreach (var isa in AllIsas)
+            Assert.All(RunNearest(x, n, c, k, d, isa).idx, i => Assert.Equal(0, i));
+    }
+
+    [Fact]
+    public void Nearest_ClampsNegativeDistanceToZero()
+    {
+        // x = c0 = (3, 4); with ‖x‖² deliberately passed as 0 the expansion gives 0 − 2·25 + 25 = −25.
+        float[] x = { 3, 4 };
+        float[] c = { 3, 4, 100, 100 };
+        foreach (var isa in AllIsas)
+        {
+            var (idx, dist) = RunNearest(x, 1, c, 2, 2, isa, xNorms: new[] { 0f });
+            Assert.Equal(0, idx[0]);
+            Assert.Equal(0f, dist[0]);
+            Assert.False(float.IsNegative(dist[0]));
+        }
+    }
+
+    [Fact]
+    public void Nearest_RowsOnTheirCentroid_AreNeverNegative()
+    {
+        const int k = 37, d = 130, n = 111;
+        var c = TestData.Gaussian(k, d, seed: 11, scale: 3);
+        var x = new float[n * d];
+        for (int i = 0; i < n; i++) c.AsSpan((i % k) * d, d).CopyTo(x.AsSpan(i * d, d));
+        foreach (var isa in AllIsas)
+        {
+            var (idx, dist) = RunNearest(x, n, c, k, d, isa);
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(i % k, idx[i]);
+                Assert.True(dist[i] >= 0f && dist[i] < 1e-2f, $"row {i}: {dist[i]}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(AwkwardSizes))]
+    public void Nearest_AllIsaPathsAndThreadCounts_BitIdentical(int n, int k, int d)
+    {
+        var x = TestData.Gaussian(n, d, seed: 31 + n);
+        var c = TestData.Gaussian(k, d, seed: 37 + k);
+        var (refIdx, refDist) = RunNearest(x, n, c, k, d, Isa.Scalar, maxThreads: 1);
+        foreach (var isa in AllIsas)
+            foreach (int threads in new[] { 1, 2, -1 })
+            {
+                var (idx, dist) = RunNearest(x, n, c, k, d, isa, threads);
+                Assert.Equal(refIdx, idx);
+                Assert.Equal(refDist.Select(BitConverter.SingleToInt32Bits), dist.Select(BitConverter.SingleToInt32Bits));
+            }
+    }
+
+    [Fact]
+    public void Nearest_EmptyInput_DoesNothing()
+    {
+        var c = TestData.Gaussian(3, 4, seed: 1);
+        var (idx, dist) = RunNearest(Array.Empty<float>(), 0, c, 3, 4, Isa.Auto);
+        Assert.Empty(idx);
+        Assert.Empty(dist);
+    }
+
+    [Fact]
+    public void Pack_RejectsShortBuffer()
+    {
+        Assert.Throws<ArgumentException>(() => DistanceKernel.Pack(new float[5], 2, 3));
+    }
+
+    [Fact]
+    public void Pack_PadsWithInfiniteNorms()
+    {
+        var c = new float[] { 1, 2, 3, 4, 5, 6 }; // k = 3, d = 2
+        var p = DistanceKernel.Pack(c, 3, 2);
+        Assert.Equal(1, p.PanelCount);
+        Assert.Equal(new float[] { 5, 25, 61 }, p.Norms.Take(3));
+        Assert.All(p.Norms.Skip(3), v => Assert.Equal(float.PositiveInfinity, v));
+        // [panel][D][32]: dimension 1 of centroid 2 sits at 1·32 + 2.
+        Assert.Equal(6f, p.Panels[1 * 32 + 2]);
+        Assert.Equal(3f, p.Panels[0 * 32 + 1]);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(33)]
+    [InlineData(130)]
+    public void SquaredDistance16_IdenticalAcrossIsa_AndCloseToDouble(int d)
+    {
+        var data = TestData.Gaussian(20, d, seed: d);
+        for (int r = 0; r + 1 < 20; r += 2)
+        {
+            var a = data.AsSpan(r * d, d);
+            var b = data.AsSpan((r + 1) * d, d);
+            double exact = TestData.SqDist(a, b);
+            float reference = DistanceKernel.SquaredDistance16(a, b, Isa.Scalar);
+            Assert.True(Math.Abs(reference - exact) <= 1e-5 * exact + 1e-6, $"d={d}: {reference} vs {exact}");
+            foreach (var isa in AllIsas)
+                Assert.Equal(BitConverter.SingleToInt32Bits(reference), BitConverter.SingleToInt32Bits(DistanceKernel.SquaredDistance16(a, b, isa)));
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(16)]
+    [InlineData(19)]
+    [InlineData(130)]
+    public void SquaredDistance16_FollowsDocumentedLaneOrder(int d)
+    {
+        // Spec: lane = p mod 16 over the first d − d%16 dims, tail p ≥ d16 folded into lane p − d16,
+        // each lane an FMA chain in order, then the fixed tree 16 → 8 → 4 → 2 → 1.
+        var data = TestData.Gaussian(2, d, seed: 99 + d, scale: 10);
+        var a = data.AsSpan(0, d).ToArray();
+        var b = data.AsSpan(d, d).ToArray();
+        var lanes = new float[16];
+        int d16 = d - d % 16;
+        for (int p = 0; p < d16; p++) { float t = a[p] - b[p]; lanes[p % 16] = MathF.FusedMultiplyAdd(t, t, lanes[p % 16]); }
+        for (int p = d16; p < d; p++) { float t = a[p] - b[p]; lanes[p - d16] = MathF.FusedMultiplyAdd(t, t, lanes[p - d16]); }
+        for (int w = 8; w >= 1; w /= 2) for (int l = 0; l < w; l++) lanes[l] += lanes[l + w];
+        foreach (var isa in AllIsas)
+            Assert.Equal(BitConverter.SingleToInt32Bits(lanes[0]), BitConverter.SingleToInt32Bits(DistanceKernel.SquaredDistance16(a, b, isa)));
+    }
+
+    [Fact]
+    public void SquaredDistance16_HandValues()
+    {
+        foreach (var isa in AllIsas)
+        {
+            Assert.Equal(25f, DistanceKernel.SquaredDistance16(new float[] { 1, 2, 3 }, new float[] { 4, 6, 3 }, isa));
+            Assert.Equal(17f, DistanceKernel.SquaredDistance16(Enumerable.Repeat(1f, 17).ToArray(), new float[17], isa));
+            Assert.Equal(8f, DistanceKernel.SquaredDistance16(Enumerable.Repeat(0.5f, 32).ToArray(), new float[32], isa));
+            Assert.Equal(0f, DistanceKernel.SquaredDistance16(new float[] { 7, -7 }, new float[] { 7, -7 }, isa));
+        }
+    }
+
+    [Fact]
+    public void ExactSquaredDistance_HandValues()
+    {
+        Assert.Equal(25.0, DistanceKernel.ExactSquaredDistance(new float[] { 1, 2, 3 }, new float[] { 4, 6, 3 }));
+        Assert.Equal(0.3125, DistanceKernel.ExactSquaredDistance(new float[] { 0.5f, -0.25f }, new float[] { 0, 0 }));
+        Assert.Equal(0.0, DistanceKernel.ExactSquaredDistance(new float[] { 0.1f, 0.2f, 0.3f }, new float[] { 0.1f, 0.2f, 0.3f }));
+        // Differences that under- or overflow float must survive in double.
+        double tiny = 1e-30f;
+        Assert.Equal(tiny * tiny, DistanceKernel.ExactSquaredDistance(new[] { 1e-30f }, new[] { 0f }));
+        Assert.True(tiny * tiny > 0);
+        double big = (double)3e38f * 2;
+        Assert.Equal(big * big, DistanceKernel.ExactSquaredDistance(new[] { 3e38f }, new[] { -3e38f }));
+        Assert.True(double.IsFinite(big * big));
+    }
+}
