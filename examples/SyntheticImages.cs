@@ -127,6 +127,13 @@ namespace PruneCmdlets.Examples
             stored.SaveAsJpeg(path, new JpegEncoder { Quality = 95 });
         }
 
+        /// <summary>A PNG of one colour: any resize or crop leaves every pixel at (r, g, b).</summary>
+        public static void SaveSolidColor(int width, int height, byte r, byte g, byte b, string path)
+        {
+            using var image = new Image<Rgb24>(width, height, new Rgb24(r, g, b));
+            image.SaveAsPng(path);
+        }
+
         /// <summary>A PNG whose header declares <paramref name="width"/>×<paramref name="height"/> (for the pixel budget).</summary>
         public static void SaveSolid(int width, int height, string path)
         {

@@ -39,6 +39,15 @@ public sealed class KMeansOptions
     /// </summary>
     public int InitSampleSize { get; set; } = 0;
 
+    /// <summary>
+    /// Start from these K×D centroids (row-major, prepared for the metric) instead of an
+    /// initialisation; a warm start or a benchmark's shared starting point. Needs NInit = 1.
+    /// </summary>
+    public float[]? InitialCentroids { get; set; }
+
+    /// <summary>Benchmarks time exactly MaxIterations iterations: no early stop.</summary>
+    internal bool RunAllIterations { get; set; }
+
     public void Validate(int n, int d)
     {
         if (n < 1) throw new ArgumentException("k-means needs at least one record.");
@@ -48,6 +57,10 @@ public sealed class KMeansOptions
         if (MaxIterations < 1) throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "MaxIterations must be at least 1.");
         if (!(Tolerance >= 0)) throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "Tolerance must be zero or positive.");
         if (NInit < 1) throw new ArgumentOutOfRangeException(nameof(NInit), NInit, "NInit must be at least 1.");
+        if (InitialCentroids is not null && InitialCentroids.Length != (long)K * d)
+            throw new ArgumentException($"InitialCentroids holds {InitialCentroids.Length} values, not K ({K}) × D ({d}).");
+        if (InitialCentroids is not null && NInit != 1)
+            throw new ArgumentException("InitialCentroids fixes the start, so NInit must be 1.");
     }
 }
 
@@ -58,6 +71,8 @@ public sealed class KMeansIterationStats
     /// <summary>The objective with the centroids this iteration started from (see KMeansModel.Inertia).</summary>
     public double Objective { get; init; }
     public double Seconds { get; init; }
+    /// <summary>Of Seconds, the time spent finding each record's nearest centroid.</summary>
+    public double AssignSeconds { get; init; }
     /// <summary>K·Σ size² / N²: 1 for perfectly even clusters, larger when a few clusters dominate.</summary>
     public double Imbalance { get; init; }
     /// <summary>Records that changed cluster in this iteration's assignment.</summary>

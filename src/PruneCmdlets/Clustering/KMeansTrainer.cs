@@ -59,8 +59,8 @@ public static class KMeansTrainer
     {
         var rng = DeterministicRandom.Derive(o.Seed, run);
         int k = o.K;
-        float[] centroids = o.Init == KMeansInit.Random
-            ? InitRandom(x, n, d, k, rng)
+        float[] centroids = o.InitialCentroids is not null ? (float[])o.InitialCentroids.Clone()
+            : o.Init == KMeansInit.Random ? InitRandom(x, n, d, k, rng)
             : InitPlusPlus(x, n, d, k, o.InitSampleSize, rng, o.MaxThreads, cancel);
 
         var assignment = new int[n];
@@ -75,6 +75,7 @@ public static class KMeansTrainer
             cancel.ThrowIfCancellationRequested();
             var sw = Stopwatch.StartNew();
             DistanceKernel.Nearest(x, xNorms, n, DistanceKernel.Pack(centroids, k, d), next, dist, o.MaxThreads, cancel);
+            double assignSeconds = sw.Elapsed.TotalSeconds;
             int changed = 0;
             for (int i = 0; i < n; i++) if (next[i] != assignment[i]) changed++;
             (assignment, next) = (next, assignment);
@@ -92,13 +93,14 @@ public static class KMeansTrainer
                 Iteration = it,
                 Objective = objective,
                 Seconds = sw.Elapsed.TotalSeconds,
+                AssignSeconds = assignSeconds,
                 Imbalance = k * sumSq / ((double)n * n),
                 Changed = changed,
                 Reseeded = reseeded,
             });
             progress?.Invoke(new KMeansProgress(run, o.NInit, it, o.MaxIterations, objective, sw.Elapsed.TotalSeconds));
             bool stalled = !double.IsInfinity(previous) && previous - objective <= o.Tolerance * previous;
-            if (reseeded == 0 && (changed == 0 || stalled)) { converged = true; break; }
+            if (!o.RunAllIterations && reseeded == 0 && (changed == 0 || stalled)) { converged = true; break; }
             previous = objective;
         }
 

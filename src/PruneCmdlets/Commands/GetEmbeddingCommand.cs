@@ -7,9 +7,9 @@ using PruneCmdlets.Embedding;
 namespace PruneCmdlets.Commands;
 
 /// <summary>
-/// Embeds image files with an ONNX model and streams one record per image. Files decode on
-/// worker threads a few images ahead of inference, so decoding overlaps the model; records
-/// still come out in input order.
+/// Embeds image files with an ONNX model and streams one record per image, in input order.
+/// Worker threads read, decode, preprocess and run the model concurrently (one intra-op thread
+/// each, one shared session); the pipeline thread only writes records, caches and reports.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "Embedding", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(EmbeddingRecord))]
@@ -19,11 +19,18 @@ public sealed class GetEmbeddingCommand : PSCmdlet, IDisposable
     private const string LiteralPathSet = "LiteralPath";
     private const int ProgressId = 0x454D;
 
-    private readonly Queue<(string Path, Task<float[]> Decode)> _pending = new();
+    /// <summary>One file's fate: a vector (fresh or cached) or the error that stopped it.</summary>
+    private sealed record Outcome(string Path, float[]? Vector, string? ContentHash, bool FromCache, ImageLoadException? Error);
+
+    private readonly Queue<Task<Outcome[]>> _pending = new();
+    private readonly List<string> _batch = new();
     private readonly RunOptions _run = new();
+    private readonly CancellationTokenSource _stop = new();
     private readonly Stopwatch _clock = new();
-    private OnnxImageEmbedder? _embedder;
-    private int _queued, _done, _failed;
+    private SemaphoreSlim? _workers;
+    private ImageEmbeddingModel? _model;
+    private EmbeddingCache? _cache;
+    private int _queued, _done, _failed, _cached;
     private long _lastProgressMs = -1000;
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
@@ -36,8 +43,31 @@ public sealed class GetEmbeddingCommand : PSCmdlet, IDisposable
 
     [Parameter]
     [ArgumentCompleter(typeof(ModelNameCompleter))]
-    [ValidateSet(OnnxImageEmbedder.DefaultModelName)]
-    public string Model { get; set; } = OnnxImageEmbedder.DefaultModelName;
+    [ValidateSet(ImageEmbeddingModel.DefaultModelName)]
+    public string Model { get; set; } = ImageEmbeddingModel.DefaultModelName;
+
+    [Parameter]
+    public string? ModelPath { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(PreprocessCompleter))]
+    public string? Preprocess { get; set; }
+
+    [Parameter]
+    public string? OutputName { get; set; }
+
+    [Parameter]
+    public SwitchParameter Normalize { get; set; }
+
+    [Parameter]
+    public string? CacheDirectory { get; set; }
+
+    [Parameter]
+    public EmbeddingDevice Device { get; set; } = EmbeddingDevice.Cpu;
+
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int BatchSize { get; set; } = 8;
 
     [Parameter]
     public string? Label { get; set; }
@@ -57,7 +87,49 @@ public sealed class GetEmbeddingCommand : PSCmdlet, IDisposable
     {
         if (NoLabel && Label is not null)
             ThrowTerminatingError(ErrorHelper.Terminating("LabelConflict", ErrorCategory.InvalidArgument, "Use either -Label or -NoLabel, not both."));
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Model)) && ModelPath is not null)
+            ThrowTerminatingError(ErrorHelper.Terminating("ModelConflict", ErrorCategory.InvalidArgument, "Use either -Model (an embedded model) or -ModelPath (an ONNX file), not both."));
+        if (ModelPath is null && (Preprocess is not null || OutputName is not null))
+            ThrowTerminatingError(ErrorHelper.Terminating("PreprocessWithoutModelPath", ErrorCategory.InvalidArgument,
+                "-Preprocess and -OutputName describe a model given with -ModelPath; the embedded ResNet18 has its own."));
+        LoadModel();
+        _workers = new SemaphoreSlim(ThrottleLimit);
         _clock.Start();
+    }
+
+    private void LoadModel()
+    {
+        string source = ModelPath is null ? $"embedded {Model}" : GetUnresolvedProviderPathFromPSPath(ModelPath);
+        try
+        {
+            ImagePreprocessing? pre = null;
+            if (Preprocess is not null)
+                pre = ImagePreprocessing.Presets.TryGetValue(Preprocess, out var preset) ? preset : ImagePreprocessing.Load(GetUnresolvedProviderPathFromPSPath(Preprocess));
+            _model = ModelPath is null ? ImageEmbeddingModel.LoadDefault(Device) : ImageEmbeddingModel.Load(source, pre, OutputName, Device);
+        }
+        catch (ModelLoadException e) when (e.DeviceUnavailable)
+        {
+            ThrowTerminatingError(ErrorHelper.Terminating("DeviceUnavailable", ErrorCategory.ResourceUnavailable, e.Message, Device, e));
+        }
+        catch (Exception e) when (e is ModelLoadException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(ErrorHelper.Terminating("ModelLoadFailed", ErrorCategory.InvalidArgument, e.Message, source, e));
+        }
+        var p = _model!.Preprocessing;
+        WriteVerbose($"Model {_model.Name} ({_model.ModelPath}), device {Device}: input {p.CropSize}×{p.CropSize} {p.Layout} " +
+            $"(resize {(p.Resize == ResizeKind.ShorterSide ? "shorter side" : "both sides")} to {p.ResizeTo} {p.Interpolation}, centre crop {p.CropSize}; " +
+            $"scale {p.Scale}/255, mean [{string.Join(", ", p.Mean)}], std [{string.Join(", ", p.Std)}], {p.ChannelOrder}); " +
+            $"{(_model.FixedBatch > 0 ? $"fixed batch {_model.FixedBatch}" : $"batches of {BatchSize}")}; {ThrottleLimit} concurrent runs of one thread each.");
+        if (CacheDirectory is not null)
+        {
+            string dir = GetUnresolvedProviderPathFromPSPath(CacheDirectory);
+            try { _cache = new EmbeddingCache(dir, _model.Hash, $"{_model.Name} {_model.ModelPath}"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                ThrowTerminatingError(ErrorHelper.FileError("CacheUnavailable", dir, e));
+            }
+            WriteVerbose($"Cache {_cache!.ModelDirectory}: {_cache.Count} embeddings" + (_cache.TornRecords > 0 ? $", {_cache.TornRecords} interrupted segment tail(s) ignored." : "."));
+        }
     }
 
     protected override void ProcessRecord()
@@ -67,21 +139,29 @@ public sealed class GetEmbeddingCommand : PSCmdlet, IDisposable
         {
             foreach (var file in Resolve(input, literal))
             {
-                Enqueue(file);
-                while (_pending.Count > 2 * ThrottleLimit) EmbedNext();
+                _batch.Add(file);
+                _queued++;
+                if (_batch.Count >= Math.Min(BatchSize, _model!.MaxBatch)) Submit();
+                while (_pending.Count > 2 * ThrottleLimit) EmitNext();
             }
         }
     }
 
     protected override void EndProcessing()
     {
-        while (_pending.Count > 0) EmbedNext();
+        if (_batch.Count > 0) Submit();
+        while (_pending.Count > 0) EmitNext();
         WriteProgress(new ProgressRecord(ProgressId, "Get-Embedding", "done") { RecordType = ProgressRecordType.Completed });
         if (_done + _failed > 0)
-            WriteVerbose($"Embedded {_done} image(s) with {Model} in {_clock.Elapsed.TotalSeconds:F1}s ({_done / _clock.Elapsed.TotalSeconds:F1} images/s); {_failed} could not be read.");
+            WriteVerbose($"Embedded {_done} image(s) ({_cached} from the cache) with {_model!.Name} in {_clock.Elapsed.TotalSeconds:F1}s " +
+                $"({_done / _clock.Elapsed.TotalSeconds:F1} images/s); {_failed} could not be read.");
     }
 
-    protected override void StopProcessing() => _run.Terminate = true;
+    protected override void StopProcessing()
+    {
+        _stop.Cancel();
+        _run.Terminate = true;
+    }
 
     /// <summary>Files for one -Path/-LiteralPath entry; a directory expands recursively to its image files, sorted.</summary>
     private IEnumerable<string> Resolve(string input, bool literal)
@@ -116,51 +196,101 @@ public sealed class GetEmbeddingCommand : PSCmdlet, IDisposable
         }
     }
 
-    private void Enqueue(string file)
+    /// <summary>Hands the current batch to a worker; at most ThrottleLimit batches run at once.</summary>
+    private void Submit()
     {
+        var files = _batch.ToArray();
+        _batch.Clear();
+        var model = _model!;
+        var cache = _cache;
         long budget = MaxPixels;
-        int size = OnnxImageEmbedder.InputSize;
-        _pending.Enqueue((file, Task.Run(() => ImageTensorLoader.LoadChw(file, size, size, budget))));
-        _queued++;
+        var token = _stop.Token;
+        var workers = _workers!;
+        _pending.Enqueue(Task.Run(async () =>
+        {
+            await workers.WaitAsync(token).ConfigureAwait(false);
+            try { return EmbedBatch(files, model, cache, budget, token); }
+            finally { workers.Release(); }
+        }, token));
     }
 
-    private void EmbedNext()
+    private Outcome[] EmbedBatch(string[] files, ImageEmbeddingModel model, EmbeddingCache? cache, long budget, CancellationToken token)
     {
-        var (file, decode) = _pending.Dequeue();
-        float[] chw;
-        try
+        var outcomes = new Outcome[files.Length];
+        var tensors = new List<float[]>(files.Length);
+        var slots = new List<int>(files.Length);
+        for (int i = 0; i < files.Length; i++)
         {
-            chw = decode.GetAwaiter().GetResult();
-        }
-        catch (ImageLoadException e)
-        {
-            WriteError(e.TooLarge ? ErrorHelper.ImageTooLarge(file, e) : ErrorHelper.ImageDecodeFailed(file, e));
-            _failed++;
-            return;
-        }
-        if (_embedder is null)
-        {
-            string dir = DefaultModelDirectory();
-            WriteVerbose($"Model {Model}: {dir}; input {OnnxImageEmbedder.InputSize}×{OnnxImageEmbedder.InputSize} " +
-                $"(shorter side scaled to {OnnxImageEmbedder.InputSize}, centre crop), intra-op threads {ThrottleLimit}.");
-            try { _embedder = new OnnxImageEmbedder(dir, ThrottleLimit); }
-            catch (Exception e) when (e is FileNotFoundException or OnnxRuntimeException)
+            token.ThrowIfCancellationRequested();
+            string file = files[i];
+            try
             {
-                ThrowTerminatingError(ErrorHelper.Terminating("ModelLoadFailed", ErrorCategory.ResourceUnavailable, e.Message, dir, e));
+                byte[] bytes;
+                try { bytes = File.ReadAllBytes(file); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new ImageLoadException(file, $"Cannot read '{file}': {e.Message}", false, e);
+                }
+                string? hash = cache is null ? null : EmbeddingCache.ContentHash(bytes);
+                if (hash is not null && cache!.TryGet(hash, out var hit)) { outcomes[i] = new Outcome(file, hit, hash, true, null); continue; }
+                tensors.Add(ImageTensorLoader.LoadTensor(file, bytes, model.Preprocessing, budget));
+                slots.Add(i);
+                outcomes[i] = new Outcome(file, null, hash, false, null);
+            }
+            catch (ImageLoadException e) { outcomes[i] = new Outcome(file, null, null, false, e); }
+        }
+        for (int start = 0; start < tensors.Count; start += model.MaxBatch)
+        {
+            int count = Math.Min(model.MaxBatch, tensors.Count - start);
+            var vectors = model.Embed(tensors.GetRange(start, count), _run);
+            for (int j = 0; j < count; j++)
+            {
+                int slot = slots[start + j];
+                outcomes[slot] = outcomes[slot] with { Vector = vectors[j] };
             }
         }
-        float[] vector;
+        return outcomes;
+    }
+
+    private void EmitNext()
+    {
+        var task = _pending.Dequeue();
+        Outcome[] outcomes;
         try
         {
-            vector = _embedder!.Embed(chw, _run);
+            outcomes = task.GetAwaiter().GetResult();
         }
-        catch (OnnxRuntimeException) when (_run.Terminate)
+        catch (Exception e) when (_stop.IsCancellationRequested && (e is OperationCanceledException or OnnxRuntimeException))
         {
             throw new PipelineStoppedException();
         }
-        _done++;
-        WriteObject(new EmbeddingRecord(file, file, LabelFor(file), vector, _embedder.ModelName));
+        foreach (var o in outcomes)
+        {
+            if (o.Error is not null)
+            {
+                WriteError(o.Error.TooLarge ? ErrorHelper.ImageTooLarge(o.Path, o.Error) : ErrorHelper.ImageDecodeFailed(o.Path, o.Error));
+                _failed++;
+                continue;
+            }
+            if (o.ContentHash is not null && !o.FromCache) _cache!.Add(o.ContentHash, o.Vector!);
+            if (o.FromCache) _cached++;
+            _done++;
+            var vector = Normalize ? Normalized(o.Vector!) : o.Vector!;
+            WriteObject(new EmbeddingRecord(o.Path, o.Path, LabelFor(o.Path), vector, _model!.Name));
+        }
+        _cache?.Flush();
         ReportProgress();
+    }
+
+    private static float[] Normalized(float[] v)
+    {
+        double s = 0;
+        foreach (var x in v) s += (double)x * x;
+        if (s == 0) return v;
+        double inv = 1 / Math.Sqrt(s);
+        var r = new float[v.Length];
+        for (int i = 0; i < v.Length; i++) r[i] = (float)(v[i] * inv);
+        return r;
     }
 
     private string? LabelFor(string file)
@@ -179,24 +309,26 @@ public sealed class GetEmbeddingCommand : PSCmdlet, IDisposable
         int handled = _done + _failed;
         double rate = handled / Math.Max(1e-3, _clock.Elapsed.TotalSeconds);
         int left = _queued - handled;
-        WriteProgress(new ProgressRecord(ProgressId, "Get-Embedding", $"{_done} embedded, {_failed} unreadable, {_queued} files found so far; {rate:F1} images/s")
+        WriteProgress(new ProgressRecord(ProgressId, "Get-Embedding", $"{_done} embedded ({_cached} cached), {_failed} unreadable, {_queued} files found so far; {rate:F1} images/s")
         {
             PercentComplete = Math.Min(99, 100 * handled / Math.Max(1, _queued)),
             SecondsRemaining = (int)Math.Ceiling(left / Math.Max(rate, 1e-3)),
         });
     }
 
-    internal static string DefaultModelDirectory()
-        => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(typeof(GetEmbeddingCommand).Assembly.Location) ?? ".", "models");
-
     public void Dispose()
     {
-        // Let decodes still in flight finish so no worker outlives the command.
-        foreach (var (_, task) in _pending)
+        // Stop and wait for every worker, so no thread outlives the command.
+        _stop.Cancel();
+        _run.Terminate = true;
+        foreach (var task in _pending)
             try { task.Wait(); } catch (AggregateException) { }
         _pending.Clear();
-        _embedder?.Dispose();
+        _cache?.Dispose();
+        _model?.Dispose();
         _run.Dispose();
+        _workers?.Dispose();
+        _stop.Dispose();
     }
 }
 
@@ -206,8 +338,20 @@ public sealed class ModelNameCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters)
     {
-        foreach (var name in new[] { OnnxImageEmbedder.DefaultModelName })
+        foreach (var name in new[] { ImageEmbeddingModel.DefaultModelName })
             if (name.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase))
                 yield return new CompletionResult(name, name, CompletionResultType.ParameterValue, "ResNet18 (512-d, embedded default)");
+    }
+}
+
+/// <summary>Tab completion for -Preprocess: the preset names.</summary>
+public sealed class PreprocessCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters)
+    {
+        foreach (var name in ImagePreprocessing.Presets.Keys.OrderBy(k => k))
+            if (name.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase))
+                yield return new CompletionResult(name, name, CompletionResultType.ParameterValue, $"{name} preprocessing preset");
     }
 }

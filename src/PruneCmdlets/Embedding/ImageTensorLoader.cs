@@ -1,5 +1,7 @@
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
@@ -20,9 +22,9 @@ public sealed class ImageLoadException : Exception
 }
 
 /// <summary>
-/// Turns an image file into the float tensor a model takes: decode, apply EXIF orientation,
-/// convert any pixel format (grey, palette, 16-bit, CMYK, alpha) to 8-bit RGB, scale the
-/// shorter side to the model size and centre-crop the longer one, then lay out as CHW.
+/// Turns image bytes into the float tensor a model takes: decode the first frame, apply EXIF
+/// orientation, convert any pixel format (grey, palette, 16-bit, CMYK, alpha) to 8-bit RGB,
+/// then resize, crop and normalise as the model's <see cref="ImagePreprocessing"/> says.
 /// </summary>
 public static class ImageTensorLoader
 {
@@ -32,16 +34,29 @@ public static class ImageTensorLoader
         ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".dib", ".gif", ".tif", ".tiff", ".webp", ".tga", ".pbm", ".pgm", ".ppm",
     };
 
+    // Multi-frame formats decode their first frame only: the pixel budget checks one frame, so
+    // decoding every frame would let a many-frame file past it.
+    private static readonly Configuration FirstFrameOnly = CreateConfiguration();
+
+    private static Configuration CreateConfiguration()
+    {
+        var c = Configuration.Default.Clone();
+        c.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
+        c.ImageFormatsManager.SetDecoder(TiffFormat.Instance, new TiffDecoder { DecodingMode = FrameDecodingMode.First });
+        c.MaxDegreeOfParallelism = 1; // parallelism comes from decoding several images at once
+        return c;
+    }
+
     /// <summary>
     /// Reads the header only and refuses images above the pixel budget, so a decompression
-    /// bomb never gets decoded; then decodes the first frame.
+    /// bomb never gets decoded; then decodes and preprocesses.
     /// </summary>
-    public static float[] LoadChw(string path, int width, int height, long maxPixels)
+    public static float[] LoadTensor(string path, byte[] bytes, ImagePreprocessing pre, long maxPixels)
     {
         IImageInfo? info;
         try
         {
-            info = Image.Identify(path);
+            info = Image.Identify(FirstFrameOnly, new MemoryStream(bytes, writable: false));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -54,17 +69,14 @@ public static class ImageTensorLoader
 
         try
         {
-            using var image = Image.Load<Rgb24>(path);
+            using var image = Image.Load<Rgb24>(FirstFrameOnly, new MemoryStream(bytes, writable: false));
             // Alpha is dropped, not blended, as PIL's convert('RGB') does in the training
             // pipelines these models come from.
-            image.Mutate(x => x.AutoOrient().Resize(new ResizeOptions
-            {
-                Size = new Size(width, height),
-                Mode = ResizeMode.Crop,              // shorter side to size, longer side centre-cropped
-                Position = AnchorPositionMode.Center,
-                Sampler = KnownResamplers.Triangle,  // bilinear, as torchvision's Resize
-            }));
-            return ToChw(image);
+            image.Mutate(x => x.AutoOrient());
+            pre.ResizeAndCrop(image);
+            var tensor = new float[pre.TensorLength];
+            pre.ToTensor(image, tensor);
+            return tensor;
         }
         catch (Exception e) when (e is not OutOfMemoryException and not ImageLoadException)
         {
@@ -72,25 +84,15 @@ public static class ImageTensorLoader
         }
     }
 
-    /// <summary>Planar R, G, B floats in 0–255.</summary>
-    private static float[] ToChw(Image<Rgb24> image)
+    /// <summary>Reads a file and loads it; I/O failures become decode errors naming the file.</summary>
+    public static float[] LoadTensor(string path, ImagePreprocessing pre, long maxPixels)
     {
-        int w = image.Width, h = image.Height, plane = w * h;
-        var chw = new float[3 * plane];
-        image.ProcessPixelRows(rows =>
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            for (int y = 0; y < h; y++)
-            {
-                var row = rows.GetRowSpan(y);
-                int o = y * w;
-                for (int x = 0; x < w; x++)
-                {
-                    chw[o + x] = row[x].R;
-                    chw[plane + o + x] = row[x].G;
-                    chw[2 * plane + o + x] = row[x].B;
-                }
-            }
-        });
-        return chw;
+            throw new ImageLoadException(path, $"Cannot read '{path}': {e.Message}", false, e);
+        }
+        return LoadTensor(path, bytes, pre, maxPixels);
     }
 }

@@ -18,8 +18,17 @@ namespace PruneCmdlets.Numerics;
 /// differ in how many lanes they run at once, so they return bit-identical results; rows are
 /// independent, so the thread count cannot change them either.
 /// </summary>
-public static unsafe class DistanceKernel
+public static unsafe partial class DistanceKernel
 {
+    private static float ToScalarMin(this Vector512<float> v)
+    {
+        var h = Vector256.Min(v.GetLower(), v.GetUpper());
+        var q = Vector128.Min(h.GetLower(), h.GetUpper());
+        q = Vector128.Min(q, Vector128.Shuffle(q, Vector128.Create(2, 3, 0, 1)));
+        q = Vector128.Min(q, Vector128.Shuffle(q, Vector128.Create(1, 0, 3, 2)));
+        return q.ToScalar();
+    }
+
     /// <summary>Centroids per packed panel; one register tile covers one panel.</summary>
     public const int PanelWidth = 32;
 
@@ -97,78 +106,130 @@ public static unsafe class DistanceKernel
         }, _ => { });
     }
 
+    /// <summary>
+    /// Dimensions per pass over a panel: a 32-centroid slice of KC dimensions (16 KB) stays in
+    /// L1 while every tile of the row block streams past it. Accumulators are carried across
+    /// passes in memory, so each dot product is still one FMA chain over p = 0..D−1 in order.
+    /// </summary>
+    public const int KC = 256;
+
     private static void NearestBlock(float[] x, float[] xNorms, int start, int rows, PackedCentroids c,
         int[] bestIndex, float[] bestDist, float[] scratch, Isa isa)
     {
         int d = c.D;
-        Span<float> tile = stackalloc float[TileRows * PanelWidth];
+        Span<float> acc = stackalloc float[BlockRows * PanelWidth];
         for (int r = 0; r < rows; r++) { bestDist[start + r] = float.PositiveInfinity; bestIndex[start + r] = 0; }
+        int fullTiles = rows / TileRows, tailRows = rows % TileRows;
 
-        fixed (float* xp = x, panels = c.Panels, sp = scratch, tp = tile)
+        fixed (float* xp = x, panels = c.Panels, sp = scratch, ap = acc)
         {
+            float* block = xp + (long)start * d;
+            if (tailRows > 0)
+            {
+                // The last, partial tile goes through a zero-padded copy so one tile shape serves all.
+                new Span<float>(sp, TileRows * d).Clear();
+                new ReadOnlySpan<float>(block + (long)fullTiles * TileRows * d, tailRows * d).CopyTo(new Span<float>(sp, tailRows * d));
+            }
+            int tiles = fullTiles + (tailRows > 0 ? 1 : 0);
             for (int panel = 0; panel < c.PanelCount; panel++)
             {
                 float* b = panels + (long)panel * d * PanelWidth;
-                int cBase = panel * PanelWidth;
-                for (int r0 = 0; r0 < rows; r0 += TileRows)
+                new Span<float>(ap, tiles * TileRows * PanelWidth).Clear();
+                for (int p0 = 0; p0 < d; p0 += KC)
                 {
-                    int tr = Math.Min(TileRows, rows - r0);
-                    float* rowPtr = xp + (long)(start + r0) * d;
-                    if (tr < TileRows)
+                    int kc = Math.Min(KC, d - p0);
+                    for (int t = 0; t < tiles; t++)
                     {
-                        // Tail rows go through a zero-padded copy so one tile shape serves all.
-                        new Span<float>(sp, TileRows * d).Clear();
-                        new ReadOnlySpan<float>(rowPtr, tr * d).CopyTo(new Span<float>(sp, tr * d));
-                        rowPtr = sp;
-                    }
-                    Tile(rowPtr, d, b, tp, isa);
-                    for (int r = 0; r < tr; r++)
-                    {
-                        int row = start + r0 + r;
-                        float xn = xNorms[row];
-                        float best = bestDist[row];
-                        int bi = bestIndex[row];
-                        float* dots = tp + r * PanelWidth;
-                        for (int j = 0; j < PanelWidth; j++)
-                        {
-                            float dist = xn - 2f * dots[j] + c.Norms[cBase + j];
-                            if (dist < best) { best = dist; bi = cBase + j; }
-                        }
-                        bestDist[row] = best;
-                        bestIndex[row] = bi;
+                        float* rowPtr = t < fullTiles ? block + (long)t * TileRows * d : sp;
+                        Tile(rowPtr + p0, d, kc, b + (long)p0 * PanelWidth, ap + t * TileRows * PanelWidth, isa);
                     }
                 }
+                ReducePanel(ap, rows, start, panel * PanelWidth, c.Norms, bestIndex, bestDist, isa);
             }
         }
+        // The running minimum is ‖c‖² − 2x·c; adding ‖x‖² makes it the squared distance.
         for (int r = 0; r < rows; r++)
-            if (bestDist[start + r] < 0f) bestDist[start + r] = 0f; // cancellation can dip below zero
+            bestDist[start + r] = Math.Max(0f, bestDist[start + r] + xNorms[start + r]); // cancellation can dip below zero
     }
 
-    /// <summary>out[r][j] = Σ_p x[r][p]·b[p][j] for 6 rows and one 32-wide panel.</summary>
-    internal static void Tile(float* x, int d, float* b, float* o, Isa isa)
+    /// <summary>
+    /// Folds one panel's dot products into each row's running minimum of ‖c‖² − 2x·c, computed
+    /// as one fused multiply-add per lane on every path; ties keep the lower centroid index.
+    /// </summary>
+    private static void ReducePanel(float* dots, int rows, int start, int cBase, float[] norms, int[] bestIndex, float[] bestDist, Isa isa)
+    {
+        fixed (float* cn = &norms[cBase])
+        {
+            if (isa == Isa.Avx512 && Avx512F.IsSupported)
+            {
+                var n0 = Avx512F.LoadVector512(cn);
+                var n1 = Avx512F.LoadVector512(cn + 16);
+                var minus2 = Vector512.Create(-2f);
+                float* lanes = stackalloc float[PanelWidth];
+                for (int r = 0; r < rows; r++)
+                {
+                    float* row = dots + r * PanelWidth;
+                    var v0 = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(row), minus2, n0);
+                    var v1 = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(row + 16), minus2, n1);
+                    float m = Vector512.Min(v0, v1).ToScalarMin();
+                    if (!(m < bestDist[start + r])) continue; // the common case once a good centroid is known
+                    v0.Store(lanes);
+                    v1.Store(lanes + 16);
+                    int j = 0;
+                    while (lanes[j] != m) j++;
+                    bestDist[start + r] = m;
+                    bestIndex[start + r] = cBase + j;
+                }
+                return;
+            }
+            for (int r = 0; r < rows; r++)
+            {
+                float* row = dots + r * PanelWidth;
+                float best = bestDist[start + r];
+                int bi = bestIndex[start + r];
+                for (int j = 0; j < PanelWidth; j++)
+                {
+                    float v = MathF.FusedMultiplyAdd(row[j], -2f, cn[j]);
+                    if (v < best) { best = v; bi = cBase + j; }
+                }
+                bestDist[start + r] = best;
+                bestIndex[start + r] = bi;
+            }
+        }
+    }
+
+    /// <summary>
+    /// o[r][j] += Σ_{p&lt;kc} x[r·stride + p]·b[p][j] for 6 rows and one 32-wide panel slice,
+    /// continuing the FMA chains held in <paramref name="o"/>.
+    /// </summary>
+    internal static void Tile(float* x, int stride, int kc, float* b, float* o, Isa isa)
     {
         switch (isa)
         {
-            case Isa.Avx512 when Avx512F.IsSupported: TileAvx512(x, d, b, o); break;
+            case Isa.Avx512 when Avx512F.IsSupported: TileAvx512(x, stride, kc, b, o); break;
             case Isa.Avx2 when Avx2.IsSupported && Fma.IsSupported:
-                TileAvx2Rows3(x, d, b, o);
-                TileAvx2Rows3(x + 3 * d, d, b, o + 3 * PanelWidth);
+                TileAvx2Rows3(x, stride, kc, b, o);
+                TileAvx2Rows3(x + 3 * stride, stride, kc, b, o + 3 * PanelWidth);
                 break;
             case Isa.AdvSimd when AdvSimd.IsSupported:
-                TileAdvSimdRows3(x, d, b, o);
-                TileAdvSimdRows3(x + 3 * d, d, b, o + 3 * PanelWidth);
+                TileAdvSimdRows3(x, stride, kc, b, o);
+                TileAdvSimdRows3(x + 3 * stride, stride, kc, b, o + 3 * PanelWidth);
                 break;
-            default: TileScalar(x, d, b, o); break;
+            default: TileScalar(x, stride, kc, b, o); break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TileAvx512(float* x, int d, float* b, float* o)
+    private static void TileAvx512(float* x, int d, int kc, float* b, float* o)
     {
-        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default,
-                         a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+        Vector512<float> a00 = Avx512F.LoadVector512(o), a01 = Avx512F.LoadVector512(o + 16),
+                         a10 = Avx512F.LoadVector512(o + 32), a11 = Avx512F.LoadVector512(o + 48),
+                         a20 = Avx512F.LoadVector512(o + 64), a21 = Avx512F.LoadVector512(o + 80),
+                         a30 = Avx512F.LoadVector512(o + 96), a31 = Avx512F.LoadVector512(o + 112),
+                         a40 = Avx512F.LoadVector512(o + 128), a41 = Avx512F.LoadVector512(o + 144),
+                         a50 = Avx512F.LoadVector512(o + 160), a51 = Avx512F.LoadVector512(o + 176);
         float* x0 = x, x1 = x + d, x2 = x + 2 * d, x3 = x + 3 * d, x4 = x + 4 * d, x5 = x + 5 * d;
-        for (int p = 0; p < d; p++, b += PanelWidth)
+        for (int p = 0; p < kc; p++, b += PanelWidth)
         {
             var b0 = Avx512F.LoadVector512(b);
             var b1 = Avx512F.LoadVector512(b + 16);
@@ -184,13 +245,13 @@ public static unsafe class DistanceKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TileAvx2Rows3(float* x, int d, float* b, float* o)
+    private static void TileAvx2Rows3(float* x, int d, int kc, float* b, float* o)
     {
-        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default,
-                         a10 = default, a11 = default, a12 = default, a13 = default,
-                         a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector256<float> a00 = Avx.LoadVector256(o), a01 = Avx.LoadVector256(o + 8), a02 = Avx.LoadVector256(o + 16), a03 = Avx.LoadVector256(o + 24),
+                         a10 = Avx.LoadVector256(o + 32), a11 = Avx.LoadVector256(o + 40), a12 = Avx.LoadVector256(o + 48), a13 = Avx.LoadVector256(o + 56),
+                         a20 = Avx.LoadVector256(o + 64), a21 = Avx.LoadVector256(o + 72), a22 = Avx.LoadVector256(o + 80), a23 = Avx.LoadVector256(o + 88);
         float* x0 = x, x1 = x + d, x2 = x + 2 * d;
-        for (int p = 0; p < d; p++, b += PanelWidth)
+        for (int p = 0; p < kc; p++, b += PanelWidth)
         {
             var b0 = Avx.LoadVector256(b); var b1 = Avx.LoadVector256(b + 8);
             var b2 = Avx.LoadVector256(b + 16); var b3 = Avx.LoadVector256(b + 24);
@@ -207,12 +268,12 @@ public static unsafe class DistanceKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TileAdvSimdRows3(float* x, int d, float* b, float* o)
+    private static void TileAdvSimdRows3(float* x, int d, int kc, float* b, float* o)
     {
         // 3 rows × 8 quad vectors = 24 accumulators of Arm's 32 registers.
         var acc = stackalloc Vector128<float>[24];
-        for (int i = 0; i < 24; i++) acc[i] = default;
-        for (int p = 0; p < d; p++, b += PanelWidth)
+        for (int i = 0; i < 24; i++) acc[i] = AdvSimd.LoadVector128(o + 4 * i);
+        for (int p = 0; p < kc; p++, b += PanelWidth)
         {
             for (int r = 0; r < 3; r++)
             {
@@ -224,13 +285,13 @@ public static unsafe class DistanceKernel
         for (int i = 0; i < 24; i++) acc[i].Store(o + 4 * i);
     }
 
-    private static void TileScalar(float* x, int d, float* b, float* o)
+    private static void TileScalar(float* x, int d, int kc, float* b, float* o)
     {
         for (int r = 0; r < TileRows; r++)
             for (int j = 0; j < PanelWidth; j++)
             {
-                float a = 0f;
-                for (int p = 0; p < d; p++) a = MathF.FusedMultiplyAdd(x[r * d + p], b[p * PanelWidth + j], a);
+                float a = o[r * PanelWidth + j];
+                for (int p = 0; p < kc; p++) a = MathF.FusedMultiplyAdd(x[r * d + p], b[p * PanelWidth + j], a);
                 o[r * PanelWidth + j] = a;
             }
     }

@@ -1,0 +1,122 @@
+// Whole-kernel benchmarks for build.ps1 -Task Bench. Each command prints one JSON line, so the
+// bench script can put our figures beside the reference implementations' from the same run.
+using System.Diagnostics;
+using System.Text.Json;
+using PruneCmdlets.Clustering;
+using PruneCmdlets.IO;
+using PruneCmdlets.Numerics;
+
+var opts = ParseArgs(args.Skip(1));
+switch (args.FirstOrDefault())
+{
+    case "gen": Generate(opts); break;
+    case "lloyd": Lloyd(opts); break;
+    case "score": Score(opts); break;
+    case "init": Init(opts); break;
+    default:
+        Console.Error.WriteLine("usage: gen|lloyd|score|init --key value ...");
+        return 2;
+}
+return 0;
+
+static Dictionary<string, string> ParseArgs(IEnumerable<string> a)
+{
+    var d = new Dictionary<string, string>();
+    var list = a.ToList();
+    for (int i = 0; i + 1 < list.Count; i += 2) d[list[i].TrimStart('-')] = list[i + 1];
+    return d;
+}
+
+static (float[] data, int n, int d) Load(string path)
+{
+    using var m = NpyReader.OpenMatrix(path);
+    var data = new float[(long)m.Rows * m.Columns];
+    int i = 0;
+    foreach (var row in m.ReadRows()) { row.CopyTo(data, (long)i * m.Columns); i++; }
+    return (data, m.Rows, m.Columns);
+}
+
+static void Save(string path, float[] data, int n, int d)
+{
+    var rows = new List<float[]>(n);
+    for (int i = 0; i < n; i++) rows.Add(data.AsSpan(i * d, d).ToArray());
+    NpyWriter.WriteMatrix(path, rows, d);
+}
+
+// A Gaussian mixture: `clusters` centres ~ N(0, 1), points = centre + N(0, 0.5²) noise; and
+// the shared start: k distinct points drawn with a fixed seed.
+static void Generate(Dictionary<string, string> o)
+{
+    int n = int.Parse(o["n"]), d = int.Parse(o["d"]), k = int.Parse(o["k"]);
+    int clusters = o.TryGetValue("clusters", out var cl) ? int.Parse(cl) : k;
+    var rng = new DeterministicRandom(long.Parse(o.GetValueOrDefault("seed", "1")));
+    double Gauss() { double u = 1 - rng.NextDouble(), v = rng.NextDouble(); return Math.Sqrt(-2 * Math.Log(u)) * Math.Cos(2 * Math.PI * v); }
+    var centres = new float[clusters * d];
+    for (int i = 0; i < centres.Length; i++) centres[i] = (float)Gauss();
+    var x = new float[(long)n * d];
+    for (int i = 0; i < n; i++)
+    {
+        int c = rng.NextInt(clusters);
+        for (int j = 0; j < d; j++) x[(long)i * d + j] = centres[c * d + j] + (float)(0.5 * Gauss());
+    }
+    Save(o["out"], x, n, d);
+    var picks = KMeansTrainer.SampleWithoutReplacement(n, k, rng);
+    var init = new float[k * d];
+    for (int j = 0; j < k; j++) x.AsSpan(picks[j] * d, d).CopyTo(init.AsSpan(j * d, d));
+    Save(o["init"], init, k, d);
+}
+
+static void Lloyd(Dictionary<string, string> o)
+{
+    var (x, n, d) = Load(o["data"]);
+    var (c, k, _) = Load(o["init"]);
+    int iters = int.Parse(o.GetValueOrDefault("iters", "10"));
+    var options = new KMeansOptions
+    {
+        K = k, Metric = DistanceMetric.Euclidean, MaxIterations = iters, Tolerance = 0, InitialCentroids = c,
+        MaxThreads = int.Parse(o.GetValueOrDefault("threads", "-1")), RunAllIterations = true,
+    };
+    var sw = Stopwatch.StartNew();
+    var model = KMeansTrainer.Fit(x, n, d, options);
+    double total = sw.Elapsed.TotalSeconds;
+    var perIter = model.History.Select(h => h.Seconds).ToArray();
+    double median = perIter.OrderBy(s => s).ElementAt(perIter.Length / 2);
+    double mean = perIter.Average();
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        impl = "PruneCmdlets", n, d, k, iterations = perIter.Length, seconds_per_iteration = mean, median_seconds_per_iteration = median,
+        assign_seconds = model.History.Average(h => h.AssignSeconds), gflops = 2.0 * n * k * d / mean / 1e9, total_seconds = total, inertia = model.Inertia, isa = DistanceKernel.Detect().ToString(),
+    }));
+}
+
+static void Score(Dictionary<string, string> o)
+{
+    var (x, n, d) = Load(o["data"]);
+    var (c, k, _) = Load(o["init"]);
+    var packed = DistanceKernel.Pack(c, k, d);
+    var norms = VectorMath.RowSquaredNorms(x, n, d);
+    var idx = new int[n];
+    var dist = new float[n];
+    DistanceKernel.Nearest(x, norms, Math.Min(n, 20000), packed, idx, dist); // warm-up
+    var times = new List<double>();
+    for (int r = 0; r < int.Parse(o.GetValueOrDefault("repeats", "3")); r++)
+    {
+        var sw = Stopwatch.StartNew();
+        var nrm = VectorMath.RowSquaredNorms(x, n, d);
+        DistanceKernel.Nearest(x, nrm, n, DistanceKernel.Pack(c, k, d), idx, dist);
+        times.Add(sw.Elapsed.TotalSeconds);
+    }
+    double best = times.Min();
+    Console.WriteLine(JsonSerializer.Serialize(new { impl = "PruneCmdlets", n, d, k, seconds = best, gflops = 2.0 * n * k * d / best / 1e9, checksum = idx.Take(1000).Sum() }));
+}
+
+static void Init(Dictionary<string, string> o)
+{
+    var (x, n, d) = Load(o["data"]);
+    int k = int.Parse(o["k"]);
+    var options = new KMeansOptions { K = k, Metric = DistanceMetric.Euclidean, MaxIterations = 1, Seed = 1, InitSampleSize = int.Parse(o.GetValueOrDefault("sample", "0")) };
+    var sw = Stopwatch.StartNew();
+    var model = KMeansTrainer.Fit(x, n, d, options);
+    double total = sw.Elapsed.TotalSeconds;
+    Console.WriteLine(JsonSerializer.Serialize(new { impl = "PruneCmdlets", n, d, k, init_plus_one_iteration_seconds = total, iteration_seconds = model.History[0].Seconds, init_seconds = total - model.History[0].Seconds }));
+}
