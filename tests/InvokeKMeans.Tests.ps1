@@ -130,3 +130,29 @@ Import-Module '$ManifestPath'
         }
     }
 }
+
+Describe 'Invoke-KMeans at scale' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+        $centres = @([double[]](10, 0, 0, 1), [double[]](0, 10, 1, 0), [double[]](0, 1, 0, 10))
+        $many = @(New-BlobRecords -Centres $centres -PerBlob 100 -Spread 0.5)
+    }
+    It 'fits on a seeded sample and still assigns every record' {
+        $out = $many | Invoke-KMeans -K 3 -SampleSize 30 -Seed 4
+        $out | Should -HaveCount 300
+        $out[0].KMeansModel.TrainingCount | Should -Be 30
+        ($out[0].KMeansModel.ClusterSizes | Measure-Object -Sum).Sum | Should -Be 300
+        foreach ($g in $out | Group-Object Label) { @($g.Group.Cluster | Select-Object -Unique) | Should -HaveCount 1 }
+        ($many | Invoke-KMeans -K 3 -SampleSize 30 -Seed 4).Cluster | Should -Be $out.Cluster
+    }
+    It 'runs mini-batch k-means deterministically and finds the blobs' {
+        $a = $many | Invoke-KMeans -K 3 -MiniBatchSize 32 -MaxIterations 30 -Seed 9
+        $b = $many | Invoke-KMeans -K 3 -MiniBatchSize 32 -MaxIterations 30 -Seed 9 -MaxThreads 1
+        $b.Cluster | Should -Be $a.Cluster
+        $a[0].KMeansModel.History | Should -HaveCount 30
+        foreach ($g in $a | Group-Object Label) { @($g.Group.Cluster | Select-Object -Unique) | Should -HaveCount 1 }
+    }
+    It 'refuses a sample smaller than K' {
+        { $many | Invoke-KMeans -K 5 -SampleSize 3 } | Should -Throw -ErrorId 'InvalidSampleSize,PruneCmdlets.Commands.InvokeKMeansCommand'
+    }
+}

@@ -34,16 +34,36 @@ public sealed class KMeansOptions
     /// <summary>Worker threads; -1 uses every core. Never changes the result.</summary>
     public int MaxThreads { get; set; } = -1;
     /// <summary>
-    /// k-means++ runs on at most this many seeded-sampled records (0 = all). D² sampling is
-    /// sequential in K, so on huge inputs a sample keeps initialisation cheaper than Lloyd.
+    /// k-means++ runs on at most this many seeded-sampled records; -1 (the default) picks
+    /// max(8·K, 10 000), 0 uses every record. D² sampling is sequential in K (one pass over the
+    /// candidates per centroid), so a cache-sized sample keeps initialisation under the cost of
+    /// two Lloyd iterations while Lloyd itself then runs on every record.
     /// </summary>
-    public int InitSampleSize { get; set; } = 0;
+    public int InitSampleSize { get; set; } = -1;
+
+    /// <summary>The k-means++ sample size for n records: InitSampleSize resolved.</summary>
+    public int EffectiveInitSampleSize(int n)
+        => InitSampleSize < 0 ? Math.Min(n, Math.Max(8 * K, 10_000)) : InitSampleSize == 0 ? n : Math.Min(n, Math.Max(K, InitSampleSize));
 
     /// <summary>
     /// Start from these K×D centroids (row-major, prepared for the metric) instead of an
     /// initialisation; a warm start or a benchmark's shared starting point. Needs NInit = 1.
     /// </summary>
     public float[]? InitialCentroids { get; set; }
+
+    /// <summary>
+    /// Fit on a seeded sample of this many records (0 = all), then assign every record to the
+    /// fitted centroids: for inputs far larger than K, where the centroids settle long before
+    /// every record has been seen.
+    /// </summary>
+    public int SampleSize { get; set; }
+
+    /// <summary>
+    /// Mini-batch k-means (Sculley 2010) with batches of this many records (0 = full Lloyd);
+    /// MaxIterations then counts batches. Each batch is drawn with the seed, assigned with the
+    /// kernel, and folded into the centroids in record order with per-centroid learning rates.
+    /// </summary>
+    public int MiniBatchSize { get; set; }
 
     /// <summary>Benchmarks time exactly MaxIterations iterations: no early stop.</summary>
     internal bool RunAllIterations { get; set; }
@@ -59,6 +79,9 @@ public sealed class KMeansOptions
         if (NInit < 1) throw new ArgumentOutOfRangeException(nameof(NInit), NInit, "NInit must be at least 1.");
         if (InitialCentroids is not null && InitialCentroids.Length != (long)K * d)
             throw new ArgumentException($"InitialCentroids holds {InitialCentroids.Length} values, not K ({K}) × D ({d}).");
+        if (SampleSize < 0) throw new ArgumentOutOfRangeException(nameof(SampleSize), SampleSize, "SampleSize must be zero (all records) or positive.");
+        if (SampleSize > 0 && SampleSize < K) throw new ArgumentOutOfRangeException(nameof(SampleSize), SampleSize, $"SampleSize ({SampleSize}) must be at least K ({K}).");
+        if (MiniBatchSize < 0) throw new ArgumentOutOfRangeException(nameof(MiniBatchSize), MiniBatchSize, "MiniBatchSize must be zero (full Lloyd) or positive.");
         if (InitialCentroids is not null && NInit != 1)
             throw new ArgumentException("InitialCentroids fixes the start, so NInit must be 1.");
     }

@@ -25,6 +25,8 @@ public static class KMeansTrainer
     {
         options.Validate(n, d);
         var total = Stopwatch.StartNew();
+        if (options.SampleSize > 0 && options.SampleSize < n)
+            return FitOnSample(x, n, d, options, progress, cancel, total);
         var xNorms = VectorMath.RowSquaredNorms(x, n, d);
         Run? best = null;
         for (int run = 0; run < options.NInit; run++)
@@ -52,6 +54,37 @@ public static class KMeansTrainer
         return (model, b.Assignment);
     }
 
+    /// <summary>Fits on a seeded sample, then places every record against the fitted centroids.</summary>
+    private static (KMeansModel, int[]) FitOnSample(float[] x, int n, int d, KMeansOptions options,
+        Action<KMeansProgress>? progress, CancellationToken cancel, Stopwatch total)
+    {
+        int m = options.SampleSize;
+        var rows = SampleWithoutReplacement(n, m, DeterministicRandom.Derive(options.Seed, -1));
+        Array.Sort(rows);
+        var sample = new float[(long)m * d];
+        for (int i = 0; i < m; i++) x.AsSpan(rows[i] * d, d).CopyTo(sample.AsSpan(i * d, d));
+        var inner = new KMeansOptions
+        {
+            K = options.K, Metric = options.Metric, Init = options.Init, MaxIterations = options.MaxIterations, Tolerance = options.Tolerance,
+            Seed = options.Seed, NInit = options.NInit, MaxThreads = options.MaxThreads, InitSampleSize = options.InitSampleSize,
+            InitialCentroids = options.InitialCentroids, MiniBatchSize = options.MiniBatchSize, RunAllIterations = options.RunAllIterations,
+        };
+        var (fitted, _) = FitAndAssign(sample, m, d, inner, progress, cancel);
+        var assignment = new int[n];
+        var distance = new double[n];
+        fitted.Assign(x, n, assignment, distance, options.MaxThreads, cancel);
+        var sizes = new int[options.K];
+        foreach (int c in assignment) sizes[c]++;
+        var model = new KMeansModel(fitted.CentroidBuffer, options.K, d, options.Metric)
+        {
+            Inertia = distance.Sum(v => options.Metric == DistanceMetric.Cosine ? v : v * v),
+            Iterations = fitted.Iterations, Converged = fitted.Converged, Seed = options.Seed, Init = options.Init,
+            BestRun = fitted.BestRun, NInit = options.NInit, TrainingCount = m, TrainingSeconds = total.Elapsed.TotalSeconds,
+            ClusterSizes = sizes, History = fitted.History,
+        };
+        return (model, assignment);
+    }
+
     private sealed record Run(int RunIndex, float[] Centroids, int[] Assignment, double Inertia, bool Converged, List<KMeansIterationStats> History);
 
     private static Run RunOnce(float[] x, float[] xNorms, int n, int d, KMeansOptions o, int run,
@@ -61,7 +94,7 @@ public static class KMeansTrainer
         int k = o.K;
         float[] centroids = o.InitialCentroids is not null ? (float[])o.InitialCentroids.Clone()
             : o.Init == KMeansInit.Random ? InitRandom(x, n, d, k, rng)
-            : InitPlusPlus(x, n, d, k, o.InitSampleSize, rng, o.MaxThreads, cancel);
+            : InitPlusPlus(x, n, d, k, o.EffectiveInitSampleSize(n), rng, o.MaxThreads, cancel);
 
         var assignment = new int[n];
         Array.Fill(assignment, -1);
@@ -70,7 +103,8 @@ public static class KMeansTrainer
         var history = new List<KMeansIterationStats>();
         double previous = double.PositiveInfinity;
         bool converged = false;
-        for (int it = 1; it <= o.MaxIterations; it++)
+        if (o.MiniBatchSize > 0) MiniBatch(x, xNorms, n, d, o, centroids, rng, history, run, progress, cancel);
+        else for (int it = 1; it <= o.MaxIterations; it++)
         {
             cancel.ThrowIfCancellationRequested();
             var sw = Stopwatch.StartNew();
@@ -117,6 +151,62 @@ public static class KMeansTrainer
         for (int i = 0; i < n; i++) inertia += exact[i];
         if (o.Metric == DistanceMetric.Cosine) inertia /= 2.0;
         return new Run(run, centroids, assignment, inertia, converged, history);
+    }
+
+    /// <summary>
+    /// Mini-batch k-means (Sculley 2010): each step draws a seeded batch, assigns it with the
+    /// kernel and moves each centroid towards its new members with learning rate 1/count, in
+    /// batch order, so the seed alone fixes the result.
+    /// </summary>
+    private static void MiniBatch(float[] x, float[] xNorms, int n, int d, KMeansOptions o, float[] centroids,
+        DeterministicRandom rng, List<KMeansIterationStats> history, int run, Action<KMeansProgress>? progress, CancellationToken cancel)
+    {
+        int k = o.K, b = Math.Min(o.MiniBatchSize, n);
+        var counts = new long[k];
+        var batch = new float[(long)b * d];
+        var batchNorms = new float[b];
+        var idx = new int[b];
+        var dist = new float[b];
+        var rows = new int[b];
+        for (int step = 1; step <= o.MaxIterations; step++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < b; i++)
+            {
+                rows[i] = rng.NextInt(n);
+                x.AsSpan(rows[i] * d, d).CopyTo(batch.AsSpan(i * d, d));
+                batchNorms[i] = xNorms[rows[i]];
+            }
+            DistanceKernel.Nearest(batch, batchNorms, b, DistanceKernel.Pack(centroids, k, d), idx, dist, o.MaxThreads, cancel);
+            double assignSeconds = sw.Elapsed.TotalSeconds;
+            double objective = 0;
+            for (int i = 0; i < b; i++)
+            {
+                objective += dist[i];
+                int c = idx[i];
+                float eta = 1f / ++counts[c];
+                var centroid = centroids.AsSpan(c * d, d);
+                var row = batch.AsSpan(i * d, d);
+                for (int j = 0; j < d; j++) centroid[j] += eta * (row[j] - centroid[j]);
+            }
+            if (o.Metric == DistanceMetric.Cosine)
+            {
+                objective /= 2.0;
+                for (int c = 0; c < k; c++)
+                {
+                    var centroid = centroids.AsSpan(c * d, d);
+                    double norm = Math.Sqrt(VectorMath.SquaredNorm(centroid));
+                    if (norm > 0) for (int j = 0; j < d; j++) centroid[j] = (float)(centroid[j] / norm);
+                }
+            }
+            history.Add(new KMeansIterationStats
+            {
+                Iteration = step, Objective = objective * n / b, Seconds = sw.Elapsed.TotalSeconds, AssignSeconds = assignSeconds,
+            });
+            if (step % 10 == 0 || step == o.MaxIterations)
+                progress?.Invoke(new KMeansProgress(run, o.NInit, step, o.MaxIterations, objective * n / b, sw.Elapsed.TotalSeconds));
+        }
     }
 
     /// <summary>

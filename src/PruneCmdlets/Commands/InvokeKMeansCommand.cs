@@ -48,6 +48,14 @@ public sealed class InvokeKMeansCommand : PSCmdlet, IDisposable
     [ValidateRange(1, 1000)]
     public int NInit { get; set; } = 1;
 
+    [Parameter(ParameterSetName = FitSet)]
+    [ValidateRange(0, int.MaxValue)]
+    public int SampleSize { get; set; }
+
+    [Parameter(ParameterSetName = FitSet)]
+    [ValidateRange(0, int.MaxValue)]
+    public int MiniBatchSize { get; set; }
+
     [Parameter]
     [ValidateRange(1, 4096)]
     public int MaxThreads { get; set; } = Environment.ProcessorCount;
@@ -85,11 +93,17 @@ public sealed class InvokeKMeansCommand : PSCmdlet, IDisposable
             var options = new KMeansOptions
             {
                 K = K, Metric = Metric, Init = Init, MaxIterations = MaxIterations, Tolerance = Tolerance,
-                Seed = Seed, NInit = NInit, MaxThreads = MaxThreads,
+                Seed = Seed, NInit = NInit, MaxThreads = MaxThreads, SampleSize = SampleSize, MiniBatchSize = MiniBatchSize,
             };
+            if (SampleSize > 0 && SampleSize < K)
+                ThrowTerminatingError(ErrorHelper.Terminating("InvalidSampleSize", ErrorCategory.InvalidArgument,
+                    $"-SampleSize {SampleSize} is smaller than -K {K}; a sample needs at least one record per cluster.", SampleSize));
             WriteVerbose($"k-means: {n} records × {d} dimensions, K={K}, metric={Metric}" +
                 (Metric == DistanceMetric.Cosine ? " (spherical k-means on L2-normalised vectors)" : "") +
-                $", init={Init}, seed={Seed}, n-init={NInit}, max-iterations={MaxIterations}, tolerance={Tolerance}, threads={MaxThreads}.");
+                $", init={Init}" + (Init == KMeansInit.KMeansPlusPlus ? $" on {options.EffectiveInitSampleSize(SampleSize > 0 ? Math.Min(SampleSize, n) : n)} sampled records" : "") +
+                $", seed={Seed}, n-init={NInit}, max-iterations={MaxIterations}, tolerance={Tolerance}, threads={MaxThreads}" +
+                (SampleSize > 0 && SampleSize < n ? $"; fitting on a seeded sample of {SampleSize} records, then assigning all {n}" : "") +
+                (MiniBatchSize > 0 ? $"; mini-batch k-means with batches of {MiniBatchSize} (MaxIterations counts batches)" : "") + ".");
             (model, cluster) = BackgroundWork.Run(this, _stop.Token, report => KMeansTrainer.FitAndAssign(matrix.Data, n, d, options, p =>
             {
                 string run = p.Runs > 1 ? $"run {p.Run + 1}/{p.Runs}, " : "";
