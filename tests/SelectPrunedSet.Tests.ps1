@@ -79,6 +79,126 @@ Describe 'Select-PrunedSet' {
         $w | Should -Not -BeNullOrEmpty
     }
 
+    Context 'density-based pruning (-BalanceBy Density)' {
+        BeforeAll {
+            # 1-D, Euclidean: blobs at 0 ± 1, 10 ± 1 and 30 ± 2, four records each, so the centroids are
+            # 0, 10, 30. d_intra 1, 1, 2; d_inter (mean distance to the other two centroids) 20, 15, 25;
+            # complexity 20, 15, 50. At -Temperature 20 the shares are e^1, e^0.75, e^2.5 normalised:
+            # 0.1597, 0.1244, 0.7159.
+            $i = 0
+            $blobs = @(
+                foreach ($x in -1, 1, -1, 1) { New-VectorRecord -Id "A$(($i++))" -Vector @($x) -Label A }
+                foreach ($x in 9, 11, 9, 11) { New-VectorRecord -Id "B$(($i++))" -Vector @($x) -Label B }
+                foreach ($x in 28, 32, 28, 32) { New-VectorRecord -Id "C$(($i++))" -Vector @($x) -Label C }
+            )
+            $dense = @($blobs | Invoke-KMeans -K 3 -Metric Euclidean -Seed 1)
+            function Get-KeptPerLabel($kept) { foreach ($l in 'A', 'B', 'C') { @($kept | Where-Object Label -EQ $l).Count } }
+        }
+        It 'finds the three blobs (the fixture the other cases rely on)' {
+            ($dense | Group-Object Cluster | ForEach-Object { ($_.Group.Label | Select-Object -Unique).Count }) | Should -Be @(1, 1, 1)
+            ($dense | Group-Object Cluster).Count | Should -Be 3
+        }
+        It 'gives complex clusters more: 7 of 12 → 2, 1, 4 (the third capped at its size)' {
+            # 7 × shares = 1.118, 0.871, 5.011 → C capped at 4; the other 3 split 0.1597 : 0.1244 = 1.687, 1.313 → 2, 1.
+            $kept = $dense | Select-PrunedSet -KeepCount 7 -BalanceBy Density -Temperature 20 -Keep Random -Seed 3
+            $kept | Should -HaveCount 7
+            Get-KeptPerLabel $kept | Should -Be @(2, 1, 4)
+        }
+        It 'keeps at least one per cluster by default; -MinPerGroup 0 lets a cluster empty' {
+            # 3 × shares = 0.479, 0.373, 2.148: floored at 1 → 1, 1, 1; without a floor → 1, 0, 2.
+            Get-KeptPerLabel ($dense | Select-PrunedSet -KeepCount 3 -BalanceBy Density -Temperature 20 -Keep Random) | Should -Be @(1, 1, 1)
+            Get-KeptPerLabel ($dense | Select-PrunedSet -KeepCount 3 -BalanceBy Density -Temperature 20 -Keep Random -MinPerGroup 0) | Should -Be @(1, 0, 2)
+        }
+        It 'keeps the hardest inside each cluster after Measure-Prototypicality' {
+            $kept = $dense | Measure-Prototypicality | Select-PrunedSet -KeepCount 7 -BalanceBy Density -Temperature 20
+            Get-KeptPerLabel $kept | Should -Be @(2, 1, 4)
+            $kept | Should -HaveCount 7
+        }
+        It 'reports each cluster''s d_intra, d_inter, complexity and share with -Verbose' {
+            $v = $dense | Select-PrunedSet -KeepCount 7 -BalanceBy Density -Temperature 20 -Keep Random -Verbose 4>&1 |
+                Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+            $text = $v.Message -join "`n"
+            $text | Should -BeLike '*d_intra 2, d_inter 25, complexity 50, share 71.6*kept 4/4*'
+            $text | Should -BeLike '*d_intra 1, d_inter 15, complexity 15, share 12.4*kept 1/4*'
+        }
+        It 'refuses a floor the total cannot meet' {
+            { $dense | Select-PrunedSet -KeepCount 2 -BalanceBy Density -Keep Random } | Should -Throw -ErrorId "MinPerGroupTooLarge,$cmd"
+        }
+        It 'needs the k-means model on the records' {
+            $noModel = $dense | ForEach-Object { [pscustomobject]@{ Id = $_.Id; Vector = $_.Vector; Cluster = $_.Cluster } }
+            { $noModel | Select-PrunedSet -KeepCount 6 -BalanceBy Density -Keep Random } | Should -Throw -ErrorId "NoClusterModel,$cmd"
+            { $scored | Select-PrunedSet -KeepCount 6 -BalanceBy Density } | Should -Throw -ErrorId "MissingCluster,$cmd"
+        }
+        It 'refuses records from two k-means runs' {
+            $other = @($blobs | Invoke-KMeans -K 3 -Metric Euclidean -Seed 1)
+            { @($dense[0..5]) + @($other[6..11]) | Select-PrunedSet -KeepCount 6 -BalanceBy Density -Keep Random } | Should -Throw -ErrorId "MixedClusterModels,$cmd"
+        }
+        It 'refuses a temperature that is not positive' {
+            { $dense | Select-PrunedSet -KeepCount 6 -BalanceBy Density -Temperature 0 -Keep Random } | Should -Throw -ErrorId "InvalidTemperature,$cmd"
+        }
+    }
+
+    Context '-MinPerGroup with -BalanceBy Label' {
+        It 'raises a small class to the floor and keeps the total exact' {
+            $uneven = @(
+                foreach ($k in 0..7) { New-VectorRecord -Id "big$k" -Vector @($k) -Label Big }
+                foreach ($k in 0..1) { New-VectorRecord -Id "small$k" -Vector @($k) -Label Small }
+            )
+            # 2 of 10 in proportion: 1.6, 0.4 → 2, 0. With a floor of 1: 1, 1.
+            $plain = $uneven | Select-PrunedSet -KeepCount 2 -BalanceBy Label -Keep Random
+            @($plain | Where-Object Label -EQ Small).Count | Should -Be 0
+            $floored = $uneven | Select-PrunedSet -KeepCount 2 -BalanceBy Label -Keep Random -MinPerGroup 1
+            $floored | Should -HaveCount 2
+            @($floored | Where-Object Label -EQ Small).Count | Should -Be 1
+        }
+    }
+
+    Context 'stratified selection (-Keep Stratified, CCS)' {
+        BeforeAll {
+            # Records carrying a Distance directly. β = 0.25 drops the 3 hardest (20, 30, 25); the other 9
+            # span 1.0..9.2, four bins of width 2.05 hold 5 (s0-s4), 1 (s5), 0 and 3 (s6-s8) records.
+            # Keeping 6, water-filling gives 0 (empty bin), 1 (⌊6/3⌋ capped at 1), 2 (⌊5/2⌋), 3 (⌊3/1⌋).
+            $d = 1.0, 1.2, 1.1, 1.3, 1.05, 5.0, 9.0, 9.2, 9.1, 20, 30, 25
+            $strata = @(for ($k = 0; $k -lt $d.Count; $k++) { [pscustomobject]@{ Id = "s$k"; Vector = [float[]]@($k); Distance = $d[$k] } })
+            function Get-KeptPerBin($kept) {
+                $ids = @($kept.Id)
+                @(@('s0', 's1', 's2', 's3', 's4'), @('s5'), @('s6', 's7', 's8'), @('s9', 's10', 's11')) |
+                    ForEach-Object { @($_ | Where-Object { $_ -in $ids }).Count }
+            }
+        }
+        It 'fills the bins as documented: 3, 1, 2 and none past the cutoff' {
+            foreach ($seed in 1..5) {
+                $kept = $strata | Select-PrunedSet -KeepCount 6 -Keep Stratified -HardCutoff 0.25 -Bins 4 -Seed $seed
+                $kept | Should -HaveCount 6
+                Get-KeptPerBin $kept | Should -Be @(3, 1, 2, 0)
+            }
+        }
+        It 'is seeded: the same seed gives the same set, in input order' {
+            $one = ($strata | Select-PrunedSet -KeepCount 6 -Keep Stratified -HardCutoff 0.25 -Bins 4 -Seed 9).Id
+            ($strata | Select-PrunedSet -KeepCount 6 -Keep Stratified -HardCutoff 0.25 -Bins 4 -Seed 9).Id | Should -Be $one
+            $one | Should -Be ($one | Sort-Object { [int]$_.Substring(1) })
+        }
+        It 'reports the cutoff with -Verbose, and lowers it when the budget needs the hard records' {
+            $v = $strata | Select-PrunedSet -KeepCount 6 -Keep Stratified -HardCutoff 0.25 -Bins 4 -Verbose 4>&1 |
+                Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+            ($v.Message -join "`n") | Should -BeLike '*hard cutoff dropped 3 of 12*'
+            $kept = $strata | Select-PrunedSet -KeepCount 11 -Keep Stratified -HardCutoff 0.25 -Bins 4
+            $kept | Should -HaveCount 11
+            $kept.Id | Should -Not -Contain 's10'   # only the single hardest can go
+        }
+        It 'runs inside each group with -BalanceBy Label' {
+            $kept = $scored | Select-PrunedSet -KeepFraction 0.4 -Keep Stratified -BalanceBy Label -Bins 2
+            @($kept | Where-Object Label -EQ 'A').Count | Should -Be 2
+            @($kept | Where-Object Label -EQ 'B').Count | Should -Be 2
+        }
+        It 'needs distances' {
+            { $raw | Select-PrunedSet -KeepCount 2 -Keep Stratified } | Should -Throw -ErrorId "MissingDistance,$cmd"
+        }
+        It 'refuses a cutoff of 1 or more' {
+            { $strata | Select-PrunedSet -KeepCount 2 -Keep Stratified -HardCutoff 1 } | Should -Throw -ErrorId "InvalidHardCutoff,$cmd"
+        }
+    }
+
     Context 'errors' {
         It 'refuses a fraction outside (0, 1]: <Fraction>' -ForEach @(@{ Fraction = 0 }, @{ Fraction = 1.5 }, @{ Fraction = -0.2 }) {
             { $scored | Select-PrunedSet -KeepFraction $Fraction } | Should -Throw -ErrorId "InvalidKeepFraction,$cmd"
@@ -91,6 +211,14 @@ Describe 'Select-PrunedSet' {
         }
         It 'refuses an empty pipeline' {
             { @() | Select-PrunedSet -KeepFraction 0.5 } | Should -Throw -ErrorId "NoInput,$cmd"
+        }
+        It 'refuses <Parameter> without <Needs>' -ForEach @(
+            @{ Parameter = '-Temperature'; Needs = '-BalanceBy Density'; Extra = @{ Temperature = 1.0; BalanceBy = 'Cluster' } }
+            @{ Parameter = '-HardCutoff'; Needs = '-Keep Stratified'; Extra = @{ HardCutoff = 0.2 } }
+            @{ Parameter = '-Bins'; Needs = '-Keep Stratified'; Extra = @{ Bins = 10; Keep = 'Easy' } }
+            @{ Parameter = '-MinPerGroup'; Needs = '-BalanceBy'; Extra = @{ MinPerGroup = 1 } }
+        ) {
+            { $scored | Select-PrunedSet -KeepFraction 0.5 @Extra } | Should -Throw -ErrorId "ParameterNotApplicable,$cmd" -ExpectedMessage "$Parameter only applies*"
         }
     }
 }

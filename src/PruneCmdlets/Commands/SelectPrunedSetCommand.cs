@@ -1,12 +1,16 @@
+using System.Globalization;
 using System.Management.Automation;
+using PruneCmdlets.Clustering;
 using PruneCmdlets.Selection;
 
 namespace PruneCmdlets.Commands;
 
 /// <summary>
 /// Keeps a fraction or a count of the scored records and emits them in input order: the
-/// hardest (largest Distance), the easiest, or a seeded random sample, optionally with the same
-/// fraction kept inside every class or cluster. -Invert emits the pruned records instead.
+/// hardest (largest Distance), the easiest, a seeded random sample, or a stratified sample
+/// (CCS), optionally split over classes or clusters: the same fraction inside every group, or
+/// cluster shares by concept complexity (density-based pruning). -Invert emits the pruned
+/// records instead.
 /// </summary>
 [Cmdlet(VerbsCommon.Select, "PrunedSet", DefaultParameterSetName = FractionSet)]
 [OutputType(typeof(EmbeddingRecord))]
@@ -34,17 +38,49 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
     public BalanceBy BalanceBy { get; set; } = BalanceBy.None;
 
     [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int MinPerGroup { get; set; }
+
+    [Parameter]
+    public double Temperature { get; set; } = DensityPruning.DefaultTemperature;
+
+    [Parameter]
+    public double HardCutoff { get; set; } = StratifiedOptions.DefaultHardCutoff;
+
+    [Parameter]
+    [ValidateRange(1, 1_000_000)]
+    public int Bins { get; set; } = StratifiedOptions.DefaultBins;
+
+    [Parameter]
     public long Seed { get; set; }
 
     [Parameter]
     public SwitchParameter Invert { get; set; }
+
+    private bool Given(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 
     protected override void BeginProcessing()
     {
         if (ParameterSetName == FractionSet && !(KeepFraction > 0 && KeepFraction <= 1))
             ThrowTerminatingError(ErrorHelper.Terminating("InvalidKeepFraction", ErrorCategory.InvalidArgument,
                 $"-KeepFraction must be greater than 0 and at most 1; got {KeepFraction}. Use -KeepCount for an absolute number.", KeepFraction));
+        if (Given(nameof(Temperature)) && BalanceBy != BalanceBy.Density)
+            NotApplicable("-Temperature", "-BalanceBy Density");
+        if ((Given(nameof(HardCutoff)) || Given(nameof(Bins))) && Keep != KeepStrategy.Stratified)
+            NotApplicable(Given(nameof(HardCutoff)) ? "-HardCutoff" : "-Bins", "-Keep Stratified");
+        if (Given(nameof(MinPerGroup)) && BalanceBy == BalanceBy.None)
+            NotApplicable("-MinPerGroup", "-BalanceBy Label, Cluster or Density");
+        if (!(Temperature > 0) || double.IsInfinity(Temperature))
+            ThrowTerminatingError(ErrorHelper.Terminating("InvalidTemperature", ErrorCategory.InvalidArgument,
+                $"-Temperature must be a positive number; got {Temperature}. Smaller values favour complex clusters more strongly.", Temperature));
+        if (!(HardCutoff >= 0 && HardCutoff < 1))
+            ThrowTerminatingError(ErrorHelper.Terminating("InvalidHardCutoff", ErrorCategory.InvalidArgument,
+                $"-HardCutoff is the fraction of the hardest records dropped before sampling: at least 0 and less than 1; got {HardCutoff}.", HardCutoff));
     }
+
+    private void NotApplicable(string parameter, string needs)
+        => ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
+            $"{parameter} only applies with {needs}; remove it or add {needs}.", parameter));
 
     protected override void ProcessRecord()
     {
@@ -68,21 +104,6 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
                     $"Record '{missing.Id}' has no Distance: pipe the records through Measure-Prototypicality first, or use -Keep Random.", missing));
             distances = _records.Select(r => r.Distance!.Value).ToArray();
         }
-        string?[]? groups = null;
-        if (BalanceBy == BalanceBy.Cluster)
-        {
-            var missing = _records.FirstOrDefault(r => r.Cluster is null);
-            if (missing is not null)
-                ThrowTerminatingError(ErrorHelper.Terminating("MissingCluster", ErrorCategory.InvalidArgument,
-                    $"Record '{missing.Id}' has no Cluster: pipe the records through Invoke-KMeans first, or balance by Label.", missing));
-            groups = _records.Select(r => r.Cluster!.Value.ToString("D6")).ToArray(); // zero-padded: ordinal order = numeric order
-        }
-        else if (BalanceBy == BalanceBy.Label)
-        {
-            int unlabelled = _records.Count(r => string.IsNullOrEmpty(r.Label));
-            if (unlabelled > 0) WriteWarning($"{unlabelled} record(s) have no Label; they are balanced as one group of their own.");
-            groups = _records.Select(r => r.Label).ToArray();
-        }
 
         int total = ParameterSetName == FractionSet ? PruneSelector.CountForFraction(KeepFraction, n) : KeepCount;
         if (total > n)
@@ -90,14 +111,121 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
             WriteWarning($"-KeepCount {KeepCount} is more than the {n} records received; all are kept.");
             total = n;
         }
-        var keep = PruneSelector.Select(distances, groups, n, total, Keep, Seed);
+
+        var (groupOf, names) = Groups();
+        var sizes = new int[names.Length];
+        foreach (int g in groupOf) sizes[g]++;
+        int minPerGroup = Given(nameof(MinPerGroup)) ? MinPerGroup : (BalanceBy == BalanceBy.Density ? 1 : 0);
+        long floorSum = sizes.Sum(s => (long)Math.Min(s, minPerGroup));
+        if (floorSum > total)
+            ThrowTerminatingError(ErrorHelper.Terminating("MinPerGroupTooLarge", ErrorCategory.InvalidArgument,
+                $"Keeping at least {minPerGroup} record(s) in each of the {names.Length} groups needs {floorSum} records, but only {total} are kept; " +
+                "keep more records or lower -MinPerGroup" + (BalanceBy == BalanceBy.Density && !Given(nameof(MinPerGroup)) ? " (-MinPerGroup 0 lets a cluster empty)." : "."), minPerGroup));
+
+        ClusterComplexity[]? complexity = null;
+        double[]? shares = null;
+        int[] quotas;
+        switch (BalanceBy)
+        {
+            case BalanceBy.None:
+                quotas = new[] { total };
+                break;
+            case BalanceBy.Density:
+                complexity = Complexity(names);
+                shares = DensityPruning.Softmax(complexity.Select(c => c.Complexity).ToArray(), Temperature);
+                quotas = PruneSelector.WeightedQuotas(shares, sizes, total, minPerGroup);
+                break;
+            default:
+                quotas = minPerGroup == 0 ? PruneSelector.Quotas(sizes, total)
+                    : PruneSelector.WeightedQuotas(sizes.Select(s => (double)s).ToArray(), sizes, total, minPerGroup);
+                break;
+        }
+
+        var stratified = new StratifiedOptions { HardCutoff = HardCutoff, Bins = Bins };
+        var keep = PruneSelector.Select(distances, groupOf, quotas, Keep, Seed, stratified);
+
         WriteVerbose($"Keeping {total} of {n} records ({(double)total / n:P1}): {Keep}" +
-            (BalanceBy != BalanceBy.None ? $", balanced by {BalanceBy}" : "") + (Keep == KeepStrategy.Random ? $", seed {Seed}" : "") +
+            (Keep == KeepStrategy.Stratified ? $" (CCS: hard cutoff {HardCutoff}, {Bins} bins)" : "") +
+            (BalanceBy != BalanceBy.None ? $", balanced by {BalanceBy}" : "") +
+            (BalanceBy == BalanceBy.Density ? $" (softmax temperature {Temperature})" : "") +
+            (minPerGroup > 0 ? $", at least {minPerGroup} per group" : "") +
+            (Keep is KeepStrategy.Random or KeepStrategy.Stratified ? $", seed {Seed}" : "") +
             (Invert ? "; emitting the pruned records (-Invert)." : "."));
-        if (groups is not null)
-            foreach (var g in Enumerable.Range(0, n).GroupBy(i => groups[i] ?? "").OrderBy(g => g.Key, StringComparer.Ordinal))
-                WriteVerbose($"  {BalanceBy} {(BalanceBy == BalanceBy.Cluster ? int.Parse(g.Key).ToString() : (g.Key.Length == 0 ? "(none)" : g.Key))}: kept {g.Count(i => keep[i])}/{g.Count()}");
+        if (Keep == KeepStrategy.Stratified) ReportStrata(distances!, groupOf, names, quotas, stratified);
+        if (BalanceBy != BalanceBy.None)
+            for (int g = 0; g < names.Length; g++)
+            {
+                int kept = 0;
+                for (int i = 0; i < n; i++) if (groupOf[i] == g && keep[i]) kept++;
+                string detail = complexity is null ? "" :
+                    string.Format(CultureInfo.InvariantCulture, " (d_intra {0:G4}, d_inter {1:G4}, complexity {2:G4}, share {3:P1})",
+                        complexity[g].IntraDistance, complexity[g].InterDistance, complexity[g].Complexity, shares![g]);
+                WriteVerbose($"  {BalanceBy} {names[g]}{detail}: kept {kept}/{sizes[g]}");
+            }
         for (int i = 0; i < n; i++)
             if (keep[i] != Invert.IsPresent) WriteObject(_records[i]);
+    }
+
+    /// <summary>Each record's group index and the groups' display names: labels in ordinal order, clusters in numeric order.</summary>
+    private (int[] GroupOf, string[] Names) Groups()
+    {
+        int n = _records.Count;
+        if (BalanceBy == BalanceBy.None) return (new int[n], new[] { "(all)" });
+        if (BalanceBy == BalanceBy.Label)
+        {
+            int unlabelled = _records.Count(r => string.IsNullOrEmpty(r.Label));
+            if (unlabelled > 0) WriteWarning($"{unlabelled} record(s) have no Label; they are balanced as one group of their own.");
+            var keys = _records.Select(r => r.Label ?? "").Distinct(StringComparer.Ordinal).OrderBy(k => k, StringComparer.Ordinal).ToArray();
+            var index = keys.Select((k, g) => (k, g)).ToDictionary(t => t.k, t => t.g, StringComparer.Ordinal);
+            return (_records.Select(r => index[r.Label ?? ""]).ToArray(), keys.Select(k => k.Length == 0 ? "(none)" : k).ToArray());
+        }
+        var missing = _records.FirstOrDefault(r => r.Cluster is null);
+        if (missing is not null)
+            ThrowTerminatingError(ErrorHelper.Terminating("MissingCluster", ErrorCategory.InvalidArgument,
+                $"Record '{missing.Id}' has no Cluster: pipe the records through Invoke-KMeans first" +
+                (BalanceBy == BalanceBy.Cluster ? ", or balance by Label." : "; density-based pruning needs the clusters and their centroids."), missing));
+        var clusters = _records.Select(r => r.Cluster!.Value).Distinct().OrderBy(c => c).ToArray();
+        var at = clusters.Select((c, g) => (c, g)).ToDictionary(t => t.c, t => t.g);
+        return (_records.Select(r => at[r.Cluster!.Value]).ToArray(), clusters.Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray());
+    }
+
+    /// <summary>Density needs the centroids: every record must carry the same KMeansModel.</summary>
+    private ClusterComplexity[] Complexity(string[] names)
+    {
+        KMeansModel? model = null;
+        foreach (var r in _records)
+        {
+            if (r.KMeansModel is null)
+                ThrowTerminatingError(ErrorHelper.Terminating("NoClusterModel", ErrorCategory.InvalidArgument,
+                    $"Record '{r.Id}' has no KMeansModel: -BalanceBy Density measures each cluster against its centroid and the other centroids, so pipe the records through Invoke-KMeans (and Measure-Prototypicality) in this session.", r));
+            else if (model is null) model = r.KMeansModel;
+            else if (!ReferenceEquals(model, r.KMeansModel))
+                ThrowTerminatingError(ErrorHelper.Terminating("MixedClusterModels", ErrorCategory.InvalidArgument,
+                    $"Record '{r.Id}' was clustered by a different Invoke-KMeans run than the records before it; select from each run separately.", r));
+        }
+        var bad = _records.FirstOrDefault(r => r.Vector.Length != model!.Dimension);
+        if (bad is not null)
+            ThrowTerminatingError(ErrorHelper.Terminating("ModelDimensionMismatch", ErrorCategory.InvalidArgument,
+                $"Record '{bad.Id}' has {bad.Vector.Length} dimensions but its KMeansModel has {model!.Dimension}.", bad));
+        var outside = _records.FirstOrDefault(r => r.Cluster!.Value < 0 || r.Cluster.Value >= model!.K);
+        if (outside is not null)
+            ThrowTerminatingError(ErrorHelper.Terminating("ClusterOutOfRange", ErrorCategory.InvalidData,
+                $"Record '{outside.Id}' is in cluster {outside.Cluster}, but its KMeansModel has clusters 0 to {model!.K - 1}.", outside));
+        var clusters = names.Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        return DensityPruning.Complexity(model!, _records.Select(r => r.Vector).ToList(), _records.Select(r => r.Cluster!.Value).ToArray(), clusters);
+    }
+
+    private void ReportStrata(double[] distances, int[] groupOf, string[] names, int[] quotas, StratifiedOptions options)
+    {
+        for (int g = 0; g < names.Length; g++)
+        {
+            var d = distances.Where((_, i) => groupOf[i] == g).ToArray();
+            var plan = StratifiedSampler.Plan(d, quotas[g], options);
+            int requested = (int)Math.Floor(options.HardCutoff * d.Length);
+            string scope = BalanceBy == BalanceBy.None ? "" : $"{BalanceBy} {names[g]}: ";
+            WriteVerbose($"  {scope}hard cutoff dropped {plan.Cutoff} of {d.Length}" +
+                (plan.Cutoff < requested ? $" (not {requested}: the budget of {quotas[g]} needs the rest)" : "") +
+                $"; {plan.BinSizes.Count(s => s > 0)} of {options.Bins} bins over Distance {plan.Low:G4}..{plan.High:G4} are non-empty.");
+        }
     }
 }

@@ -11,10 +11,28 @@ public enum KeepStrategy
     Easy,
     /// <summary>A seeded uniform sample: the baseline every metric must beat.</summary>
     Random,
+    /// <summary>
+    /// Coverage-centric coreset selection (CCS, Zheng et al. 2023): drop the hardest fraction,
+    /// then sample evenly across equal-width Distance bins; see <see cref="StratifiedSampler"/>.
+    /// </summary>
+    Stratified,
 }
 
-/// <summary>What groups get an equal keep fraction.</summary>
-public enum BalanceBy { None, Label, Cluster }
+/// <summary>How the total is split across groups.</summary>
+public enum BalanceBy
+{
+    /// <summary>One group: the whole set.</summary>
+    None,
+    /// <summary>Every class keeps the same fraction.</summary>
+    Label,
+    /// <summary>Every k-means cluster keeps the same fraction.</summary>
+    Cluster,
+    /// <summary>
+    /// Density-based pruning (Abbas et al. 2024): clusters keep shares by a softmax of their
+    /// complexity; see <see cref="DensityPruning"/>.
+    /// </summary>
+    Density,
+}
 
 /// <summary>
 /// Pure selection logic: how many to keep in each group and which ones. Output is a keep flag
@@ -61,6 +79,88 @@ public static class PruneSelector
     }
 
     /// <summary>
+    /// Splits <paramref name="total"/> across groups in proportion to <paramref name="weights"/>,
+    /// with every group g kept between min(<paramref name="minPerGroup"/>, size_g) and size_g, and
+    /// the quotas summing to exactly <paramref name="total"/>.
+    ///
+    /// The real-valued shares are x_g = clamp(λ·w_g, lo_g, size_g) with the one λ that makes them
+    /// sum to the total: a group that would get more than its size is capped and its excess goes
+    /// to the others in proportion to their weights; a group below its floor is raised to it and
+    /// the others give way in proportion. (Found by fixing, each round, the side whose violations
+    /// are larger: at the final λ those groups stay at their bound.) The shares are then rounded by
+    /// largest remainder, ties to the earlier group. With weights equal to the sizes and no floor
+    /// this gives exactly <see cref="Quotas"/>.
+    /// </summary>
+    public static int[] WeightedQuotas(double[] weights, int[] sizes, int total, int minPerGroup)
+    {
+        int g = sizes.Length;
+        if (weights.Length != g) throw new ArgumentException("One weight per group is needed.", nameof(weights));
+        if (minPerGroup < 0) throw new ArgumentOutOfRangeException(nameof(minPerGroup), minPerGroup, "MinPerGroup cannot be negative.");
+        foreach (var w in weights)
+            if (!(w >= 0) || double.IsInfinity(w)) throw new ArgumentOutOfRangeException(nameof(weights), w, "Weights must be finite and non-negative.");
+        long n = sizes.Sum(s => (long)s);
+        if (total < 0 || total > n) throw new ArgumentOutOfRangeException(nameof(total), total, $"Cannot keep {total} of {n} records.");
+        var lo = new int[g];
+        for (int i = 0; i < g; i++) lo[i] = Math.Min(minPerGroup, sizes[i]);
+        long floorSum = lo.Sum(v => (long)v);
+        if (floorSum > total)
+            throw new ArgumentOutOfRangeException(nameof(minPerGroup), minPerGroup,
+                $"Keeping at least {minPerGroup} per group needs {floorSum} records, more than the {total} to keep.");
+
+        // Continuous shares: fix groups at a bound until the free ones fit.
+        var x = new double[g];
+        var isFixed = new bool[g];
+        while (true)
+        {
+            double rest = total, weight = 0;
+            int free = 0;
+            for (int i = 0; i < g; i++)
+                if (isFixed[i]) rest -= x[i];
+                else { weight += weights[i]; free++; }
+            if (free == 0) break;
+            bool uniform = !(weight > 0); // every free weight is 0: share what is left evenly
+            double over = 0, under = 0;
+            for (int i = 0; i < g; i++)
+            {
+                if (isFixed[i]) continue;
+                x[i] = uniform ? rest / free : rest * weights[i] / weight;
+                if (x[i] > sizes[i]) over += x[i] - sizes[i];
+                else if (x[i] < lo[i]) under += lo[i] - x[i];
+            }
+            if (over == 0 && under == 0) break;
+            for (int i = 0; i < g; i++)
+            {
+                if (isFixed[i]) continue;
+                if (over >= under && x[i] > sizes[i]) { x[i] = sizes[i]; isFixed[i] = true; }
+                else if (over < under && x[i] < lo[i]) { x[i] = lo[i]; isFixed[i] = true; }
+            }
+        }
+
+        // Largest remainder within [lo, size].
+        var quotas = new int[g];
+        var remainders = new double[g];
+        long assigned = 0;
+        for (int i = 0; i < g; i++)
+        {
+            quotas[i] = Math.Clamp((int)Math.Floor(x[i]), lo[i], sizes[i]);
+            remainders[i] = x[i] - Math.Floor(x[i]);
+            assigned += quotas[i];
+        }
+        var order = Enumerable.Range(0, g).OrderByDescending(i => remainders[i]).ThenBy(i => i).ToArray();
+        for (int k = 0; assigned < total; k = (k + 1) % g)
+        {
+            int i = order[k];
+            if (quotas[i] < sizes[i]) { quotas[i]++; assigned++; }
+        }
+        for (int k = g - 1; assigned > total; k = (k - 1 + g) % g) // rounding noise only: give back from the smallest remainders
+        {
+            int i = order[k];
+            if (quotas[i] > lo[i]) { quotas[i]--; assigned--; }
+        }
+        return quotas;
+    }
+
+    /// <summary>
     /// Chooses <paramref name="total"/> records. <paramref name="groups"/> (one key per record,
     /// or null for one group) gets per-group quotas from <see cref="Quotas"/>; inside a group
     /// Hard takes the largest distances, Easy the smallest, equal distances in input order;
@@ -68,8 +168,48 @@ public static class PruneSelector
     /// </summary>
     public static bool[] Select(double[]? distances, string?[]? groups, int n, int total, KeepStrategy strategy, long seed)
     {
+        if (groups is not null && groups.Length != n) throw new ArgumentException("One group key per record is needed.", nameof(groups));
+        var keys = groups is null ? new[] { "" } : groups.Select(g => g ?? "").Distinct(StringComparer.Ordinal).OrderBy(g => g, StringComparer.Ordinal).ToArray();
+        var groupIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int g = 0; g < keys.Length; g++) groupIndex[keys[g]] = g;
+        var of = new int[n];
+        var sizes = new int[keys.Length];
+        for (int i = 0; i < n; i++) { of[i] = groups is null ? 0 : groupIndex[groups[i] ?? ""]; sizes[of[i]]++; }
+        return Select(distances, of, Quotas(sizes, total), strategy, seed);
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="quotas"/>[g] records of every group g (<paramref name="groupOf"/>
+    /// holds each record's group, 0 to G−1). Hard takes a group's largest distances, Easy its
+    /// smallest, equal distances in input order; Random a seeded uniform sample; Stratified runs
+    /// <see cref="StratifiedSampler"/> inside each group, groups in index order, all drawing from
+    /// one generator seeded with <paramref name="seed"/>.
+    /// </summary>
+    public static bool[] Select(double[]? distances, int[] groupOf, int[] quotas, KeepStrategy strategy, long seed, StratifiedOptions? stratified = null)
+    {
+        int n = groupOf.Length;
         if (strategy != KeepStrategy.Random && distances is null)
-            throw new ArgumentException("Hard and Easy selection need a distance for every record.", nameof(distances));
+            throw new ArgumentException($"{strategy} selection needs a distance for every record.", nameof(distances));
+        var sizes = new int[quotas.Length];
+        foreach (int g in groupOf) sizes[g]++;
+        for (int g = 0; g < quotas.Length; g++)
+            if (quotas[g] < 0 || quotas[g] > sizes[g]) throw new ArgumentOutOfRangeException(nameof(quotas), quotas[g], $"Group {g} has {sizes[g]} records; it cannot keep {quotas[g]}.");
+        var keep = new bool[n];
+
+        if (strategy == KeepStrategy.Stratified)
+        {
+            var options = stratified ?? new StratifiedOptions();
+            var rng = new DeterministicRandom(seed);
+            var members = new List<int>[quotas.Length];
+            for (int g = 0; g < quotas.Length; g++) members[g] = new List<int>();
+            for (int i = 0; i < n; i++) members[groupOf[i]].Add(i);
+            for (int g = 0; g < quotas.Length; g++)
+            {
+                var local = StratifiedSampler.Select(members[g].Select(i => distances![i]).ToArray(), quotas[g], options, rng);
+                for (int t = 0; t < local.Length; t++) if (local[t]) keep[members[g][t]] = true;
+            }
+            return keep;
+        }
 
         // Preference order over all records: the first quota of each group, in this order, is kept.
         var order = Enumerable.Range(0, n).ToArray();
@@ -85,20 +225,10 @@ public static class PruneSelector
                 new DeterministicRandom(seed).Shuffle(order);
                 break;
         }
-
-        var keys = groups is null ? new[] { "" } : groups.Select(g => g ?? "").Distinct(StringComparer.Ordinal).OrderBy(g => g, StringComparer.Ordinal).ToArray();
-        var groupIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int g = 0; g < keys.Length; g++) groupIndex[keys[g]] = g;
-        var of = new int[n];
-        var sizes = new int[keys.Length];
-        for (int i = 0; i < n; i++) { of[i] = groups is null ? 0 : groupIndex[groups[i] ?? ""]; sizes[of[i]]++; }
-        var quotas = Quotas(sizes, total);
-
-        var keep = new bool[n];
-        var taken = new int[keys.Length];
+        var taken = new int[quotas.Length];
         foreach (int i in order)
         {
-            int g = of[i];
+            int g = groupOf[i];
             if (taken[g] < quotas[g]) { keep[i] = true; taken[g]++; }
         }
         return keep;
