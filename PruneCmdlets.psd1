@@ -17,6 +17,8 @@
         'Invoke-KMeans'
         'Measure-Prototypicality'
         'Select-PrunedSet'
+        'Invoke-SemDeDup'
+        'Test-PruningStrategy'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
