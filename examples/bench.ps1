@@ -1,7 +1,211 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    Benchmarks; filled in by the k-means engine and embedding throughput work.
+    Benchmarks PruneCmdlets against reference implementations measured in the same run.
+.DESCRIPTION
+    Run through `./build.ps1 -Task Bench`. Every figure is printed beside a reference measured
+    on the same machine in the same run, as a ratio, because shared machines are noisy:
+
+      1. Lloyd k-means, 10 iterations from the same data and the same initial centroids, against
+         scikit-learn and faiss, at (N, D, K) = (100k, 128, 100), (200k, 512, 1000), (1M, 64, 100).
+      2. Nearest-centroid scoring at (1M, 128, 1000) against faiss IndexFlatL2 search, k = 1.
+      3. k-means++ seeding cost at (200k, 512, 1000), in Lloyd iterations.
+      4. End to end: Import-Embedding x.npy | Invoke-KMeans | Out-Null, split into iterations and
+         everything else.
+      5. Quality: inertia of the best of 10 k-means++ runs against scikit-learn's.
+      6. Determinism: the same clusters with DOTNET_PROCESSOR_COUNT=1 and with every core.
+      7. Get-Embedding images/s on 500×375 JPEGs against the raw model's images/s.
+
+    The references are Debian's python3-sklearn and python3-faiss with libopenblas0-pthread;
+    OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for the reference command only, so the
+    peers run their best kernels. Without them the bench says how to install them and still
+    prints our figures. -Quick runs smaller sizes (a smoke test of the bench itself).
 #>
-param([string] $OutputDirectory = (Join-Path $PWD 'bench-output'))
-Write-Host 'No benchmarks yet.'
+[CmdletBinding()]
+param(
+    [string] $OutputDirectory = (Join-Path $PWD 'bench-output'),
+    [switch] $Quick,
+    [ValidateSet('Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding')]
+    [string[]] $Only
+)
+
+$ErrorActionPreference = 'Stop'
+$repo = Split-Path $PSScriptRoot
+$null = New-Item -ItemType Directory -Force $OutputDirectory
+& dotnet build (Join-Path $repo 'src/PruneCmdlets.Bench/PruneCmdlets.Bench.csproj') -c Release -v:q -nologo -clp:ErrorsOnly | Out-Host
+if ($LASTEXITCODE) { throw 'Building the benchmark program failed.' }
+$bench = Join-Path $repo 'src/PruneCmdlets.Bench/bin/Release/net10.0/PruneCmdlets.Bench'
+if ($IsWindows) { $bench += '.exe' }
+$python = @('/usr/bin/python3', 'python3') | Where-Object { Get-Command $_ -ErrorAction SilentlyContinue } | Select-Object -First 1
+$reference = Join-Path $PSScriptRoot 'bench/reference.py'
+$peers = $python -and ((& $python -c 'import numpy, sklearn, faiss; print(1)' 2>$null) -eq '1')
+if (-not $peers) {
+    Write-Warning 'scikit-learn and faiss are not installed: printing our figures only. Install the references with: sudo apt-get install python3-sklearn python3-faiss libopenblas0-pthread'
+}
+$results = [Collections.Generic.List[object]]::new()
+function Want([string] $part) { -not $Only -or $part -in $Only }
+
+function Invoke-Ours([string[]] $Arguments) {
+    $line = & $bench @Arguments | Select-Object -Last 1
+    if ($LASTEXITCODE) { throw "PruneCmdlets.Bench $($Arguments -join ' ') failed." }
+    $line | ConvertFrom-Json
+}
+
+# The reference gets its best BLAS kernels: the machine's OPENBLAS overrides are removed for
+# this command alone, never for ours, the tests or CI.
+function Invoke-Reference([string[]] $Arguments) {
+    if (-not $peers) { return @() }
+    $saved = @{}
+    foreach ($v in 'OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE') { $saved[$v] = [Environment]::GetEnvironmentVariable($v); [Environment]::SetEnvironmentVariable($v, $null) }
+    try { $lines = & $python $reference @Arguments }
+    finally { foreach ($v in $saved.Keys) { [Environment]::SetEnvironmentVariable($v, $saved[$v]) } }
+    @($lines | Where-Object { $_ -like '{*' } | ForEach-Object { $_ | ConvertFrom-Json })
+}
+
+function Get-Data([int] $N, [int] $D, [int] $K) {
+    $x = Join-Path $OutputDirectory "x-$N-$D.npy"
+    $c = Join-Path $OutputDirectory "c-$N-$D-$K.npy"
+    if (-not (Test-Path $x) -or -not (Test-Path $c)) {
+        & $bench gen --n $N --d $D --k $K --clusters ([Math]::Max($K, 10)) --out $x --init $c --seed 1
+        if ($LASTEXITCODE) { throw 'Generating benchmark data failed.' }
+    }
+    @{ X = $x; C = $c }
+}
+
+$sizes = if ($Quick) { @(@(20000, 64, 50), @(20000, 128, 200)) } else { @(@(100000, 128, 100), @(200000, 512, 1000), @(1000000, 64, 100)) }
+
+if (Want 'Lloyd') {
+    Write-Host "`n== Lloyd k-means, 10 iterations, same data and initial centroids =="
+    foreach ($s in $sizes) {
+        $n, $d, $k = $s
+        $data = Get-Data $n $d $k
+        $ours = Invoke-Ours @('lloyd', '--data', $data.X, '--init', $data.C, '--iters', '10')
+        $refs = Invoke-Reference @('lloyd', $data.X, $data.C, '10')
+        $best = $refs | Where-Object { $_.PSObject.Properties['seconds_per_iteration'] } | Sort-Object seconds_per_iteration | Select-Object -First 1
+        $row = [pscustomobject]@{
+            Benchmark = 'lloyd'; N = $n; D = $d; K = $k
+            OursSecondsPerIter = [Math]::Round($ours.seconds_per_iteration, 4); OursGFlops = [Math]::Round($ours.gflops, 1)
+            SklearnSecondsPerIter = ($refs | Where-Object impl -EQ 'scikit-learn').seconds_per_iteration
+            FaissSecondsPerIter = ($refs | Where-Object impl -EQ 'faiss').seconds_per_iteration
+            BestPeer = $best.impl
+            RatioOursOverBest = if ($best) { [Math]::Round($ours.seconds_per_iteration / $best.seconds_per_iteration, 3) } else { $null }
+        }
+        $results.Add($row); $row | Format-List | Out-Host
+    }
+}
+
+if (Want 'Score') {
+    Write-Host "`n== Nearest-centroid scoring vs faiss IndexFlatL2 (k = 1) =="
+    $n, $d, $k = if ($Quick) { 50000, 128, 200 } else { 1000000, 128, 1000 }
+    $data = Get-Data $n $d $k
+    $ours = Invoke-Ours @('score', '--data', $data.X, '--init', $data.C)
+    $faiss = Invoke-Reference @('score', $data.X, $data.C) | Where-Object impl -EQ 'faiss'
+    $row = [pscustomobject]@{
+        Benchmark = 'score'; N = $n; D = $d; K = $k; OursSeconds = [Math]::Round($ours.seconds, 4); OursGFlops = [Math]::Round($ours.gflops, 1)
+        FaissSeconds = $faiss.seconds; RatioOursOverFaiss = if ($faiss) { [Math]::Round($ours.seconds / $faiss.seconds, 3) } else { $null }
+        SameNearestOnFirst1000 = if ($faiss) { $ours.checksum -eq $faiss.checksum } else { $null }
+    }
+    $results.Add($row); $row | Format-List | Out-Host
+}
+
+if (Want 'Init') {
+    Write-Host "`n== k-means++ seeding cost, in Lloyd iterations =="
+    $n, $d, $k = if ($Quick) { 20000, 128, 200 } else { 200000, 512, 1000 }
+    $data = Get-Data $n $d $k
+    $ours = Invoke-Ours @('init', '--data', $data.X, '--k', "$k")
+    $row = [pscustomobject]@{
+        Benchmark = 'init'; N = $n; D = $d; K = $k; InitSeconds = [Math]::Round($ours.init_seconds, 3)
+        IterationSeconds = [Math]::Round($ours.iteration_seconds, 3); InitInIterations = [Math]::Round($ours.init_seconds / $ours.iteration_seconds, 2)
+    }
+    $results.Add($row); $row | Format-List | Out-Host
+}
+
+if (Want 'EndToEnd') {
+    Write-Host "`n== End to end: Import-Embedding x.npy | Invoke-KMeans | Out-Null =="
+    $n, $d, $k = if ($Quick) { 20000, 128, 200 } else { 200000, 512, 1000 }
+    $data = Get-Data $n $d $k
+    $script = @"
+Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
+`$sw = [Diagnostics.Stopwatch]::StartNew()
+`$last = `$null
+Import-Embedding '$($data.X)' | Invoke-KMeans -K $k -Metric Euclidean -Init Random -MaxIterations 10 -Tolerance 0 -Seed 1 | ForEach-Object { `$last = `$_ } | Out-Null
+`$total = `$sw.Elapsed.TotalSeconds
+`$m = `$last.KMeansModel
+'{"total":' + `$total + ',"iterations":' + ((`$m.History | Measure-Object Seconds -Sum).Sum) + ',"count":' + `$m.Iterations + '}'
+"@
+    $exe = [Environment]::ProcessPath
+    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
+    $e2e = (& $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | Select-Object -Last 1) | ConvertFrom-Json
+    $row = [pscustomobject]@{
+        Benchmark = 'end-to-end'; N = $n; D = $d; K = $k; TotalSeconds = [Math]::Round($e2e.total, 2); IterationSeconds = [Math]::Round($e2e.iterations, 2)
+        Iterations = $e2e.count; OtherSeconds = [Math]::Round($e2e.total - $e2e.iterations, 2); OtherShare = [Math]::Round(($e2e.total - $e2e.iterations) / $e2e.total, 3)
+    }
+    $results.Add($row); $row | Format-List | Out-Host
+}
+
+if (Want 'Quality') {
+    Write-Host "`n== Quality: best of 10 k-means++ runs, inertia vs scikit-learn =="
+    $sets = @(@{ Name = 'gaussian-mixture'; N = 20000; D = 32; K = 50 })
+    $fmnist = Join-Path $OutputDirectory 'fashion-mnist-embeddings.npy'
+    if (Test-Path $fmnist) { $sets += @{ Name = 'fashion-mnist-resnet18'; Path = $fmnist; K = 10 } }
+    foreach ($set in $sets) {
+        $path = if ($set.Path) { $set.Path } else { (Get-Data $set.N $set.D $set.K).X }
+        $ours = Invoke-Ours @('quality', '--data', $path, '--k', "$($set.K)")
+        $sk = Invoke-Reference @('quality', $path, "$($set.K)") | Where-Object impl -EQ 'scikit-learn'
+        $row = [pscustomobject]@{
+            Benchmark = 'quality'; Data = $set.Name; N = $ours.n; D = $ours.d; K = $set.K; OursInertia = $ours.inertia; SklearnInertia = $sk.inertia
+            RelativeGap = if ($sk) { [Math]::Round(($ours.inertia - $sk.inertia) / $sk.inertia, 5) } else { $null }
+        }
+        $results.Add($row); $row | Format-List | Out-Host
+    }
+}
+
+if (Want 'Determinism') {
+    Write-Host "`n== Determinism: DOTNET_PROCESSOR_COUNT=1 vs all cores =="
+    $data = Get-Data 20000 64 50
+    $all = Invoke-Ours @('lloyd', '--data', $data.X, '--init', $data.C, '--iters', '10')
+    [Environment]::SetEnvironmentVariable('DOTNET_PROCESSOR_COUNT', '1')
+    try { $one = Invoke-Ours @('lloyd', '--data', $data.X, '--init', $data.C, '--iters', '10') }
+    finally { [Environment]::SetEnvironmentVariable('DOTNET_PROCESSOR_COUNT', $null) }
+    $row = [pscustomobject]@{ Benchmark = 'determinism'; InertiaAllCores = $all.inertia; InertiaOneCore = $one.inertia; Identical = $all.inertia -eq $one.inertia }
+    $results.Add($row); $row | Format-List | Out-Host
+}
+
+if (Want 'Embedding') {
+    Write-Host "`n== Get-Embedding vs the raw model, 500×375 JPEGs =="
+    $count = if ($Quick) { 40 } else { 300 }
+    $dir = Join-Path $OutputDirectory "jpeg-500x375-$count"
+    if (-not (Test-Path $dir)) {
+        $null = New-Item -ItemType Directory -Force $dir
+        Add-Type -Path (Join-Path $repo 'module/bin/SixLabors.ImageSharp.dll')
+        if (-not ('PruneCmdlets.Examples.SyntheticImages' -as [type])) {
+            Add-Type -Path (Join-Path $PSScriptRoot 'SyntheticImages.cs') -ReferencedAssemblies (Join-Path $repo 'module/bin/SixLabors.ImageSharp.dll') -IgnoreWarnings -WarningAction SilentlyContinue
+        }
+        for ($i = 0; $i -lt $count; $i++) { [PruneCmdlets.Examples.SyntheticImages]::SaveJpeg($i % 5, $i, 500, 375, (Join-Path $dir ('img{0:D4}.jpg' -f $i)), 90) }
+    }
+    $raw = Invoke-Ours @('embed-raw', '--images', "$count")
+    $script = @"
+Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
+`$sw = [Diagnostics.Stopwatch]::StartNew()
+`$first = `$null; `$n = 0
+Get-Embedding '$dir' | ForEach-Object { if (`$n -eq 0) { `$first = `$sw.Elapsed.TotalSeconds }; `$n++ }
+`$total = `$sw.Elapsed.TotalSeconds
+'{"total":' + `$total + ',"first":' + `$first + ',"count":' + `$n + '}'
+"@
+    $exe = [Environment]::ProcessPath
+    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
+    $ge = (& $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | Select-Object -Last 1) | ConvertFrom-Json
+    # Steady state: from the first record out to the last, so the one-off model load is not
+    # charged to throughput; the whole-command rate is printed too.
+    $steady = ($ge.count - 1) / ($ge.total - $ge.first)
+    $row = [pscustomobject]@{
+        Benchmark = 'embedding'; Images = $ge.count; RawModelImagesPerSecond = [Math]::Round($raw.images_per_second, 1)
+        GetEmbeddingImagesPerSecond = [Math]::Round($steady, 1); GetEmbeddingWholeCommandImagesPerSecond = [Math]::Round($ge.count / $ge.total, 1)
+        Ratio = [Math]::Round($steady / $raw.images_per_second, 3)
+    }
+    $results.Add($row); $row | Format-List | Out-Host
+}
+
+$json = Join-Path $OutputDirectory 'bench-results.json'
+$results | ConvertTo-Json -Depth 4 | Set-Content $json
+Write-Host "Results: $json"

@@ -321,41 +321,38 @@ public static class KMeansTrainer
             for (int i = 0; i < n; i++) rows[i] = i;
         }
         int m = rows.Length;
+        // The candidates, copied once into a contiguous, cache-sized buffer.
+        var sample = new float[(long)m * d];
+        for (int i = 0; i < m; i++) x.AsSpan(rows[i] * d, d).CopyTo(sample.AsSpan(i * d, d));
+        var norms = VectorMath.RowSquaredNorms(sample, m, d);
         var c = new float[k * d];
         var minDist = new float[m];
         Array.Fill(minDist, float.PositiveInfinity);
-        var options = new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1, CancellationToken = cancel };
-        int chosen = rows[rng.NextInt(m)];
+        var nearest = new int[m];
+        var centroidDist = new float[k];
+        int chosen = rng.NextInt(m);
         for (int j = 0; j < k; j++)
         {
-            x.AsSpan(chosen * d, d).CopyTo(c.AsSpan(j * d, d));
+            sample.AsSpan(chosen * d, d).CopyTo(c.AsSpan(j * d, d));
             if (j == k - 1) break;
-            var centroid = c.AsSpan(j * d, d).ToArray();
-            Parallel.For(0, (m + 2047) / 2048, options, b =>
-            {
-                int end = Math.Min(m, (b + 1) * 2048);
-                for (int i = b * 2048; i < end; i++)
-                {
-                    float s = DistanceKernel.SquaredDistance16(x.AsSpan(rows[i] * d, d), centroid);
-                    if (s < minDist[i]) minDist[i] = s;
-                }
-            });
+            var cj = c.AsSpan(j * d, d);
+            for (int a = 0; a < j; a++) centroidDist[a] = DistanceKernel.SquaredDistance16(cj, c.AsSpan(a * d, d));
+            DistanceKernel.UpdateMinSquaredDistancesPruned(sample, norms, m, cj, minDist, nearest, centroidDist, j, maxThreads, cancel);
             double sum = 0;
             for (int i = 0; i < m; i++) sum += minDist[i];
             if (sum <= 0)
             {
-                // Every remaining row coincides with a centroid: any row is as good as another.
-                chosen = rows[rng.NextInt(m)];
+                // Every remaining candidate coincides with a centroid: any one is as good as another.
+                chosen = rng.NextInt(m);
                 continue;
             }
             double target = rng.NextDouble() * sum, cumulative = 0;
-            int pick = m - 1;
+            chosen = m - 1;
             for (int i = 0; i < m; i++)
             {
                 cumulative += minDist[i];
-                if (cumulative > target) { pick = i; break; }
+                if (cumulative > target) { chosen = i; break; }
             }
-            chosen = rows[pick];
         }
         return c;
     }

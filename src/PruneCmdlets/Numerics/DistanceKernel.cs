@@ -368,6 +368,123 @@ public static unsafe partial class DistanceKernel
     }
 
     /// <summary>
+    /// Folds one new centroid into every row's nearest squared distance:
+    /// minDist[i] = min(minDist[i], ‖x_i‖² − 2x_i·c + ‖c‖²). A matrix-vector product (the
+    /// k-means++ step), so four rows run at once to hide FMA latency. Each dot product uses the
+    /// fixed 16-lane order of <see cref="SquaredDistance16"/>, the same on every instruction set.
+    /// </summary>
+    public static void UpdateMinSquaredDistances(float[] x, float[] xNorms, int n, ReadOnlySpan<float> c, float[] minDist,
+        int maxThreads = -1, CancellationToken cancel = default, Isa isa = Isa.Auto)
+    {
+        int d = c.Length;
+        if (isa == Isa.Auto) isa = Detect();
+        float cNorm = (float)VectorMath.SquaredNorm(c);
+        var centroid = c.ToArray();
+        const int Chunk = 1024;
+        var options = new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1 };
+        Parallel.For(0, (n + Chunk - 1) / Chunk, options, chunk =>
+        {
+            int start = chunk * Chunk, end = Math.Min(n, start + Chunk);
+            Span<float> dots = stackalloc float[4];
+            fixed (float* xp = x, cp = centroid)
+            {
+                for (int i = start; i < end; i += 4)
+                {
+                    int rows = Math.Min(4, end - i);
+                    Dot16Rows(xp + (long)i * d, rows, d, cp, dots, isa);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        float s = MathF.Max(0f, xNorms[i + r] - 2f * dots[r] + cNorm);
+                        if (s < minDist[i + r]) minDist[i + r] = s;
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// The same update, skipping every row the triangle inequality rules out: a row whose
+    /// nearest centroid a is at squared distance m from it cannot be nearer to the new centroid
+    /// when ‖c − c_a‖² ≥ 4m. <paramref name="centroidDist"/>[a] holds ‖c − c_a‖²; rows that do
+    /// move get <paramref name="newIndex"/> in <paramref name="nearest"/>. Once centroids spread,
+    /// most rows are skipped, so k-means++ stops being K full passes over the data.
+    /// </summary>
+    public static void UpdateMinSquaredDistancesPruned(float[] x, float[] xNorms, int n, ReadOnlySpan<float> c, float[] minDist,
+        int[] nearest, float[] centroidDist, int newIndex, int maxThreads = -1, CancellationToken cancel = default, Isa isa = Isa.Auto)
+    {
+        int d = c.Length;
+        if (isa == Isa.Auto) isa = Detect();
+        float cNorm = (float)VectorMath.SquaredNorm(c);
+        var centroid = c.ToArray();
+        const int Chunk = 1024;
+        var options = new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1 };
+        Parallel.For(0, (n + Chunk - 1) / Chunk, options, chunk =>
+        {
+            int start = chunk * Chunk, end = Math.Min(n, start + Chunk);
+            Span<float> dots = stackalloc float[4];
+            Span<int> rows = stackalloc int[4];
+            fixed (float* xp = x, cp = centroid)
+            {
+                int i = start;
+                while (i < end)
+                {
+                    // Gather up to four rows that survive the bound, then one 4-row dot.
+                    int count = 0;
+                    for (; i < end && count < 4; i++)
+                        if (!(centroidDist[nearest[i]] >= 4f * minDist[i])) rows[count++] = i;
+                    if (count == 0) continue;
+                    if (count == 4 && rows[3] - rows[0] == 3) Dot16Rows(xp + (long)rows[0] * d, 4, d, cp, dots, isa);
+                    else for (int r = 0; r < count; r++) Dot16Rows(xp + (long)rows[r] * d, 1, d, cp, dots.Slice(r, 1), isa);
+                    for (int r = 0; r < count; r++)
+                    {
+                        int row = rows[r];
+                        float s = MathF.Max(0f, xNorms[row] - 2f * dots[r] + cNorm);
+                        if (s < minDist[row]) { minDist[row] = s; nearest[row] = newIndex; }
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>x_r·c for up to four consecutive rows, each in the fixed 16-lane order.</summary>
+    private static void Dot16Rows(float* x, int rows, int d, float* c, Span<float> result, Isa isa)
+    {
+        int d16 = d - d % 16;
+        float* lanes = stackalloc float[64];
+        if (isa == Isa.Avx512 && Avx512F.IsSupported && rows == 4)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            float* x1 = x + d, x2 = x + 2 * d, x3 = x + 3 * d;
+            for (int p = 0; p < d16; p += 16)
+            {
+                var cv = Avx512F.LoadVector512(c + p);
+                a0 = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(x + p), cv, a0);
+                a1 = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(x1 + p), cv, a1);
+                a2 = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(x2 + p), cv, a2);
+                a3 = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(x3 + p), cv, a3);
+            }
+            a0.Store(lanes); a1.Store(lanes + 16); a2.Store(lanes + 32); a3.Store(lanes + 48);
+        }
+        else
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                float* l = lanes + 16 * r, xr = x + (long)r * d;
+                for (int j = 0; j < 16; j++) l[j] = 0f;
+                for (int p = 0; p < d16; p++) l[p & 15] = MathF.FusedMultiplyAdd(xr[p], c[p], l[p & 15]);
+            }
+        }
+        for (int r = 0; r < rows; r++)
+        {
+            float* l = lanes + 16 * r, xr = x + (long)r * d;
+            for (int p = d16; p < d; p++) l[p - d16] = MathF.FusedMultiplyAdd(xr[p], c[p], l[p - d16]);
+            for (int width = 8; width >= 1; width /= 2)
+                for (int j = 0; j < width; j++) l[j] += l[j + width];
+            result[r] = l[0];
+        }
+    }
+
+    /// <summary>
     /// ‖x−c‖² computed directly in double: the exact figure a record reports, with none of the
     /// cancellation of the expanded form (a record on its centroid gets exactly 0).
     /// </summary>
