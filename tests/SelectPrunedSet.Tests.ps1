@@ -222,3 +222,43 @@ Describe 'Select-PrunedSet' {
         }
     }
 }
+
+Describe 'Select-PrunedSet -Keep Auto' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+        $small = @(
+            foreach ($x in 0, 1, 2, 3, 4) { New-VectorRecord -Id "a$x" -Vector @($x) -Label A }
+            foreach ($x in 10, 11, 13, 16, 20) { New-VectorRecord -Id "b$x" -Vector @($x) -Label B }
+        ) | Measure-Prototypicality -Prototype Label -Metric Euclidean
+    }
+    It 'keeps the easy samples, balanced by label, when data is scarce (no recommendation)' {
+        $auto = $small | Select-PrunedSet -KeepFraction 0.6 -Keep Auto -Verbose 4>&1
+        $verbose = ($auto | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n"
+        $verbose | Should -Match 'Keep Easy, balanced by Label'
+        $expected = $small | Select-PrunedSet -KeepFraction 0.6 -Keep Easy -BalanceBy Label
+        ($auto | Where-Object { $_ -is [PruneCmdlets.EmbeddingRecord] }).Id | Should -Be $expected.Id
+    }
+    It 'keeps the hard samples when at least 1000 records per class survive' {
+        $big = @(for ($i = 0; $i -lt 2200; $i++) { New-VectorRecord -Id "r$i" -Vector @([Math]::Sin($i)) -Label ('c' + ($i % 2)) }) |
+            Measure-Prototypicality -Prototype Label -Metric Euclidean
+        $auto = $big | Select-PrunedSet -KeepCount 2000 -Keep Auto
+        $hard = $big | Select-PrunedSet -KeepCount 2000 -Keep Hard -BalanceBy Label
+        $easy = $big | Select-PrunedSet -KeepCount 2000 -Keep Easy -BalanceBy Label
+        $auto.Id | Should -Be $hard.Id
+        ($auto.Id -join ',') | Should -Not -Be ($easy.Id -join ',')
+    }
+    It 'warns when the keep fraction is very small' {
+        $null = $small | Select-PrunedSet -KeepFraction 0.1 -Keep Auto -WarningVariable w -WarningAction SilentlyContinue
+        $w | Should -Not -BeNullOrEmpty
+    }
+    It 'follows a Test-PruningStrategy recommendation' {
+        $rec = [PruneCmdlets.Probing.PruningRecommendation]@{ KeepFraction = 0.4; Keep = 'Hard'; BalanceBy = 'Label'; Reason = 'test' }
+        $auto = $small | Select-PrunedSet -Keep Auto -Recommendation $rec
+        $manual = $small | Select-PrunedSet -KeepFraction 0.4 -Keep Hard -BalanceBy Label
+        $auto.Id | Should -Be $manual.Id
+    }
+    It 'refuses a recommendation with a fixed strategy' {
+        $rec = [PruneCmdlets.Probing.PruningRecommendation]@{ KeepFraction = 0.4; Keep = 'Hard'; BalanceBy = 'None' }
+        { $small | Select-PrunedSet -Keep Easy -Recommendation $rec } | Should -Throw -ErrorId 'RecommendationNeedsAuto,PruneCmdlets.Commands.SelectPrunedSetCommand'
+    }
+}

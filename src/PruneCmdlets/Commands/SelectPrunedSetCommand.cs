@@ -18,6 +18,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
 {
     private const string FractionSet = "Fraction";
     private const string CountSet = "Count";
+    private const string RecommendationSet = "Recommendation";
     private readonly List<EmbeddingRecord> _records = new();
     private int _seen;
 
@@ -33,6 +34,9 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
 
     [Parameter]
     public KeepStrategy Keep { get; set; } = KeepStrategy.Hard;
+
+    [Parameter(Mandatory = true, ParameterSetName = RecommendationSet)]
+    public PruneCmdlets.Probing.PruningRecommendation? Recommendation { get; set; }
 
     [Parameter]
     public BalanceBy BalanceBy { get; set; } = BalanceBy.None;
@@ -61,6 +65,9 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
 
     protected override void BeginProcessing()
     {
+        if (ParameterSetName == RecommendationSet && Keep != KeepStrategy.Auto)
+            ThrowTerminatingError(ErrorHelper.Terminating("RecommendationNeedsAuto", ErrorCategory.InvalidArgument,
+                $"-Recommendation chooses the strategy; use it with -Keep Auto, not -Keep {Keep}."));
         if (ParameterSetName == FractionSet && !(KeepFraction > 0 && KeepFraction <= 1))
             ThrowTerminatingError(ErrorHelper.Terminating("InvalidKeepFraction", ErrorCategory.InvalidArgument,
                 $"-KeepFraction must be greater than 0 and at most 1; got {KeepFraction}. Use -KeepCount for an absolute number.", KeepFraction));
@@ -95,6 +102,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
     {
         int n = _records.Count;
         if (n == 0) ThrowTerminatingError(ErrorHelper.NoInput("Select-PrunedSet"));
+        if (Keep == KeepStrategy.Auto) ResolveAuto(n);
         double[]? distances = null;
         if (Keep != KeepStrategy.Random)
         {
@@ -105,7 +113,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
             distances = _records.Select(r => r.Distance!.Value).ToArray();
         }
 
-        int total = ParameterSetName == FractionSet ? PruneSelector.CountForFraction(KeepFraction, n) : KeepCount;
+        int total = ParameterSetName is FractionSet or RecommendationSet ? PruneSelector.CountForFraction(KeepFraction, n) : KeepCount;
         if (total > n)
         {
             WriteWarning($"-KeepCount {KeepCount} is more than the {n} records received; all are kept.");
@@ -227,5 +235,35 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
                 (plan.Cutoff < requested ? $" (not {requested}: the budget of {quotas[g]} needs the rest)" : "") +
                 $"; {plan.BinSizes.Count(s => s > 0)} of {options.Bins} bins over Distance {plan.Low:G4}..{plan.High:G4} are non-empty.");
         }
+    }
+
+    /// <summary>
+    /// -Keep Auto: the measured recommendation when given, otherwise the paper's rule (see
+    /// <see cref="AutoRule"/>): hard when data stays abundant, easy when it gets scarce,
+    /// balanced by label when every record has one. Says what it chose and why.
+    /// </summary>
+    private void ResolveAuto(int n)
+    {
+        if (Recommendation is { } r)
+        {
+            Keep = r.Keep;
+            BalanceBy = r.BalanceBy;
+            KeepFraction = r.KeepFraction;
+            if (r.Keep == KeepStrategy.Random) Seed = r.Seed;
+            WriteVerbose($"-Keep Auto follows the probe's recommendation: keep {r.KeepFraction:0.###} ({r.Keep}, balanced by {r.BalanceBy}); {r.Reason}");
+            return;
+        }
+        bool labelled = _records.All(x => !string.IsNullOrEmpty(x.Label));
+        if (BalanceBy == BalanceBy.None && !Given(nameof(BalanceBy)) && labelled) BalanceBy = BalanceBy.Label;
+        int groups = labelled ? _records.Select(x => x.Label).Distinct(StringComparer.Ordinal).Count()
+            : Math.Max(1, _records.Where(x => x.Cluster is not null).Select(x => x.Cluster).Distinct().Count());
+        int kept = ParameterSetName == FractionSet ? PruneSelector.CountForFraction(KeepFraction, n) : Math.Min(KeepCount, n);
+        Keep = AutoRule.Direction(kept, groups);
+        WriteVerbose($"-Keep Auto without a recommendation: {kept} kept records over {groups} {(labelled ? "classes" : "clusters")} is " +
+            $"{kept / (double)groups:0} per group, {(Keep == KeepStrategy.Hard ? "abundant" : "scarce")} by the rule (≥ {AutoRule.AbundantPerGroup} per group keeps the hard samples, " +
+            $"fewer the easy ones; Sorscher et al. 2022), so Keep {Keep}" + (BalanceBy != BalanceBy.None ? $", balanced by {BalanceBy}." : ".") +
+            " Test-PruningStrategy measures the choice on your own data.");
+        if (kept < AutoRule.SmallFraction * n)
+            WriteWarning($"Keeping {kept} of {n} records ({kept / (double)n:P0}): Sorscher et al. (2022) found very small keep fractions harmful with an imperfect metric; measure it first with Test-PruningStrategy.");
     }
 }

@@ -60,6 +60,9 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
     {
         foreach (var f in KeepFraction)
             if (!(f > 0 && f <= 1)) ThrowTerminatingError(ProbeErrors.InvalidKeepFraction(f));
+        if (Keep.Contains(KeepStrategy.Auto))
+            ThrowTerminatingError(ErrorHelper.Terminating("AutoNotMeasurable", ErrorCategory.InvalidArgument,
+                "-Keep Auto is what the probe recommends, not a strategy it can measure; list the strategies to compare (Hard, Easy, Random, Stratified)."));
         if (!(C > 0) || double.IsInfinity(C)) ThrowTerminatingError(ProbeErrors.InvalidC(C));
         foreach (var b in BalanceBy)
             if (!PruningProbe.IsSupported(b)) ThrowTerminatingError(ProbeErrors.UnsupportedBalanceBy(b));

@@ -16,6 +16,28 @@ public enum KeepStrategy
     /// then sample evenly across equal-width Distance bins; see <see cref="StratifiedSampler"/>.
     /// </summary>
     Stratified,
+    /// <summary>
+    /// Resolved by Select-PrunedSet before selection: a Test-PruningStrategy recommendation when
+    /// one is given, otherwise <see cref="AutoRule"/>. Never reaches the selector itself.
+    /// </summary>
+    Auto,
+}
+
+/// <summary>
+/// Sorscher et al. (2022) in one rule, for -Keep Auto without a measured recommendation:
+/// the best direction depends on how much data survives the cut. With abundant data (at least
+/// <see cref="AbundantPerGroup"/> kept records per class, or per cluster when unlabelled) keep
+/// the hard samples; with scarce data keep the easy ones; balance classes when labels exist.
+/// </summary>
+public static class AutoRule
+{
+    /// <summary>Kept records per class from which data counts as abundant.</summary>
+    public const int AbundantPerGroup = 1000;
+
+    /// <summary>Below this keep fraction the paper found pruning with an imperfect metric harmful.</summary>
+    public const double SmallFraction = 0.2;
+
+    public static KeepStrategy Direction(int kept, int groups) => kept / (double)Math.Max(1, groups) >= AbundantPerGroup ? KeepStrategy.Hard : KeepStrategy.Easy;
 }
 
 /// <summary>How the total is split across groups.</summary>
@@ -188,6 +210,8 @@ public static class PruneSelector
     public static bool[] Select(double[]? distances, int[] groupOf, int[] quotas, KeepStrategy strategy, long seed, StratifiedOptions? stratified = null)
     {
         int n = groupOf.Length;
+        if (strategy == KeepStrategy.Auto)
+            throw new ArgumentException("Auto is resolved to a concrete strategy before selection (see AutoRule).", nameof(strategy));
         if (strategy != KeepStrategy.Random && distances is null)
             throw new ArgumentException($"{strategy} selection needs a distance for every record.", nameof(distances));
         var sizes = new int[quotas.Length];
