@@ -1,0 +1,77 @@
+# Every script in examples/ runs here on small inputs, so a user who copies one gets a working start.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+
+    # A Fashion-MNIST look-alike in the idx format (gzip), three classes of drawn 28×28 patterns.
+    function New-IdxGz([string] $Path, [int[]] $Header, [byte[]] $Body) {
+        $ms = [IO.MemoryStream]::new()
+        foreach ($h in $Header) { $b = [BitConverter]::GetBytes([int]$h); [Array]::Reverse($b); $ms.Write($b, 0, 4) }
+        $ms.Write($Body, 0, $Body.Length)
+        $file = [IO.File]::Create($Path)
+        $gz = [IO.Compression.GZipStream]::new($file, [IO.Compression.CompressionLevel]::Fastest)
+        $bytes = $ms.ToArray(); $gz.Write($bytes, 0, $bytes.Length); $gz.Dispose(); $file.Dispose()
+    }
+    function New-FakeSplit([string] $Dir, [string] $Images, [string] $Labels, [int] $Count) {
+        $pixels = [byte[]]::new($Count * 784)
+        $labelBytes = [byte[]]::new($Count)
+        for ($i = 0; $i -lt $Count; $i++) {
+            $c = $i % 3; $labelBytes[$i] = $c
+            for ($p = 0; $p -lt 784; $p++) {
+                $x = $p % 28; $y = [Math]::Floor($p / 28)
+                $on = switch ($c) { 0 { ($x + $i) % 7 -lt 3 } 1 { ($y + $i) % 7 -lt 3 } default { [Math]::Abs($x - 14) + [Math]::Abs($y - 14) -lt 8 + $i % 3 } }
+                $pixels[$i * 784 + $p] = if ($on) { 220 } else { 20 }
+            }
+        }
+        New-IdxGz (Join-Path $Dir $Images) @(0x803, $Count, 28, 28) $pixels
+        New-IdxGz (Join-Path $Dir $Labels) @(0x801, $Count) $labelBytes
+    }
+    $data = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'idx')
+    New-FakeSplit $data 'train-images-idx3-ubyte.gz' 'train-labels-idx1-ubyte.gz' 45
+    New-FakeSplit $data 't10k-images-idx3-ubyte.gz' 't10k-labels-idx1-ubyte.gz' 24
+    $fm = Join-Path $TestDrive 'fm'
+}
+
+Describe 'examples/fashion-mnist.ps1' {
+    It 'turns idx files into labelled .npy embeddings, resumably' {
+        $lines = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/fashion-mnist.ps1')' -DataDirectory '$data' -OutputDirectory '$fm'"
+        ($lines -join "`n") | Should -Match 'Done in'
+        Import-Module $ManifestPath -Force
+        $train = Import-Embedding (Join-Path $fm 'fashion-mnist-train.npy') -LabelPath (Join-Path $fm 'fashion-mnist-train-labels.npy') -IdPath (Join-Path $fm 'fashion-mnist-train-ids.txt')
+        $train | Should -HaveCount 45
+        $train[0].Vector | Should -HaveCount 512
+        # Rows follow the idx order: record i has class i mod 3 and the file for index i.
+        $classes = 'tshirt-top', 'trouser', 'pullover'
+        for ($i = 0; $i -lt 45; $i += 7) { $train[$i].Label | Should -Be $classes[$i % 3]; $train[$i].Id | Should -BeLike ('*{0:D5}.png' -f $i) }
+        (Import-Embedding (Join-Path $fm 'fashion-mnist-test.npy')) | Should -HaveCount 24
+        # A second run finds everything in the cache.
+        $again = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/fashion-mnist.ps1')' -DataDirectory '$data' -OutputDirectory '$fm' -Verbose"
+        ($again -join "`n") | Should -Match '\(45 from the cache\)'
+    }
+}
+
+Describe 'examples/paper-fashion-mnist.ps1' {
+    It 'writes the results table, the raw rows and the plot' {
+        $docs = Join-Path $TestDrive 'docs'
+        $lines = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/paper-fashion-mnist.ps1')' -EmbeddingDirectory '$fm' -DocsDirectory '$docs' -Size 30,45 -K 3 -Seeds 2 -KeepFraction 1,0.5 -MaxIterations 50"
+        ($lines -join "`n") | Should -Match 'Wrote'
+        $rows = Import-Csv (Join-Path $docs 'paper-fashion-mnist.csv')
+        # 30: two seeds; 45 (the full set): one; each: 2 prototypes × (1 full + 3 strategies × 2 balances at 0.5).
+        $rows.Count | Should -Be ((2 + 1) * 2 * 7)
+        ($rows | Where-Object { $_.KeepFraction -eq 0.5 } | Select-Object -First 1).Kept | Should -Be 15
+        $md = Get-Content (Join-Path $docs 'paper-fashion-mnist.md') -Raw
+        $md | Should -Match '\| 30 \| Hard bal \|'
+        $md | Should -Match 'keep-hard beats random'
+        $png = [IO.File]::ReadAllBytes((Join-Path $docs 'paper-fashion-mnist.png'))
+        $png[1..3] | Should -Be ([byte[]][char[]]'PNG')
+    }
+}
+
+Describe 'examples/bench.ps1' {
+    It 'runs its determinism and seeding checks' {
+        $out = Join-Path $TestDrive 'bench'
+        $lines = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/bench.ps1')' -Quick -Only Determinism, Init -OutputDirectory '$out'"
+        ($lines -join "`n") | Should -Match 'Identical\s*:\s*True'
+        $results = Get-Content (Join-Path $out 'bench-results.json') -Raw | ConvertFrom-Json
+        ($results | Where-Object Benchmark -EQ 'init').InitInIterations | Should -BeGreaterThan 0
+    }
+}
