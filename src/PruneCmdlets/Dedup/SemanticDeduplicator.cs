@@ -20,7 +20,7 @@ public enum DuplicateKeepRule
 public sealed class SemDeDupOptions
 {
     /// <summary>Pairs with cosine similarity ≥ 1 − ε are duplicates.</summary>
-    public const double DefaultEpsilon = 0.05;
+    public const double DefaultEpsilon = 0.01;
 
     public double Epsilon { get; set; } = DefaultEpsilon;
     public DuplicateKeepRule KeepRule { get; set; } = DuplicateKeepRule.FarthestFromCentroid;

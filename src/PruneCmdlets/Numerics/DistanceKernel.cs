@@ -368,42 +368,11 @@ public static unsafe partial class DistanceKernel
     }
 
     /// <summary>
-    /// Folds one new centroid into every row's nearest squared distance:
-    /// minDist[i] = min(minDist[i], ‖x_i‖² − 2x_i·c + ‖c‖²). A matrix-vector product (the
-    /// k-means++ step), so four rows run at once to hide FMA latency. Each dot product uses the
-    /// fixed 16-lane order of <see cref="SquaredDistance16"/>, the same on every instruction set.
-    /// </summary>
-    public static void UpdateMinSquaredDistances(float[] x, float[] xNorms, int n, ReadOnlySpan<float> c, float[] minDist,
-        int maxThreads = -1, CancellationToken cancel = default, Isa isa = Isa.Auto)
-    {
-        int d = c.Length;
-        if (isa == Isa.Auto) isa = Detect();
-        float cNorm = (float)VectorMath.SquaredNorm(c);
-        var centroid = c.ToArray();
-        const int Chunk = 1024;
-        var options = new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1 };
-        Parallel.For(0, (n + Chunk - 1) / Chunk, options, chunk =>
-        {
-            int start = chunk * Chunk, end = Math.Min(n, start + Chunk);
-            Span<float> dots = stackalloc float[4];
-            fixed (float* xp = x, cp = centroid)
-            {
-                for (int i = start; i < end; i += 4)
-                {
-                    int rows = Math.Min(4, end - i);
-                    Dot16Rows(xp + (long)i * d, rows, d, cp, dots, isa);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        float s = MathF.Max(0f, xNorms[i + r] - 2f * dots[r] + cNorm);
-                        if (s < minDist[i + r]) minDist[i + r] = s;
-                    }
-                }
-            }
-        });
-    }
-
-    /// <summary>
-    /// The same update, skipping every row the triangle inequality rules out: a row whose
+    /// The k-means++ step: folds one new centroid into every row's nearest squared distance,
+    /// minDist[i] = min(minDist[i], ‖x_i‖² − 2x_i·c + ‖c‖²), as a matrix-vector product with
+    /// four rows at a time to hide FMA latency; each dot product uses the fixed 16-lane order of
+    /// <see cref="SquaredDistance16"/>, the same on every instruction set. Rows the triangle
+    /// inequality rules out are skipped: a row whose
     /// nearest centroid a is at squared distance m from it cannot be nearer to the new centroid
     /// when ‖c − c_a‖² ≥ 4m. <paramref name="centroidDist"/>[a] holds ‖c − c_a‖²; rows that do
     /// move get <paramref name="newIndex"/> in <paramref name="nearest"/>. Once centroids spread,
