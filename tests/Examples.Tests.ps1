@@ -31,7 +31,7 @@ BeforeAll {
     $fm = Join-Path $TestDrive 'fm'
 }
 
-Describe 'examples/fashion-mnist.ps1' {
+Describe 'examples/fashion-mnist.ps1 and examples/paper-fashion-mnist.ps1' {
     It 'turns idx files into labelled .npy embeddings, resumably' {
         $lines = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/fashion-mnist.ps1')' -DataDirectory '$data' -OutputDirectory '$fm'"
         ($lines -join "`n") | Should -Match 'Done in'
@@ -47,16 +47,14 @@ Describe 'examples/fashion-mnist.ps1' {
         $again = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/fashion-mnist.ps1')' -DataDirectory '$data' -OutputDirectory '$fm' -Verbose"
         ($again -join "`n") | Should -Match '\(45 from the cache\)'
     }
-}
-
-Describe 'examples/paper-fashion-mnist.ps1' {
-    It 'writes the results table, the raw rows and the plot' {
+    # In the same Describe: TestDrive, and so the embeddings above, last for one block.
+    It 'examples/paper-fashion-mnist.ps1 writes the results table, the raw rows and the plot' {
         $docs = Join-Path $TestDrive 'docs'
         $lines = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/paper-fashion-mnist.ps1')' -EmbeddingDirectory '$fm' -DocsDirectory '$docs' -Size 30,45 -K 3 -Seeds 2 -KeepFraction 1,0.5 -MaxIterations 50"
         ($lines -join "`n") | Should -Match 'Wrote'
         $rows = Import-Csv (Join-Path $docs 'paper-fashion-mnist.csv')
-        # 30: two seeds; 45 (the full set): one; each: 2 prototypes × (1 full + 3 strategies × 2 balances at 0.5).
-        $rows.Count | Should -Be ((2 + 1) * 2 * 7)
+        # 30: two seeds; 45 (the full set): one; each: 2 prototypes × 2 fractions × 3 strategies × 2 balances.
+        $rows.Count | Should -Be ((2 + 1) * 2 * 12)
         ($rows | Where-Object { $_.KeepFraction -eq 0.5 } | Select-Object -First 1).Kept | Should -Be 15
         $md = Get-Content (Join-Path $docs 'paper-fashion-mnist.md') -Raw
         $md | Should -Match '\| 30 \| Hard bal \|'
@@ -70,8 +68,8 @@ Describe 'examples/bench.ps1' {
     It 'runs its determinism and seeding checks' {
         $out = Join-Path $TestDrive 'bench'
         $lines = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/bench.ps1')' -Quick -Only Determinism, Init -OutputDirectory '$out'"
-        ($lines -join "`n") | Should -Match 'Identical\s*:\s*True'
         $results = Get-Content (Join-Path $out 'bench-results.json') -Raw | ConvertFrom-Json
+        ($results | Where-Object Benchmark -EQ 'determinism').Identical | Should -BeTrue
         ($results | Where-Object Benchmark -EQ 'init').InitInIterations | Should -BeGreaterThan 0
     }
 }
