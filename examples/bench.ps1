@@ -183,7 +183,7 @@ if (Want 'Embedding') {
         }
         for ($i = 0; $i -lt $count; $i++) { [PruneCmdlets.Examples.SyntheticImages]::SaveJpeg($i % 5, $i, 500, 375, (Join-Path $dir ('img{0:D4}.jpg' -f $i)), 90) }
     }
-    $raw = Invoke-Ours @('embed-raw', '--images', "$count")
+    $raw = Invoke-Ours @('embed-raw', '--images', "$count", '--models', (Join-Path $repo 'module/bin/models'))
     $script = @"
 Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
 `$sw = [Diagnostics.Stopwatch]::StartNew()

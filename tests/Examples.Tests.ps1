@@ -58,7 +58,8 @@ Describe 'examples/fashion-mnist.ps1 and examples/paper-fashion-mnist.ps1' {
         ($rows | Where-Object { $_.KeepFraction -eq 0.5 } | Select-Object -First 1).Kept | Should -Be 15
         $md = Get-Content (Join-Path $docs 'paper-fashion-mnist.md') -Raw
         $md | Should -Match '\| 30 \| Hard bal \|'
-        $md | Should -Match 'keep-hard beats random'
+        $md | Should -Match 'Keep-hard minus keep-easy at keep 0.5'
+        $md | Should -Match 'best prototypicality selection minus the better random one'
         $png = [IO.File]::ReadAllBytes((Join-Path $docs 'paper-fashion-mnist.png'))
         $png[1..3] | Should -Be ([byte[]][char[]]'PNG')
     }

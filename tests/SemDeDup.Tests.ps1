@@ -95,7 +95,7 @@ Describe 'Invoke-SemDeDup' {
         $text = $v.Message -join "`n"
         $text | Should -BeLike '*Found 3 group(s) of semantic duplicates covering 7 records*'
         $text | Should -BeLike '*removed 4 of 10 records*'
-        $text | Should -BeLike '*cosine similarity ≥ 0.95*'
+        $text | Should -BeLike '*cosine similarity ≥ 0.99*'
     }
     It 'shows groups in a table without vectors' {
         $text = $clustered | Invoke-SemDeDup -ShowDuplicates | Format-Table | Out-String

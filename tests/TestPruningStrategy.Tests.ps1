@@ -2,7 +2,7 @@ BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     Import-Module $ManifestPath -Force
     # Written against the enums, so strategies and balancings added to Select-PrunedSet are covered.
-    $seededStrategies = @([enum]::GetNames([PruneCmdlets.Selection.KeepStrategy]) | Where-Object { $_ -notin 'Hard', 'Easy' } | ForEach-Object { @{ Name = $_ } })
+    $seededStrategies = @([enum]::GetNames([PruneCmdlets.Selection.KeepStrategy]) | Where-Object { $_ -notin 'Hard', 'Easy', 'Auto' } | ForEach-Object { @{ Name = $_ } })
     $unsupportedBalance = @([enum]::GetNames([PruneCmdlets.Selection.BalanceBy]) | Where-Object { $_ -notin 'None', 'Label', 'Cluster' } | ForEach-Object { @{ Name = $_ } })
 }
 
@@ -122,6 +122,9 @@ Describe 'Test-PruningStrategy' {
     }
 
     Context 'errors' {
+        It 'refuses -Keep Auto: it is the recommendation, not a candidate' {
+            { $train | Test-PruningStrategy -TestSet $test -Keep Auto } | Should -Throw -ErrorId 'AutoNotMeasurable,PruneCmdlets.Commands.TestPruningStrategyCommand'
+        }
         It 'refuses a test label no training record has, naming it' {
             $bad = @($test) + @(New-VectorRecord -Id z -Vector @(9, 9, 9) -Label zebra)
             $err = { $train | Test-PruningStrategy -TestSet $bad } | Should -Throw -ErrorId 'UnseenTestLabel,PruneCmdlets.Commands.TestPruningStrategyCommand' -PassThru

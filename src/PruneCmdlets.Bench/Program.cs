@@ -131,7 +131,12 @@ static void Quality(Dictionary<string, string> o)
     var (x, n, d) = Load(o["data"]);
     int k = int.Parse(o["k"]);
     var sw = Stopwatch.StartNew();
-    var model = KMeansTrainer.Fit(x, n, d, new KMeansOptions { K = k, Metric = DistanceMetric.Euclidean, NInit = 10, MaxIterations = 300, Tolerance = 1e-4, Seed = 0 });
+    var model = KMeansTrainer.Fit(x, n, d, new KMeansOptions
+    {
+        K = k, Metric = DistanceMetric.Euclidean, NInit = 10, MaxIterations = 300, Seed = 0,
+        Tolerance = double.Parse(o.GetValueOrDefault("tol", "1e-4"), System.Globalization.CultureInfo.InvariantCulture),
+        InitSampleSize = int.Parse(o.GetValueOrDefault("sample", "-1")),
+    });
     Console.WriteLine(JsonSerializer.Serialize(new { impl = "PruneCmdlets", n, d, k, inertia = model.Inertia, seconds = sw.Elapsed.TotalSeconds }));
 }
 
@@ -141,7 +146,7 @@ static void EmbedRaw(Dictionary<string, string> o)
 {
     int images = int.Parse(o.GetValueOrDefault("images", "200"));
     int workers = int.Parse(o.GetValueOrDefault("workers", Environment.ProcessorCount.ToString()));
-    using var model = ImageEmbeddingModel.LoadDefault(EmbeddingDevice.Cpu);
+    using var model = ImageEmbeddingModel.LoadDefault(EmbeddingDevice.Cpu, o["models"]);
     var tensor = new float[model.Preprocessing.TensorLength];
     var rng = new DeterministicRandom(1);
     for (int i = 0; i < tensor.Length; i++) tensor[i] = (float)(255 * rng.NextDouble());

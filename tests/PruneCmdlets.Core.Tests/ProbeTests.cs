@@ -184,7 +184,8 @@ public class ProbeTests
         var centres = Centres(2, 3, 3f);
         var (x, labels) = LogisticRegressionTests.Blobs(30, centres, 1.0, seed: 41);
         var train = Scored(x, labels, 3);
-        foreach (var s in Enum.GetValues<KeepStrategy>())
+        Assert.Throws<NotSupportedException>(() => PruningProbe.Run(train, train, new ProbeOptions { Strategies = new[] { KeepStrategy.Auto } }));
+        foreach (var s in Enum.GetValues<KeepStrategy>().Where(s => s != KeepStrategy.Auto))
         {
             var report = PruningProbe.Run(train, train, new ProbeOptions { Strategies = new[] { s }, KeepFractions = new[] { 0.5 }, RandomTrials = 2 });
             int trials = s is KeepStrategy.Hard or KeepStrategy.Easy ? 1 : 2;

@@ -78,3 +78,31 @@ public class VectorMathTests
         Assert.Throws<ArgumentException>(() => EmbeddingMatrix.Build(new List<float[]> { new float[2], new float[3] }, DistanceMetric.Euclidean, out _));
     }
 }
+
+public class AllFiniteTests
+{
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(5, true)]
+    [InlineData(33, true)]
+    public void FiniteValues_AreFinite(int n, bool expected)
+    {
+        var v = Enumerable.Range(0, n).Select(i => (float)(i * 1e30 - 1e31)).ToArray();
+        Assert.Equal(expected, PruneCmdlets.Numerics.VectorMath.AllFinite(v));
+    }
+
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(17, 16)]     // in the scalar tail after one or two vectors
+    [InlineData(40, 3)]      // inside the first vector
+    [InlineData(40, 39)]
+    public void OneBadValue_AnywhereIsFound(int n, int at)
+    {
+        foreach (var bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+        {
+            var v = Enumerable.Repeat(1.5f, n).ToArray();
+            v[at] = bad;
+            Assert.False(PruneCmdlets.Numerics.VectorMath.AllFinite(v));
+        }
+    }
+}

@@ -303,8 +303,9 @@ public static class KMeansTrainer
     }
 
     /// <summary>
-    /// k-means++ D² sampling (one candidate per step), optionally on a seeded sample of the
-    /// rows. Each step updates every row's distance to its nearest chosen centroid.
+    /// Greedy k-means++ (Arthur and Vassilvitskii 2007; scikit-learn's variant with 2 + ⌊ln K⌋
+    /// candidates per step) on a seeded, contiguous sample of the rows, so seeding costs a
+    /// bounded number of passes over a cache-sized buffer whatever N is.
     /// </summary>
     internal static float[] InitPlusPlus(float[] x, int n, int d, int k, int sampleSize, DeterministicRandom rng,
         int maxThreads, CancellationToken cancel)
@@ -326,35 +327,53 @@ public static class KMeansTrainer
         for (int i = 0; i < m; i++) x.AsSpan(rows[i] * d, d).CopyTo(sample.AsSpan(i * d, d));
         var norms = VectorMath.RowSquaredNorms(sample, m, d);
         var c = new float[k * d];
+        // Greedy k-means++ as scikit-learn runs it: each step draws 2 + ⌊ln K⌋ candidates by D²
+        // sampling and keeps the one that lowers the total potential most. All candidates are
+        // scored in one pass over the sample through the kernel's tile.
+        int trials = Math.Min(DistanceKernel.PanelWidth, 2 + (int)Math.Log(k));
         var minDist = new float[m];
-        Array.Fill(minDist, float.PositiveInfinity);
-        var nearest = new int[m];
-        var centroidDist = new float[k];
-        int chosen = rng.NextInt(m);
-        for (int j = 0; j < k; j++)
+        var prefix = new double[m];
+        var candidateDist = new float[(long)m * trials];
+        var candidates = new float[trials * d];
+        int firstRow = rng.NextInt(m);
+        sample.AsSpan(firstRow * d, d).CopyTo(c.AsSpan(0, d));
+        DistanceKernel.DistancesToPanel(sample, norms, m, DistanceKernel.Pack(c.AsSpan(0, d), 1, d), minDist, maxThreads, cancel);
+        for (int j = 1; j < k; j++)
         {
-            sample.AsSpan(chosen * d, d).CopyTo(c.AsSpan(j * d, d));
-            if (j == k - 1) break;
-            var cj = c.AsSpan(j * d, d);
-            for (int a = 0; a < j; a++) centroidDist[a] = DistanceKernel.SquaredDistance16(cj, c.AsSpan(a * d, d));
-            DistanceKernel.UpdateMinSquaredDistancesPruned(sample, norms, m, cj, minDist, nearest, centroidDist, j, maxThreads, cancel);
+            cancel.ThrowIfCancellationRequested();
             double sum = 0;
-            for (int i = 0; i < m; i++) sum += minDist[i];
-            if (sum <= 0)
+            for (int i = 0; i < m; i++) { sum += minDist[i]; prefix[i] = sum; }
+            for (int t = 0; t < trials; t++)
             {
-                // Every remaining candidate coincides with a centroid: any one is as good as another.
-                chosen = rng.NextInt(m);
-                continue;
+                // Every remaining candidate may coincide with a centroid (sum 0): draw uniformly then.
+                int pick = sum > 0 ? Math.Min(m - 1, UpperBound(prefix, rng.NextDouble() * sum)) : rng.NextInt(m);
+                sample.AsSpan(pick * d, d).CopyTo(candidates.AsSpan(t * d, d));
             }
-            double target = rng.NextDouble() * sum, cumulative = 0;
-            chosen = m - 1;
-            for (int i = 0; i < m; i++)
+            DistanceKernel.DistancesToPanel(sample, norms, m, DistanceKernel.Pack(candidates, trials, d), candidateDist, maxThreads, cancel);
+            int best = 0;
+            double bestPotential = double.PositiveInfinity;
+            for (int t = 0; t < trials; t++)
             {
-                cumulative += minDist[i];
-                if (cumulative > target) { chosen = i; break; }
+                double potential = 0;
+                for (int i = 0; i < m; i++) potential += Math.Min(minDist[i], candidateDist[(long)i * trials + t]);
+                if (potential < bestPotential) { bestPotential = potential; best = t; }
             }
+            for (int i = 0; i < m; i++) minDist[i] = Math.Min(minDist[i], candidateDist[(long)i * trials + best]);
+            candidates.AsSpan(best * d, d).CopyTo(c.AsSpan(j * d, d));
         }
         return c;
+    }
+
+    /// <summary>First index whose prefix sum exceeds <paramref name="target"/> (binary search).</summary>
+    private static int UpperBound(double[] prefix, double target)
+    {
+        int lo = 0, hi = prefix.Length - 1;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >> 1;
+            if (prefix[mid] > target) hi = mid; else lo = mid + 1;
+        }
+        return lo;
     }
 
     /// <summary>k distinct indices in [0, n), by a partial Fisher–Yates shuffle.</summary>

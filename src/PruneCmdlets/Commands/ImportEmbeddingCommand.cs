@@ -53,7 +53,7 @@ public sealed class ImportEmbeddingCommand : PSCmdlet
                 }
                 var vector = rows.Current;
                 string id = ids?[row] ?? row.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                if (vector.Any(v => !float.IsFinite(v)))
+                if (!PruneCmdlets.Numerics.VectorMath.AllFinite(vector))
                 {
                     WriteError(ErrorHelper.NonFiniteRow(path, row));
                 }

@@ -28,8 +28,7 @@ internal sealed class RecordCollector
             _cmdlet.WriteError(ErrorHelper.DimensionMismatch(record, record.Id, record.Vector.Length, Dimension));
             return;
         }
-        foreach (var v in record.Vector)
-            if (!float.IsFinite(v)) { _cmdlet.WriteError(ErrorHelper.NonFiniteVector(record, record.Id)); return; }
+        if (!PruneCmdlets.Numerics.VectorMath.AllFinite(record.Vector)) { _cmdlet.WriteError(ErrorHelper.NonFiniteVector(record, record.Id)); return; }
         Dimension = record.Vector.Length;
         Records.Add(record);
     }

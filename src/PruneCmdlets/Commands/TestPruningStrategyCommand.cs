@@ -167,7 +167,7 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
             if (record is null) { WriteError(ProbeErrors.InvalidTestRecord(item!, i)); continue; }
             if (record.Vector.Length != dimension)
                 ThrowTerminatingError(ProbeErrors.TestSetDimensionMismatch(item!, record.Id, record.Vector.Length, dimension));
-            if (record.Vector.Any(v => !float.IsFinite(v))) { WriteError(ProbeErrors.NonFiniteTestVector(item!, record.Id)); continue; }
+            if (!PruneCmdlets.Numerics.VectorMath.AllFinite(record.Vector)) { WriteError(ProbeErrors.NonFiniteTestVector(item!, record.Id)); continue; }
             if (string.IsNullOrEmpty(record.Label)) { WriteError(ProbeErrors.UnlabelledTestRecord(item!, record.Id)); continue; }
             vectors.Add(record.Vector);
             labels.Add(record.Label!);

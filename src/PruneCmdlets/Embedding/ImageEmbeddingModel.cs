@@ -98,10 +98,10 @@ public sealed class ImageEmbeddingModel : IDisposable
     public static string DefaultModelDirectory()
         => Path.Combine(Path.GetDirectoryName(typeof(ImageEmbeddingModel).Assembly.Location) ?? ".", "models");
 
-    /// <summary>The embedded ResNet18 from the module's models folder.</summary>
-    public static ImageEmbeddingModel LoadDefault(EmbeddingDevice device)
+    /// <summary>The embedded ResNet18 from the module's models folder (or another folder holding the same two files).</summary>
+    public static ImageEmbeddingModel LoadDefault(EmbeddingDevice device, string? modelDirectory = null)
     {
-        string dir = DefaultModelDirectory();
+        string dir = modelDirectory ?? DefaultModelDirectory();
         string prepPath = Path.Combine(dir, "ResNetPreprocess.onnx"), modelPath = Path.Combine(dir, "ResNet18.onnx");
         foreach (var p in new[] { prepPath, modelPath })
             if (!File.Exists(p)) throw new ModelLoadException($"The default model file '{p}' is missing; run './build.ps1 -Task Build' to restore it from NuGet.");

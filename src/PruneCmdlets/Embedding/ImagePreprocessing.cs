@@ -93,7 +93,7 @@ public sealed record ImagePreprocessing
     }
 
     /// <summary>Scales and centre-crops the image in place to CropSize × CropSize.</summary>
-    public void ResizeAndCrop(Image<Rgb24> image)
+    public void ResizeAndCrop(Image<Rgba32> image)
     {
         IResampler sampler = Interpolation == "bicubic" ? KnownResamplers.Bicubic : KnownResamplers.Triangle;
         image.Mutate(x =>
@@ -115,34 +115,50 @@ public sealed record ImagePreprocessing
     /// <summary>Number of floats one image becomes.</summary>
     public int TensorLength => 3 * CropSize * CropSize;
 
-    /// <summary>Writes the cropped image into <paramref name="tensor"/> as the model wants it.</summary>
-    public void ToTensor(Image<Rgb24> image, Span<float> tensor)
+    /// <summary>
+    /// Writes the cropped image into <paramref name="tensor"/> as the model wants it. Alpha is
+    /// ignored (dropped, as PIL's convert('RGB') does); Rgba32 is ImageSharp's fast path for
+    /// decoding and resizing, several times quicker than Rgb24.
+    /// </summary>
+    public unsafe void ToTensor(Image<Rgba32> image, float[] tensor)
     {
         int w = image.Width, h = image.Height, plane = w * h;
         if (w != CropSize || h != CropSize) throw new InvalidOperationException($"Image is {w}×{h}, not the {CropSize}×{CropSize} crop.");
-        bool bgr = ChannelOrder == "BGR", nhwc = Layout == "NHWC";
+        if (tensor.Length < TensorLength) throw new ArgumentException($"The tensor needs {TensorLength} floats.", nameof(tensor));
+        bool nhwc = Layout == "NHWC";
         // value = (pixel/255·Scale − mean) / std, folded into one multiply-add per channel.
-        var mul = new float[3];
-        var add = new float[3];
-        for (int c = 0; c < 3; c++) { mul[c] = Scale / 255f / Std[c]; add[c] = -Mean[c] / Std[c]; }
-        int r = bgr ? 2 : 0, b = bgr ? 0 : 2;
-        var buffer = new float[TensorLength];
-        int cropSize = CropSize;
+        float mr = Scale / 255f / Std[0], mg = Scale / 255f / Std[1], mb = Scale / 255f / Std[2];
+        float ar = -Mean[0] / Std[0], ag = -Mean[1] / Std[1], ab = -Mean[2] / Std[2];
+        // Where each colour goes: its channel (plane) for NCHW, its slot in the pixel for NHWC.
+        int r = ChannelOrder == "BGR" ? 2 : 0, b = 2 - r;
         image.ProcessPixelRows(rows =>
         {
-            for (int y = 0; y < h; y++)
+            fixed (float* t = tensor)
             {
-                var row = rows.GetRowSpan(y);
-                for (int x = 0; x < w; x++)
+                for (int y = 0; y < h; y++)
                 {
-                    var p = row[x];
-                    float vr = p.R * mul[0] + add[0], vg = p.G * mul[1] + add[1], vb = p.B * mul[2] + add[2];
-                    int i = y * w + x;
-                    if (nhwc) { buffer[3 * i + r] = vr; buffer[3 * i + 1] = vg; buffer[3 * i + b] = vb; }
-                    else { buffer[r * plane + i] = vr; buffer[plane + i] = vg; buffer[b * plane + i] = vb; }
+                    var row = rows.GetRowSpan(y);
+                    int o = y * w;
+                    if (nhwc)
+                    {
+                        float* p = t + 3 * o;
+                        for (int x = 0; x < w; x++, p += 3)
+                        {
+                            var px = row[x];
+                            p[r] = px.R * mr + ar; p[1] = px.G * mg + ag; p[b] = px.B * mb + ab;
+                        }
+                    }
+                    else
+                    {
+                        float* pr = t + r * plane + o, pg = t + plane + o, pb = t + b * plane + o;
+                        for (int x = 0; x < w; x++)
+                        {
+                            var px = row[x];
+                            pr[x] = px.R * mr + ar; pg[x] = px.G * mg + ag; pb[x] = px.B * mb + ab;
+                        }
+                    }
                 }
             }
         });
-        buffer.CopyTo(tensor);
     }
 }

@@ -69,7 +69,7 @@ public static class ImageTensorLoader
 
         try
         {
-            using var image = Image.Load<Rgb24>(FirstFrameOnly, new MemoryStream(bytes, writable: false));
+            using var image = Image.Load<Rgba32>(FirstFrameOnly, new MemoryStream(bytes, writable: false));
             // Alpha is dropped, not blended, as PIL's convert('RGB') does in the training
             // pipelines these models come from.
             image.Mutate(x => x.AutoOrient());

@@ -116,40 +116,89 @@ public static unsafe partial class DistanceKernel
     private static void NearestBlock(float[] x, float[] xNorms, int start, int rows, PackedCentroids c,
         int[] bestIndex, float[] bestDist, float[] scratch, Isa isa)
     {
-        int d = c.D;
         Span<float> acc = stackalloc float[BlockRows * PanelWidth];
         for (int r = 0; r < rows; r++) { bestDist[start + r] = float.PositiveInfinity; bestIndex[start + r] = 0; }
-        int fullTiles = rows / TileRows, tailRows = rows % TileRows;
-
-        fixed (float* xp = x, panels = c.Panels, sp = scratch, ap = acc)
+        fixed (float* xp = x, sp = scratch, ap = acc)
         {
-            float* block = xp + (long)start * d;
-            if (tailRows > 0)
-            {
-                // The last, partial tile goes through a zero-padded copy so one tile shape serves all.
-                new Span<float>(sp, TileRows * d).Clear();
-                new ReadOnlySpan<float>(block + (long)fullTiles * TileRows * d, tailRows * d).CopyTo(new Span<float>(sp, tailRows * d));
-            }
-            int tiles = fullTiles + (tailRows > 0 ? 1 : 0);
+            float* block = PrepareBlock(xp, start, rows, c.D, sp);
             for (int panel = 0; panel < c.PanelCount; panel++)
             {
-                float* b = panels + (long)panel * d * PanelWidth;
-                new Span<float>(ap, tiles * TileRows * PanelWidth).Clear();
-                for (int p0 = 0; p0 < d; p0 += KC)
-                {
-                    int kc = Math.Min(KC, d - p0);
-                    for (int t = 0; t < tiles; t++)
-                    {
-                        float* rowPtr = t < fullTiles ? block + (long)t * TileRows * d : sp;
-                        Tile(rowPtr + p0, d, kc, b + (long)p0 * PanelWidth, ap + t * TileRows * PanelWidth, isa);
-                    }
-                }
+                AccumulatePanel(block, rows, c, panel, sp, ap, isa);
                 ReducePanel(ap, rows, start, panel * PanelWidth, c.Norms, bestIndex, bestDist, isa);
             }
         }
         // The running minimum is ‖c‖² − 2x·c; adding ‖x‖² makes it the squared distance.
         for (int r = 0; r < rows; r++)
             bestDist[start + r] = Math.Max(0f, bestDist[start + r] + xNorms[start + r]); // cancellation can dip below zero
+    }
+
+    /// <summary>
+    /// The row block, with its last, partial tile copied zero-padded into <paramref name="scratch"/>
+    /// so one tile shape serves all rows.
+    /// </summary>
+    private static float* PrepareBlock(float* xp, int start, int rows, int d, float* scratch)
+    {
+        float* block = xp + (long)start * d;
+        int fullTiles = rows / TileRows, tailRows = rows % TileRows;
+        if (tailRows > 0)
+        {
+            new Span<float>(scratch, TileRows * d).Clear();
+            new ReadOnlySpan<float>(block + (long)fullTiles * TileRows * d, tailRows * d).CopyTo(new Span<float>(scratch, tailRows * d));
+        }
+        return block;
+    }
+
+    /// <summary>acc[r][j] = x_r·c_j for every row of the block and the 32 centroids of one panel.</summary>
+    private static void AccumulatePanel(float* block, int rows, PackedCentroids c, int panel, float* scratch, float* acc, Isa isa)
+    {
+        int d = c.D, fullTiles = rows / TileRows, tiles = (rows + TileRows - 1) / TileRows;
+        fixed (float* panels = c.Panels)
+        {
+            float* b = panels + (long)panel * d * PanelWidth;
+            new Span<float>(acc, tiles * TileRows * PanelWidth).Clear();
+            for (int p0 = 0; p0 < d; p0 += KC)
+            {
+                int kc = Math.Min(KC, d - p0);
+                for (int t = 0; t < tiles; t++)
+                {
+                    float* rowPtr = t < fullTiles ? block + (long)t * TileRows * d : scratch;
+                    Tile(rowPtr + p0, d, kc, b + (long)p0 * PanelWidth, acc + t * TileRows * PanelWidth, isa);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Squared distance from every row to each of at most 32 centroids (one panel), written
+    /// row-major into <paramref name="result"/> (n × K): the greedy k-means++ step scoring
+    /// several candidates in one pass over the rows, at the tile's speed.
+    /// </summary>
+    public static void DistancesToPanel(float[] x, float[] xNorms, int n, PackedCentroids c, float[] result,
+        int maxThreads = -1, CancellationToken cancel = default, Isa isa = Isa.Auto)
+    {
+        if (c.PanelCount != 1) throw new ArgumentException($"At most {PanelWidth} centroids; got {c.K}.", nameof(c));
+        int d = c.D, k = c.K;
+        if (isa == Isa.Auto) isa = Detect();
+        int blocks = (n + BlockRows - 1) / BlockRows;
+        var options = new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1 };
+        Parallel.For(0, blocks, options, () => new float[TileRows * d], (block, _, scratch) =>
+        {
+            int start = block * BlockRows, rows = Math.Min(BlockRows, n - start);
+            Span<float> acc = stackalloc float[BlockRows * PanelWidth];
+            fixed (float* xp = x, sp = scratch, ap = acc)
+            {
+                float* rowsPtr = PrepareBlock(xp, start, rows, d, sp);
+                AccumulatePanel(rowsPtr, rows, c, 0, sp, ap, isa);
+                for (int r = 0; r < rows; r++)
+                    for (int j = 0; j < k; j++)
+                    {
+                        // The same formula, in the same order, as the nearest search.
+                        float v = MathF.FusedMultiplyAdd(ap[r * PanelWidth + j], -2f, c.Norms[j]);
+                        result[(long)(start + r) * k + j] = Math.Max(0f, v + xNorms[start + r]);
+                    }
+            }
+            return scratch;
+        }, _ => { });
     }
 
     /// <summary>
@@ -364,92 +413,6 @@ public static unsafe partial class DistanceKernel
             for (int width = 8; width >= 1; width /= 2)
                 for (int l = 0; l < width; l++) lp[l] += lp[l + width];
             return lp[0];
-        }
-    }
-
-    /// <summary>
-    /// The k-means++ step: folds one new centroid into every row's nearest squared distance,
-    /// minDist[i] = min(minDist[i], ‖x_i‖² − 2x_i·c + ‖c‖²), as a matrix-vector product with
-    /// four rows at a time to hide FMA latency; each dot product uses the fixed 16-lane order of
-    /// <see cref="SquaredDistance16"/>, the same on every instruction set. Rows the triangle
-    /// inequality rules out are skipped: a row whose
-    /// nearest centroid a is at squared distance m from it cannot be nearer to the new centroid
-    /// when ‖c − c_a‖² ≥ 4m. <paramref name="centroidDist"/>[a] holds ‖c − c_a‖²; rows that do
-    /// move get <paramref name="newIndex"/> in <paramref name="nearest"/>. Once centroids spread,
-    /// most rows are skipped, so k-means++ stops being K full passes over the data.
-    /// </summary>
-    public static void UpdateMinSquaredDistancesPruned(float[] x, float[] xNorms, int n, ReadOnlySpan<float> c, float[] minDist,
-        int[] nearest, float[] centroidDist, int newIndex, int maxThreads = -1, CancellationToken cancel = default, Isa isa = Isa.Auto)
-    {
-        int d = c.Length;
-        if (isa == Isa.Auto) isa = Detect();
-        float cNorm = (float)VectorMath.SquaredNorm(c);
-        var centroid = c.ToArray();
-        const int Chunk = 1024;
-        var options = new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1 };
-        Parallel.For(0, (n + Chunk - 1) / Chunk, options, chunk =>
-        {
-            int start = chunk * Chunk, end = Math.Min(n, start + Chunk);
-            Span<float> dots = stackalloc float[4];
-            Span<int> rows = stackalloc int[4];
-            fixed (float* xp = x, cp = centroid)
-            {
-                int i = start;
-                while (i < end)
-                {
-                    // Gather up to four rows that survive the bound, then one 4-row dot.
-                    int count = 0;
-                    for (; i < end && count < 4; i++)
-                        if (!(centroidDist[nearest[i]] >= 4f * minDist[i])) rows[count++] = i;
-                    if (count == 0) continue;
-                    if (count == 4 && rows[3] - rows[0] == 3) Dot16Rows(xp + (long)rows[0] * d, 4, d, cp, dots, isa);
-                    else for (int r = 0; r < count; r++) Dot16Rows(xp + (long)rows[r] * d, 1, d, cp, dots.Slice(r, 1), isa);
-                    for (int r = 0; r < count; r++)
-                    {
-                        int row = rows[r];
-                        float s = MathF.Max(0f, xNorms[row] - 2f * dots[r] + cNorm);
-                        if (s < minDist[row]) { minDist[row] = s; nearest[row] = newIndex; }
-                    }
-                }
-            }
-        });
-    }
-
-    /// <summary>x_r·c for up to four consecutive rows, each in the fixed 16-lane order.</summary>
-    private static void Dot16Rows(float* x, int rows, int d, float* c, Span<float> result, Isa isa)
-    {
-        int d16 = d - d % 16;
-        float* lanes = stackalloc float[64];
-        if (isa == Isa.Avx512 && Avx512F.IsSupported && rows == 4)
-        {
-            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            float* x1 = x + d, x2 = x + 2 * d, x3 = x + 3 * d;
-            for (int p = 0; p < d16; p += 16)
-            {
-                var cv = Avx512F.LoadVector512(c + p);
-                a0 = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(x + p), cv, a0);
-                a1 = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(x1 + p), cv, a1);
-                a2 = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(x2 + p), cv, a2);
-                a3 = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(x3 + p), cv, a3);
-            }
-            a0.Store(lanes); a1.Store(lanes + 16); a2.Store(lanes + 32); a3.Store(lanes + 48);
-        }
-        else
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                float* l = lanes + 16 * r, xr = x + (long)r * d;
-                for (int j = 0; j < 16; j++) l[j] = 0f;
-                for (int p = 0; p < d16; p++) l[p & 15] = MathF.FusedMultiplyAdd(xr[p], c[p], l[p & 15]);
-            }
-        }
-        for (int r = 0; r < rows; r++)
-        {
-            float* l = lanes + 16 * r, xr = x + (long)r * d;
-            for (int p = d16; p < d; p++) l[p - d16] = MathF.FusedMultiplyAdd(xr[p], c[p], l[p - d16]);
-            for (int width = 8; width >= 1; width /= 2)
-                for (int j = 0; j < width; j++) l[j] += l[j + width];
-            result[r] = l[0];
         }
     }
 

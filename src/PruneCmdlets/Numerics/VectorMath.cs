@@ -45,6 +45,27 @@ public static class VectorMath
         return firstZero == int.MaxValue ? -1 : firstZero;
     }
 
+    /// <summary>
+    /// True when no value is NaN or infinite. x − x is 0 for every finite x and NaN otherwise,
+    /// so one SIMD subtract-and-compare checks a whole vector of values.
+    /// </summary>
+    public static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            int w = System.Numerics.Vector<float>.Count;
+            for (; i <= values.Length - w; i += w)
+            {
+                var v = new System.Numerics.Vector<float>(values.Slice(i, w));
+                if (!System.Numerics.Vector.EqualsAll(v - v, System.Numerics.Vector<float>.Zero)) return false;
+            }
+        }
+        for (; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return false;
+        return true;
+    }
+
     /// <summary>Index of the first row holding a NaN or an infinity, or -1.</summary>
     public static int FirstNonFiniteRow(float[] data, int n, int d)
     {

@@ -65,6 +65,7 @@ public sealed class ProbeOptions
         foreach (var f in KeepFractions)
             if (!(f > 0 && f <= 1)) throw new ArgumentOutOfRangeException(nameof(KeepFractions), f, "Every keep fraction must be greater than 0 and at most 1.");
         if (Strategies is null || Strategies.Length == 0) throw new ArgumentException("Give at least one strategy.", nameof(Strategies));
+        if (Strategies.Contains(KeepStrategy.Auto)) throw new NotSupportedException("Auto is what the probe recommends, not a strategy it can measure.");
         if (Balances is null || Balances.Length == 0) throw new ArgumentException("Give at least one balancing.", nameof(Balances));
         if (RandomTrials < 1) throw new ArgumentOutOfRangeException(nameof(RandomTrials), RandomTrials, "RandomTrials must be at least 1.");
         if (!(Tolerance >= 0 && Tolerance <= 1)) throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "Tolerance is a fraction of accuracy between 0 and 1 (0.005 = half a point).");
