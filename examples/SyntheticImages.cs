@@ -70,7 +70,7 @@ namespace PruneCmdlets.Examples
             using var image = Draw(classIndex, variant, width, height);
             var p = image[0, 0];
             image[0, 0] = new Rgb24((byte)(p.R ^ 1), p.G, p.B);
-            image.SaveAsJpeg(path, new JpegEncoder { Quality = 85 });
+            image.SaveAsJpeg(path, new JpegEncoder { Quality = 95 });
         }
 
         // ---- the pixel formats users' data sets contain --------------------------------------

@@ -41,7 +41,7 @@ for ($c = 0; $c -lt $classes.Count; $c++) {
         else { [PruneCmdlets.Examples.SyntheticImages]::SavePng($c, $v, 80, 96, "$file.png") }
     }
     # Near-duplicates: the same drawing again, re-encoded with one pixel changed.
-    for ($v = 0; $v -lt 3; $v++) {
+    foreach ($v in 0, 2, 4) {   # even variants are the 80×96 PNGs
         [PruneCmdlets.Examples.SyntheticImages]::SaveNearDuplicate($c, $v, 80, 96, (Join-Path $dir ('{0}-{1:D4}-copy.jpg' -f $classes[$c], $v)))
     }
 }
@@ -78,9 +78,11 @@ $scored | Group-Object Label | Sort-Object Name | ForEach-Object {
         MeanDistance = [Math]::Round(($_.Group | Measure-Object Distance -Average).Average, 4) }
 } | Format-Table -AutoSize | Out-String | Write-Host
 
-$copies = $scored | Where-Object Id -Like '*-copy.jpg'
-Write-Host ("Near-duplicate pairs sit at nearly the same distance from their centroid (|Δdistance| ≤ {0:N4})." -f
-    (($copies | ForEach-Object { $c = $_; $o = $scored | Where-Object Id -EQ ($c.Id -replace '-copy\.jpg$', '.png'); [Math]::Abs($c.Distance - $o.Distance) } | Measure-Object -Maximum).Maximum))
+# Near-duplicates: SemDeDup inside each cluster lists them before anything is pruned.
+$groups = @($scored | Invoke-SemDeDup -ShowDuplicates)
+$planted = @($scored | Where-Object Id -Like '*-copy.jpg').Count
+$caught = @($groups | ForEach-Object { @($_.KeptId) + @($_.DuplicateIds) } | Where-Object { $_ -like '*-copy.jpg' }).Count
+Write-Host ("Invoke-SemDeDup (cosine similarity >= 0.99 inside a cluster) found {0} duplicate group(s) covering {1} of the {2} planted copies." -f $groups.Count, $caught, $planted)
 
 $csv = Join-Path $OutputDirectory 'kept.csv'
 $kept | Select-Object Id, Label, Cluster, Distance, Percentile | Export-Csv $csv -NoTypeInformation
