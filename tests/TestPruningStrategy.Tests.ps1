@@ -121,6 +121,14 @@ Describe 'Test-PruningStrategy' {
         }
     }
 
+    It 'shows candidate rows as a table with the recommended one marked' {
+        $text = $train | Test-PruningStrategy -TestSet $test -KeepFraction 1, 0.5 -Keep Hard -BalanceBy None |
+            Where-Object { $_ -is [PruneCmdlets.Probing.ProbeResult] } | Format-Table | Out-String
+        $text | Should -Match 'Accuracy'
+        $text | Should -Match 'True'
+        $text | Should -Not -Match 'ClassKeptFraction'
+    }
+
     Context 'errors' {
         It 'refuses -Keep Auto: it is the recommendation, not a candidate' {
             { $train | Test-PruningStrategy -TestSet $test -Keep Auto } | Should -Throw -ErrorId 'AutoNotMeasurable,PruneCmdlets.Commands.TestPruningStrategyCommand'
