@@ -60,3 +60,33 @@ public class KMeansPlusPlusTests
         }
     }
 }
+
+/// <summary>Both centroid-update strategies (chosen by K·D) against a naive mean.</summary>
+public class CentroidUpdateTests
+{
+    [Theory]
+    [InlineData(20000, 16, 10)]    // K·D small: per-chunk streaming sums (several chunks)
+    [InlineData(3000, 256, 300)]   // K·D large: members summed per cluster
+    public void UpdateCentroids_EqualsTheNaiveMean_OnAnyThreadCount(int n, int d, int k)
+    {
+        var x = TestData.Gaussian(n, d, seed: d);
+        var rng = new Random(k);
+        var assignment = Enumerable.Range(0, n).Select(_ => rng.Next(k - 1)).ToArray(); // the last cluster stays empty
+        var one = new float[k * d];
+        var many = new float[k * d];
+        var sizes = KMeansTrainer.UpdateCentroids(x, n, d, k, assignment, one, DistanceMetric.Euclidean, 1, default);
+        KMeansTrainer.UpdateCentroids(x, n, d, k, assignment, many, DistanceMetric.Euclidean, -1, default);
+        Assert.Equal(one, many);
+        Assert.Equal(0, sizes[k - 1]);
+        for (int c = 0; c < k - 1; c++)
+        {
+            var members = Enumerable.Range(0, n).Where(i => assignment[i] == c).ToArray();
+            Assert.Equal(members.Length, sizes[c]);
+            for (int j = 0; j < d; j++)
+            {
+                double mean = members.Sum(i => (double)x[i * d + j]) / members.Length;
+                Assert.True(Math.Abs(one[c * d + j] - mean) <= 1e-5 * (1 + Math.Abs(mean)), $"cluster {c} dim {j}: {one[c * d + j]} vs {mean}");
+            }
+        }
+    }
+}

@@ -210,16 +210,80 @@ public static class KMeansTrainer
     }
 
     /// <summary>
-    /// Mean of each cluster's members, summed in double in record order. For Cosine the mean
-    /// is projected back to the sphere. Returns the cluster sizes; a cluster whose mean has no
-    /// direction (members cancel out) is reported as size 0 so it gets re-seeded.
+    /// Mean of each cluster's members, summed in double; for Cosine projected back to the
+    /// sphere. Returns the cluster sizes; a cluster whose mean has no direction (members cancel
+    /// out) is reported as size 0 so it gets re-seeded. Two deterministic strategies, chosen by
+    /// K·D alone: small centroid sets stream the rows once into per-chunk sums; large ones sum
+    /// each cluster's members in record order, one cluster per work item.
     /// </summary>
     internal static int[] UpdateCentroids(float[] x, int n, int d, int k, int[] assignment, float[] centroids,
         DistanceMetric metric, int maxThreads, CancellationToken cancel)
     {
-        // Stable counting sort: members of each cluster in record order.
         var sizes = new int[k];
         for (int i = 0; i < n; i++) sizes[assignment[i]]++;
+        long kd = (long)k * d;
+        if (kd > 1 << 16) UpdateByMembers(sizes, x, n, d, k, assignment, centroids, metric, maxThreads, cancel);
+        else UpdateByChunks(sizes, x, n, d, k, assignment, centroids, metric, maxThreads, cancel);
+        return sizes;
+    }
+
+    /// <summary>
+    /// Rows cut into chunks whose size depends on N, K and D alone; each chunk summed in row
+    /// order into its own K×D buffer (streaming through the data once, the buffer in cache),
+    /// then the chunks added in chunk order, so no sum depends on the thread count.
+    /// </summary>
+    private static void UpdateByChunks(int[] sizes, float[] x, int n, int d, int k, int[] assignment, float[] centroids,
+        DistanceMetric metric, int maxThreads, CancellationToken cancel)
+    {
+        long kd = (long)k * d;
+        // At most 256 MB of partial sums, and chunks of at least 8192 rows.
+        int maxChunks = (int)Math.Clamp((256L << 20) / (kd * sizeof(double)), 1, 64);
+        int chunks = Math.Max(1, Math.Min(maxChunks, (n + 8191) / 8192));
+        int chunkRows = (n + chunks - 1) / chunks;
+        var partial = new double[chunks][];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1, CancellationToken = cancel };
+        Parallel.For(0, chunks, options, ch =>
+        {
+            var acc = new double[kd];
+            int end = Math.Min(n, (ch + 1) * chunkRows);
+            for (int i = ch * chunkRows; i < end; i++) AddRow(acc.AsSpan(assignment[i] * d, d), x.AsSpan(i * d, d));
+            partial[ch] = acc;
+        });
+
+        const int ClustersPerItem = 8;
+        Parallel.For(0, (k + ClustersPerItem - 1) / ClustersPerItem, options, () => new double[d], (item, _, sum) =>
+        {
+            int cEnd = Math.Min(k, (item + 1) * ClustersPerItem);
+            for (int c = item * ClustersPerItem; c < cEnd; c++)
+            {
+                if (sizes[c] == 0) continue;
+                Array.Clear(sum);
+                for (int ch = 0; ch < chunks; ch++)
+                {
+                    var part = partial[ch].AsSpan(c * d, d);
+                    for (int j = 0; j < d; j++) sum[j] += part[j];
+                }
+                var row = centroids.AsSpan(c * d, d);
+                double inv = 1.0 / sizes[c];
+                if (metric == DistanceMetric.Cosine)
+                {
+                    double norm = 0;
+                    for (int j = 0; j < d; j++) norm += sum[j] * sum[j];
+                    norm = Math.Sqrt(norm);
+                    if (norm == 0) { sizes[c] = 0; continue; }
+                    inv = 1.0 / norm;
+                }
+                for (int j = 0; j < d; j++) row[j] = (float)(sum[j] * inv);
+            }
+            return sum;
+        }, _ => { });
+    }
+
+    /// <summary>Each cluster's members, grouped by a stable counting sort, summed in record order.</summary>
+    private static void UpdateByMembers(int[] sizes, float[] x, int n, int d, int k, int[] assignment, float[] centroids,
+        DistanceMetric metric, int maxThreads, CancellationToken cancel)
+    {
+        // Stable counting sort: members of each cluster in record order.
         var start = new int[k + 1];
         for (int c = 0; c < k; c++) start[c + 1] = start[c] + sizes[c];
         var fill = (int[])start.Clone();
@@ -250,16 +314,16 @@ public static class KMeansTrainer
             }
             return acc;
         }, _ => { });
-        return sizes;
     }
 
+
     /// <summary>acc[j] += row[j] in double, one lane per dimension, so lane width never changes a sum.</summary>
-    private static void AddRow(double[] acc, ReadOnlySpan<float> row)
+    private static void AddRow(Span<double> acc, ReadOnlySpan<float> row)
     {
         int j = 0;
         if (Vector.IsHardwareAccelerated && row.Length >= Vector<float>.Count)
         {
-            var accSpan = acc.AsSpan();
+            var accSpan = acc;
             int w = Vector<float>.Count;
             for (; j <= row.Length - w; j += w)
             {
