@@ -170,61 +170,6 @@ public class DistanceKernelTests
         Assert.Equal(3f, p.Panels[0 * 32 + 1]);
     }
 
-    [Theory]
-    [InlineData(1)]
-    [InlineData(15)]
-    [InlineData(16)]
-    [InlineData(17)]
-    [InlineData(33)]
-    [InlineData(130)]
-    public void SquaredDistance16_IdenticalAcrossIsa_AndCloseToDouble(int d)
-    {
-        var data = TestData.Gaussian(20, d, seed: d);
-        for (int r = 0; r + 1 < 20; r += 2)
-        {
-            var a = data.AsSpan(r * d, d);
-            var b = data.AsSpan((r + 1) * d, d);
-            double exact = TestData.SqDist(a, b);
-            float reference = DistanceKernel.SquaredDistance16(a, b, Isa.Scalar);
-            Assert.True(Math.Abs(reference - exact) <= 1e-5 * exact + 1e-6, $"d={d}: {reference} vs {exact}");
-            foreach (var isa in AllIsas)
-                Assert.Equal(BitConverter.SingleToInt32Bits(reference), BitConverter.SingleToInt32Bits(DistanceKernel.SquaredDistance16(a, b, isa)));
-        }
-    }
-
-    [Theory]
-    [InlineData(1)]
-    [InlineData(16)]
-    [InlineData(19)]
-    [InlineData(130)]
-    public void SquaredDistance16_FollowsDocumentedLaneOrder(int d)
-    {
-        // Spec: lane = p mod 16 over the first d − d%16 dims, tail p ≥ d16 folded into lane p − d16,
-        // each lane an FMA chain in order, then the fixed tree 16 → 8 → 4 → 2 → 1.
-        var data = TestData.Gaussian(2, d, seed: 99 + d, scale: 10);
-        var a = data.AsSpan(0, d).ToArray();
-        var b = data.AsSpan(d, d).ToArray();
-        var lanes = new float[16];
-        int d16 = d - d % 16;
-        for (int p = 0; p < d16; p++) { float t = a[p] - b[p]; lanes[p % 16] = MathF.FusedMultiplyAdd(t, t, lanes[p % 16]); }
-        for (int p = d16; p < d; p++) { float t = a[p] - b[p]; lanes[p - d16] = MathF.FusedMultiplyAdd(t, t, lanes[p - d16]); }
-        for (int w = 8; w >= 1; w /= 2) for (int l = 0; l < w; l++) lanes[l] += lanes[l + w];
-        foreach (var isa in AllIsas)
-            Assert.Equal(BitConverter.SingleToInt32Bits(lanes[0]), BitConverter.SingleToInt32Bits(DistanceKernel.SquaredDistance16(a, b, isa)));
-    }
-
-    [Fact]
-    public void SquaredDistance16_HandValues()
-    {
-        foreach (var isa in AllIsas)
-        {
-            Assert.Equal(25f, DistanceKernel.SquaredDistance16(new float[] { 1, 2, 3 }, new float[] { 4, 6, 3 }, isa));
-            Assert.Equal(17f, DistanceKernel.SquaredDistance16(Enumerable.Repeat(1f, 17).ToArray(), new float[17], isa));
-            Assert.Equal(8f, DistanceKernel.SquaredDistance16(Enumerable.Repeat(0.5f, 32).ToArray(), new float[32], isa));
-            Assert.Equal(0f, DistanceKernel.SquaredDistance16(new float[] { 7, -7 }, new float[] { 7, -7 }, isa));
-        }
-    }
-
     [Fact]
     public void ExactSquaredDistance_HandValues()
     {

@@ -49,14 +49,6 @@ public class VectorMathTests
     }
 
     [Fact]
-    public void FirstNonFiniteRow_FindsNaNAndInfinity()
-    {
-        Assert.Equal(-1, VectorMath.FirstNonFiniteRow(new float[] { 1, 2, 3, 4 }, 2, 2));
-        Assert.Equal(1, VectorMath.FirstNonFiniteRow(new float[] { 1, 2, 3, float.NaN, float.PositiveInfinity, 0 }, 3, 2));
-        Assert.Equal(0, VectorMath.FirstNonFiniteRow(new float[] { float.NegativeInfinity, 2 }, 1, 2));
-    }
-
-    [Fact]
     public void EmbeddingMatrix_Cosine_DropsZeroRows_AndNormalises()
     {
         var rows = new List<float[]> { new float[] { 0, 0 }, new float[] { 3, 4 }, new float[] { 0, 0 }, new float[] { 0, -2 } };

@@ -64,19 +64,26 @@ public sealed class KMeansModel
     internal DistanceKernel.PackedCentroids Packed => _packed ??= DistanceKernel.Pack(_centroids, K, Dimension);
 
     /// <summary>
-    /// Nearest centroid of each row of a prepared buffer (already unit length for Cosine), and
-    /// the exact distance to it in the metric's own units (1 − cos, or L2).
+    /// Nearest centroid of each row of a prepared buffer (already unit length for Cosine), and,
+    /// when <paramref name="distance"/> is given, the exact distance to it in the metric's own
+    /// units (1 − cos, or L2).
     /// </summary>
-    public void Assign(float[] prepared, int n, int[] cluster, double[] distance, int maxThreads = -1, CancellationToken cancel = default)
+    public void Assign(float[] prepared, int n, int[] cluster, double[]? distance, int maxThreads = -1, CancellationToken cancel = default)
     {
         var norms = VectorMath.RowSquaredNorms(prepared, n, Dimension);
         var kernelDist = new float[n];
         DistanceKernel.Nearest(prepared, norms, n, Packed, cluster, kernelDist, maxThreads, cancel);
+        if (distance is not null) DistancesTo(prepared, n, cluster, distance, maxThreads, cancel);
+    }
+
+    /// <summary>Exact distance of every prepared row to the centroid it is assigned to, in the metric's units.</summary>
+    internal void DistancesTo(float[] prepared, int n, int[] assigned, double[] distance, int maxThreads = -1, CancellationToken cancel = default)
+    {
         Parallel.For(0, (n + 1023) / 1024, new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1, CancellationToken = cancel }, b =>
         {
             int end = Math.Min(n, (b + 1) * 1024);
             for (int i = b * 1024; i < end; i++)
-                distance[i] = DistanceOf(prepared.AsSpan(i * Dimension, Dimension), cluster[i]);
+                distance[i] = DistanceOf(prepared.AsSpan(i * Dimension, Dimension), assigned[i]);
         });
     }
 

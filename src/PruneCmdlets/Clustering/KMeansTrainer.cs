@@ -221,34 +221,10 @@ public static class KMeansTrainer
     {
         var sizes = new int[k];
         for (int i = 0; i < n; i++) sizes[assignment[i]]++;
-        long kd = (long)k * d;
-        if (kd > 1 << 16) UpdateByMembers(sizes, x, n, d, k, assignment, centroids, metric, maxThreads, cancel);
-        else UpdateByChunks(sizes, x, n, d, k, assignment, centroids, metric, maxThreads, cancel);
-        return sizes;
-    }
-
-    /// <summary>
-    /// Rows cut into chunks whose size depends on N, K and D alone; each chunk summed in row
-    /// order into its own K×D buffer (streaming through the data once, the buffer in cache),
-    /// then the chunks added in chunk order, so no sum depends on the thread count.
-    /// </summary>
-    private static void UpdateByChunks(int[] sizes, float[] x, int n, int d, int k, int[] assignment, float[] centroids,
-        DistanceMetric metric, int maxThreads, CancellationToken cancel)
-    {
-        long kd = (long)k * d;
-        // At most 256 MB of partial sums, and chunks of at least 8192 rows.
-        int maxChunks = (int)Math.Clamp((256L << 20) / (kd * sizeof(double)), 1, 64);
-        int chunks = Math.Max(1, Math.Min(maxChunks, (n + 8191) / 8192));
-        int chunkRows = (n + chunks - 1) / chunks;
-        var partial = new double[chunks][];
         var options = new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1, CancellationToken = cancel };
-        Parallel.For(0, chunks, options, ch =>
-        {
-            var acc = new double[kd];
-            int end = Math.Min(n, (ch + 1) * chunkRows);
-            for (int i = ch * chunkRows; i < end; i++) AddRow(acc.AsSpan(assignment[i] * d, d), x.AsSpan(i * d, d));
-            partial[ch] = acc;
-        });
+        var sumCluster = (long)k * d > 1 << 16
+            ? MemberSums(sizes, x, n, d, k, assignment)
+            : ChunkSums(x, n, d, k, assignment, options);
 
         const int ClustersPerItem = 8;
         Parallel.For(0, (k + ClustersPerItem - 1) / ClustersPerItem, options, () => new double[d], (item, _, sum) =>
@@ -258,64 +234,76 @@ public static class KMeansTrainer
             {
                 if (sizes[c] == 0) continue;
                 Array.Clear(sum);
-                for (int ch = 0; ch < chunks; ch++)
-                {
-                    var part = partial[ch].AsSpan(c * d, d);
-                    for (int j = 0; j < d; j++) sum[j] += part[j];
-                }
-                var row = centroids.AsSpan(c * d, d);
-                double inv = 1.0 / sizes[c];
-                if (metric == DistanceMetric.Cosine)
-                {
-                    double norm = 0;
-                    for (int j = 0; j < d; j++) norm += sum[j] * sum[j];
-                    norm = Math.Sqrt(norm);
-                    if (norm == 0) { sizes[c] = 0; continue; }
-                    inv = 1.0 / norm;
-                }
-                for (int j = 0; j < d; j++) row[j] = (float)(sum[j] * inv);
+                sumCluster(c, sum);
+                if (!WriteCentroid(sum, sizes[c], metric, centroids.AsSpan(c * d, d))) sizes[c] = 0;
             }
             return sum;
         }, _ => { });
+        return sizes;
+    }
+
+    /// <summary>
+    /// Rows cut into chunks whose size depends on N, K and D alone; each chunk summed in row
+    /// order into its own K×D buffer (streaming through the data once, the buffer in cache);
+    /// a cluster's sum then adds the chunks in chunk order, so no sum depends on the thread count.
+    /// </summary>
+    private static Action<int, double[]> ChunkSums(float[] x, int n, int d, int k, int[] assignment, ParallelOptions options)
+    {
+        long kd = (long)k * d;
+        // At most 256 MB of partial sums, and chunks of at least 8192 rows.
+        int maxChunks = (int)Math.Clamp((256L << 20) / (kd * sizeof(double)), 1, 64);
+        int chunks = Math.Max(1, Math.Min(maxChunks, (n + 8191) / 8192));
+        int chunkRows = (n + chunks - 1) / chunks;
+        var partial = new double[chunks][];
+        Parallel.For(0, chunks, options, ch =>
+        {
+            var acc = new double[kd];
+            int end = Math.Min(n, (ch + 1) * chunkRows);
+            for (int i = ch * chunkRows; i < end; i++) AddRow(acc.AsSpan(assignment[i] * d, d), x.AsSpan(i * d, d));
+            partial[ch] = acc;
+        });
+        return (c, sum) =>
+        {
+            for (int ch = 0; ch < chunks; ch++)
+            {
+                var part = partial[ch].AsSpan(c * d, d);
+                for (int j = 0; j < d; j++) sum[j] += part[j];
+            }
+        };
     }
 
     /// <summary>Each cluster's members, grouped by a stable counting sort, summed in record order.</summary>
-    private static void UpdateByMembers(int[] sizes, float[] x, int n, int d, int k, int[] assignment, float[] centroids,
-        DistanceMetric metric, int maxThreads, CancellationToken cancel)
+    private static Action<int, double[]> MemberSums(int[] sizes, float[] x, int n, int d, int k, int[] assignment)
     {
-        // Stable counting sort: members of each cluster in record order.
         var start = new int[k + 1];
         for (int c = 0; c < k; c++) start[c + 1] = start[c] + sizes[c];
         var fill = (int[])start.Clone();
         var members = new int[n];
         for (int i = 0; i < n; i++) members[fill[assignment[i]]++] = i;
-
-        const int ClustersPerItem = 8;
-        var options = new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1, CancellationToken = cancel };
-        Parallel.For(0, (k + ClustersPerItem - 1) / ClustersPerItem, options, () => new double[d], (item, _, acc) =>
+        return (c, sum) =>
         {
-            int cEnd = Math.Min(k, (item + 1) * ClustersPerItem);
-            for (int c = item * ClustersPerItem; c < cEnd; c++)
-            {
-                if (sizes[c] == 0) continue;
-                Array.Clear(acc);
-                for (int m = start[c]; m < start[c + 1]; m++) AddRow(acc, x.AsSpan(members[m] * d, d));
-                var row = centroids.AsSpan(c * d, d);
-                double inv = 1.0 / sizes[c];
-                if (metric == DistanceMetric.Cosine)
-                {
-                    double norm = 0;
-                    for (int j = 0; j < d; j++) norm += acc[j] * acc[j];
-                    norm = Math.Sqrt(norm);
-                    if (norm == 0) { sizes[c] = 0; continue; }
-                    inv = 1.0 / norm;
-                }
-                for (int j = 0; j < d; j++) row[j] = (float)(acc[j] * inv);
-            }
-            return acc;
-        }, _ => { });
+            for (int m = start[c]; m < start[c + 1]; m++) AddRow(sum, x.AsSpan(members[m] * d, d));
+        };
     }
 
+    /// <summary>
+    /// The centroid from its members' sum: the mean, or for Cosine the mean's direction. False
+    /// when a Cosine mean has no direction (the members cancel out).
+    /// </summary>
+    private static bool WriteCentroid(double[] sum, int size, DistanceMetric metric, Span<float> row)
+    {
+        double inv = 1.0 / size;
+        if (metric == DistanceMetric.Cosine)
+        {
+            double norm = 0;
+            for (int j = 0; j < sum.Length; j++) norm += sum[j] * sum[j];
+            norm = Math.Sqrt(norm);
+            if (norm == 0) return false;
+            inv = 1.0 / norm;
+        }
+        for (int j = 0; j < sum.Length; j++) row[j] = (float)(sum[j] * inv);
+        return true;
+    }
 
     /// <summary>acc[j] += row[j] in double, one lane per dimension, so lane width never changes a sum.</summary>
     private static void AddRow(Span<double> acc, ReadOnlySpan<float> row)

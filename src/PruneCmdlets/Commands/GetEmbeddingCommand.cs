@@ -282,15 +282,11 @@ public sealed class GetEmbeddingCommand : PSCmdlet, IDisposable
         ReportProgress();
     }
 
+    /// <summary>A unit-length copy (the cached vector stays unnormalised); an all-zero vector as it is.</summary>
     private static float[] Normalized(float[] v)
     {
-        double s = 0;
-        foreach (var x in v) s += (double)x * x;
-        if (s == 0) return v;
-        double inv = 1 / Math.Sqrt(s);
-        var r = new float[v.Length];
-        for (int i = 0; i < v.Length; i++) r[i] = (float)(v[i] * inv);
-        return r;
+        var r = (float[])v.Clone();
+        return PruneCmdlets.Numerics.VectorMath.NormalizeRow(r) ? r : v;
     }
 
     private string? LabelFor(string file)

@@ -122,7 +122,7 @@ public sealed class InvokeKMeansCommand : PSCmdlet, IDisposable
         if (cluster is null)
         {
             cluster = new int[n];
-            model.Assign(matrix.Data, n, cluster, new double[n], MaxThreads, _stop.Token);
+            model.Assign(matrix.Data, n, cluster, null, MaxThreads, _stop.Token);
         }
         for (int i = 0; i < n; i++) WriteObject(c.Records[i].WithCluster(cluster[i], model));
     }

@@ -83,16 +83,4 @@ public static class ImageTensorLoader
             throw new ImageLoadException(path, $"Cannot decode image '{path}': {e.Message}", false, e);
         }
     }
-
-    /// <summary>Reads a file and loads it; I/O failures become decode errors naming the file.</summary>
-    public static float[] LoadTensor(string path, ImagePreprocessing pre, long maxPixels)
-    {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ImageLoadException(path, $"Cannot read '{path}': {e.Message}", false, e);
-        }
-        return LoadTensor(path, bytes, pre, maxPixels);
-    }
 }

@@ -128,7 +128,7 @@ public static unsafe partial class DistanceKernel
                 // centroid vectors per six broadcasts. Same FMA chains, so the same results.
                 for (; panel + 1 < c.PanelCount; panel += 2)
                 {
-                    AccumulatePanelPair(block, rows, c, panel, sp, ap);
+                    AccumulatePanel(block, rows, c, panel, sp, ap, isa, pair: true);
                     ReducePanel(ap, 2 * PanelWidth, rows, start, panel * PanelWidth, c.Norms, bestIndex, bestDist, isa);
                     ReducePanel(ap + PanelWidth, 2 * PanelWidth, rows, start, (panel + 1) * PanelWidth, c.Norms, bestIndex, bestDist, isa);
                 }
@@ -160,41 +160,27 @@ public static unsafe partial class DistanceKernel
         return block;
     }
 
-    /// <summary>acc[r][j] = x_r·c_j for every row of the block and the 32 centroids of one panel.</summary>
-    private static void AccumulatePanel(float* block, int rows, PackedCentroids c, int panel, float* scratch, float* acc, Isa isa)
+    /// <summary>
+    /// acc[r][j] = x_r·c_j for every row of the block and the centroids of one panel, or of two
+    /// adjacent panels with <paramref name="pair"/> (AVX-512 only; rows then stride 64).
+    /// </summary>
+    private static void AccumulatePanel(float* block, int rows, PackedCentroids c, int panel, float* scratch, float* acc, Isa isa, bool pair = false)
     {
         int d = c.D, fullTiles = rows / TileRows, tiles = (rows + TileRows - 1) / TileRows;
-        fixed (float* panels = c.Panels)
-        {
-            float* b = panels + (long)panel * d * PanelWidth;
-            new Span<float>(acc, tiles * TileRows * PanelWidth).Clear();
-            for (int p0 = 0; p0 < d; p0 += KC)
-            {
-                int kc = Math.Min(KC, d - p0);
-                for (int t = 0; t < tiles; t++)
-                {
-                    float* rowPtr = t < fullTiles ? block + (long)t * TileRows * d : scratch;
-                    Tile(rowPtr + p0, d, kc, b + (long)p0 * PanelWidth, acc + t * TileRows * PanelWidth, isa);
-                }
-            }
-        }
-    }
-
-    /// <summary>acc[r][0..63] = x_r·c for two adjacent panels (AVX-512 only), rows strided by 64.</summary>
-    private static void AccumulatePanelPair(float* block, int rows, PackedCentroids c, int panel, float* scratch, float* acc)
-    {
-        int d = c.D, fullTiles = rows / TileRows, tiles = (rows + TileRows - 1) / TileRows;
+        int width = pair ? 2 * PanelWidth : PanelWidth;
         fixed (float* panels = c.Panels)
         {
             float* b0 = panels + (long)panel * d * PanelWidth, b1 = b0 + (long)d * PanelWidth;
-            new Span<float>(acc, tiles * TileRows * 2 * PanelWidth).Clear();
+            new Span<float>(acc, tiles * TileRows * width).Clear();
             for (int p0 = 0; p0 < d; p0 += KC)
             {
                 int kc = Math.Min(KC, d - p0);
                 for (int t = 0; t < tiles; t++)
                 {
-                    float* rowPtr = t < fullTiles ? block + (long)t * TileRows * d : scratch;
-                    TileAvx512Pair(rowPtr + p0, d, kc, b0 + (long)p0 * PanelWidth, b1 + (long)p0 * PanelWidth, acc + t * TileRows * 2 * PanelWidth);
+                    float* rowPtr = (t < fullTiles ? block + (long)t * TileRows * d : scratch) + p0;
+                    float* tile = acc + t * TileRows * width;
+                    if (pair) TileAvx512Pair(rowPtr, d, kc, b0 + (long)p0 * PanelWidth, b1 + (long)p0 * PanelWidth, tile);
+                    else Tile(rowPtr, d, kc, b0 + (long)p0 * PanelWidth, tile, isa);
                 }
             }
         }
@@ -411,77 +397,6 @@ public static unsafe partial class DistanceKernel
                 for (int p = 0; p < kc; p++) a = MathF.FusedMultiplyAdd(x[r * d + p], b[p * PanelWidth + j], a);
                 o[r * PanelWidth + j] = a;
             }
-    }
-
-    /// <summary>
-    /// ‖x−c‖² in float over 16 fixed lanes (lane = dimension mod 16, the tail folded into the
-    /// first lanes), then summed in a fixed tree. Every instruction set computes the same
-    /// lanes in the same order, so the result is bit-identical everywhere; used where one
-    /// centroid meets many rows (k-means++), a matrix-vector product the tile would waste.
-    /// </summary>
-    public static float SquaredDistance16(ReadOnlySpan<float> x, ReadOnlySpan<float> c, Isa isa = Isa.Auto)
-    {
-        int d = x.Length;
-        if (isa == Isa.Auto) isa = Detect();
-        Span<float> lanes = stackalloc float[16];
-        int d16 = d - d % 16;
-        fixed (float* xp = x, cp = c, lp = lanes)
-        {
-            if (isa == Isa.Avx512 && Avx512F.IsSupported)
-            {
-                var acc = Vector512<float>.Zero;
-                for (int p = 0; p < d16; p += 16)
-                {
-                    var diff = Avx512F.Subtract(Avx512F.LoadVector512(xp + p), Avx512F.LoadVector512(cp + p));
-                    acc = Avx512F.FusedMultiplyAdd(diff, diff, acc);
-                }
-                acc.Store(lp);
-            }
-            else if (isa == Isa.Avx2 && Avx2.IsSupported && Fma.IsSupported)
-            {
-                Vector256<float> a0 = default, a1 = default;
-                for (int p = 0; p < d16; p += 16)
-                {
-                    var d0 = Avx.Subtract(Avx.LoadVector256(xp + p), Avx.LoadVector256(cp + p));
-                    var d1 = Avx.Subtract(Avx.LoadVector256(xp + p + 8), Avx.LoadVector256(cp + p + 8));
-                    a0 = Fma.MultiplyAdd(d0, d0, a0);
-                    a1 = Fma.MultiplyAdd(d1, d1, a1);
-                }
-                a0.Store(lp); a1.Store(lp + 8);
-            }
-            else if (isa == Isa.AdvSimd && AdvSimd.IsSupported)
-            {
-                Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                for (int p = 0; p < d16; p += 16)
-                {
-                    var d0 = AdvSimd.Subtract(AdvSimd.LoadVector128(xp + p), AdvSimd.LoadVector128(cp + p));
-                    var d1 = AdvSimd.Subtract(AdvSimd.LoadVector128(xp + p + 4), AdvSimd.LoadVector128(cp + p + 4));
-                    var d2 = AdvSimd.Subtract(AdvSimd.LoadVector128(xp + p + 8), AdvSimd.LoadVector128(cp + p + 8));
-                    var d3 = AdvSimd.Subtract(AdvSimd.LoadVector128(xp + p + 12), AdvSimd.LoadVector128(cp + p + 12));
-                    a0 = AdvSimd.FusedMultiplyAdd(a0, d0, d0); a1 = AdvSimd.FusedMultiplyAdd(a1, d1, d1);
-                    a2 = AdvSimd.FusedMultiplyAdd(a2, d2, d2); a3 = AdvSimd.FusedMultiplyAdd(a3, d3, d3);
-                }
-                a0.Store(lp); a1.Store(lp + 4); a2.Store(lp + 8); a3.Store(lp + 12);
-            }
-            else
-            {
-                for (int l = 0; l < 16; l++) lp[l] = 0f;
-                for (int p = 0; p < d16; p++)
-                {
-                    float diff = xp[p] - cp[p];
-                    lp[p & 15] = MathF.FusedMultiplyAdd(diff, diff, lp[p & 15]);
-                }
-            }
-            for (int p = d16; p < d; p++)
-            {
-                float diff = xp[p] - cp[p];
-                lp[p - d16] = MathF.FusedMultiplyAdd(diff, diff, lp[p - d16]);
-            }
-            // Fixed pairwise tree: 16 → 8 → 4 → 2 → 1.
-            for (int width = 8; width >= 1; width /= 2)
-                for (int l = 0; l < width; l++) lp[l] += lp[l + width];
-            return lp[0];
-        }
     }
 
     /// <summary>

@@ -34,15 +34,19 @@ public static class VectorMath
         {
             int end = Math.Min(n, (b + 1) * 1024);
             for (int i = b * 1024; i < end; i++)
-            {
-                var row = data.AsSpan(i * d, d);
-                double norm = Math.Sqrt(SquaredNorm(row));
-                if (norm == 0) { InterlockedMin(ref firstZero, i); continue; }
-                // Divide in double: 1/norm overflows float for rows below ~1e-38.
-                for (int j = 0; j < d; j++) row[j] = (float)(row[j] / norm);
-            }
+                if (!NormalizeRow(data.AsSpan(i * d, d))) InterlockedMin(ref firstZero, i);
         });
         return firstZero == int.MaxValue ? -1 : firstZero;
+    }
+
+    /// <summary>Scales one row to unit length in place; false (row untouched) when it is all zero.</summary>
+    public static bool NormalizeRow(Span<float> row)
+    {
+        double norm = Math.Sqrt(SquaredNorm(row));
+        if (norm == 0) return false;
+        // Divide in double: 1/norm overflows float for rows below ~1e-38.
+        for (int j = 0; j < row.Length; j++) row[j] = (float)(row[j] / norm);
+        return true;
     }
 
     /// <summary>
@@ -64,18 +68,6 @@ public static class VectorMath
         for (; i < values.Length; i++)
             if (!float.IsFinite(values[i])) return false;
         return true;
-    }
-
-    /// <summary>Index of the first row holding a NaN or an infinity, or -1.</summary>
-    public static int FirstNonFiniteRow(float[] data, int n, int d)
-    {
-        for (int i = 0; i < n; i++)
-        {
-            var row = data.AsSpan(i * d, d);
-            for (int j = 0; j < d; j++)
-                if (!float.IsFinite(row[j])) return i;
-        }
-        return -1;
     }
 
     private static void InterlockedMin(ref int target, int value)

@@ -35,12 +35,7 @@ public static class Prototypicality
     public static double[] ToAssigned(float[] prepared, int n, KMeansModel prototypes, int[] assigned)
     {
         var result = new double[n];
-        int d = prototypes.Dimension;
-        Parallel.For(0, (n + 1023) / 1024, b =>
-        {
-            int end = Math.Min(n, (b + 1) * 1024);
-            for (int i = b * 1024; i < end; i++) result[i] = prototypes.DistanceOf(prepared.AsSpan(i * d, d), assigned[i]);
-        });
+        prototypes.DistancesTo(prepared, n, assigned, result);
         return result;
     }
 
