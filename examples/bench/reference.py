@@ -1,7 +1,7 @@
 """Reference timings for build.ps1 -Task Bench: scikit-learn and faiss on the same data and
 the same initial centroids as PruneCmdlets. Benchmark-only; never a runtime dependency.
 
-usage: reference.py lloyd X.npy INIT.npy ITERS | reference.py score X.npy CENTROIDS.npy
+usage: reference.py lloyd X.npy INIT.npy ITERS | reference.py score X.npy CENTROIDS.npy | reference.py quality X.npy K [SEED]
 Prints one JSON line per implementation.
 """
 import json
@@ -74,15 +74,15 @@ def score(x_path, c_path):
         print(json.dumps({"impl": "faiss", "missing": str(e)}), flush=True)
 
 
-def quality(x_path, k):
+def quality(x_path, k, seed=0):
     """scikit-learn's best of 10 k-means++ runs to convergence: the quality bar."""
     x = np.load(x_path).astype(np.float32)
     from sklearn.cluster import KMeans
     t = time.perf_counter()
-    km = KMeans(n_clusters=k, init="k-means++", n_init=10, max_iter=300, tol=1e-4, random_state=0, algorithm="lloyd").fit(x)
+    km = KMeans(n_clusters=k, init="k-means++", n_init=10, max_iter=300, tol=1e-4, random_state=seed, algorithm="lloyd").fit(x)
     # Recompute in float64 so both sides report the same quantity.
     d = ((x.astype(np.float64) - km.cluster_centers_.astype(np.float64)[km.labels_]) ** 2).sum()
-    print(json.dumps({"impl": "scikit-learn", "n": x.shape[0], "d": x.shape[1], "k": k, "inertia": float(d),
+    print(json.dumps({"impl": "scikit-learn", "n": x.shape[0], "d": x.shape[1], "k": k, "inertia": float(d), "seed": seed,
                       "seconds": time.perf_counter() - t}), flush=True)
 
 
@@ -90,6 +90,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "lloyd":
         lloyd(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif sys.argv[1] == "quality":
-        quality(sys.argv[2], int(sys.argv[3]))
+        quality(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 0)
     else:
         score(sys.argv[2], sys.argv[3])

@@ -133,11 +133,11 @@ static void Quality(Dictionary<string, string> o)
     var sw = Stopwatch.StartNew();
     var model = KMeansTrainer.Fit(x, n, d, new KMeansOptions
     {
-        K = k, Metric = DistanceMetric.Euclidean, NInit = 10, MaxIterations = 300, Seed = 0,
+        K = k, Metric = DistanceMetric.Euclidean, NInit = 10, MaxIterations = 300, Seed = long.Parse(o.GetValueOrDefault("seed", "0")),
         Tolerance = double.Parse(o.GetValueOrDefault("tol", "1e-4"), System.Globalization.CultureInfo.InvariantCulture),
         InitSampleSize = int.Parse(o.GetValueOrDefault("sample", "-1")),
     });
-    Console.WriteLine(JsonSerializer.Serialize(new { impl = "PruneCmdlets", n, d, k, inertia = model.Inertia, seconds = sw.Elapsed.TotalSeconds }));
+    Console.WriteLine(JsonSerializer.Serialize(new { impl = "PruneCmdlets", n, d, k, inertia = model.Inertia, best_run = model.BestRun, seconds = sw.Elapsed.TotalSeconds }));
 }
 
 // The model alone: preprocessed tensors, every worker running the session concurrently as
