@@ -154,3 +154,42 @@ Describe 'Export-Embedding and Import-Embedding' {
         }
     }
 }
+
+Describe 'Imported records read their rows in place' {
+    BeforeAll {
+        $blobs = @(New-BlobRecords -Centres @(@(0, 0, 0, 0), @(5, 5, 0, 0), @(0, 5, 5, 5)) -PerBlob 40 -Spread 0.8)
+        $npy = Join-Path $TestDrive 'blobs.npy'
+        $blobs | Export-Embedding $npy
+    }
+    It 'clusters an imported file exactly as it clusters the same vectors held in separate arrays' -ForEach @(@{ Metric = 'Euclidean' }, @{ Metric = 'Cosine' }) {
+        # Euclidean clusters the imported block without copying it; Cosine copies and normalises.
+        $fromFile = @(Import-Embedding $npy | Invoke-KMeans -K 3 -Metric $Metric -Seed 4)
+        $fromArrays = @($blobs | Invoke-KMeans -K 3 -Metric $Metric -Seed 4)
+        $fromFile.Cluster | Should -Be $fromArrays.Cluster
+        $fromFile[0].KMeansModel.Inertia | Should -Be $fromArrays[0].KMeansModel.Inertia
+        ($fromFile[0].KMeansModel.Centroids | ForEach-Object { $_ }) | Should -Be ($fromArrays[0].KMeansModel.Centroids | ForEach-Object { $_ })
+    }
+    It 'leaves the imported vectors untouched by clustering and scoring' {
+        $records = @(Import-Embedding $npy)
+        $scored = @($records | Invoke-KMeans -K 3 -Metric Euclidean -Seed 1 | Measure-Prototypicality)
+        for ($i = 0; $i -lt $blobs.Count; $i += 17) {
+            $records[$i].Vector | Should -Be $blobs[$i].Vector
+            $scored[$i].Vector | Should -Be $blobs[$i].Vector
+        }
+        $records[5].Dimension | Should -Be 4
+    }
+    It 'copies when records are a subset or out of order, and still clusters them correctly' {
+        $records = @(Import-Embedding $npy)
+        $subset = $records[1..($records.Count - 1)]             # row 0 missing: not a prefix of the block
+        $reversed = $records[($records.Count - 1)..0]
+        $a = @($subset | Invoke-KMeans -K 3 -Metric Euclidean -Seed 2)
+        $b = @($blobs[1..($blobs.Count - 1)] | Invoke-KMeans -K 3 -Metric Euclidean -Seed 2)
+        $a.Cluster | Should -Be $b.Cluster
+        $r = @($reversed | Invoke-KMeans -K 3 -Metric Euclidean -Seed 2)
+        $r.Id | Should -Be $reversed.Id
+        # Three well-separated blobs: every blob lands in one cluster, whatever the order.
+        for ($blob = 0; $blob -lt 3; $blob++) {
+            @($r | Where-Object { $blobs[[int]$_.Id].Label -eq "blob$blob" } | Select-Object -ExpandProperty Cluster -Unique) | Should -HaveCount 1
+        }
+    }
+}

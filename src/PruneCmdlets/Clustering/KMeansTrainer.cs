@@ -61,7 +61,7 @@ public static class KMeansTrainer
         int m = options.SampleSize;
         var rows = SampleWithoutReplacement(n, m, DeterministicRandom.Derive(options.Seed, -1));
         Array.Sort(rows);
-        var sample = new float[(long)m * d];
+        var sample = LargeArray.Allocate((long)m * d); // every sampled row is copied in
         for (int i = 0; i < m; i++) x.AsSpan(rows[i] * d, d).CopyTo(sample.AsSpan(i * d, d));
         var inner = new KMeansOptions
         {
@@ -102,7 +102,7 @@ public static class KMeansTrainer
         var dist = new float[n];
         var history = new List<KMeansIterationStats>();
         double previous = double.PositiveInfinity;
-        bool converged = false;
+        bool converged = false, settled = false;
         if (o.MiniBatchSize > 0) MiniBatch(x, xNorms, n, d, o, centroids, rng, history, run, progress, cancel);
         else for (int it = 1; it <= o.MaxIterations; it++)
         {
@@ -134,12 +134,19 @@ public static class KMeansTrainer
             });
             progress?.Invoke(new KMeansProgress(run, o.NInit, it, o.MaxIterations, objective, sw.Elapsed.TotalSeconds));
             bool stalled = !double.IsInfinity(previous) && previous - objective <= o.Tolerance * previous;
-            if (!o.RunAllIterations && reseeded == 0 && (changed == 0 || stalled)) { converged = true; break; }
+            if (!o.RunAllIterations && reseeded == 0 && (changed == 0 || stalled))
+            {
+                converged = true;
+                // No record moved, so the update rebuilt the same centroids from the same
+                // members: this iteration's assignment is already the final one.
+                settled = changed == 0;
+                break;
+            }
             previous = objective;
         }
 
         // Final assignment: every record goes to its nearest final centroid, exact objective.
-        DistanceKernel.Nearest(x, xNorms, n, DistanceKernel.Pack(centroids, k, d), assignment, dist, o.MaxThreads, cancel);
+        if (!settled) DistanceKernel.Nearest(x, xNorms, n, DistanceKernel.Pack(centroids, k, d), assignment, dist, o.MaxThreads, cancel);
         double inertia = 0;
         var exact = new double[n];
         Parallel.For(0, (n + 1023) / 1024, new ParallelOptions { MaxDegreeOfParallelism = o.MaxThreads > 0 ? o.MaxThreads : -1, CancellationToken = cancel }, blk =>
@@ -290,6 +297,7 @@ public static class KMeansTrainer
     /// The centroid from its members' sum: the mean, or for Cosine the mean's direction. False
     /// when a Cosine mean has no direction (the members cancel out).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool WriteCentroid(double[] sum, int size, DistanceMetric metric, Span<float> row)
     {
         double inv = 1.0 / size;
@@ -306,6 +314,7 @@ public static class KMeansTrainer
     }
 
     /// <summary>acc[j] += row[j] in double, one lane per dimension, so lane width never changes a sum.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void AddRow(Span<double> acc, ReadOnlySpan<float> row)
     {
         int j = 0;
@@ -375,7 +384,7 @@ public static class KMeansTrainer
         }
         int m = rows.Length;
         // The candidates, copied once into a contiguous, cache-sized buffer.
-        var sample = new float[(long)m * d];
+        var sample = LargeArray.Allocate((long)m * d);
         for (int i = 0; i < m; i++) x.AsSpan(rows[i] * d, d).CopyTo(sample.AsSpan(i * d, d));
         var norms = VectorMath.RowSquaredNorms(sample, m, d);
         var c = new float[k * d];

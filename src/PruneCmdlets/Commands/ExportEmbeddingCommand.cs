@@ -41,7 +41,7 @@ public sealed class ExportEmbeddingCommand : PSCmdlet
         if (records.Count == 0) ThrowTerminatingError(ErrorHelper.NoInput("Export-Embedding"));
         var targets = new List<(string Path, Action<string> Write)>
         {
-            (Resolve(Path), p => NpyWriter.WriteMatrix(p, records.Select(r => r.Vector).ToList(), _collector.Dimension)),
+            (Resolve(Path), p => NpyWriter.WriteMatrix(p, records.Select(r => r.VectorMemory).ToList(), _collector.Dimension)),
         };
         if (LabelPath is not null)
         {

@@ -41,27 +41,30 @@ public sealed class ImportEmbeddingCommand : PSCmdlet
             var ids = IdPath is null ? null : ReadSideFile(IdPath, matrix.Rows, "ids", "InvalidIdFile", allowNpy: false);
             WriteVerbose($"Reading {matrix.Rows}×{matrix.Columns} {matrix.Header.Descr} from '{path}'" +
                 (matrix.Header.FortranOrder ? " (Fortran order, transposed on read)" : "") + ".");
-            int row = 0;
+            int row = 0, d = matrix.Columns;
             var modelName = Model ?? System.IO.Path.GetFileNameWithoutExtension(path);
-            IEnumerator<float[]> rows = matrix.ReadRows().GetEnumerator();
+            // The file is read as one block (as numpy.load does; several only beyond .NET's array
+            // limit) and each record points into it: no array per row for the garbage collector
+            // to move, and Invoke-KMeans clusters the block in place without copying it.
+            var blocks = matrix.ReadBlocks(Array.MaxLength).GetEnumerator();
             while (true)
             {
-                try { if (!rows.MoveNext()) break; }
+                try { if (!blocks.MoveNext()) break; }
                 catch (Exception e) when (e is InvalidDataException or IOException)
                 {
                     ThrowTerminatingError(ErrorHelper.FileError("InvalidNpyFile", path, e));
                 }
-                var vector = rows.Current;
-                string id = ids?[row] ?? row.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                if (!PruneCmdlets.Numerics.VectorMath.AllFinite(vector))
+                var (block, count) = blocks.Current;
+                // One pass over the block; rows are checked one by one only when it holds a bad value.
+                bool clean = PruneCmdlets.Numerics.VectorMath.AllFinite(block);
+                for (int r = 0; r < count; r++, row++)
                 {
-                    WriteError(ErrorHelper.NonFiniteRow(path, row));
+                    string id = ids?[row] ?? row.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    if (!clean && !PruneCmdlets.Numerics.VectorMath.AllFinite(block.AsSpan(r * d, d)))
+                        WriteError(ErrorHelper.NonFiniteRow(path, row));
+                    else
+                        WriteObject(new EmbeddingRecord(id, labels?[row], block, r * d, d, modelName));
                 }
-                else
-                {
-                    WriteObject(new EmbeddingRecord(id, null, labels?[row], vector, modelName));
-                }
-                row++;
             }
         }
     }

@@ -116,7 +116,7 @@ public sealed class InvokeKMeansCommand : PSCmdlet, IDisposable
             }, _stop.Token));
             WriteProgress(new ProgressRecord(ProgressId, "Invoke-KMeans", "done") { RecordType = ProgressRecordType.Completed });
             WriteVerbose($"k-means {(model.Converged ? "converged" : "stopped at MaxIterations")} after {model.Iterations} iterations " +
-                $"in {model.TrainingSeconds:F2}s; inertia {model.Inertia:G6}; best of {NInit} run(s) was run {model.BestRun}.");
+                $"in {model.TrainingSeconds:F2}s ({model.History.Sum(h => h.Seconds):F2}s of them in iterations); inertia {model.Inertia:G6}; best of {NInit} run(s) was run {model.BestRun}.");
         }
 
         if (cluster is null)

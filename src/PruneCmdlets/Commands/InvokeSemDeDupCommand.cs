@@ -46,7 +46,7 @@ public sealed class InvokeSemDeDupCommand : PSCmdlet, IDisposable
 
         // Cosine similarity needs a direction: all-zero vectors are reported and left out.
         for (int i = records.Count - 1; i >= 0; i--)
-            if (records[i].Vector.All(v => v == 0f))
+            if (PruneCmdlets.Numerics.VectorMath.SquaredNorm(records[i].VectorMemory.Span) == 0)
             {
                 WriteError(ErrorHelper.ZeroVector(records[i], records[i].Id));
                 records.RemoveAt(i);
@@ -63,7 +63,7 @@ public sealed class InvokeSemDeDupCommand : PSCmdlet, IDisposable
         SemDeDupResult result;
         try
         {
-            result = BackgroundWork.Run(this, _stop.Token, report => SemanticDeduplicator.Run(records.Select(r => r.Vector).ToList(), cluster, model, options, p =>
+            result = BackgroundWork.Run(this, _stop.Token, report => SemanticDeduplicator.Run(records.Select(r => r.VectorMemory).ToList(), cluster, model, options, p =>
             {
                 report(new ProgressRecord(ProgressId, "Invoke-SemDeDup", $"{p.PairsDone:N0} of {p.PairsTotal:N0} pairs inside clusters compared")
                 {

@@ -23,13 +23,13 @@ internal sealed class RecordCollector
         if (input is null) return;
         var record = RecordAdapter.TryAdapt(input, _seen++);
         if (record is null) { _cmdlet.WriteError(ErrorHelper.MissingVector(input)); return; }
-        if (Dimension >= 0 && record.Vector.Length != Dimension)
+        if (Dimension >= 0 && record.Dimension != Dimension)
         {
-            _cmdlet.WriteError(ErrorHelper.DimensionMismatch(record, record.Id, record.Vector.Length, Dimension));
+            _cmdlet.WriteError(ErrorHelper.DimensionMismatch(record, record.Id, record.Dimension, Dimension));
             return;
         }
-        if (!PruneCmdlets.Numerics.VectorMath.AllFinite(record.Vector)) { _cmdlet.WriteError(ErrorHelper.NonFiniteVector(record, record.Id)); return; }
-        Dimension = record.Vector.Length;
+        if (!record.KnownFinite && !PruneCmdlets.Numerics.VectorMath.AllFinite(record.VectorMemory.Span)) { _cmdlet.WriteError(ErrorHelper.NonFiniteVector(record, record.Id)); return; }
+        Dimension = record.Dimension;
         Records.Add(record);
     }
 
@@ -39,9 +39,20 @@ internal sealed class RecordCollector
     /// </summary>
     public EmbeddingMatrix BuildMatrix(DistanceMetric metric)
     {
-        var matrix = EmbeddingMatrix.Build(Records.Select(r => r.Vector).ToList(), metric, out var zeroRows);
+        // Import-Embedding of a whole file with nothing dropped: the records are rows 0…N−1 of
+        // one block, which already is the Euclidean matrix, so no copy of the data is made.
+        if (metric == DistanceMetric.Euclidean && Records.Count > 0 && IsWholeBlockPrefix(Records[0].Block))
+            return EmbeddingMatrix.Over(Records[0].Block, Records.Count, Dimension);
+        var matrix = EmbeddingMatrix.Build(Records.Select(r => r.VectorMemory).ToList(), metric, out var zeroRows);
         foreach (int i in zeroRows) _cmdlet.WriteError(ErrorHelper.ZeroVector(Records[i], Records[i].Id));
         for (int i = zeroRows.Count - 1; i >= 0; i--) Records.RemoveAt(zeroRows[i]);
         return matrix;
+    }
+
+    private bool IsWholeBlockPrefix(float[] block)
+    {
+        for (int i = 0; i < Records.Count; i++)
+            if (!Records[i].IsRowOf(block, i * Dimension)) return false;
+        return true;
     }
 }

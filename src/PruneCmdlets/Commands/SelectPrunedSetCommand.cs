@@ -211,16 +211,16 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
                 ThrowTerminatingError(ErrorHelper.Terminating("MixedClusterModels", ErrorCategory.InvalidArgument,
                     $"Record '{r.Id}' was clustered by a different Invoke-KMeans run than the records before it; select from each run separately.", r));
         }
-        var bad = _records.FirstOrDefault(r => r.Vector.Length != model!.Dimension);
+        var bad = _records.FirstOrDefault(r => r.Dimension != model!.Dimension);
         if (bad is not null)
             ThrowTerminatingError(ErrorHelper.Terminating("ModelDimensionMismatch", ErrorCategory.InvalidArgument,
-                $"Record '{bad.Id}' has {bad.Vector.Length} dimensions but its KMeansModel has {model!.Dimension}.", bad));
+                $"Record '{bad.Id}' has {bad.Dimension} dimensions but its KMeansModel has {model!.Dimension}.", bad));
         var outside = _records.FirstOrDefault(r => r.Cluster!.Value < 0 || r.Cluster.Value >= model!.K);
         if (outside is not null)
             ThrowTerminatingError(ErrorHelper.Terminating("ClusterOutOfRange", ErrorCategory.InvalidData,
                 $"Record '{outside.Id}' is in cluster {outside.Cluster}, but its KMeansModel has clusters 0 to {model!.K - 1}.", outside));
         var clusters = names.Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        return DensityPruning.Complexity(model!, _records.Select(r => r.Vector).ToList(), _records.Select(r => r.Cluster!.Value).ToArray(), clusters);
+        return DensityPruning.Complexity(model!, _records.Select(r => r.VectorMemory).ToList(), _records.Select(r => r.Cluster!.Value).ToArray(), clusters);
     }
 
     private void ReportStrata(double[] distances, int[] groupOf, string[] names, int[] quotas, StratifiedOptions options)

@@ -100,8 +100,8 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
                 $"Record '{missing.Id}' has no Cluster: pipe the records through Invoke-KMeans first, or balance by Label.", missing));
         }
 
-        var x = new float[(long)n * d];
-        for (int i = 0; i < n; i++) records[i].Vector.CopyTo(x, (long)i * d);
+        var x = PruneCmdlets.Numerics.LargeArray.Allocate((long)n * d);
+        for (int i = 0; i < n; i++) records[i].VectorMemory.Span.CopyTo(x.AsSpan(i * d, d));
         var train = new ProbeData(x, n, d, records.Select(r => r.Label!).ToArray(), distances, clusters);
         var test = CollectTestSet(d);
 
@@ -165,15 +165,15 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
             var item = TestSet[i];
             var record = item is null ? null : RecordAdapter.TryAdapt(PSObject.AsPSObject(item), i);
             if (record is null) { WriteError(ProbeErrors.InvalidTestRecord(item!, i)); continue; }
-            if (record.Vector.Length != dimension)
-                ThrowTerminatingError(ProbeErrors.TestSetDimensionMismatch(item!, record.Id, record.Vector.Length, dimension));
-            if (!PruneCmdlets.Numerics.VectorMath.AllFinite(record.Vector)) { WriteError(ProbeErrors.NonFiniteTestVector(item!, record.Id)); continue; }
+            if (record.Dimension != dimension)
+                ThrowTerminatingError(ProbeErrors.TestSetDimensionMismatch(item!, record.Id, record.Dimension, dimension));
+            if (!PruneCmdlets.Numerics.VectorMath.AllFinite(record.VectorMemory.Span)) { WriteError(ProbeErrors.NonFiniteTestVector(item!, record.Id)); continue; }
             if (string.IsNullOrEmpty(record.Label)) { WriteError(ProbeErrors.UnlabelledTestRecord(item!, record.Id)); continue; }
             vectors.Add(record.Vector);
             labels.Add(record.Label!);
         }
         if (vectors.Count == 0) ThrowTerminatingError(ProbeErrors.EmptyTestSet());
-        var x = new float[(long)vectors.Count * dimension];
+        var x = PruneCmdlets.Numerics.LargeArray.Allocate((long)vectors.Count * dimension);
         for (int i = 0; i < vectors.Count; i++) vectors[i].CopyTo(x, (long)i * dimension);
         return new ProbeData(x, vectors.Count, dimension, labels);
     }

@@ -111,6 +111,11 @@ public static class SemanticDeduplicator
 
     public static SemDeDupResult Run(IReadOnlyList<float[]> vectors, int[] cluster, KMeansModel? model, SemDeDupOptions options,
         Action<SemDeDupProgress>? progress = null, CancellationToken cancel = default)
+        => Run(vectors.Select(v => (ReadOnlyMemory<float>)v).ToList(), cluster, model, options, progress, cancel);
+
+    /// <inheritdoc cref="Run(IReadOnlyList{float[]}, int[], KMeansModel?, SemDeDupOptions, Action{SemDeDupProgress}?, CancellationToken)"/>
+    public static SemDeDupResult Run(IReadOnlyList<ReadOnlyMemory<float>> vectors, int[] cluster, KMeansModel? model, SemDeDupOptions options,
+        Action<SemDeDupProgress>? progress = null, CancellationToken cancel = default)
     {
         options.Validate();
         int n = vectors.Count;
@@ -251,7 +256,7 @@ public static class SemanticDeduplicator
     private static double Similarity(float[] u, int d, int a, int b)
         => 1.0 - DistanceKernel.ExactSquaredDistance(u.AsSpan(a * d, d), u.AsSpan(b * d, d)) / 2.0;
 
-    private static List<DuplicateSet> BuildGroups(float[] u, int d, IReadOnlyList<float[]> vectors, int[] cluster, int[] order,
+    private static List<DuplicateSet> BuildGroups(float[] u, int d, IReadOnlyList<ReadOnlyMemory<float>> vectors, int[] cluster, int[] order,
         List<(int Cluster, int Start, int Count)> ranges, LinkedComponents links, KMeansModel? model, DuplicateKeepRule rule)
     {
         int n = order.Length;
@@ -289,7 +294,7 @@ public static class SemanticDeduplicator
                 if (model is not null)
                     return model.Metric == DistanceMetric.Cosine
                         ? model.DistanceOf(u.AsSpan(p * d, d), c)
-                        : model.DistanceOf(vectors[order[p]], c);
+                        : model.DistanceOf(vectors[order[p]].Span, c);
                 if (!clusterMeans.TryGetValue(c, out var mean))
                 {
                     var range = ranges.First(r => r.Cluster == c);

@@ -9,6 +9,10 @@ public static class NpyWriter
 {
     /// <summary>Writes N rows of D float32 values as a C-order '&lt;f4' array of shape (N, D).</summary>
     public static void WriteMatrix(string path, IReadOnlyList<float[]> rows, int d)
+        => WriteMatrix(path, rows.Select(r => (ReadOnlyMemory<float>)r).ToList(), d);
+
+    /// <inheritdoc cref="WriteMatrix(string, IReadOnlyList{float[]}, int)"/>
+    public static void WriteMatrix(string path, IReadOnlyList<ReadOnlyMemory<float>> rows, int d)
     {
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         stream.Write(NpyHeader.Build("<f4", new long[] { rows.Count, d }));
@@ -16,8 +20,8 @@ public static class NpyWriter
         foreach (var row in rows)
         {
             if (row.Length != d) throw new ArgumentException($"every row must have {d} values; one has {row.Length}.");
-            if (BitConverter.IsLittleEndian) MemoryMarshal.AsBytes(row.AsSpan()).CopyTo(buffer);
-            else for (int j = 0; j < d; j++) BinaryPrimitives.WriteSingleLittleEndian(buffer.AsSpan(j * 4), row[j]);
+            if (BitConverter.IsLittleEndian) MemoryMarshal.AsBytes(row.Span).CopyTo(buffer);
+            else for (int j = 0; j < d; j++) BinaryPrimitives.WriteSingleLittleEndian(buffer.AsSpan(j * 4), row.Span[j]);
             stream.Write(buffer);
         }
     }

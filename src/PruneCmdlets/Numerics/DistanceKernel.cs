@@ -65,6 +65,7 @@ public static unsafe partial class DistanceKernel
         internal int PanelCount => Norms.Length / PanelWidth;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static PackedCentroids Pack(ReadOnlySpan<float> centroids, int k, int d)
     {
         if (centroids.Length < (long)k * d) throw new ArgumentException("Centroid buffer is shorter than K×D.", nameof(centroids));
@@ -113,6 +114,7 @@ public static unsafe partial class DistanceKernel
     /// </summary>
     public const int KC = 256;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void NearestBlock(float[] x, float[] xNorms, int start, int rows, PackedCentroids c,
         int[] bestIndex, float[] bestDist, float[] scratch, Isa isa)
     {
@@ -164,6 +166,7 @@ public static unsafe partial class DistanceKernel
     /// acc[r][j] = x_r·c_j for every row of the block and the centroids of one panel, or of two
     /// adjacent panels with <paramref name="pair"/> (AVX-512 only; rows then stride 64).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AccumulatePanel(float* block, int rows, PackedCentroids c, int panel, float* scratch, float* acc, Isa isa, bool pair = false)
     {
         int d = c.D, fullTiles = rows / TileRows, tiles = (rows + TileRows - 1) / TileRows;
@@ -259,6 +262,7 @@ public static unsafe partial class DistanceKernel
     /// Folds one panel's dot products into each row's running minimum of ‖c‖² − 2x·c, computed
     /// as one fused multiply-add per lane on every path; ties keep the lower centroid index.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReducePanel(float* dots, int stride, int rows, int start, int cBase, float[] norms, int[] bestIndex, float[] bestDist, Isa isa)
     {
         fixed (float* cn = &norms[cBase])
@@ -403,6 +407,7 @@ public static unsafe partial class DistanceKernel
     /// ‖x−c‖² computed directly in double: the exact figure a record reports, with none of the
     /// cancellation of the expanded form (a record on its centroid gets exactly 0).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double ExactSquaredDistance(ReadOnlySpan<float> x, ReadOnlySpan<float> c)
     {
         double s = 0;

@@ -97,7 +97,7 @@ public sealed class LogisticRegressionModel
     {
         CheckShape(x, n);
         int d = Dimension;
-        var z = new float[(long)n * d];
+        var z = PruneCmdlets.Numerics.LargeArray.Allocate((long)n * d);
         for (long i = 0; i < n; i++)
             for (int j = 0; j < d; j++) z[i * d + j] = (float)((x[i * d + j] - Mean[j]) / Scale[j]);
         return z;

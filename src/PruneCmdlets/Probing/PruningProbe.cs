@@ -262,7 +262,7 @@ public static class PruningProbe
     {
         int d = train.Dimension;
         if (count == train.Count) return (train.Vectors, train.Labels.ToArray());
-        var x = new float[(long)count * d];
+        var x = PruneCmdlets.Numerics.LargeArray.Allocate((long)count * d);
         var labels = new string[count];
         int row = 0;
         for (int i = 0; i < train.Count; i++)

@@ -14,9 +14,33 @@ public sealed class EmbeddingRecord
         Id = id;
         Path = path;
         Label = label;
-        Vector = vector;
+        _vector = vector ?? throw new ArgumentNullException(nameof(vector));
+        _block = vector;
+        Dimension = vector.Length;
         Model = model;
     }
+
+    /// <summary>
+    /// A record whose vector is row <paramref name="offset"/>/D of a block of rows read together
+    /// (Import-Embedding). Hundreds of thousands of records then cost no per-row arrays: the
+    /// cmdlets read the row in place, and only a user who asks for <see cref="Vector"/> gets a
+    /// copy. The block lives as long as any record of it does. The caller has checked that the
+    /// row holds no NaN or infinity.
+    /// </summary>
+    internal EmbeddingRecord(string id, string? label, float[] block, int offset, int dimension, string? model)
+    {
+        Id = id;
+        Label = label;
+        _block = block;
+        _offset = offset;
+        Dimension = dimension;
+        Model = model;
+        KnownFinite = true;
+    }
+
+    private readonly float[] _block;
+    private readonly int _offset;
+    private float[]? _vector;
 
     /// <summary>Stable identity: the full path for files, the row index for imported arrays.</summary>
     public string Id { get; }
@@ -27,8 +51,30 @@ public sealed class EmbeddingRecord
     /// <summary>Class label, or null when unlabelled.</summary>
     public string? Label { get; }
 
-    /// <summary>The embedding. Shared between copies of a record; treat as read-only.</summary>
-    public float[] Vector { get; }
+    /// <summary>The embedding. Treat as read-only: copies of a record share it.</summary>
+    public float[] Vector
+    {
+        get
+        {
+            if (_vector is null) Interlocked.CompareExchange(ref _vector, _block.AsSpan(_offset, Dimension).ToArray(), null);
+            return _vector!;
+        }
+    }
+
+    /// <summary>Length of the embedding.</summary>
+    public int Dimension { get; }
+
+    /// <summary>The embedding without a copy, wherever it lives: what the cmdlets read.</summary>
+    internal ReadOnlyMemory<float> VectorMemory => _vector ?? new ReadOnlyMemory<float>(_block, _offset, Dimension);
+
+    /// <summary>True when the vector is the row starting at <paramref name="offset"/> of <paramref name="block"/>.</summary>
+    internal bool IsRowOf(float[] block, int offset) => ReferenceEquals(_block, block) && _offset == offset;
+
+    /// <summary>The vector was checked for NaN and infinity when it was read, so no stage checks again.</summary>
+    internal bool KnownFinite { get; }
+
+    /// <summary>The array the vector lives in (a block of rows, or the vector itself).</summary>
+    internal float[] Block => _block;
 
     /// <summary>Name of the model that produced the vector.</summary>
     public string? Model { get; }

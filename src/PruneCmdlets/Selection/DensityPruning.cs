@@ -50,6 +50,11 @@ public static class DensityPruning
     /// </summary>
     public static ClusterComplexity[] Complexity(KMeansModel model, IReadOnlyList<float[]> vectors, int[] cluster, int[] clusters,
         int neighbours = DefaultNeighbours)
+        => Complexity(model, vectors.Select(v => (ReadOnlyMemory<float>)v).ToList(), cluster, clusters, neighbours);
+
+    /// <inheritdoc cref="Complexity(KMeansModel, IReadOnlyList{float[]}, int[], int[], int)"/>
+    public static ClusterComplexity[] Complexity(KMeansModel model, IReadOnlyList<ReadOnlyMemory<float>> vectors, int[] cluster, int[] clusters,
+        int neighbours = DefaultNeighbours)
     {
         if (cluster.Length != vectors.Count) throw new ArgumentException("One cluster per vector is needed.", nameof(cluster));
         if (neighbours < 1) throw new ArgumentOutOfRangeException(nameof(neighbours), neighbours, "At least one neighbour centroid is needed.");
@@ -69,7 +74,7 @@ public static class DensityPruning
         {
             if (!index.TryGetValue(cluster[i], out int g)) throw new ArgumentException($"Record {i} is in cluster {cluster[i]}, which is not one of the groups.", nameof(cluster));
             size[g]++;
-            var v = vectors[i];
+            var v = vectors[i].Span;
             if (v.Length != d) throw new ArgumentException($"Record {i} has {v.Length} dimensions but the model has {d}.", nameof(vectors));
             if (model.Metric == DistanceMetric.Cosine)
             {
