@@ -169,11 +169,17 @@ public sealed class ImageEmbeddingModel : IDisposable
             while ((r = s.Read(buffer)) > 0) sha.AppendData(buffer, 0, r);
         }
         sha.AppendData(JsonSerializer.SerializeToUtf8Bytes(pre with { Layout = "" }));
+        // The code that turns pixels into tensors: a change to it must not reuse old vectors.
+        sha.AppendData(System.Text.Encoding.UTF8.GetBytes(ImageResampler.Version));
         sha.AppendData(System.Text.Encoding.UTF8.GetBytes(output ?? ""));
         return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
     }
 
-    /// <summary>Embeds a batch of preprocessed tensors (at most MaxBatch). Thread-safe.</summary>
+    /// <summary>
+    /// Embeds a batch of preprocessed tensors (at most MaxBatch); each holds its image in its
+    /// first <see cref="ImagePreprocessing.TensorLength"/> values and may be longer (pooled
+    /// buffers). Thread-safe.
+    /// </summary>
     public float[][] Embed(IReadOnlyList<float[]> tensors, RunOptions run)
     {
         int n = tensors.Count;
@@ -181,29 +187,36 @@ public sealed class ImageEmbeddingModel : IDisposable
         if (n > MaxBatch) throw new ArgumentException($"At most {MaxBatch} images per run.");
         int batch = FixedBatch > 0 ? FixedBatch : n;
         int per = Preprocessing.TensorLength;
-        var data = new float[(long)batch * per];
-        for (int i = 0; i < n; i++) tensors[i].CopyTo(data, (long)i * per);
+        foreach (var t in tensors)
+            if (t.Length < per) throw new ArgumentException($"Every tensor needs {per} floats.", nameof(tensors));
         var shape = (long[])_inputShape.Clone();
         shape[0] = batch;
-
-        if (_prepGraph is not null)
+        // The batch buffer is pooled: at 600 KB an image it would land on the large object heap
+        // and make the garbage collector run full collections every few images.
+        var data = System.Buffers.ArrayPool<float>.Shared.Rent(batch * per);
+        try
         {
-            // The default model's own preprocessing graph takes one image at a time.
+            var batchData = data.AsSpan(0, batch * per);
+            if (n < batch) batchData[(n * per)..].Clear();
             for (int i = 0; i < n; i++)
             {
-                using var pin = OrtValue.CreateTensorValueFromMemory(tensors[i], _prepShape!);
+                var target = batchData.Slice(i * per, per);
+                if (_prepGraph is null) { tensors[i].AsSpan(0, per).CopyTo(target); continue; }
+                // The default model's own preprocessing graph takes one image at a time.
+                using var pin = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(tensors[i], 0, per), _prepShape!);
                 using var pout = _prepGraph.Run(run, new[] { _prepInput! }, new[] { pin }, new[] { _prepOutput! });
-                pout[0].GetTensorDataAsSpan<float>().CopyTo(data.AsSpan(i * per, per));
+                pout[0].GetTensorDataAsSpan<float>().CopyTo(target);
             }
+            using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(data, 0, batch * per), shape);
+            using var output = _session.Run(run, new[] { _inputName }, new[] { input }, new[] { _outputName });
+            var values = output[0].GetTensorDataAsSpan<float>();
+            int dim = values.Length / batch;
+            if (Dimension < 0) Dimension = dim;
+            var result = new float[n][];
+            for (int i = 0; i < n; i++) result[i] = values.Slice(i * dim, dim).ToArray();
+            return result;
         }
-        using var input = OrtValue.CreateTensorValueFromMemory(data, shape);
-        using var output = _session.Run(run, new[] { _inputName }, new[] { input }, new[] { _outputName });
-        var values = output[0].GetTensorDataAsSpan<float>();
-        int dim = values.Length / batch;
-        if (Dimension < 0) Dimension = dim;
-        var result = new float[n][];
-        for (int i = 0; i < n; i++) result[i] = values.Slice(i * dim, dim).ToArray();
-        return result;
+        finally { System.Buffers.ArrayPool<float>.Shared.Return(data); }
     }
 
     public void Dispose()

@@ -1,9 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
-using SixLabors.ImageSharp.Processing.Processors.Transforms;
 
 namespace PruneCmdlets.Embedding;
 
@@ -92,73 +88,6 @@ public sealed record ImagePreprocessing
         if (Layout is not ("NCHW" or "NHWC")) throw new InvalidDataException(Bad("layout", $"must be \"NCHW\" or \"NHWC\"; got \"{Layout}\"."));
     }
 
-    /// <summary>Scales and centre-crops the image in place to CropSize × CropSize.</summary>
-    public void ResizeAndCrop(Image<Rgba32> image)
-    {
-        IResampler sampler = Interpolation == "bicubic" ? KnownResamplers.Bicubic : KnownResamplers.Triangle;
-        image.Mutate(x =>
-        {
-            if (Resize == ResizeKind.Stretch)
-                x.Resize(new ResizeOptions { Size = new Size(ResizeTo, ResizeTo), Mode = SixLabors.ImageSharp.Processing.ResizeMode.Stretch, Sampler = sampler });
-            else
-            {
-                // Shorter side to ResizeTo (torchvision rounds the longer side down).
-                double s = (double)ResizeTo / Math.Min(image.Width, image.Height);
-                int w = Math.Max(ResizeTo, (int)(image.Width * s)), h = Math.Max(ResizeTo, (int)(image.Height * s));
-                if (w != image.Width || h != image.Height) x.Resize(new ResizeOptions { Size = new Size(w, h), Mode = SixLabors.ImageSharp.Processing.ResizeMode.Stretch, Sampler = sampler });
-            }
-            var size = x.GetCurrentSize();
-            x.Crop(new Rectangle((size.Width - CropSize) / 2, (size.Height - CropSize) / 2, CropSize, CropSize));
-        });
-    }
-
     /// <summary>Number of floats one image becomes.</summary>
     public int TensorLength => 3 * CropSize * CropSize;
-
-    /// <summary>
-    /// Writes the cropped image into <paramref name="tensor"/> as the model wants it. Alpha is
-    /// ignored (dropped, as PIL's convert('RGB') does); Rgba32 is ImageSharp's fast path for
-    /// decoding and resizing, several times quicker than Rgb24.
-    /// </summary>
-    public unsafe void ToTensor(Image<Rgba32> image, float[] tensor)
-    {
-        int w = image.Width, h = image.Height, plane = w * h;
-        if (w != CropSize || h != CropSize) throw new InvalidOperationException($"Image is {w}×{h}, not the {CropSize}×{CropSize} crop.");
-        if (tensor.Length < TensorLength) throw new ArgumentException($"The tensor needs {TensorLength} floats.", nameof(tensor));
-        bool nhwc = Layout == "NHWC";
-        // value = (pixel/255·Scale − mean) / std, folded into one multiply-add per channel.
-        float mr = Scale / 255f / Std[0], mg = Scale / 255f / Std[1], mb = Scale / 255f / Std[2];
-        float ar = -Mean[0] / Std[0], ag = -Mean[1] / Std[1], ab = -Mean[2] / Std[2];
-        // Where each colour goes: its channel (plane) for NCHW, its slot in the pixel for NHWC.
-        int r = ChannelOrder == "BGR" ? 2 : 0, b = 2 - r;
-        image.ProcessPixelRows(rows =>
-        {
-            fixed (float* t = tensor)
-            {
-                for (int y = 0; y < h; y++)
-                {
-                    var row = rows.GetRowSpan(y);
-                    int o = y * w;
-                    if (nhwc)
-                    {
-                        float* p = t + 3 * o;
-                        for (int x = 0; x < w; x++, p += 3)
-                        {
-                            var px = row[x];
-                            p[r] = px.R * mr + ar; p[1] = px.G * mg + ag; p[b] = px.B * mb + ab;
-                        }
-                    }
-                    else
-                    {
-                        float* pr = t + r * plane + o, pg = t + plane + o, pb = t + b * plane + o;
-                        for (int x = 0; x < w; x++)
-                        {
-                            var px = row[x];
-                            pr[x] = px.R * mr + ar; pg[x] = px.G * mg + ag; pb[x] = px.B * mb + ab;
-                        }
-                    }
-                }
-            }
-        });
-    }
 }

@@ -49,14 +49,18 @@ public static class ImageTensorLoader
 
     /// <summary>
     /// Reads the header only and refuses images above the pixel budget, so a decompression
-    /// bomb never gets decoded; then decodes and preprocesses.
+    /// bomb never gets decoded; then decodes and preprocesses into the first
+    /// <see cref="ImagePreprocessing.TensorLength"/> values of <paramref name="tensor"/>.
+    /// The file's bytes are the first <paramref name="length"/> of <paramref name="bytes"/>,
+    /// so callers can pass pooled buffers.
     /// </summary>
-    public static float[] LoadTensor(string path, byte[] bytes, ImagePreprocessing pre, long maxPixels)
+    public static void LoadTensor(string path, byte[] bytes, int length, ImagePreprocessing pre, long maxPixels, float[] tensor)
     {
+        if (tensor.Length < pre.TensorLength) throw new ArgumentException($"The tensor needs {pre.TensorLength} floats.", nameof(tensor));
         IImageInfo? info;
         try
         {
-            info = Image.Identify(FirstFrameOnly, new MemoryStream(bytes, writable: false));
+            info = Image.Identify(FirstFrameOnly, new MemoryStream(bytes, 0, length, writable: false));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -69,14 +73,11 @@ public static class ImageTensorLoader
 
         try
         {
-            using var image = Image.Load<Rgba32>(FirstFrameOnly, new MemoryStream(bytes, writable: false));
+            using var image = Image.Load<Rgba32>(FirstFrameOnly, new MemoryStream(bytes, 0, length, writable: false));
             // Alpha is dropped, not blended, as PIL's convert('RGB') does in the training
             // pipelines these models come from.
             image.Mutate(x => x.AutoOrient());
-            pre.ResizeAndCrop(image);
-            var tensor = new float[pre.TensorLength];
-            pre.ToTensor(image, tensor);
-            return tensor;
+            ImageResampler.ToTensor(image, pre, tensor);
         }
         catch (Exception e) when (e is not OutOfMemoryException and not ImageLoadException)
         {

@@ -1,0 +1,221 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace PruneCmdlets.Embedding;
+
+/// <summary>
+/// Resize, centre crop and normalise in one step, from decoded pixels straight into the model's
+/// tensor. The filters are Pillow's (which torchvision's Resize uses on PIL images, the training
+/// pipelines these models come from): a triangle ("bilinear") or Keys a = −0.5 cubic ("bicubic")
+/// kernel, widened by the scale factor when shrinking so every source pixel contributes
+/// (antialiasing), sampled at pixel centres and normalised to sum to one. Unlike Pillow, the
+/// arithmetic stays in float between the two passes instead of rounding to 8 bits.
+///
+/// Only the output pixels inside the crop are computed, the vertical pass runs over whole
+/// rows with SIMD, and the scratch buffers are reused per thread: about 1 ms for a 500×375
+/// photo against 3 ms for a general-purpose resize followed by a crop.
+/// </summary>
+public static class ImageResampler
+{
+    /// <summary>Names this resampling in the embedding cache key; change it whenever the pixels it produces change.</summary>
+    public const string Version = "pillow-filters-float-1";
+
+    [ThreadStatic] private static float[]? _row, _planes, _line;
+    [ThreadStatic] private static Dictionary<(int, int, int, int, bool), Taps[]>? _coefficients;
+
+    /// <summary>One output pixel's source span: the first source index and a weight per tap.</summary>
+    internal readonly record struct Taps(int First, float[] Weights);
+
+    /// <summary>The size the image is scaled to before the crop, as torchvision computes it.</summary>
+    public static (int Width, int Height) ResizedSize(int width, int height, ImagePreprocessing pre)
+    {
+        if (pre.Resize == ResizeKind.Stretch) return (pre.ResizeTo, pre.ResizeTo);
+        // torchvision Resize(int): the shorter side becomes ResizeTo, the longer side is
+        // truncated from size · long / short.
+        return width <= height
+            ? (pre.ResizeTo, Math.Max(pre.ResizeTo, (int)((long)pre.ResizeTo * height / width)))
+            : (Math.Max(pre.ResizeTo, (int)((long)pre.ResizeTo * width / height)), pre.ResizeTo);
+    }
+
+    /// <summary>
+    /// Pillow's resampling coefficients for <paramref name="count"/> consecutive output pixels
+    /// starting at <paramref name="firstOutput"/>, resizing <paramref name="inSize"/> to
+    /// <paramref name="outSize"/>.
+    /// </summary>
+    internal static Taps[] Coefficients(int inSize, int outSize, int firstOutput, int count, bool bicubic)
+    {
+        // A data set's images mostly share a few sizes: the last few tables are kept per thread.
+        var key = (inSize, outSize, firstOutput, count, bicubic);
+        var cache = _coefficients ??= new Dictionary<(int, int, int, int, bool), Taps[]>();
+        if (cache.TryGetValue(key, out var known)) return known;
+        if (cache.Count >= 64) cache.Clear();
+        return cache[key] = ComputeCoefficients(inSize, outSize, firstOutput, count, bicubic);
+    }
+
+    private static Taps[] ComputeCoefficients(int inSize, int outSize, int firstOutput, int count, bool bicubic)
+    {
+        double scale = (double)inSize / outSize;
+        double filterScale = Math.Max(scale, 1.0);
+        double support = (bicubic ? 2.0 : 1.0) * filterScale;
+        var taps = new Taps[count];
+        for (int o = 0; o < count; o++)
+        {
+            double center = (firstOutput + o + 0.5) * scale;
+            int min = Math.Max((int)(center - support + 0.5), 0);
+            int max = Math.Min((int)(center + support + 0.5), inSize);
+            var w = new double[Math.Max(0, max - min)];
+            double sum = 0;
+            for (int i = 0; i < w.Length; i++)
+            {
+                double t = (min + i - center + 0.5) / filterScale;
+                w[i] = bicubic ? Cubic(t) : Math.Max(0, 1 - Math.Abs(t));
+                sum += w[i];
+            }
+            taps[o] = new Taps(min, w.Select(v => (float)(sum == 0 ? 0 : v / sum)).ToArray());
+        }
+        return taps;
+    }
+
+    // Keys' cubic convolution with a = −0.5, Pillow's bicubic filter.
+    private static double Cubic(double x)
+    {
+        const double a = -0.5;
+        x = Math.Abs(x);
+        if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+        if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
+        return 0;
+    }
+
+    /// <summary>
+    /// Scales <paramref name="image"/> as <paramref name="pre"/> says, crops the centred
+    /// CropSize square and writes it into <paramref name="tensor"/> as
+    /// (pixel/255·Scale − mean)/std per channel, in the model's channel order and layout.
+    /// Alpha is dropped, as PIL's convert('RGB') does.
+    /// </summary>
+    public static void ToTensor(Image<Rgba32> image, ImagePreprocessing pre, float[] tensor)
+    {
+        int crop = pre.CropSize;
+        if (tensor.Length < pre.TensorLength) throw new ArgumentException($"The tensor needs {pre.TensorLength} floats.", nameof(tensor));
+        int width = image.Width, height = image.Height;
+        var (rw, rh) = ResizedSize(width, height, pre);
+        if (rw < crop || rh < crop) throw new InvalidOperationException($"The image scales to {rw}×{rh}, smaller than the {crop}×{crop} crop.");
+        // torchvision's CenterCrop rounds the offset half to even.
+        int left = (int)Math.Round((rw - crop) / 2.0, MidpointRounding.ToEven);
+        int top = (int)Math.Round((rh - crop) / 2.0, MidpointRounding.ToEven);
+        bool bicubic = pre.Interpolation == "bicubic";
+        var xTaps = Coefficients(width, rw, left, crop, bicubic);
+        var yTaps = Coefficients(height, rh, top, crop, bicubic);
+
+        // Horizontal pass first, as Pillow does, over only the source rows the crop's vertical
+        // taps touch, into three float planes of crop-wide rows; each pass clips to 0–255 as
+        // Pillow's 8-bit passes do (only a bicubic overshoot ever needs it).
+        int rowsFrom = yTaps[0].First, rowsTo = yTaps[^1].First + yTaps[^1].Weights.Length;
+        int planeRows = rowsTo - rowsFrom, plane = planeRows * crop;
+        var planes = Scratch(ref _planes, 3 * plane);
+        var rowFloats = Scratch(ref _row, 4 * width);
+        image.ProcessPixelRows(rows =>
+        {
+            for (int y = rowsFrom; y < rowsTo; y++)
+                HorizontalPass(rows.GetRowSpan(y), xTaps, rowFloats, planes, (y - rowsFrom) * crop, plane);
+        });
+
+        bool nhwc = pre.Layout == "NHWC";
+        int r = pre.ChannelOrder == "BGR" ? 2 : 0;
+        var line = Scratch(ref _line, crop);
+        for (int c = 0; c < 3; c++)
+        {
+            // value = (pixel/255·Scale − mean)/std = pixel·mul + add
+            float mul = pre.Scale / 255f / pre.Std[c], add = -pre.Mean[c] / pre.Std[c];
+            int slot = c == 0 ? r : c == 2 ? 2 - r : 1;   // where this colour goes in the model's order
+            var source = planes.AsSpan(c * plane, plane);
+            for (int oy = 0; oy < crop; oy++)
+            {
+                var taps = yTaps[oy];
+                VerticalPass(source.Slice((taps.First - rowsFrom) * crop), crop, taps.Weights, line);
+                if (nhwc)
+                    for (int ox = 0, o = oy * crop * 3 + slot; ox < crop; ox++, o += 3) tensor[o] = line[ox] * mul + add;
+                else
+                {
+                    var output = tensor.AsSpan(slot * crop * crop + oy * crop, crop);
+                    for (int ox = 0; ox < crop; ox++) output[ox] = line[ox] * mul + add;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One source row → the crop's columns of the scaled row, as three float planes. The row is
+    /// widened to floats once; each tap is then one 4-lane multiply-add over R, G, B and A.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void HorizontalPass(ReadOnlySpan<Rgba32> row, Taps[] taps, float[] rowFloats, float[] planes, int at, int plane)
+    {
+        // Only the pixels the crop's taps reach are widened.
+        int from = taps[0].First, to = taps[^1].First + taps[^1].Weights.Length;
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(row[from..to]);
+        var f = rowFloats.AsSpan(0, bytes.Length);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int n = Vector<byte>.Count, q = Vector<float>.Count;
+            for (; i <= bytes.Length - n; i += n)
+            {
+                Vector.Widen(new Vector<byte>(bytes.Slice(i, n)), out var lo, out var hi);
+                Vector.Widen(lo, out var a, out var b);
+                Vector.Widen(hi, out var c, out var d);
+                Vector.ConvertToSingle(a).CopyTo(f.Slice(i, q));
+                Vector.ConvertToSingle(b).CopyTo(f.Slice(i + q, q));
+                Vector.ConvertToSingle(c).CopyTo(f.Slice(i + 2 * q, q));
+                Vector.ConvertToSingle(d).CopyTo(f.Slice(i + 3 * q, q));
+            }
+        }
+        for (; i < bytes.Length; i++) f[i] = bytes[i];
+        var pixels = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector128<float>>(f);
+        var zero = Vector128<float>.Zero;
+        var top = Vector128.Create(255f);
+        for (int ox = 0; ox < taps.Length; ox++)
+        {
+            var w = taps[ox].Weights;
+            var px = pixels.Slice(taps[ox].First - from, w.Length);
+            var acc = Vector128<float>.Zero;
+            for (int t = 0; t < w.Length; t++) acc += Vector128.Create(w[t]) * px[t];
+            acc = Vector128.Min(Vector128.Max(acc, zero), top);
+            planes[at + ox] = acc.GetElement(0);
+            planes[plane + at + ox] = acc.GetElement(1);
+            planes[2 * plane + at + ox] = acc.GetElement(2);
+        }
+    }
+
+    /// <summary>line[x] = clamp(Σ weight·rows[t][x]) over one output row's taps, all x at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void VerticalPass(ReadOnlySpan<float> rows, int width, float[] weights, float[] line)
+    {
+        var output = line.AsSpan(0, width);
+        output.Clear();
+        for (int t = 0; t < weights.Length; t++)
+        {
+            float w = weights[t];
+            if (w == 0) continue;
+            var row = rows.Slice(t * width, width);
+            int x = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var wv = new Vector<float>(w);
+                int n = Vector<float>.Count;
+                for (; x <= width - n; x += n)
+                    (new Vector<float>(output.Slice(x, n)) + wv * new Vector<float>(row.Slice(x, n))).CopyTo(output.Slice(x, n));
+            }
+            for (; x < width; x++) output[x] += w * row[x];
+        }
+        for (int x = 0; x < width; x++) output[x] = Math.Clamp(output[x], 0f, 255f);
+    }
+
+    private static float[] Scratch(ref float[]? buffer, int length)
+    {
+        if (buffer is null || buffer.Length < length) buffer = new float[length];
+        return buffer;
+    }
+}
