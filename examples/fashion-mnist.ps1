@@ -30,6 +30,36 @@ $repo = Split-Path $PSScriptRoot
 Import-Module (Join-Path $repo 'PruneCmdlets.psd1')
 Add-Type -Path (Join-Path $repo 'module/bin/SixLabors.ImageSharp.dll')
 $clock = [Diagnostics.Stopwatch]::StartNew()
+if (-not ('PruneCmdlets.Examples.IdxPngWriter' -as [type])) {
+    Add-Type -ReferencedAssemblies (Join-Path $repo 'module/bin/SixLabors.ImageSharp.dll'), 'System.Collections', 'System.Threading', 'System.Threading.Tasks.Parallel', 'System.Runtime' -IgnoreWarnings -WarningAction SilentlyContinue -TypeDefinition @'
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+namespace PruneCmdlets.Examples {
+    public static class IdxPngWriter {
+        /// <summary>
+        /// Writes image i of an idx file as root/class/iiiii.png unless it exists; returns every
+        /// image's path in index order, so embeddings line up with the idx rows.
+        /// </summary>
+        public static string[] Write(byte[] images, int offset, int count, int rows, int cols, byte[] labels, int labelOffset, string root, string[] classes, out int written) {
+            var paths = new string[count];
+            int made = 0;
+            Parallel.For(0, count, i => {
+                string path = paths[i] = Path.Combine(root, classes[labels[labelOffset + i]], i.ToString("D5") + ".png");
+                if (File.Exists(path)) return;
+                using (var image = Image.LoadPixelData<L8>(new System.ReadOnlySpan<byte>(images, offset + i * rows * cols, rows * cols), cols, rows))
+                    image.SaveAsPng(path);
+                Interlocked.Increment(ref made);
+            });
+            written = made;
+            return paths;
+        }
+    }
+}
+'@
+}
 $classes = 'tshirt-top', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'
 
 function Read-Idx([string] $Path) {
@@ -55,26 +85,16 @@ function Export-Split([string] $Split, [string] $ImagesFile, [string] $LabelsFil
     $rows, $cols = $images.Shape[1], $images.Shape[2]
     $root = Join-Path $OutputDirectory "images/$Split"
     foreach ($c in $classes) { $null = New-Item -ItemType Directory -Force (Join-Path $root $c) }
-    $pixels = [byte[]]::new($rows * $cols)
+    # 70 000 small PNGs: written by a compiled loop on every core (a PowerShell loop spent a
+    # minute here, time the 15-minute budget does not have).
     $written = 0
-    for ($i = 0; $i -lt $count; $i++) {
-        $label = $labels.Data[$labels.Offset + $i]
-        $path = Join-Path $root ('{0}/{1:D5}.png' -f $classes[$label], $i)
-        if (Test-Path $path) { continue }
-        [Array]::Copy($images.Data, $images.Offset + $i * $rows * $cols, $pixels, 0, $pixels.Length)
-        $image = [SixLabors.ImageSharp.Image]::LoadPixelData[SixLabors.ImageSharp.PixelFormats.L8]($pixels, $cols, $rows)
-        try { [SixLabors.ImageSharp.ImageExtensions]::SaveAsPng($image, $path) } finally { $image.Dispose() }
-        $written++
-        if ($i % 5000 -eq 0) { Write-Progress -Id 1 -Activity "Writing $Split PNGs" -PercentComplete (100 * $i / $count) }
-    }
-    Write-Progress -Id 1 -Activity "Writing $Split PNGs" -Completed
+    $paths = [PruneCmdlets.Examples.IdxPngWriter]::Write($images.Data, $images.Offset, $count, $rows, $cols, $labels.Data, $labels.Offset, $root, [string[]]$classes, [ref]$written)
     Write-Host ("{0}: {1} images ({2} new PNGs) in {3:N0}s" -f $Split, $count, $written, $clock.Elapsed.TotalSeconds)
 
     $start = $clock.Elapsed.TotalSeconds
     $prefix = Join-Path $OutputDirectory "fashion-mnist-$Split"
-    # Files in index order (names are zero-padded indices), so rows line up with the idx file.
-    Get-ChildItem $root -Recurse -File -Filter *.png | Sort-Object Name |
-        Get-Embedding -CacheDirectory $CacheDirectory |
+    # Files in index order, so rows line up with the idx file; the folder names are the labels.
+    Get-Embedding -LiteralPath $paths -CacheDirectory $CacheDirectory |
         Export-Embedding "$prefix.npy" -LabelPath "$prefix-labels.npy" -IdPath "$prefix-ids.txt"
     $seconds = $clock.Elapsed.TotalSeconds - $start
     Write-Host ("{0}: embedded {1} images in {2:N0}s ({3:N1} images/s) -> {4}.npy" -f $Split, $count, $seconds, ($count / $seconds), $prefix)

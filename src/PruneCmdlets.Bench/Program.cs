@@ -78,6 +78,7 @@ static void Lloyd(Dictionary<string, string> o)
     {
         K = k, Metric = DistanceMetric.Euclidean, MaxIterations = iters, Tolerance = 0, InitialCentroids = c,
         MaxThreads = int.Parse(o.GetValueOrDefault("threads", "-1")), RunAllIterations = true,
+        SkipSettledRecords = o.GetValueOrDefault("skip", "auto") switch { "1" => true, "0" => false, _ => null },
     };
     var sw = Stopwatch.StartNew();
     var model = KMeansTrainer.Fit(x, n, d, options);
@@ -89,6 +90,10 @@ static void Lloyd(Dictionary<string, string> o)
     {
         impl = "PruneCmdlets", n, d, k, iterations = perIter.Length, seconds_per_iteration = mean, median_seconds_per_iteration = median,
         assign_seconds = model.History.Average(h => h.AssignSeconds), gflops = 2.0 * n * k * d / mean / 1e9, total_seconds = total, inertia = model.Inertia, isa = DistanceKernel.Detect().ToString(),
+        skip = options.UsesBounds(d), searched_fraction = model.History.Sum(h => (double)h.Searched) / ((double)n * perIter.Length),
+        searched_by_iteration = model.History.Select(h => h.Searched).ToArray(),
+        seconds_by_iteration = model.History.Select(h => Math.Round(h.Seconds, 3)).ToArray(),
+        assign_seconds_by_iteration = model.History.Select(h => Math.Round(h.AssignSeconds, 3)).ToArray(),
     }));
 }
 

@@ -68,6 +68,15 @@ public sealed class KMeansOptions
     /// <summary>Benchmarks time exactly MaxIterations iterations: no early stop.</summary>
     internal bool RunAllIterations { get; set; }
 
+    /// <summary>
+    /// Skip the records whose centroid provably cannot change (<see cref="LloydBounds"/>): null
+    /// decides by K·D (below 65 536 the kernel is too cheap for the bookkeeping to pay), true
+    /// or false force it. The assignments are the same either way; tests force both to prove it.
+    /// </summary>
+    internal bool? SkipSettledRecords { get; set; }
+
+    internal bool UsesBounds(int d) => MiniBatchSize == 0 && (SkipSettledRecords ?? (long)K * d >= 1 << 16);
+
     public void Validate(int n, int d)
     {
         if (n < 1) throw new ArgumentException("k-means needs at least one record.");
@@ -102,6 +111,11 @@ public sealed class KMeansIterationStats
     public int Changed { get; init; }
     /// <summary>Empty clusters that were re-seeded after the update.</summary>
     public int Reseeded { get; init; }
+    /// <summary>
+    /// Records compared with every centroid; the rest provably kept their centroid (bounds from
+    /// the triangle inequality) and were skipped.
+    /// </summary>
+    public int Searched { get; init; }
 }
 
 /// <summary>Progress reported while fitting; the cmdlet turns it into Write-Progress.</summary>

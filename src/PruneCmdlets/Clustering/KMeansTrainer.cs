@@ -103,23 +103,67 @@ public static class KMeansTrainer
         var history = new List<KMeansIterationStats>();
         double previous = double.PositiveInfinity;
         bool converged = false, settled = false;
+        var bounds = o.UsesBounds(d) ? new LloydBounds(n, d, k) : null;
+        var before = new float[k * d];  // the centroids this iteration assigned with
+        var terms = new double[k];
+        // Clusters whose members changed this iteration, and every cluster's last sum: an
+        // unchanged cluster keeps its centroid without being summed again.
+        var clusterChanged = new bool[k];
+        var keptSums = (long)k * d <= 1L << 24 ? new double[k * d] : null;
+        double xTotal = VectorMath.TotalSquaredNorm(x, n, d);
+        bool reseededBefore = false;
         if (o.MiniBatchSize > 0) MiniBatch(x, xNorms, n, d, o, centroids, rng, history, run, progress, cancel);
         else for (int it = 1; it <= o.MaxIterations; it++)
         {
             cancel.ThrowIfCancellationRequested();
             var sw = Stopwatch.StartNew();
-            DistanceKernel.Nearest(x, xNorms, n, DistanceKernel.Pack(centroids, k, d), next, dist, o.MaxThreads, cancel);
+            var packed = DistanceKernel.Pack(centroids, k, d);
+            double maxNorm = Math.Sqrt(packed.Norms.Take(k).Max()) * (1 + 1e-6);
+            int searched;
+            int[]? rows = bounds is { Ready: true } ? bounds.Candidates(x, xNorms, centroids, assignment, maxNorm, o.MaxThreads) : null;
+            // Past 90% of the records, searching all of them in place is as quick.
+            if (rows is not null && rows.Length <= 0.9 * n)
+            {
+                Array.Copy(assignment, next, n);
+                SearchRows(x, xNorms, rows, packed, next, bounds!, maxNorm, o.MaxThreads, cancel);
+                searched = rows.Length;
+            }
+            else
+            {
+                DistanceKernel.Nearest(x, xNorms, n, packed, next, dist, o.MaxThreads, cancel);
+                bounds?.SetFromKernel(dist, xNorms, null, n, maxNorm);
+                searched = n;
+            }
             double assignSeconds = sw.Elapsed.TotalSeconds;
             int changed = 0;
-            for (int i = 0; i < n; i++) if (next[i] != assignment[i]) changed++;
+            if (it == 1 || reseededBefore) Array.Fill(clusterChanged, true);
+            else Array.Clear(clusterChanged);
+            for (int i = 0; i < n; i++)
+                if (next[i] != assignment[i])
+                {
+                    changed++;
+                    if (assignment[i] >= 0) clusterChanged[assignment[i]] = true;
+                    clusterChanged[next[i]] = true;
+                }
             (assignment, next) = (next, assignment);
 
-            double objective = 0;
-            for (int i = 0; i < n; i++) objective += dist[i];
+            centroids.AsSpan(0, k * d).CopyTo(before);
+            var sizes = UpdateCentroids(x, n, d, k, assignment, centroids, o.Metric, o.MaxThreads, cancel, terms, clusterChanged, keptSums);
+            // Σ‖x − c‖² over the centroids this iteration assigned with, from the cluster sums:
+            // Σ‖x‖² − 2Σ S_c·c + Σ n_c‖c‖², so skipped records need no distance.
+            double objective = Math.Max(0, xTotal + terms.Sum());
             if (o.Metric == DistanceMetric.Cosine) objective /= 2.0; // ‖x−c‖² = 2(1 − cos) on the sphere
 
-            var sizes = UpdateCentroids(x, n, d, k, assignment, centroids, o.Metric, o.MaxThreads, cancel);
-            int reseeded = ReseedEmpty(x, n, d, sizes, dist, centroids);
+            int reseeded = 0;
+            if (sizes.Contains(0))
+            {
+                // Re-seeding takes the records farthest from the centroids they were assigned
+                // to, measured exactly (skipped records have no kernel distance to compare).
+                ExactDistances(x, n, d, assignment, before, dist, o.MaxThreads);
+                reseeded = ReseedEmpty(x, n, d, sizes, dist, centroids);
+            }
+            reseededBefore = reseeded > 0;
+            bounds?.Move(before, centroids, assignment, o.MaxThreads);
             double sumSq = 0;
             foreach (int s in sizes) sumSq += (double)s * s;
             history.Add(new KMeansIterationStats
@@ -131,6 +175,7 @@ public static class KMeansTrainer
                 Imbalance = k * sumSq / ((double)n * n),
                 Changed = changed,
                 Reseeded = reseeded,
+                Searched = searched,
             });
             progress?.Invoke(new KMeansProgress(run, o.NInit, it, o.MaxIterations, objective, sw.Elapsed.TotalSeconds));
             bool stalled = !double.IsInfinity(previous) && previous - objective <= o.Tolerance * previous;
@@ -146,7 +191,16 @@ public static class KMeansTrainer
         }
 
         // Final assignment: every record goes to its nearest final centroid, exact objective.
-        if (!settled) DistanceKernel.Nearest(x, xNorms, n, DistanceKernel.Pack(centroids, k, d), assignment, dist, o.MaxThreads, cancel);
+        if (!settled)
+        {
+            var packed = DistanceKernel.Pack(centroids, k, d);
+            if (bounds is { Ready: true })
+            {
+                double maxNorm = Math.Sqrt(packed.Norms.Take(k).Max()) * (1 + 1e-6);
+                SearchRows(x, xNorms, bounds.Candidates(x, xNorms, centroids, assignment, maxNorm, o.MaxThreads), packed, assignment, bounds, maxNorm, o.MaxThreads, cancel);
+            }
+            else DistanceKernel.Nearest(x, xNorms, n, packed, assignment, dist, o.MaxThreads, cancel);
+        }
         double inertia = 0;
         var exact = new double[n];
         Parallel.For(0, (n + 1023) / 1024, new ParallelOptions { MaxDegreeOfParallelism = o.MaxThreads > 0 ? o.MaxThreads : -1, CancellationToken = cancel }, blk =>
@@ -158,6 +212,34 @@ public static class KMeansTrainer
         for (int i = 0; i < n; i++) inertia += exact[i];
         if (o.Metric == DistanceMetric.Cosine) inertia /= 2.0;
         return new Run(run, centroids, assignment, inertia, converged, history);
+    }
+
+    /// <summary>Each record's exact squared distance to its centroid, as a float.</summary>
+    private static void ExactDistances(float[] x, int n, int d, int[] assignment, float[] centroids, float[] dist, int maxThreads)
+    {
+        Parallel.For(0, (n + 1023) / 1024, new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1 }, b =>
+        {
+            int end = Math.Min(n, (b + 1) * 1024);
+            for (int i = b * 1024; i < end; i++)
+                dist[i] = (float)DistanceKernel.ExactSquaredDistance(x.AsSpan(i * d, d), centroids.AsSpan(assignment[i] * d, d));
+        });
+    }
+
+    /// <summary>
+    /// The nearest centroid for the listed rows only, through the same kernel (so each gets
+    /// exactly the assignment a full pass would give); their results are written back and
+    /// their bounds reset.
+    /// </summary>
+    private static void SearchRows(float[] x, float[] xNorms, int[] rows, DistanceKernel.PackedCentroids packed,
+        int[] assignment, LloydBounds bounds, double maxNorm, int maxThreads, CancellationToken cancel)
+    {
+        int m = rows.Length;
+        if (m == 0) return;
+        var index = new int[m];
+        var dist = new float[m];
+        DistanceKernel.NearestRows(x, xNorms, rows, packed, index, dist, maxThreads, cancel);
+        for (int j = 0; j < m; j++) assignment[rows[j]] = index[j];
+        bounds.SetFromKernel(dist, xNorms, rows, m, maxNorm);
     }
 
     /// <summary>
@@ -222,16 +304,25 @@ public static class KMeansTrainer
     /// out) is reported as size 0 so it gets re-seeded. Two deterministic strategies, chosen by
     /// K·D alone: small centroid sets stream the rows once into per-chunk sums; large ones sum
     /// each cluster's members in record order, one cluster per work item.
+    ///
+    /// With <paramref name="objectiveTerms"/>, also leaves there, per cluster, −2·S·c + n·‖c‖²
+    /// for the centroid c it replaces, S and n its members' sum and count: the objective is then
+    /// Σ‖x‖² plus their sum. With <paramref name="changed"/> and <paramref name="keptSums"/>
+    /// (K×D, this cluster's S from the last update), a cluster whose members did not change is
+    /// neither summed nor rewritten: the same members in the same order give the same sum and
+    /// so the same centroid, bit for bit.
     /// </summary>
     internal static int[] UpdateCentroids(float[] x, int n, int d, int k, int[] assignment, float[] centroids,
-        DistanceMetric metric, int maxThreads, CancellationToken cancel)
+        DistanceMetric metric, int maxThreads, CancellationToken cancel, double[]? objectiveTerms = null,
+        bool[]? changed = null, double[]? keptSums = null)
     {
         var sizes = new int[k];
         for (int i = 0; i < n; i++) sizes[assignment[i]]++;
         var options = new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1, CancellationToken = cancel };
+        bool incremental = changed is not null && keptSums is not null;
         var sumCluster = (long)k * d > 1 << 16
             ? MemberSums(sizes, x, n, d, k, assignment)
-            : ChunkSums(x, n, d, k, assignment, options);
+            : ChunkSums(x, n, d, k, assignment, options, incremental ? changed : null);
 
         const int ClustersPerItem = 8;
         Parallel.For(0, (k + ClustersPerItem - 1) / ClustersPerItem, options, () => new double[d], (item, _, sum) =>
@@ -239,9 +330,17 @@ public static class KMeansTrainer
             int cEnd = Math.Min(k, (item + 1) * ClustersPerItem);
             for (int c = item * ClustersPerItem; c < cEnd; c++)
             {
+                if (objectiveTerms is not null) objectiveTerms[c] = 0;
                 if (sizes[c] == 0) continue;
+                if (incremental && !changed![c])
+                {
+                    if (objectiveTerms is not null) objectiveTerms[c] = ObjectiveTerm(keptSums.AsSpan(c * d, d), sizes[c], centroids.AsSpan(c * d, d));
+                    continue;
+                }
                 Array.Clear(sum);
                 sumCluster(c, sum);
+                if (incremental) sum.CopyTo(keptSums.AsSpan(c * d, d));
+                if (objectiveTerms is not null) objectiveTerms[c] = ObjectiveTerm(sum, sizes[c], centroids.AsSpan(c * d, d));
                 if (!WriteCentroid(sum, sizes[c], metric, centroids.AsSpan(c * d, d))) sizes[c] = 0;
             }
             return sum;
@@ -254,7 +353,7 @@ public static class KMeansTrainer
     /// order into its own K×D buffer (streaming through the data once, the buffer in cache);
     /// a cluster's sum then adds the chunks in chunk order, so no sum depends on the thread count.
     /// </summary>
-    private static Action<int, double[]> ChunkSums(float[] x, int n, int d, int k, int[] assignment, ParallelOptions options)
+    private static Action<int, double[]> ChunkSums(float[] x, int n, int d, int k, int[] assignment, ParallelOptions options, bool[]? only = null)
     {
         long kd = (long)k * d;
         // At most 256 MB of partial sums, and chunks of at least 8192 rows.
@@ -266,7 +365,8 @@ public static class KMeansTrainer
         {
             var acc = new double[kd];
             int end = Math.Min(n, (ch + 1) * chunkRows);
-            for (int i = ch * chunkRows; i < end; i++) AddRow(acc.AsSpan(assignment[i] * d, d), x.AsSpan(i * d, d));
+            for (int i = ch * chunkRows; i < end; i++)
+                if (only is null || only[assignment[i]]) AddRow(acc.AsSpan(assignment[i] * d, d), x.AsSpan(i * d, d));
             partial[ch] = acc;
         });
         return (c, sum) =>
@@ -298,6 +398,17 @@ public static class KMeansTrainer
     /// when a Cosine mean has no direction (the members cancel out).
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static double ObjectiveTerm(ReadOnlySpan<double> sum, int size, ReadOnlySpan<float> centroid)
+    {
+        double dot = 0, norm = 0;
+        for (int j = 0; j < centroid.Length; j++)
+        {
+            dot += sum[j] * centroid[j];
+            norm += (double)centroid[j] * centroid[j];
+        }
+        return size * norm - 2 * dot;
+    }
+
     private static bool WriteCentroid(double[] sum, int size, DistanceMetric metric, Span<float> row)
     {
         double inv = 1.0 / size;
@@ -338,18 +449,25 @@ public static class KMeansTrainer
     /// </summary>
     internal static int ReseedEmpty(float[] x, int n, int d, int[] sizes, float[] dist, float[] centroids)
     {
+        int empty = sizes.Count(s => s == 0);
+        if (empty == 0) return 0;
+        // The farthest records, farthest first (ties: lowest index), found in one pass that
+        // keeps the best `empty` so far; the j-th empty cluster gets the j-th of them.
+        var far = new List<int>(empty + 1);
+        bool Before(int a, int b) => dist[a] > dist[b] || (dist[a] == dist[b] && a < b);
+        for (int i = 0; i < n; i++)
+        {
+            if (far.Count == empty && !Before(i, far[^1])) continue;
+            int at = far.Count;
+            while (at > 0 && Before(i, far[at - 1])) at--;
+            far.Insert(at, i);
+            if (far.Count > empty) far.RemoveAt(far.Count - 1);
+        }
         int reseeded = 0;
-        var taken = new HashSet<int>();
-        for (int c = 0; c < sizes.Length; c++)
+        for (int c = 0; c < sizes.Length && reseeded < far.Count; c++)
         {
             if (sizes[c] != 0) continue;
-            int far = -1;
-            float farDist = float.NegativeInfinity;
-            for (int i = 0; i < n; i++)
-                if (dist[i] > farDist && !taken.Contains(i)) { far = i; farDist = dist[i]; }
-            if (far < 0) break;
-            taken.Add(far);
-            x.AsSpan(far * d, d).CopyTo(centroids.AsSpan(c * d, d));
+            x.AsSpan(far[reseeded] * d, d).CopyTo(centroids.AsSpan(c * d, d));
             reseeded++;
         }
         return reseeded;

@@ -108,6 +108,37 @@ public static unsafe partial class DistanceKernel
     }
 
     /// <summary>
+    /// <see cref="Nearest"/> for the listed rows of <paramref name="x"/> only: result j belongs
+    /// to row rows[j]. Each block of rows is copied into a per-thread buffer that stays in
+    /// cache, then runs through the same tiles, so every row gets exactly the result a full
+    /// pass would give it.
+    /// </summary>
+    public static void NearestRows(float[] x, float[] xNorms, int[] rows, PackedCentroids c, int[] bestIndex, float[] bestDist,
+        int maxThreads = -1, CancellationToken cancel = default, Isa isa = Isa.Auto)
+    {
+        int d = c.D, m = rows.Length;
+        if (isa == Isa.Auto) isa = Detect();
+        int blocks = (m + BlockRows - 1) / BlockRows;
+        var options = new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1 };
+        Parallel.For(0, blocks, options,
+            () => (Rows: new float[BlockRows * d], Norms: new float[BlockRows], Index: new int[BlockRows], Dist: new float[BlockRows], Scratch: new float[TileRows * d]),
+            (block, _, local) =>
+            {
+                int start = block * BlockRows, count = Math.Min(BlockRows, m - start);
+                for (int r = 0; r < count; r++)
+                {
+                    int row = rows[start + r];
+                    x.AsSpan(row * d, d).CopyTo(local.Rows.AsSpan(r * d, d));
+                    local.Norms[r] = xNorms[row];
+                }
+                NearestBlock(local.Rows, local.Norms, 0, count, c, local.Index, local.Dist, local.Scratch, isa);
+                local.Index.AsSpan(0, count).CopyTo(bestIndex.AsSpan(start, count));
+                local.Dist.AsSpan(0, count).CopyTo(bestDist.AsSpan(start, count));
+                return local;
+            }, _ => { });
+    }
+
+    /// <summary>
     /// Dimensions per pass over a panel: a 32-centroid slice of KC dimensions (16 KB) stays in
     /// L1 while every tile of the row block streams past it. Accumulators are carried across
     /// passes in memory, so each dot product is still one FMA chain over p = 0..D−1 in order.
@@ -410,8 +441,27 @@ public static unsafe partial class DistanceKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double ExactSquaredDistance(ReadOnlySpan<float> x, ReadOnlySpan<float> c)
     {
+        // Widened to double lanes (float differences are exact in double), summed in fixed
+        // lanes rather than one serial chain: several times faster, and the order never varies.
+        int i = 0;
         double s = 0;
-        for (int i = 0; i < x.Length; i++)
+        if (System.Numerics.Vector.IsHardwareAccelerated && x.Length >= System.Numerics.Vector<float>.Count)
+        {
+            int w = System.Numerics.Vector<float>.Count;
+            var lo = System.Numerics.Vector<double>.Zero;
+            var hi = System.Numerics.Vector<double>.Zero;
+            for (; i <= x.Length - w; i += w)
+            {
+                System.Numerics.Vector.Widen(new System.Numerics.Vector<float>(x.Slice(i, w)), out var xl, out var xh);
+                System.Numerics.Vector.Widen(new System.Numerics.Vector<float>(c.Slice(i, w)), out var cl, out var ch);
+                var dl = xl - cl;
+                var dh = xh - ch;
+                lo += dl * dl;
+                hi += dh * dh;
+            }
+            s = System.Numerics.Vector.Sum(lo + hi);
+        }
+        for (; i < x.Length; i++)
         {
             double diff = (double)x[i] - c[i];
             s += diff * diff;

@@ -28,6 +28,46 @@ public static class VectorMath
         return s;
     }
 
+    /// <summary>Σ‖x‖² over the rows in double, summed in fixed blocks so the thread count never changes it.</summary>
+    public static double TotalSquaredNorm(float[] data, int n, int d)
+    {
+        var blocks = new double[(n + 4095) / 4096];
+        Parallel.For(0, blocks.Length, b =>
+        {
+            int end = Math.Min(n, (b + 1) * 4096);
+            double s = 0;
+            for (int i = b * 4096; i < end; i++) s += SquaredNorm(data.AsSpan(i * d, d));
+            blocks[b] = s;
+        });
+        double total = 0;
+        foreach (double s in blocks) total += s;
+        return total;
+    }
+
+    /// <summary>
+    /// ‖a − b‖² summed in float lanes: within (D + 2)·2⁻²⁴ of the exact figure, relatively, as
+    /// every term is non-negative. For bounds that allow for that error.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static double SquaredDistanceFloat(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        int i = 0;
+        float s = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated && a.Length >= System.Numerics.Vector<float>.Count)
+        {
+            int w = System.Numerics.Vector<float>.Count;
+            var acc = System.Numerics.Vector<float>.Zero;
+            for (; i <= a.Length - w; i += w)
+            {
+                var diff = new System.Numerics.Vector<float>(a.Slice(i, w)) - new System.Numerics.Vector<float>(b.Slice(i, w));
+                acc += diff * diff;
+            }
+            s = System.Numerics.Vector.Sum(acc);
+        }
+        for (; i < a.Length; i++) { float diff = a[i] - b[i]; s += diff * diff; }
+        return s;
+    }
+
     /// <summary>Squared norms of every row, as floats for the distance kernel.</summary>
     public static float[] RowSquaredNorms(float[] data, int n, int d)
     {
