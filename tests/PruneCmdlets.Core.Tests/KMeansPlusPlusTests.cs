@@ -25,10 +25,13 @@ public class KMeansPlusPlusTests
             }
     }
 
-    [Fact]
-    public void DistancesToPanel_IsBitIdenticalAcrossInstructionSets_AndRefusesTwoPanels()
+    [Theory]
+    [InlineData(5)]
+    [InlineData(16)]   // the widest that takes the 16-lane path
+    [InlineData(17)]   // the full 32-lane tile
+    public void DistancesToPanel_IsBitIdenticalAcrossInstructionSets_AndRefusesTwoPanels(int k)
     {
-        int n = 301, d = 45, k = 5;
+        int n = 301, d = 45;
         var x = TestData.Gaussian(n, d, seed: 5);
         var norms = TestData.RowNorms(x, n, d);
         var packed = DistanceKernel.Pack(x.AsSpan(0, k * d), k, d);
