@@ -97,6 +97,23 @@ public class LloydBoundsTests
     }
 
     [Fact]
+    public void WithSkipping_OneThreadAndManyGiveTheSameModel()
+    {
+        int n = 4000, d = 32;
+        var x = Mixture(n, d, 25, 0.4, seed: 2);
+        KMeansModel Run(int threads) => KMeansTrainer.Fit(x, n, d, new KMeansOptions
+        {
+            K = 25, Metric = DistanceMetric.Euclidean, Seed = 8, MaxIterations = 30, Tolerance = 0, MaxThreads = threads, SkipSettledRecords = true,
+        });
+        var one = Run(1);
+        var many = Run(-1);
+        Assert.Equal(one.CentroidBuffer, many.CentroidBuffer);
+        Assert.Equal(one.Inertia, many.Inertia);
+        Assert.Equal(one.History.Select(h => h.Searched), many.History.Select(h => h.Searched));
+        Assert.Contains(one.History, h => h.Searched < n);
+    }
+
+    [Fact]
     public void ObjectiveFromClusterSums_EqualsTheDirectSum()
     {
         // History[1].Objective is Σ‖x − c₁(x)‖², c₁ the centroids after the first update and
