@@ -68,6 +68,7 @@ public static class KMeansTrainer
             K = options.K, Metric = options.Metric, Init = options.Init, MaxIterations = options.MaxIterations, Tolerance = options.Tolerance,
             Seed = options.Seed, NInit = options.NInit, MaxThreads = options.MaxThreads, InitSampleSize = options.InitSampleSize,
             InitialCentroids = options.InitialCentroids, MiniBatchSize = options.MiniBatchSize, RunAllIterations = options.RunAllIterations,
+            SkipSettledRecords = options.SkipSettledRecords,
         };
         var (fitted, _) = FitAndAssign(sample, m, d, inner, progress, cancel);
         var assignment = new int[n];
@@ -394,8 +395,8 @@ public static class KMeansTrainer
     }
 
     /// <summary>
-    /// The centroid from its members' sum: the mean, or for Cosine the mean's direction. False
-    /// when a Cosine mean has no direction (the members cancel out).
+    /// A cluster's share of Σ‖x − c‖² beyond Σ‖x‖²: −2·S·c + n·‖c‖², from its members' sum S
+    /// and count n, in double.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static double ObjectiveTerm(ReadOnlySpan<double> sum, int size, ReadOnlySpan<float> centroid)
@@ -409,6 +410,10 @@ public static class KMeansTrainer
         return size * norm - 2 * dot;
     }
 
+    /// <summary>
+    /// The centroid from its members' sum: the mean, or for Cosine the mean's direction. False
+    /// when a Cosine mean has no direction (the members cancel out).
+    /// </summary>
     private static bool WriteCentroid(double[] sum, int size, DistanceMetric metric, Span<float> row)
     {
         double inv = 1.0 / size;

@@ -14,8 +14,9 @@ namespace PruneCmdlets.Clustering;
 /// Skipping must give the assignment the kernel itself would give, so the test keeps a margin
 /// for the kernel's rounding: the kernel's squared distance ‖x‖² − 2x·c + ‖c‖² in float is within
 /// e = (D + 4)·2⁻²⁴·(‖x‖ + ‖c‖)² of the exact one, and a record is skipped only when every other
-/// centroid is provably more than 2e farther in squared distance. Bounds only ever err upwards
-/// (u) or downwards (s), so a skipped record is always one the kernel would leave in place.
+/// centroid is provably more than 2e farther in squared distance. Bounds only ever err on the
+/// safe side (u up; s and the lower bound down), so a skipped record is always one the kernel
+/// would leave in place. Tests compare every iteration with and without skipping.
 /// </summary>
 internal sealed class LloydBounds
 {
@@ -65,7 +66,7 @@ internal sealed class LloydBounds
 
     /// <summary>
     /// After an update from <paramref name="old"/> to <paramref name="now"/>: every record's
-    /// bound grows by its centroid's move, and s(c) is recomputed for the new centroids.
+    /// bounds widen by its centroid's move, and s(c) follows the new centroids.
     /// </summary>
     public void Move(float[] old, float[] now, int[] assignment, int maxThreads)
     {
