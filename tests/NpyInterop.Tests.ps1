@@ -178,6 +178,17 @@ Describe 'Imported records read their rows in place' {
         }
         $records[5].Dimension | Should -Be 4
     }
+    It 'uses a vector the user changed, and checks it again' {
+        $records = @(Import-Embedding $npy)
+        $records[3].Vector[0] = [float]::NaN          # the user's copy of row 3, not the file's block
+        $out = @($records | Invoke-KMeans -K 3 -Metric Euclidean -Seed 1 -ErrorVariable bad -ErrorAction SilentlyContinue)
+        $out | Should -HaveCount ($records.Count - 1)
+        $bad[0].FullyQualifiedErrorId | Should -BeLike 'NonFiniteVector*'
+        $records[4].Vector[1] = 1000                   # an outlier only in the copy
+        $moved = @($records | Where-Object Id -NE '3' | Invoke-KMeans -K 4 -Metric Euclidean -Seed 1)
+        $alone = @($moved | Where-Object Id -EQ '4').Cluster
+        @($moved | Where-Object Cluster -EQ $alone) | Should -HaveCount 1
+    }
     It 'copies when records are a subset or out of order, and still clusters them correctly' {
         $records = @(Import-Embedding $npy)
         $subset = $records[1..($records.Count - 1)]             # row 0 missing: not a prefix of the block

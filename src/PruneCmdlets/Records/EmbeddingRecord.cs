@@ -35,11 +35,12 @@ public sealed class EmbeddingRecord
         _offset = offset;
         Dimension = dimension;
         Model = model;
-        KnownFinite = true;
+        _checkedFinite = true;
     }
 
     private readonly float[] _block;
     private readonly int _offset;
+    private readonly bool _checkedFinite;
     private float[]? _vector;
 
     /// <summary>Stable identity: the full path for files, the row index for imported arrays.</summary>
@@ -67,11 +68,15 @@ public sealed class EmbeddingRecord
     /// <summary>The embedding without a copy, wherever it lives: what the cmdlets read.</summary>
     internal ReadOnlyMemory<float> VectorMemory => _vector ?? new ReadOnlyMemory<float>(_block, _offset, Dimension);
 
+    // A block row whose Vector a user has asked for now lives in that copy, which the user may
+    // have changed: from then on the copy, not the block, is the vector.
+    private bool ReadsBlock => _vector is null || ReferenceEquals(_vector, _block);
+
     /// <summary>True when the vector is the row starting at <paramref name="offset"/> of <paramref name="block"/>.</summary>
-    internal bool IsRowOf(float[] block, int offset) => ReferenceEquals(_block, block) && _offset == offset;
+    internal bool IsRowOf(float[] block, int offset) => ReferenceEquals(_block, block) && _offset == offset && ReadsBlock;
 
     /// <summary>The vector was checked for NaN and infinity when it was read, so no stage checks again.</summary>
-    internal bool KnownFinite { get; }
+    internal bool KnownFinite => _checkedFinite && ReadsBlock;
 
     /// <summary>The array the vector lives in (a block of rows, or the vector itself).</summary>
     internal float[] Block => _block;
