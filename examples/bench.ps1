@@ -233,7 +233,8 @@ if (Want 'Embedding') {
     # Both sides are measured warm. The raw model gets one warm-up run; Get-Embedding gets a
     # first, cold pass (which loads the model and JIT-compiles the decoder; reported as the
     # whole-command rate) and then three timed passes in the same process. The raw model runs
-    # before and after them, so machine noise hits both sides alike; the ratio compares medians.
+    # before and after them, so machine noise hits both sides alike; the ratio compares the
+    # median warm pass with the mean of the two raw runs.
     $models = Join-Path $repo 'module/bin/models'
     $rawBefore = Invoke-Ours @('embed-raw', '--images', "$count", '--models', $models)
     $script = @"
