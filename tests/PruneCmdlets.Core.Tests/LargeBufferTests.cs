@@ -74,6 +74,45 @@ public class LargeBufferTests : IDisposable
     }
 
     [Fact]
+    public void ReadPieces_GrowOneBlockInOrder_WhileTheRestArrives()
+    {
+        // 3 000 × 1 000 floats: 2 097 rows per 8 MB piece, so two pieces of one block.
+        int n = 3000, d = 1000;
+        using var m = NpyReader.OpenMatrix(WriteMatrix(n, d));
+        var pieces = m.ReadPieces(Array.MaxLength).ToList();
+        Assert.Equal(new[] { (0, 2097), (2097, 903) }, pieces.Select(p => (p.FirstRow, p.Rows)));
+        Assert.Same(pieces[0].Block, pieces[1].Block);
+        var block = pieces[1].Block;
+        foreach (int i in new[] { 0, 2096, 2097, 2999 })
+            for (int j = 0; j < d; j += 111) Assert.Equal(Value(i, j), block[i * d + j]);
+    }
+
+    [Fact]
+    public void ReadPieces_StoppingEarly_StopsTheReader_AndTheFileReadsAgain()
+    {
+        int n = 6000, d = 1000;   // three pieces
+        string path = WriteMatrix(n, d);
+        using (var m = NpyReader.OpenMatrix(path))
+        {
+            var (block, first, rows) = m.ReadPieces(Array.MaxLength).First();   // disposes the iterator after one piece
+            Assert.Equal((0, 2097), (first, rows));
+            Assert.Equal(Value(2096, 999), block[2096 * d + 999]);
+            // The same matrix reads again from the start.
+            Assert.Equal(Value(5999, 0), m.ReadPieces(Array.MaxLength).Last().Block[5999 * d]);
+        }
+        using var again = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None); // nothing holds the file
+    }
+
+    [Fact]
+    public void ReadPieces_OtherTypes_ComeABlockAtATime()
+    {
+        using var m = NpyReader.OpenMatrix(WriteMatrix(7, 3, "<f8"));
+        var (block, first, rows) = Assert.Single(m.ReadPieces(Array.MaxLength));
+        Assert.Equal((0, 7), (first, rows));
+        Assert.Equal(Value(6, 2), block[6 * 3 + 2]);
+    }
+
+    [Fact]
     public void ReadBlocks_ReadRowsAgree()
     {
         string path = WriteMatrix(9, 5);

@@ -43,10 +43,11 @@ public sealed class ImportEmbeddingCommand : PSCmdlet
                 (matrix.Header.FortranOrder ? " (Fortran order, transposed on read)" : "") + ".");
             int row = 0, d = matrix.Columns;
             var modelName = Model ?? System.IO.Path.GetFileNameWithoutExtension(path);
-            // The file is read as one block (as numpy.load does; several only beyond .NET's array
-            // limit) and each record points into it: no array per row for the garbage collector
-            // to move, and Invoke-KMeans clusters the block in place without copying it.
-            var blocks = matrix.ReadBlocks(Array.MaxLength).GetEnumerator();
+            // The file goes into one block (several only beyond .NET's array limit) and each record
+            // points into it: no array per row for the garbage collector to move, and
+            // Invoke-KMeans clusters the block in place without copying it. Records go out as
+            // soon as their piece of the block has been read, while the rest is still arriving.
+            using var blocks = matrix.ReadPieces(Array.MaxLength).GetEnumerator();
             while (true)
             {
                 try { if (!blocks.MoveNext()) break; }
@@ -54,10 +55,10 @@ public sealed class ImportEmbeddingCommand : PSCmdlet
                 {
                     ThrowTerminatingError(ErrorHelper.FileError("InvalidNpyFile", path, e));
                 }
-                var (block, count) = blocks.Current;
-                // One pass over the block; rows are checked one by one only when it holds a bad value.
-                bool clean = PruneCmdlets.Numerics.VectorMath.AllFinite(block);
-                for (int r = 0; r < count; r++, row++)
+                var (block, first, count) = blocks.Current;
+                // One pass over the piece; rows are checked one by one only when it holds a bad value.
+                bool clean = PruneCmdlets.Numerics.VectorMath.AllFinite(block.AsSpan(first * d, count * d));
+                for (int r = first; r < first + count; r++, row++)
                 {
                     string id = ids?[row] ?? row.ToString(System.Globalization.CultureInfo.InvariantCulture);
                     if (!clean && !PruneCmdlets.Numerics.VectorMath.AllFinite(block.AsSpan(r * d, d)))

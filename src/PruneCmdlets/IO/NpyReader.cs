@@ -157,6 +157,102 @@ public sealed class NpyMatrix : IDisposable
         }
     }
 
+    /// <summary>
+    /// Like <see cref="ReadBlocks"/>, but yields each block as soon as a piece of it has
+    /// arrived: (block, first row of the piece within the block, rows in the piece). A block is
+    /// yielded once per piece, growing, and is never reused. Little-endian float32 in C order is
+    /// read by a background reader while the caller uses the rows already there, so reading
+    /// (bound by page faults on fresh memory) overlaps with whatever the caller does; stopping
+    /// early stops the reader. Other layouts come a block at a time.
+    /// </summary>
+    public IEnumerable<(float[] Block, int FirstRow, int Rows)> ReadPieces(int maxBlockFloats = 1 << 20)
+    {
+        int n = Rows, d = Columns;
+        bool direct = Header.ItemSize == 4 && Header.BigEndian != BitConverter.IsLittleEndian && !Header.FortranOrder;
+        if (!direct)
+        {
+            foreach (var (block, rows) in ReadBlocks(maxBlockFloats)) yield return (block, 0, rows);
+            yield break;
+        }
+        int rowsPerBlock = Math.Max(1, maxBlockFloats / d), rowsPerPiece = Math.Max(1, PieceFloats / d);
+        for (int start = 0; start < n; start += rowsPerBlock)
+        {
+            int count = Math.Min(rowsPerBlock, n - start);
+            var block = PruneCmdlets.Numerics.LargeArray.Allocate((long)count * d); // every value is read into it
+            int pieces = (count + rowsPerPiece - 1) / rowsPerPiece;
+            var reader = new PieceReader(this, block, Header.DataOffset + (long)start * d * sizeof(float), rowsPerPiece, count, start);
+            try
+            {
+                for (int p = 0; p < pieces; p++)
+                {
+                    reader.WaitForNext();
+                    yield return (block, p * rowsPerPiece, Math.Min(rowsPerPiece, count - p * rowsPerPiece));
+                }
+            }
+            finally { reader.Stop(); }
+        }
+        _stream.Position = Header.DataOffset + (long)n * d * sizeof(float);
+    }
+
+    private const int PieceFloats = 2 << 20; // 8 MB
+
+    /// <summary>Fills one block piece by piece on a background thread, in order.</summary>
+    private sealed class PieceReader
+    {
+        private readonly SemaphoreSlim _arrived = new(0);
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _task;
+        private Exception? _failure;
+
+        public PieceReader(NpyMatrix matrix, float[] block, long fileOffset, int rowsPerPiece, int rows, int firstRowInFile)
+        {
+            int d = matrix.Columns, pieces = (rows + rowsPerPiece - 1) / rowsPerPiece;
+            var handle = ((FileStream)matrix._stream).SafeFileHandle;
+            _task = Task.Run(() =>
+            {
+                try
+                {
+                    for (int p = 0; p < pieces && !_stop.IsCancellationRequested; p++)
+                    {
+                        int first = p * rowsPerPiece, count = Math.Min(rowsPerPiece, rows - first);
+                        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(block.AsSpan(first * d, count * d));
+                        long at = fileOffset + (long)first * d * sizeof(float);
+                        int got = 0;
+                        while (got < bytes.Length)
+                        {
+                            int r = RandomAccess.Read(handle, bytes[got..], at + got);
+                            if (r == 0) throw matrix.EndedEarly(firstRowInFile + first, got);
+                            got += r;
+                        }
+                        _arrived.Release();
+                    }
+                }
+                catch (Exception e)
+                {
+                    _failure = e;
+                    _arrived.Release(pieces + 1);
+                }
+            });
+        }
+
+        /// <summary>Blocks until the next piece has arrived; rethrows the reader's failure.</summary>
+        public void WaitForNext()
+        {
+            _arrived.Wait();
+            if (_failure is InvalidDataException or IOException or UnauthorizedAccessException)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
+            if (_failure is not null) throw new IOException(_failure.Message, _failure);
+        }
+
+        public void Stop()
+        {
+            _stop.Cancel();
+            try { _task.Wait(); } catch (AggregateException) { }
+            _arrived.Dispose();
+            _stop.Dispose();
+        }
+    }
+
     // Not in the iterator: spans cannot live there.
     private void FillBlock(float[] block, int start, byte[]? raw)
     {
