@@ -146,30 +146,38 @@ public sealed class NpyMatrix : IDisposable
             }
             yield break;
         }
-        bool direct = size == 4 && Header.BigEndian != BitConverter.IsLittleEndian;
-        var raw = direct ? null : new byte[1 << 20]; // conversion goes through this, a piece at a time
+        if (ReadsDirectly)
+        {
+            // Float32 in the machine's byte order: the background readers fill each block.
+            foreach (var (block, first, rows) in ReadPieces(maxBlockFloats))
+                if ((first + rows) * d == block.Length) yield return (block, first + rows);
+            yield break;
+        }
+        var raw = new byte[1 << 20]; // conversion goes through this, a piece at a time
         for (int start = 0; start < n; start += rowsPerBlock)
         {
             int count = Math.Min(rowsPerBlock, n - start);
             var block = PruneCmdlets.Numerics.LargeArray.Allocate((long)count * d); // every value is read into it
-            FillBlock(block, start, raw);
+            ConvertInto(block, start, raw);
             yield return (block, count);
         }
     }
+
+    /// <summary>C-order float32 in the machine's byte order: the file's bytes are the values.</summary>
+    private bool ReadsDirectly => Header.ItemSize == 4 && Header.BigEndian != BitConverter.IsLittleEndian && !Header.FortranOrder;
 
     /// <summary>
     /// Like <see cref="ReadBlocks"/>, but yields each block as soon as a piece of it has
     /// arrived: (block, first row of the piece within the block, rows in the piece). A block is
     /// yielded once per piece, growing, and is never reused. Little-endian float32 in C order is
-    /// read by a background reader while the caller uses the rows already there, so reading
+    /// read by background readers while the caller uses the rows already there, so reading
     /// (bound by page faults on fresh memory) overlaps with whatever the caller does; stopping
     /// early stops the reader. Other layouts come a block at a time.
     /// </summary>
     public IEnumerable<(float[] Block, int FirstRow, int Rows)> ReadPieces(int maxBlockFloats = 1 << 20)
     {
         int n = Rows, d = Columns;
-        bool direct = Header.ItemSize == 4 && Header.BigEndian != BitConverter.IsLittleEndian && !Header.FortranOrder;
-        if (!direct)
+        if (!ReadsDirectly)
         {
             foreach (var (block, rows) in ReadBlocks(maxBlockFloats)) yield return (block, 0, rows);
             yield break;
@@ -265,37 +273,9 @@ public sealed class NpyMatrix : IDisposable
     }
 
     // Not in the iterator: spans cannot live there.
-    private void FillBlock(float[] block, int start, byte[]? raw)
+    private void ConvertInto(float[] block, int start, byte[] raw)
     {
         int size = Header.ItemSize;
-        if (raw is null)
-        {
-            // Straight into the block, in pieces read in parallel: first touching the block's
-            // memory costs page faults, and two cores take them twice as fast as one.
-            const int PieceFloats = 2 << 20; // 8 MB
-            long offset = _stream.Position;
-            int pieces = (block.Length + PieceFloats - 1) / PieceFloats;
-            var handle = ((FileStream)_stream).SafeFileHandle;
-            var shortRead = new long[pieces];
-            Parallel.For(0, pieces, p =>
-            {
-                int first = p * PieceFloats;
-                var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(block.AsSpan(first, Math.Min(PieceFloats, block.Length - first)));
-                long at = offset + (long)first * sizeof(float);
-                int got = 0;
-                while (got < bytes.Length)
-                {
-                    int r = RandomAccess.Read(handle, bytes[got..], at + got);
-                    if (r == 0) break;
-                    got += r;
-                }
-                shortRead[p] = got < bytes.Length ? (long)first * sizeof(float) + got : -1;
-            });
-            _stream.Position = offset + (long)block.Length * sizeof(float);
-            long firstShort = shortRead.Where(s => s >= 0).DefaultIfEmpty(-1).Min();
-            if (firstShort >= 0) throw EndedEarly(start, firstShort);
-            return;
-        }
         int per = raw.Length / size;
         for (int k = 0; k < block.Length; k += per)
         {
