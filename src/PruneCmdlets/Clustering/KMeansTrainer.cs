@@ -27,11 +27,11 @@ public static class KMeansTrainer
         var total = Stopwatch.StartNew();
         if (options.SampleSize > 0 && options.SampleSize < n)
             return FitOnSample(x, n, d, options, progress, cancel, total);
-        var xNorms = VectorMath.RowSquaredNorms(x, n, d);
+        var xNorms = VectorMath.RowSquaredNorms(x, n, d, out double xTotal);
         Run? best = null;
         for (int run = 0; run < options.NInit; run++)
         {
-            var result = RunOnce(x, xNorms, n, d, options, run, progress, cancel);
+            var result = RunOnce(x, xNorms, xTotal, n, d, options, run, progress, cancel);
             if (best is null || result.Inertia < best.Inertia) best = result;
         }
         var b = best!;
@@ -88,7 +88,7 @@ public static class KMeansTrainer
 
     private sealed record Run(int RunIndex, float[] Centroids, int[] Assignment, double Inertia, bool Converged, List<KMeansIterationStats> History);
 
-    private static Run RunOnce(float[] x, float[] xNorms, int n, int d, KMeansOptions o, int run,
+    private static Run RunOnce(float[] x, float[] xNorms, double xTotal, int n, int d, KMeansOptions o, int run,
         Action<KMeansProgress>? progress, CancellationToken cancel)
     {
         var rng = DeterministicRandom.Derive(o.Seed, run);
@@ -111,30 +111,14 @@ public static class KMeansTrainer
         // unchanged cluster keeps its centroid without being summed again.
         var clusterChanged = new bool[k];
         var keptSums = (long)k * d <= 1L << 24 ? new double[k * d] : null;
-        double xTotal = VectorMath.TotalSquaredNorm(x, n, d);
         bool reseededBefore = false;
         if (o.MiniBatchSize > 0) MiniBatch(x, xNorms, n, d, o, centroids, rng, history, run, progress, cancel);
         else for (int it = 1; it <= o.MaxIterations; it++)
         {
             cancel.ThrowIfCancellationRequested();
             var sw = Stopwatch.StartNew();
-            var packed = DistanceKernel.Pack(centroids, k, d);
-            double maxNorm = Math.Sqrt(packed.Norms.Take(k).Max()) * (1 + 1e-6);
-            int searched;
-            int[]? rows = bounds is { Ready: true } ? bounds.Candidates(x, xNorms, centroids, assignment, maxNorm, o.MaxThreads) : null;
-            // Past 90% of the records, searching all of them in place is as quick.
-            if (rows is not null && rows.Length <= 0.9 * n)
-            {
-                Array.Copy(assignment, next, n);
-                SearchRows(x, xNorms, rows, packed, next, bounds!, maxNorm, o.MaxThreads, cancel);
-                searched = rows.Length;
-            }
-            else
-            {
-                DistanceKernel.Nearest(x, xNorms, n, packed, next, dist, o.MaxThreads, cancel);
-                bounds?.SetFromKernel(dist, xNorms, null, n, maxNorm);
-                searched = n;
-            }
+            Array.Copy(assignment, next, n);
+            int searched = AssignNearest(x, xNorms, n, d, centroids, k, next, dist, bounds, o.MaxThreads, cancel);
             double assignSeconds = sw.Elapsed.TotalSeconds;
             int changed = 0;
             if (it == 1 || reseededBefore) Array.Fill(clusterChanged, true);
@@ -160,7 +144,8 @@ public static class KMeansTrainer
             {
                 // Re-seeding takes the records farthest from the centroids they were assigned
                 // to, measured exactly (skipped records have no kernel distance to compare).
-                ExactDistances(x, n, d, assignment, before, dist, o.MaxThreads);
+                var exactDist = ExactSquaredDistances(x, n, d, assignment, before, o.MaxThreads, cancel);
+                for (int i = 0; i < n; i++) dist[i] = (float)exactDist[i];
                 reseeded = ReseedEmpty(x, n, d, sizes, dist, centroids);
             }
             reseededBefore = reseeded > 0;
@@ -192,38 +177,48 @@ public static class KMeansTrainer
         }
 
         // Final assignment: every record goes to its nearest final centroid, exact objective.
-        if (!settled)
-        {
-            var packed = DistanceKernel.Pack(centroids, k, d);
-            if (bounds is { Ready: true })
-            {
-                double maxNorm = Math.Sqrt(packed.Norms.Take(k).Max()) * (1 + 1e-6);
-                SearchRows(x, xNorms, bounds.Candidates(x, xNorms, centroids, assignment, maxNorm, o.MaxThreads), packed, assignment, bounds, maxNorm, o.MaxThreads, cancel);
-            }
-            else DistanceKernel.Nearest(x, xNorms, n, packed, assignment, dist, o.MaxThreads, cancel);
-        }
+        if (!settled) AssignNearest(x, xNorms, n, d, centroids, k, assignment, dist, bounds, o.MaxThreads, cancel);
         double inertia = 0;
-        var exact = new double[n];
-        Parallel.For(0, (n + 1023) / 1024, new ParallelOptions { MaxDegreeOfParallelism = o.MaxThreads > 0 ? o.MaxThreads : -1, CancellationToken = cancel }, blk =>
-        {
-            int end = Math.Min(n, (blk + 1) * 1024);
-            for (int i = blk * 1024; i < end; i++)
-                exact[i] = DistanceKernel.ExactSquaredDistance(x.AsSpan(i * d, d), centroids.AsSpan(assignment[i] * d, d));
-        });
-        for (int i = 0; i < n; i++) inertia += exact[i];
+        foreach (double e in ExactSquaredDistances(x, n, d, assignment, centroids, o.MaxThreads, cancel)) inertia += e;
         if (o.Metric == DistanceMetric.Cosine) inertia /= 2.0;
         return new Run(run, centroids, assignment, inertia, converged, history);
     }
 
-    /// <summary>Each record's exact squared distance to its centroid, as a float.</summary>
-    private static void ExactDistances(float[] x, int n, int d, int[] assignment, float[] centroids, float[] dist, int maxThreads)
+    /// <summary>Each record's exact squared distance to its centroid.</summary>
+    private static double[] ExactSquaredDistances(float[] x, int n, int d, int[] assignment, float[] centroids, int maxThreads, CancellationToken cancel)
     {
-        Parallel.For(0, (n + 1023) / 1024, new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1 }, b =>
+        var exact = new double[n];
+        Parallel.For(0, (n + 1023) / 1024, new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1, CancellationToken = cancel }, b =>
         {
             int end = Math.Min(n, (b + 1) * 1024);
             for (int i = b * 1024; i < end; i++)
-                dist[i] = (float)DistanceKernel.ExactSquaredDistance(x.AsSpan(i * d, d), centroids.AsSpan(assignment[i] * d, d));
+                exact[i] = DistanceKernel.ExactSquaredDistance(x.AsSpan(i * d, d), centroids.AsSpan(assignment[i] * d, d));
         });
+        return exact;
+    }
+
+    /// <summary>
+    /// Moves each record of <paramref name="assignment"/> (holding the current centroids) to its
+    /// nearest of <paramref name="centroids"/>. With bounds ready, only the records whose
+    /// centroid may have changed are searched; otherwise every record is, its kernel distance
+    /// lands in <paramref name="dist"/> and the bounds are set from it. Returns how many records
+    /// were searched.
+    /// </summary>
+    private static int AssignNearest(float[] x, float[] xNorms, int n, int d, float[] centroids, int k, int[] assignment, float[] dist,
+        LloydBounds? bounds, int maxThreads, CancellationToken cancel)
+    {
+        var packed = DistanceKernel.Pack(centroids, k, d);
+        double maxNorm = Math.Sqrt(packed.Norms.Take(k).Max()) * (1 + 1e-6);
+        var rows = bounds is { Ready: true } ? bounds.Candidates(x, xNorms, centroids, assignment, maxNorm, maxThreads) : null;
+        // Past 90% of the records, searching all of them in place is as quick.
+        if (rows is not null && rows.Length <= 0.9 * n)
+        {
+            SearchRows(x, xNorms, rows, packed, assignment, bounds!, maxNorm, maxThreads, cancel);
+            return rows.Length;
+        }
+        DistanceKernel.Nearest(x, xNorms, n, packed, assignment, dist, maxThreads, cancel);
+        bounds?.SetFromKernel(dist, xNorms, null, n, maxNorm);
+        return n;
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Management.Automation;
+using PruneCmdlets.Clustering;
+using PruneCmdlets.Numerics;
 using PruneCmdlets.Probing;
 using PruneCmdlets.Selection;
 
@@ -100,8 +102,7 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
                 $"Record '{missing.Id}' has no Cluster: pipe the records through Invoke-KMeans first, or balance by Label.", missing));
         }
 
-        var x = PruneCmdlets.Numerics.LargeArray.Allocate((long)n * d);
-        for (int i = 0; i < n; i++) records[i].VectorMemory.Span.CopyTo(x.AsSpan(i * d, d));
+        var x = ContiguousVectors(records);
         var train = new ProbeData(x, n, d, records.Select(r => r.Label!).ToArray(), distances, clusters);
         var test = CollectTestSet(d);
 
@@ -158,7 +159,7 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
 
     private ProbeData CollectTestSet(int dimension)
     {
-        var vectors = new List<float[]>();
+        var vectors = new List<EmbeddingRecord>();
         var labels = new List<string>();
         for (int i = 0; i < TestSet!.Length; i++)
         {
@@ -169,14 +170,16 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
                 ThrowTerminatingError(ProbeErrors.TestSetDimensionMismatch(item!, record.Id, record.Dimension, dimension));
             if (!PruneCmdlets.Numerics.VectorMath.AllFinite(record.VectorMemory.Span)) { WriteError(ProbeErrors.NonFiniteTestVector(item!, record.Id)); continue; }
             if (string.IsNullOrEmpty(record.Label)) { WriteError(ProbeErrors.UnlabelledTestRecord(item!, record.Id)); continue; }
-            vectors.Add(record.Vector);
+            vectors.Add(record);
             labels.Add(record.Label!);
         }
         if (vectors.Count == 0) ThrowTerminatingError(ProbeErrors.EmptyTestSet());
-        var x = PruneCmdlets.Numerics.LargeArray.Allocate((long)vectors.Count * dimension);
-        for (int i = 0; i < vectors.Count; i++) vectors[i].CopyTo(x, (long)i * dimension);
-        return new ProbeData(x, vectors.Count, dimension, labels);
+        return new ProbeData(ContiguousVectors(vectors), vectors.Count, dimension, labels);
     }
+
+    /// <summary>The records' vectors as one row-major buffer, as every other cmdlet builds it.</summary>
+    private static float[] ContiguousVectors(IReadOnlyList<EmbeddingRecord> records)
+        => EmbeddingMatrix.Build(records.Select(r => r.VectorMemory).ToList(), DistanceMetric.Euclidean, out _).Data;
 
     protected override void StopProcessing() => _stop.Cancel();
 

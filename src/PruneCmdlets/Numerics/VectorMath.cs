@@ -28,22 +28,6 @@ public static class VectorMath
         return s;
     }
 
-    /// <summary>Σ‖x‖² over the rows in double, summed in fixed blocks so the thread count never changes it.</summary>
-    public static double TotalSquaredNorm(float[] data, int n, int d)
-    {
-        var blocks = new double[(n + 4095) / 4096];
-        Parallel.For(0, blocks.Length, b =>
-        {
-            int end = Math.Min(n, (b + 1) * 4096);
-            double s = 0;
-            for (int i = b * 4096; i < end; i++) s += SquaredNorm(data.AsSpan(i * d, d));
-            blocks[b] = s;
-        });
-        double total = 0;
-        foreach (double s in blocks) total += s;
-        return total;
-    }
-
     /// <summary>
     /// ‖a − b‖² summed in float lanes: within (D + 2)·2⁻²⁴ of the exact figure, relatively, as
     /// every term is non-negative. For bounds that allow for that error.
@@ -69,14 +53,30 @@ public static class VectorMath
     }
 
     /// <summary>Squared norms of every row, as floats for the distance kernel.</summary>
-    public static float[] RowSquaredNorms(float[] data, int n, int d)
+    public static float[] RowSquaredNorms(float[] data, int n, int d) => RowSquaredNorms(data, n, d, out _);
+
+    /// <summary>
+    /// Squared norms of every row, and <paramref name="total"/> = Σ‖x‖² in double, summed in
+    /// fixed blocks so the thread count never changes it.
+    /// </summary>
+    public static float[] RowSquaredNorms(float[] data, int n, int d, out double total)
     {
         var norms = new float[n];
-        Parallel.For(0, (n + 1023) / 1024, b =>
+        var blocks = new double[(n + 4095) / 4096];
+        Parallel.For(0, blocks.Length, b =>
         {
-            int end = Math.Min(n, (b + 1) * 1024);
-            for (int i = b * 1024; i < end; i++) norms[i] = (float)SquaredNorm(data.AsSpan(i * d, d));
+            int end = Math.Min(n, (b + 1) * 4096);
+            double s = 0;
+            for (int i = b * 4096; i < end; i++)
+            {
+                double norm = SquaredNorm(data.AsSpan(i * d, d));
+                norms[i] = (float)norm;
+                s += norm;
+            }
+            blocks[b] = s;
         });
+        total = 0;
+        foreach (double s in blocks) total += s;
         return norms;
     }
 
