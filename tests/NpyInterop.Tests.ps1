@@ -204,3 +204,56 @@ Describe 'Imported records read their rows in place' {
         }
     }
 }
+
+Describe 'A file of 64 MiB or more is mapped, not copied' {
+    BeforeAll {
+        # 33 000 × 512 float32 = 67.6 MB, over the 64 MiB from which Import-Embedding maps the
+        # file: 110 copies of 300 blob vectors, written by Export-Embedding itself.
+        $blobs = @(New-BlobRecords -Centres @((@(0) * 512), (@(3) * 512), @((0..511) | ForEach-Object { $_ % 2 * 6 })) -PerBlob 100 -Spread 0.5)
+        $big = Join-Path $TestDrive 'big.npy'
+        $tiled = @(1..110 | ForEach-Object { $blobs })
+        $tiled | Export-Embedding $big
+        (Get-Item $big).Length | Should -BeGreaterThan 64MB
+    }
+    AfterAll {
+        # Release the mappings before TestDrive is removed (Windows cannot delete a mapped file).
+        [GC]::Collect(); [GC]::WaitForPendingFinalizers()
+    }
+    It 'clusters the mapped rows exactly as the same vectors held in arrays' {
+        $fromFile = @(Import-Embedding $big | Invoke-KMeans -K 3 -Metric Euclidean -Seed 4)
+        $fromArrays = @($tiled | Invoke-KMeans -K 3 -Metric Euclidean -Seed 4)
+        $fromFile | Should -HaveCount 33000
+        $fromFile.Cluster | Should -Be $fromArrays.Cluster
+        $fromFile[0].KMeansModel.Inertia | Should -Be $fromArrays[0].KMeansModel.Inertia
+        $fromFile[32999].Vector | Should -Be $tiled[32999].Vector
+    }
+    It 'names a NaN row of a mapped file and imports the others' {
+        $nan = Join-Path $TestDrive 'big-nan.npy'
+        Copy-Item $big $nan
+        $header = (Get-Content $nan -AsByteStream -TotalCount 128)
+        $headerLength = 10 + [BitConverter]::ToUInt16($header, 8)
+        $f = [IO.File]::OpenWrite($nan)
+        try { $f.Position = $headerLength + (20000 * 512 + 7) * 4; $f.Write([BitConverter]::GetBytes([float]::NaN), 0, 4) } finally { $f.Dispose() }
+        $back = @(Import-Embedding $nan -ErrorVariable err -ErrorAction SilentlyContinue)
+        $back | Should -HaveCount 32999
+        $err | Should -HaveCount 1
+        $err[0].Exception.Message | Should -BeLike 'Row 20000 *'
+        $back[20000].Id | Should -Be '20001'
+    }
+    It 'keeps imported records intact when Export-Embedding replaces their file' {
+        # Elsewhere the new file takes the old one's place and the mapped records keep the old
+        # contents; Windows refuses to replace a mapped file, which Export-Embedding reports.
+        $copy = Join-Path $TestDrive 'big-copy.npy'
+        Copy-Item $big $copy
+        $records = @(Import-Embedding $copy)
+        if ($IsWindows) {
+            { $records | Select-Object -First 5 | Export-Embedding $copy } | Should -Throw -ErrorId 'ExportFailed,PruneCmdlets.Commands.ExportEmbeddingCommand'
+        }
+        else {
+            $records | Select-Object -First 5 | Export-Embedding $copy
+            @(Import-Embedding $copy) | Should -HaveCount 5
+        }
+        $records[32999].Vector | Should -Be $tiled[32999].Vector
+        @($records | Invoke-KMeans -K 3 -Metric Euclidean -Seed 4)[0].KMeansModel.Inertia | Should -Be @($tiled | Invoke-KMeans -K 3 -Metric Euclidean -Seed 4)[0].KMeansModel.Inertia
+    }
+}

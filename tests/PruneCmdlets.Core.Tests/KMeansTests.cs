@@ -295,7 +295,7 @@ public class KMeansTests
         const int n = 500, d = 7, k = 6;
         var raw = TestData.Gaussian(n, d, seed: 13, scale: 4);
         for (int i = 0; i < n; i++) raw[i * d] += 3;
-        var x = EmbeddingMatrix.Build(TestData.Rows(raw, n, d), metric, out _).Data;
+        var x = EmbeddingMatrix.Build(TestData.Rows(raw, n, d), metric, out _).Data.ToArray();
         var (model, assign) = KMeansTrainer.FitAndAssign(x, n, d, new KMeansOptions { K = k, Metric = metric, Seed = 17 });
         var cents = model.Centroids;
 

@@ -81,8 +81,9 @@ public class LargeBufferTests : IDisposable
         using var m = NpyReader.OpenMatrix(WriteMatrix(n, d));
         var pieces = m.ReadPieces(Array.MaxLength).ToList();
         Assert.Equal(new[] { (0, 2097), (2097, 903) }, pieces.Select(p => (p.FirstRow, p.Rows)));
-        Assert.Same(pieces[0].Block, pieces[1].Block);
-        var block = pieces[1].Block;
+        Assert.True(pieces[0].Block.Equals(pieces[1].Block));
+        Assert.All(pieces, p => Assert.True(p.Finite));
+        var block = pieces[1].Block.Span;
         foreach (int i in new[] { 0, 2096, 2097, 2999 })
             for (int j = 0; j < d; j += 111) Assert.Equal(Value(i, j), block[i * d + j]);
     }
@@ -94,11 +95,11 @@ public class LargeBufferTests : IDisposable
         string path = WriteMatrix(n, d);
         using (var m = NpyReader.OpenMatrix(path))
         {
-            var (block, first, rows) = m.ReadPieces(Array.MaxLength).First();   // disposes the iterator after one piece
+            var (block, first, rows, _) = m.ReadPieces(Array.MaxLength).First();   // disposes the iterator after one piece
             Assert.Equal((0, 2097), (first, rows));
-            Assert.Equal(Value(2096, 999), block[2096 * d + 999]);
+            Assert.Equal(Value(2096, 999), block.Span[2096 * d + 999]);
             // The same matrix reads again from the start.
-            Assert.Equal(Value(5999, 0), m.ReadPieces(Array.MaxLength).Last().Block[5999 * d]);
+            Assert.Equal(Value(5999, 0), m.ReadPieces(Array.MaxLength).Last().Block.Span[5999 * d]);
         }
         using var again = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None); // nothing holds the file
     }
@@ -107,9 +108,9 @@ public class LargeBufferTests : IDisposable
     public void ReadPieces_OtherTypes_ComeABlockAtATime()
     {
         using var m = NpyReader.OpenMatrix(WriteMatrix(7, 3, "<f8"));
-        var (block, first, rows) = Assert.Single(m.ReadPieces(Array.MaxLength));
-        Assert.Equal((0, 7), (first, rows));
-        Assert.Equal(Value(6, 2), block[6 * 3 + 2]);
+        var (block, first, rows, finite) = Assert.Single(m.ReadPieces(Array.MaxLength));
+        Assert.Equal((0, 7, true), (first, rows, finite));
+        Assert.Equal(Value(6, 2), block.Span[6 * 3 + 2]);
     }
 
     [Fact]
@@ -121,6 +122,84 @@ public class LargeBufferTests : IDisposable
         using var b = NpyReader.OpenMatrix(path);
         var flat = b.ReadBlocks(10).SelectMany(x => x.Block.Take(x.Rows * 5)).ToArray();
         Assert.Equal(rows.SelectMany(r => r).ToArray(), flat);
+    }
+
+    [Fact]
+    public void ReadPieces_MapsALargeFile_SameRowsAsReading_WithoutACopy()
+    {
+        int n = 3000, d = 1000;   // 12 MB: two pieces
+        string path = WriteMatrix(n, d);
+        using var m = NpyReader.OpenMatrix(path);
+        var mapped = m.ReadPieces(Array.MaxLength, mapFromBytes: 12_000_000).ToList();   // exactly the file's values: mapped
+        Assert.Equal(new[] { (0, 2097, true), (2097, 903, true) }, mapped.Select(p => (p.FirstRow, p.Rows, p.Finite)));
+        Assert.False(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(mapped[1].Block, out _)); // not an array: the file cache
+        var read = m.ReadPieces(Array.MaxLength, mapFromBytes: 12_000_001).ToList();       // one byte short of the threshold: read
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(read[1].Block, out _));
+        Assert.True(mapped[1].Block.Span.SequenceEqual(read[1].Block.Span));
+        Assert.Equal(Value(2999, 999), mapped[1].Block.Span[n * d - 1]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ReadPieces_FlagOnlyThePieceHoldingANaN(bool map)
+    {
+        int n = 6000, d = 1000;   // three pieces: rows 0–2096, 2097–4193, 4194–5999
+        string path = WriteMatrix(n, d);
+        using (var f = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            f.Position = NpyHeader.Build("<f4", new long[] { n, d }).Length + (3000L * d + 17) * sizeof(float);
+            f.Write(BitConverter.GetBytes(float.NaN));
+        }
+        using var m = NpyReader.OpenMatrix(path);
+        var pieces = m.ReadPieces(Array.MaxLength, map ? 0 : long.MaxValue).ToList();
+        Assert.Equal(new[] { true, false, true }, pieces.Select(p => p.Finite));
+    }
+
+    [Fact]
+    public void MappedRows_ClusterBitForBitLikeAnArray()
+    {
+        int n = 4000, d = 64;
+        var rng = new Random(3);
+        var values = new float[n * d];
+        for (int i = 0; i < values.Length; i++) values[i] = (float)(rng.NextDouble() * 10) + (i / d % 5) * 20;
+        string path = _dir.File("cluster.npy");
+        NpyWriter.WriteMatrix(path, Enumerable.Range(0, n).Select(i => values.AsSpan(i * d, d).ToArray()).ToList(), d);
+        using var m = NpyReader.OpenMatrix(path);
+        var block = Assert.Single(m.ReadPieces(Array.MaxLength, mapFromBytes: 0)).Block;
+        Assert.False(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(block, out _));
+        var options = new PruneCmdlets.Clustering.KMeansOptions { K = 5, Metric = PruneCmdlets.Clustering.DistanceMetric.Euclidean, Seed = 9, SkipSettledRecords = true };
+        var (fromMap, mapAssign) = PruneCmdlets.Clustering.KMeansTrainer.FitAndAssign(block, n, d, options);
+        var (fromArray, arrayAssign) = PruneCmdlets.Clustering.KMeansTrainer.FitAndAssign(values, n, d, options);
+        Assert.Equal(arrayAssign, mapAssign);
+        Assert.Equal(fromArray.Inertia, fromMap.Inertia);
+        Assert.Equal(fromArray.CentroidBuffer, fromMap.CentroidBuffer);
+        GC.KeepAlive(block);
+    }
+
+    [Fact]
+    public void MappedRows_KeepTheirValues_WhenTheFileIsReplaced()
+    {
+        int n = 2000, d = 8;
+        string path = WriteMatrix(n, d);
+        ReadOnlyMemory<float> block;
+        using (var m = NpyReader.OpenMatrix(path))
+            block = Assert.Single(m.ReadPieces(Array.MaxLength, mapFromBytes: 0)).Block;   // the matrix is closed; the mapping lives on
+        var replacement = Enumerable.Range(0, n).Select(_ => Enumerable.Repeat(-1f, d).ToArray()).ToList();
+        if (OperatingSystem.IsWindows())
+        {
+            // Windows refuses to replace a mapped file; the writer leaves it as it was.
+            Assert.ThrowsAny<Exception>(() => NpyWriter.WriteMatrix(path, replacement, d));
+            Assert.Equal(Value(1999, 7), block.Span[n * d - 1]);
+            return;
+        }
+        NpyWriter.WriteMatrix(path, replacement, d);
+        Assert.Equal(Value(1999, 7), block.Span[n * d - 1]);   // the old contents, still mapped
+        Assert.Equal(Value(0, 0), block.Span[0]);
+        using var again = NpyReader.OpenMatrix(path);
+        Assert.Equal(-1f, Assert.Single(again.ReadPieces(Array.MaxLength, mapFromBytes: 0)).Block.Span[n * d - 1]);
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
+        GC.KeepAlive(block);
     }
 
     [Theory]

@@ -117,7 +117,7 @@ public class PrototypicalityTests
         var labels = Enumerable.Range(0, n).Select(_ => "c" + rng.Next(13)).ToArray();
         foreach (var metric in new[] { DistanceMetric.Euclidean, DistanceMetric.Cosine })
         {
-            var x = EmbeddingMatrix.Build(TestData.Rows(raw, n, d), metric, out _).Data;
+            var x = EmbeddingMatrix.Build(TestData.Rows(raw, n, d), metric, out _).Data.ToArray();
             var model = Prototypicality.ClassMeans(x, n, d, labels, metric, out var classes, out var classOf);
             for (int c = 0; c < classes.Length; c++)
             {

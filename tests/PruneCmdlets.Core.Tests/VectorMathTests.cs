@@ -56,7 +56,7 @@ public class VectorMathTests
         Assert.Equal(new[] { 0, 2 }, zero);
         Assert.Equal(2, m.Rows);
         Assert.Equal(2, m.Dimension);
-        Assert.Equal(new float[] { 0.6f, 0.8f, 0f, -1f }, m.Data);
+        Assert.Equal(new float[] { 0.6f, 0.8f, 0f, -1f }, m.Data.ToArray());
         Assert.Equal(new float[] { 3, 4 }, rows[1]); // input untouched
     }
 
@@ -66,7 +66,7 @@ public class VectorMathTests
         var rows = new List<float[]> { new float[] { 0, 0 }, new float[] { 3, 4 } };
         var m = EmbeddingMatrix.Build(rows, DistanceMetric.Euclidean, out var zero);
         Assert.Empty(zero);
-        Assert.Equal(new float[] { 0, 0, 3, 4 }, m.Data);
+        Assert.Equal(new float[] { 0, 0, 3, 4 }, m.Data.ToArray());
         Assert.Throws<ArgumentException>(() => EmbeddingMatrix.Build(new List<float[]> { new float[2], new float[3] }, DistanceMetric.Euclidean, out _));
     }
 }

@@ -68,7 +68,7 @@ public sealed class KMeansModel
     /// when <paramref name="distance"/> is given, the exact distance to it in the metric's own
     /// units (1 − cos, or L2).
     /// </summary>
-    public void Assign(float[] prepared, int n, int[] cluster, double[]? distance, int maxThreads = -1, CancellationToken cancel = default)
+    public void Assign(ReadOnlyMemory<float> prepared, int n, int[] cluster, double[]? distance, int maxThreads = -1, CancellationToken cancel = default)
     {
         var norms = VectorMath.RowSquaredNorms(prepared, n, Dimension);
         var kernelDist = new float[n];
@@ -77,13 +77,14 @@ public sealed class KMeansModel
     }
 
     /// <summary>Exact distance of every prepared row to the centroid it is assigned to, in the metric's units.</summary>
-    internal void DistancesTo(float[] prepared, int n, int[] assigned, double[] distance, int maxThreads = -1, CancellationToken cancel = default)
+    internal void DistancesTo(ReadOnlyMemory<float> prepared, int n, int[] assigned, double[] distance, int maxThreads = -1, CancellationToken cancel = default)
     {
         Parallel.For(0, (n + 1023) / 1024, new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1, CancellationToken = cancel }, b =>
         {
             int end = Math.Min(n, (b + 1) * 1024);
+            var rows = prepared.Span;
             for (int i = b * 1024; i < end; i++)
-                distance[i] = DistanceOf(prepared.AsSpan(i * Dimension, Dimension), assigned[i]);
+                distance[i] = DistanceOf(rows.Slice(i * Dimension, Dimension), assigned[i]);
         });
     }
 

@@ -15,12 +15,12 @@ namespace PruneCmdlets.Clustering;
 /// </summary>
 public static class KMeansTrainer
 {
-    public static KMeansModel Fit(float[] x, int n, int d, KMeansOptions options,
+    public static KMeansModel Fit(ReadOnlyMemory<float> x, int n, int d, KMeansOptions options,
         Action<KMeansProgress>? progress = null, CancellationToken cancel = default)
         => FitAndAssign(x, n, d, options, progress, cancel).Model;
 
     /// <summary>Fits and also returns the final assignment, so callers need no extra pass.</summary>
-    public static (KMeansModel Model, int[] Assignment) FitAndAssign(float[] x, int n, int d, KMeansOptions options,
+    public static (KMeansModel Model, int[] Assignment) FitAndAssign(ReadOnlyMemory<float> x, int n, int d, KMeansOptions options,
         Action<KMeansProgress>? progress = null, CancellationToken cancel = default)
     {
         options.Validate(n, d);
@@ -55,14 +55,15 @@ public static class KMeansTrainer
     }
 
     /// <summary>Fits on a seeded sample, then places every record against the fitted centroids.</summary>
-    private static (KMeansModel, int[]) FitOnSample(float[] x, int n, int d, KMeansOptions options,
+    private static (KMeansModel, int[]) FitOnSample(ReadOnlyMemory<float> x, int n, int d, KMeansOptions options,
         Action<KMeansProgress>? progress, CancellationToken cancel, Stopwatch total)
     {
         int m = options.SampleSize;
         var rows = SampleWithoutReplacement(n, m, DeterministicRandom.Derive(options.Seed, -1));
         Array.Sort(rows);
         var sample = LargeArray.Allocate((long)m * d); // every sampled row is copied in
-        for (int i = 0; i < m; i++) x.AsSpan(rows[i] * d, d).CopyTo(sample.AsSpan(i * d, d));
+        var xs = x.Span;
+        for (int i = 0; i < m; i++) xs.Slice(rows[i] * d, d).CopyTo(sample.AsSpan(i * d, d));
         var inner = new KMeansOptions
         {
             K = options.K, Metric = options.Metric, Init = options.Init, MaxIterations = options.MaxIterations, Tolerance = options.Tolerance,
@@ -88,7 +89,7 @@ public static class KMeansTrainer
 
     private sealed record Run(int RunIndex, float[] Centroids, int[] Assignment, double Inertia, bool Converged, List<KMeansIterationStats> History);
 
-    private static Run RunOnce(float[] x, float[] xNorms, double xTotal, int n, int d, KMeansOptions o, int run,
+    private static Run RunOnce(ReadOnlyMemory<float> x, float[] xNorms, double xTotal, int n, int d, KMeansOptions o, int run,
         Action<KMeansProgress>? progress, CancellationToken cancel)
     {
         var rng = DeterministicRandom.Derive(o.Seed, run);
@@ -185,14 +186,15 @@ public static class KMeansTrainer
     }
 
     /// <summary>Each record's exact squared distance to its centroid.</summary>
-    private static double[] ExactSquaredDistances(float[] x, int n, int d, int[] assignment, float[] centroids, int maxThreads, CancellationToken cancel)
+    private static double[] ExactSquaredDistances(ReadOnlyMemory<float> x, int n, int d, int[] assignment, float[] centroids, int maxThreads, CancellationToken cancel)
     {
         var exact = new double[n];
         Parallel.For(0, (n + 1023) / 1024, new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1, CancellationToken = cancel }, b =>
         {
             int end = Math.Min(n, (b + 1) * 1024);
+            var xs = x.Span;
             for (int i = b * 1024; i < end; i++)
-                exact[i] = DistanceKernel.ExactSquaredDistance(x.AsSpan(i * d, d), centroids.AsSpan(assignment[i] * d, d));
+                exact[i] = DistanceKernel.ExactSquaredDistance(xs.Slice(i * d, d), centroids.AsSpan(assignment[i] * d, d));
         });
         return exact;
     }
@@ -204,7 +206,7 @@ public static class KMeansTrainer
     /// lands in <paramref name="dist"/> and the bounds are set from it. Returns how many records
     /// were searched.
     /// </summary>
-    private static int AssignNearest(float[] x, float[] xNorms, int n, int d, float[] centroids, int k, int[] assignment, float[] dist,
+    private static int AssignNearest(ReadOnlyMemory<float> x, float[] xNorms, int n, int d, float[] centroids, int k, int[] assignment, float[] dist,
         LloydBounds? bounds, int maxThreads, CancellationToken cancel)
     {
         var packed = DistanceKernel.Pack(centroids, k, d);
@@ -226,7 +228,7 @@ public static class KMeansTrainer
     /// exactly the assignment a full pass would give); their results are written back and
     /// their bounds reset.
     /// </summary>
-    private static void SearchRows(float[] x, float[] xNorms, int[] rows, DistanceKernel.PackedCentroids packed,
+    private static void SearchRows(ReadOnlyMemory<float> x, float[] xNorms, int[] rows, DistanceKernel.PackedCentroids packed,
         int[] assignment, LloydBounds bounds, double maxNorm, int maxThreads, CancellationToken cancel)
     {
         int m = rows.Length;
@@ -243,7 +245,7 @@ public static class KMeansTrainer
     /// kernel and moves each centroid towards its new members with learning rate 1/count, in
     /// batch order, so the seed alone fixes the result.
     /// </summary>
-    private static void MiniBatch(float[] x, float[] xNorms, int n, int d, KMeansOptions o, float[] centroids,
+    private static void MiniBatch(ReadOnlyMemory<float> x, float[] xNorms, int n, int d, KMeansOptions o, float[] centroids,
         DeterministicRandom rng, List<KMeansIterationStats> history, int run, Action<KMeansProgress>? progress, CancellationToken cancel)
     {
         int k = o.K, b = Math.Min(o.MiniBatchSize, n);
@@ -260,7 +262,7 @@ public static class KMeansTrainer
             for (int i = 0; i < b; i++)
             {
                 rows[i] = rng.NextInt(n);
-                x.AsSpan(rows[i] * d, d).CopyTo(batch.AsSpan(i * d, d));
+                x.Span.Slice(rows[i] * d, d).CopyTo(batch.AsSpan(i * d, d));
                 batchNorms[i] = xNorms[rows[i]];
             }
             DistanceKernel.Nearest(batch, batchNorms, b, DistanceKernel.Pack(centroids, k, d), idx, dist, o.MaxThreads, cancel);
@@ -308,7 +310,7 @@ public static class KMeansTrainer
     /// neither summed nor rewritten: the same members in the same order give the same sum and
     /// so the same centroid, bit for bit.
     /// </summary>
-    internal static int[] UpdateCentroids(float[] x, int n, int d, int k, int[] assignment, float[] centroids,
+    internal static int[] UpdateCentroids(ReadOnlyMemory<float> x, int n, int d, int k, int[] assignment, float[] centroids,
         DistanceMetric metric, int maxThreads, CancellationToken cancel, double[]? objectiveTerms = null,
         bool[]? changed = null, double[]? keptSums = null)
     {
@@ -349,7 +351,7 @@ public static class KMeansTrainer
     /// order into its own K×D buffer (streaming through the data once, the buffer in cache);
     /// a cluster's sum then adds the chunks in chunk order, so no sum depends on the thread count.
     /// </summary>
-    private static Action<int, double[]> ChunkSums(float[] x, int n, int d, int k, int[] assignment, ParallelOptions options, bool[]? only = null)
+    private static Action<int, double[]> ChunkSums(ReadOnlyMemory<float> x, int n, int d, int k, int[] assignment, ParallelOptions options, bool[]? only = null)
     {
         long kd = (long)k * d;
         // At most 256 MB of partial sums, and chunks of at least 8192 rows.
@@ -360,9 +362,10 @@ public static class KMeansTrainer
         Parallel.For(0, chunks, options, ch =>
         {
             var acc = new double[kd];
+            var xs = x.Span;
             int end = Math.Min(n, (ch + 1) * chunkRows);
             for (int i = ch * chunkRows; i < end; i++)
-                if (only is null || only[assignment[i]]) AddRow(acc.AsSpan(assignment[i] * d, d), x.AsSpan(i * d, d));
+                if (only is null || only[assignment[i]]) AddRow(acc.AsSpan(assignment[i] * d, d), xs.Slice(i * d, d));
             partial[ch] = acc;
         });
         return (c, sum) =>
@@ -376,7 +379,7 @@ public static class KMeansTrainer
     }
 
     /// <summary>Each cluster's members, grouped by a stable counting sort, summed in record order.</summary>
-    private static Action<int, double[]> MemberSums(int[] sizes, float[] x, int n, int d, int k, int[] assignment)
+    private static Action<int, double[]> MemberSums(int[] sizes, ReadOnlyMemory<float> x, int n, int d, int k, int[] assignment)
     {
         var start = new int[k + 1];
         for (int c = 0; c < k; c++) start[c + 1] = start[c] + sizes[c];
@@ -385,7 +388,8 @@ public static class KMeansTrainer
         for (int i = 0; i < n; i++) members[fill[assignment[i]]++] = i;
         return (c, sum) =>
         {
-            for (int m = start[c]; m < start[c + 1]; m++) AddRow(sum, x.AsSpan(members[m] * d, d));
+            var xs = x.Span;
+            for (int m = start[c]; m < start[c + 1]; m++) AddRow(sum, xs.Slice(members[m] * d, d));
         };
     }
 
@@ -447,7 +451,7 @@ public static class KMeansTrainer
     /// Gives each empty cluster the record farthest from its centroid (ties: lowest index),
     /// never the same record twice, as scikit-learn does. Returns how many were re-seeded.
     /// </summary>
-    internal static int ReseedEmpty(float[] x, int n, int d, int[] sizes, float[] dist, float[] centroids)
+    internal static int ReseedEmpty(ReadOnlyMemory<float> x, int n, int d, int[] sizes, float[] dist, float[] centroids)
     {
         int empty = sizes.Count(s => s == 0);
         if (empty == 0) return 0;
@@ -467,17 +471,17 @@ public static class KMeansTrainer
         for (int c = 0; c < sizes.Length && reseeded < far.Count; c++)
         {
             if (sizes[c] != 0) continue;
-            x.AsSpan(far[reseeded] * d, d).CopyTo(centroids.AsSpan(c * d, d));
+            x.Span.Slice(far[reseeded] * d, d).CopyTo(centroids.AsSpan(c * d, d));
             reseeded++;
         }
         return reseeded;
     }
 
-    internal static float[] InitRandom(float[] x, int n, int d, int k, DeterministicRandom rng)
+    internal static float[] InitRandom(ReadOnlyMemory<float> x, int n, int d, int k, DeterministicRandom rng)
     {
         var picks = SampleWithoutReplacement(n, k, rng);
         var c = new float[k * d];
-        for (int j = 0; j < k; j++) x.AsSpan(picks[j] * d, d).CopyTo(c.AsSpan(j * d, d));
+        for (int j = 0; j < k; j++) x.Span.Slice(picks[j] * d, d).CopyTo(c.AsSpan(j * d, d));
         return c;
     }
 
@@ -486,7 +490,7 @@ public static class KMeansTrainer
     /// candidates per step) on a seeded, contiguous sample of the rows, so seeding costs a
     /// bounded number of passes over a cache-sized buffer whatever N is.
     /// </summary>
-    internal static float[] InitPlusPlus(float[] x, int n, int d, int k, int sampleSize, DeterministicRandom rng,
+    internal static float[] InitPlusPlus(ReadOnlyMemory<float> x, int n, int d, int k, int sampleSize, DeterministicRandom rng,
         int maxThreads, CancellationToken cancel)
     {
         int[] rows;
@@ -503,7 +507,8 @@ public static class KMeansTrainer
         int m = rows.Length;
         // The candidates, copied once into a contiguous, cache-sized buffer.
         var sample = LargeArray.Allocate((long)m * d);
-        for (int i = 0; i < m; i++) x.AsSpan(rows[i] * d, d).CopyTo(sample.AsSpan(i * d, d));
+        var xs = x.Span;
+        for (int i = 0; i < m; i++) xs.Slice(rows[i] * d, d).CopyTo(sample.AsSpan(i * d, d));
         var norms = VectorMath.RowSquaredNorms(sample, m, d);
         var c = new float[k * d];
         // Greedy k-means++ as scikit-learn runs it: each step draws 2 + ⌊ln K⌋ candidates by D²

@@ -97,7 +97,7 @@ internal sealed class LloydBounds
     /// The records that must go through the kernel, in increasing order; the others keep their
     /// centroid. Records whose loose bound fails get their exact distance first.
     /// </summary>
-    public int[] Candidates(float[] x, float[] xNorms, float[] centroids, int[] assignment, double maxCentroidNorm, int maxThreads)
+    public int[] Candidates(ReadOnlyMemory<float> x, float[] xNorms, float[] centroids, int[] assignment, double maxCentroidNorm, int maxThreads)
     {
         int n = _upper.Length;
         const int Chunk = 4096;
@@ -106,6 +106,7 @@ internal sealed class LloydBounds
         Parallel.For(0, parts.Length, options, b =>
         {
             var list = new List<int>();
+            var xs = x.Span;
             int end = Math.Min(n, (b + 1) * Chunk);
             for (int i = b * Chunk; i < end; i++)
             {
@@ -114,7 +115,7 @@ internal sealed class LloydBounds
                 if (Stays(_upper[i], c, error)) continue;
                 // Even the exact distance would fail the test: no point computing it.
                 if (!Stays(_lower[i], c, error)) { list.Add(i); continue; }
-                double exact = Math.Sqrt(DistanceKernel.ExactSquaredDistance(x.AsSpan(i * _d, _d), centroids.AsSpan(c * _d, _d)));
+                double exact = Math.Sqrt(DistanceKernel.ExactSquaredDistance(xs.Slice(i * _d, _d), centroids.AsSpan(c * _d, _d)));
                 _upper[i] = NextUp(exact * (1 + 1e-9));
                 _lower[i] = NextDown(exact * (1 - 1e-9));
                 if (!Stays(_upper[i], c, error)) list.Add(i);

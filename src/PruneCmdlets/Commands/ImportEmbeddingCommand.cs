@@ -43,28 +43,29 @@ public sealed class ImportEmbeddingCommand : PSCmdlet
                 (matrix.Header.FortranOrder ? " (Fortran order, transposed on read)" : "") + ".");
             int row = 0, d = matrix.Columns;
             var modelName = Model ?? System.IO.Path.GetFileNameWithoutExtension(path);
-            // The file goes into one block (several only beyond .NET's array limit) and each record
+            // The file becomes one block (several only beyond .NET's array limit) and each record
             // points into it: no array per row for the garbage collector to move, and
-            // Invoke-KMeans clusters the block in place without copying it. Records go out as
-            // soon as their piece of the block has been read, while the rest is still arriving.
-            using var blocks = matrix.ReadPieces(Array.MaxLength).GetEnumerator();
+            // Invoke-KMeans clusters the block in place without copying it. A large float32 file
+            // is not even copied: the block maps it from the file cache. Records go out as soon
+            // as their piece of the block is ready (read, or faulted in, and checked for NaN and
+            // infinity by background workers) while the rest is still being prepared.
+            using var pieces = matrix.ReadPieces(Array.MaxLength, NpyMatrix.MapFromBytes).GetEnumerator();
             while (true)
             {
-                try { if (!blocks.MoveNext()) break; }
+                try { if (!pieces.MoveNext()) break; }
                 catch (Exception e) when (e is InvalidDataException or IOException)
                 {
                     ThrowTerminatingError(ErrorHelper.FileError("InvalidNpyFile", path, e));
                 }
-                var (block, first, count) = blocks.Current;
-                // One pass over the piece; rows are checked one by one only when it holds a bad value.
-                bool clean = PruneCmdlets.Numerics.VectorMath.AllFinite(block.AsSpan(first * d, count * d));
-                for (int r = first; r < first + count; r++, row++)
+                var piece = pieces.Current;
+                for (int r = piece.FirstRow; r < piece.FirstRow + piece.Rows; r++, row++)
                 {
                     string id = ids?[row] ?? row.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    if (!clean && !PruneCmdlets.Numerics.VectorMath.AllFinite(block.AsSpan(r * d, d)))
+                    // Rows are checked one by one only in a piece that holds a bad value.
+                    if (!piece.Finite && !PruneCmdlets.Numerics.VectorMath.AllFinite(piece.Block.Span.Slice(r * d, d)))
                         WriteError(ErrorHelper.NonFiniteRow(path, row));
                     else
-                        WriteObject(new EmbeddingRecord(id, labels?[row], block, r * d, d, modelName));
+                        WriteObject(new EmbeddingRecord(id, labels?[row], piece.Block, r * d, d, modelName));
                 }
             }
         }

@@ -40,7 +40,8 @@ internal sealed class RecordCollector
     public EmbeddingMatrix BuildMatrix(DistanceMetric metric)
     {
         // Import-Embedding of a whole file with nothing dropped: the records are rows 0…N−1 of
-        // one block, which already is the Euclidean matrix, so no copy of the data is made.
+        // one block (an array, or the file mapped from the cache), which already is the
+        // Euclidean matrix, so no copy of the data is made.
         if (metric == DistanceMetric.Euclidean && Records.Count > 0 && IsWholeBlockPrefix(Records[0].Block))
             return EmbeddingMatrix.Over(Records[0].Block, Records.Count, Dimension);
         var matrix = EmbeddingMatrix.Build(Records.Select(r => r.VectorMemory).ToList(), metric, out var zeroRows);
@@ -49,7 +50,7 @@ internal sealed class RecordCollector
         return matrix;
     }
 
-    private bool IsWholeBlockPrefix(float[] block)
+    private bool IsWholeBlockPrefix(ReadOnlyMemory<float> block)
     {
         for (int i = 0; i < Records.Count; i++)
             if (!Records[i].IsRowOf(block, i * Dimension)) return false;

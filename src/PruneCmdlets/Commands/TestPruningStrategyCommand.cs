@@ -179,7 +179,7 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
 
     /// <summary>The records' vectors as one row-major buffer, as every other cmdlet builds it.</summary>
     private static float[] ContiguousVectors(IReadOnlyList<EmbeddingRecord> records)
-        => EmbeddingMatrix.Build(records.Select(r => r.VectorMemory).ToList(), DistanceMetric.Euclidean, out _).Data;
+        => EmbeddingMatrix.CopyRows(records.Select(r => r.VectorMemory).ToList(), DistanceMetric.Euclidean, out _);
 
     protected override void StopProcessing() => _stop.Cancel();
 

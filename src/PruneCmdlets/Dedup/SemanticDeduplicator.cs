@@ -136,7 +136,7 @@ public static class SemanticDeduplicator
         var matrix = EmbeddingMatrix.Build(order.Select(i => vectors[i]).ToList(), DistanceMetric.Cosine, out var zeroRows);
         if (zeroRows.Count > 0)
             throw new ArgumentException($"Row {order[zeroRows[0]]} is all zeros: it has no direction, so it has no cosine similarity.", nameof(vectors));
-        float[] u = matrix.Data;
+        var u = matrix.Data;
 
         var ranges = new List<(int Cluster, int Start, int Count)>();
         for (int s = 0; s < n;)
@@ -161,7 +161,7 @@ public static class SemanticDeduplicator
 
     private readonly record struct Chunk(int Start, int J0, int JCount);
 
-    private static LinkedComponents Search(float[] u, int d, List<(int Cluster, int Start, int Count)> ranges, SemDeDupOptions options,
+    private static LinkedComponents Search(ReadOnlyMemory<float> u, int d, List<(int Cluster, int Start, int Count)> ranges, SemDeDupOptions options,
         Action<SemDeDupProgress>? progress, CancellationToken cancel, out long pairsTotal)
     {
         int n = u.Length / Math.Max(1, d);
@@ -195,7 +195,7 @@ public static class SemanticDeduplicator
             for (int k = ci; k < cj; k++)
             {
                 var c = chunks[k];
-                packed[k - ci] = DistanceKernel.Pack(u.AsSpan((c.Start + c.J0) * d, c.JCount * d), c.JCount, d);
+                packed[k - ci] = DistanceKernel.Pack(u.Span.Slice((c.Start + c.J0) * d, c.JCount * d), c.JCount, d);
                 int rowsEnd = c.J0 + c.JCount - 1; // rows i < the block's last column
                 for (int i0 = 0; i0 < rowsEnd; i0 += options.RowBlock)
                     items.Add((k - ci, c.Start + i0, c.Start + Math.Min(i0 + options.RowBlock, rowsEnd)));
@@ -218,14 +218,14 @@ public static class SemanticDeduplicator
     /// <summary>One worker's pairs: refined exactly, buffered, and linked under the shared lock in bursts.</summary>
     private sealed class PairBuffer
     {
-        private readonly float[] _u;
+        private readonly ReadOnlyMemory<float> _u;
         private readonly int _d;
         private readonly double _threshold;
         private readonly LinkedComponents _links;
         private readonly object _gate;
         private readonly List<(int A, int B, double Similarity)> _pairs = new();
 
-        public PairBuffer(float[] u, int d, double threshold, LinkedComponents links, object gate)
+        public PairBuffer(ReadOnlyMemory<float> u, int d, double threshold, LinkedComponents links, object gate)
         {
             _u = u; _d = d; _threshold = threshold; _links = links; _gate = gate;
             Scratch = new float[DistanceKernel.TileRows * d];
@@ -253,10 +253,10 @@ public static class SemanticDeduplicator
     }
 
     /// <summary>Cosine similarity of two unit rows, exactly in double from their difference: 1 − ‖u − v‖²/2.</summary>
-    private static double Similarity(float[] u, int d, int a, int b)
-        => 1.0 - DistanceKernel.ExactSquaredDistance(u.AsSpan(a * d, d), u.AsSpan(b * d, d)) / 2.0;
+    private static double Similarity(ReadOnlyMemory<float> u, int d, int a, int b)
+        => 1.0 - DistanceKernel.ExactSquaredDistance(u.Span.Slice(a * d, d), u.Span.Slice(b * d, d)) / 2.0;
 
-    private static List<DuplicateSet> BuildGroups(float[] u, int d, IReadOnlyList<ReadOnlyMemory<float>> vectors, int[] cluster, int[] order,
+    private static List<DuplicateSet> BuildGroups(ReadOnlyMemory<float> u, int d, IReadOnlyList<ReadOnlyMemory<float>> vectors, int[] cluster, int[] order,
         List<(int Cluster, int Start, int Count)> ranges, LinkedComponents links, KMeansModel? model, DuplicateKeepRule rule)
     {
         int n = order.Length;
@@ -293,14 +293,14 @@ public static class SemanticDeduplicator
             {
                 if (model is not null)
                     return model.Metric == DistanceMetric.Cosine
-                        ? model.DistanceOf(u.AsSpan(p * d, d), c)
+                        ? model.DistanceOf(u.Span.Slice(p * d, d), c)
                         : model.DistanceOf(vectors[order[p]].Span, c);
                 if (!clusterMeans.TryGetValue(c, out var mean))
                 {
                     var range = ranges.First(r => r.Cluster == c);
                     clusterMeans[c] = mean = SphericalMean(u, d, range.Start, range.Count);
                 }
-                return DistanceKernel.ExactSquaredDistance(u.AsSpan(p * d, d), mean) / 2.0;
+                return DistanceKernel.ExactSquaredDistance(u.Span.Slice(p * d, d), mean) / 2.0;
             }
         }
         groups.Sort((a, b) => a.Members[0].CompareTo(b.Members[0]));
@@ -308,11 +308,12 @@ public static class SemanticDeduplicator
     }
 
     /// <summary>The cluster's mean direction: the mean of its unit rows scaled to unit length (zeros if they cancel).</summary>
-    private static float[] SphericalMean(float[] u, int d, int start, int count)
+    private static float[] SphericalMean(ReadOnlyMemory<float> u, int d, int start, int count)
     {
         var sum = new double[d];
+        var rows = u.Span;
         for (int p = start; p < start + count; p++)
-            for (int j = 0; j < d; j++) sum[j] += u[p * d + j];
+            for (int j = 0; j < d; j++) sum[j] += rows[p * d + j];
         double norm = Math.Sqrt(sum.Sum(v => v * v));
         var mean = new float[d];
         if (norm > 0) for (int j = 0; j < d; j++) mean[j] = (float)(sum[j] / norm);

@@ -94,6 +94,13 @@ public static class NpyReader
     }
 }
 
+/// <summary>
+/// Rows [<see cref="FirstRow"/>, <see cref="FirstRow"/> + <see cref="Rows"/>) of
+/// <see cref="Block"/> (row-major, the file's D columns), ready to use, and whether every value
+/// in them is finite (rows are checked one by one only when a piece is not).
+/// </summary>
+public readonly record struct RowPiece(ReadOnlyMemory<float> Block, int FirstRow, int Rows, bool Finite);
+
 /// <summary>An open N×D matrix in a .npy file; dispose to close it.</summary>
 public sealed class NpyMatrix : IDisposable
 {
@@ -148,9 +155,13 @@ public sealed class NpyMatrix : IDisposable
         }
         if (ReadsDirectly)
         {
-            // Float32 in the machine's byte order: the background readers fill each block.
-            foreach (var (block, first, rows) in ReadPieces(maxBlockFloats))
-                if ((first + rows) * d == block.Length) yield return (block, first + rows);
+            // Float32 in the machine's byte order: the background workers fill each block.
+            foreach (var piece in ReadPieces(maxBlockFloats))
+                if ((piece.FirstRow + piece.Rows) * d == piece.Block.Length)
+                {
+                    System.Runtime.InteropServices.MemoryMarshal.TryGetArray(piece.Block, out var array); // unmapped blocks are arrays
+                    yield return (array.Array!, piece.FirstRow + piece.Rows);
+                }
             yield break;
         }
         var raw = new byte[1 << 20]; // conversion goes through this, a piece at a time
@@ -167,64 +178,117 @@ public sealed class NpyMatrix : IDisposable
     private bool ReadsDirectly => Header.ItemSize == 4 && Header.BigEndian != BitConverter.IsLittleEndian && !Header.FortranOrder;
 
     /// <summary>
-    /// Like <see cref="ReadBlocks"/>, but yields each block as soon as a piece of it has
-    /// arrived: (block, first row of the piece within the block, rows in the piece). A block is
-    /// yielded once per piece, growing, and is never reused. Little-endian float32 in C order is
-    /// read by background readers while the caller uses the rows already there, so reading
-    /// (bound by page faults on fresh memory) overlaps with whatever the caller does; stopping
-    /// early stops the reader. Other layouts come a block at a time.
+    /// Like <see cref="ReadBlocks"/>, but yields each block as soon as a piece of it is ready:
+    /// a <see cref="RowPiece"/> per piece, in order, the block growing. Little-endian float32 in
+    /// C order is prepared by background workers while the caller uses the rows already there,
+    /// so the file's I/O and page faults overlap with whatever the caller does; stopping early
+    /// stops the workers. A file holding at least <paramref name="mapFromBytes"/> of such values
+    /// (<see cref="MapFromBytes"/> is what Import-Embedding asks for) is not copied at all: its
+    /// blocks are mapped from the file cache (<see cref="MappedFloats"/>) and the workers only
+    /// fault the pages in while checking them. Otherwise blocks are fresh arrays, never reused.
+    /// Other layouts come a block at a time.
     /// </summary>
-    public IEnumerable<(float[] Block, int FirstRow, int Rows)> ReadPieces(int maxBlockFloats = 1 << 20)
+    public IEnumerable<RowPiece> ReadPieces(int maxBlockFloats = 1 << 20, long mapFromBytes = long.MaxValue)
     {
         int n = Rows, d = Columns;
         if (!ReadsDirectly)
         {
-            foreach (var (block, rows) in ReadBlocks(maxBlockFloats)) yield return (block, 0, rows);
+            foreach (var (block, rows) in ReadBlocks(maxBlockFloats))
+                yield return new RowPiece(block, 0, rows, PruneCmdlets.Numerics.VectorMath.AllFinite(block.AsSpan(0, rows * d)));
             yield break;
         }
+        bool map = (long)n * d * sizeof(float) >= mapFromBytes;
         int rowsPerBlock = Math.Max(1, maxBlockFloats / d), rowsPerPiece = Math.Max(1, PieceFloats / d);
         for (int start = 0; start < n; start += rowsPerBlock)
         {
             int count = Math.Min(rowsPerBlock, n - start);
-            var block = PruneCmdlets.Numerics.LargeArray.Allocate((long)count * d); // every value is read into it
+            long offset = Header.DataOffset + (long)start * d * sizeof(float);
+            ReadOnlyMemory<float> block;
+            Func<int, bool> prepare;
+            if (map)
+            {
+                var mapped = new MappedFloats((FileStream)_stream, offset, count * d).Memory;
+                block = mapped;
+                prepare = p => PieceIsFinite(mapped, p, rowsPerPiece, count, d);
+            }
+            else
+            {
+                var array = PruneCmdlets.Numerics.LargeArray.Allocate((long)count * d); // every value is read into it
+                block = array;
+                prepare = p => ReadPiece(array, offset, start, p, rowsPerPiece, count, d);
+            }
             int pieces = (count + rowsPerPiece - 1) / rowsPerPiece;
-            var reader = new PieceReader(this, block, Header.DataOffset + (long)start * d * sizeof(float), rowsPerPiece, count, start);
+            // Reading into fresh memory is bound by page faults, which two cores take twice as
+            // fast as one. A mapped piece only needs its page-table entries, and one core does
+            // that faster than the pipeline takes the rows: a second worker would only take its
+            // core from the pipeline.
+            var workers = new PieceWorkers(pieces, map ? 1 : 2, prepare);
             try
             {
                 for (int p = 0; p < pieces; p++)
                 {
-                    reader.WaitFor(p);
-                    yield return (block, p * rowsPerPiece, Math.Min(rowsPerPiece, count - p * rowsPerPiece));
+                    bool finite = workers.WaitFor(p);
+                    yield return new RowPiece(block, p * rowsPerPiece, Math.Min(rowsPerPiece, count - p * rowsPerPiece), finite);
                 }
             }
-            finally { reader.Stop(); }
+            finally { workers.Stop(); }
         }
         _stream.Position = Header.DataOffset + (long)n * d * sizeof(float);
     }
 
+    /// <summary>
+    /// From this size on (64 MiB of values) a file is worth mapping rather than reading. Below
+    /// it, reading takes a few hundredths of a second and leaves the file free: a mapped file
+    /// cannot be deleted or replaced on Windows while records of it live.
+    /// </summary>
+    public const long MapFromBytes = 64L << 20;
+
     private const int PieceFloats = 2 << 20; // 8 MB
 
-    /// <summary>
-    /// Fills one block piece by piece on background threads, taking pieces in order, so the
-    /// caller can use each piece as soon as it is in. Two readers, because reading into fresh
-    /// memory is bound by page faults, which two cores take twice as fast as one.
-    /// </summary>
-    private sealed class PieceReader
+    private bool ReadPiece(float[] block, long blockOffset, int blockStartRow, int piece, int rowsPerPiece, int rows, int d)
     {
-        private const int Readers = 2;
+        int first = piece * rowsPerPiece, count = Math.Min(rowsPerPiece, rows - first);
+        var values = block.AsSpan(first * d, count * d);
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values);
+        long at = blockOffset + (long)first * d * sizeof(float);
+        var handle = ((FileStream)_stream).SafeFileHandle;
+        int got = 0;
+        while (got < bytes.Length)
+        {
+            int r = RandomAccess.Read(handle, bytes[got..], at + got);
+            if (r == 0) throw EndedEarly(blockStartRow + first, got);
+            got += r;
+        }
+        return PruneCmdlets.Numerics.VectorMath.AllFinite(values); // checked while the piece is in cache
+    }
+
+    private static bool PieceIsFinite(ReadOnlyMemory<float> block, int piece, int rowsPerPiece, int rows, int d)
+    {
+        int first = piece * rowsPerPiece, count = Math.Min(rowsPerPiece, rows - first);
+        return PruneCmdlets.Numerics.VectorMath.AllFinite(block.Span.Slice(first * d, count * d)); // the first touch: faults the pages in
+    }
+
+    /// <summary>
+    /// Prepares the pieces of one block on background threads, taking them in order, so the
+    /// caller can use each piece as soon as it is ready.
+    /// </summary>
+    private sealed class PieceWorkers
+    {
         private readonly object _gate = new();
-        private readonly bool[] _done;
+        private readonly bool[] _done, _finite;
         private readonly Task[] _tasks;
         private volatile bool _stop;
         private int _next = -1;
         private Exception? _failure;
 
-        public PieceReader(NpyMatrix matrix, float[] block, long fileOffset, int rowsPerPiece, int rows, int firstRowInFile)
+        /// <param name="pieces">How many pieces the block has.</param>
+        /// <param name="workers">How many threads prepare them.</param>
+        /// <param name="prepare">Makes piece p ready and says whether all its values are finite.</param>
+        public PieceWorkers(int pieces, int workers, Func<int, bool> prepare)
         {
-            int d = matrix.Columns, pieces = (rows + rowsPerPiece - 1) / rowsPerPiece;
-            var handle = ((FileStream)matrix._stream).SafeFileHandle;
             _done = new bool[pieces];
-            _tasks = new Task[Math.Min(Readers, pieces)];
+            _finite = new bool[pieces];
+            _tasks = new Task[Math.Min(workers, pieces)];
             for (int t = 0; t < _tasks.Length; t++)
                 _tasks[t] = Task.Factory.StartNew(() =>
                 {
@@ -233,17 +297,8 @@ public sealed class NpyMatrix : IDisposable
                         int p;
                         while (!_stop && (p = Interlocked.Increment(ref _next)) < pieces)
                         {
-                            int first = p * rowsPerPiece, count = Math.Min(rowsPerPiece, rows - first);
-                            var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(block.AsSpan(first * d, count * d));
-                            long at = fileOffset + (long)first * d * sizeof(float);
-                            int got = 0;
-                            while (got < bytes.Length)
-                            {
-                                int r = RandomAccess.Read(handle, bytes[got..], at + got);
-                                if (r == 0) throw matrix.EndedEarly(firstRowInFile + first, got);
-                                got += r;
-                            }
-                            lock (_gate) { _done[p] = true; Monitor.PulseAll(_gate); }
+                            bool finite = prepare(p);
+                            lock (_gate) { _finite[p] = finite; _done[p] = true; Monitor.PulseAll(_gate); }
                         }
                     }
                     catch (Exception e)
@@ -253,18 +308,21 @@ public sealed class NpyMatrix : IDisposable
                 }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
 
-        /// <summary>Blocks until piece <paramref name="piece"/> has arrived; rethrows a reader's failure.</summary>
-        public void WaitFor(int piece)
+        /// <summary>
+        /// Blocks until piece <paramref name="piece"/> is ready and says whether all its values
+        /// are finite; rethrows a worker's failure.
+        /// </summary>
+        public bool WaitFor(int piece)
         {
             lock (_gate)
                 while (!_done[piece] && _failure is null) Monitor.Wait(_gate);
-            if (_done[piece]) return;
+            if (_done[piece]) return _finite[piece];
             if (_failure is InvalidDataException or IOException or UnauthorizedAccessException)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
             throw new IOException(_failure!.Message, _failure);
         }
 
-        /// <summary>Stops taking pieces and waits for the readers, so none outlives the file.</summary>
+        /// <summary>Stops taking pieces and waits for the workers, so none outlives the file.</summary>
         public void Stop()
         {
             _stop = true;

@@ -12,9 +12,8 @@ public static class NpyWriter
         => WriteMatrix(path, rows.Select(r => (ReadOnlyMemory<float>)r).ToList(), d);
 
     /// <inheritdoc cref="WriteMatrix(string, IReadOnlyList{float[]}, int)"/>
-    public static void WriteMatrix(string path, IReadOnlyList<ReadOnlyMemory<float>> rows, int d)
+    public static void WriteMatrix(string path, IReadOnlyList<ReadOnlyMemory<float>> rows, int d) => Replace(path, stream =>
     {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         stream.Write(NpyHeader.Build("<f4", new long[] { rows.Count, d }));
         var buffer = new byte[d * 4];
         foreach (var row in rows)
@@ -24,15 +23,14 @@ public static class NpyWriter
             else for (int j = 0; j < d; j++) BinaryPrimitives.WriteSingleLittleEndian(buffer.AsSpan(j * 4), row.Span[j]);
             stream.Write(buffer);
         }
-    }
+    });
 
     /// <summary>
     /// Writes labels as int64 when every label is an integer (what classifiers expect),
     /// otherwise as fixed-width unicode strings ('&lt;U…'). Null labels are refused.
     /// </summary>
-    public static void WriteLabels(string path, IReadOnlyList<string> labels)
+    public static void WriteLabels(string path, IReadOnlyList<string> labels) => Replace(path, stream =>
     {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         // Integers only when each label is exactly its canonical digits: "007" and "7" must stay two classes.
         bool allIntegers = labels.Count > 0 && labels.All(l =>
             long.TryParse(l, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) && v.ToString(CultureInfo.InvariantCulture) == l);
@@ -56,6 +54,29 @@ public static class NpyWriter
             int i = 0;
             foreach (var rune in l.EnumerateRunes()) BinaryPrimitives.WriteInt32LittleEndian(item.AsSpan(4 * i++), rune.Value);
             stream.Write(item);
+        }
+    });
+
+    /// <summary>
+    /// Writes a new file next to <paramref name="path"/> and then puts it in the old one's place,
+    /// so a failed write leaves the old file as it was, and records Import-Embedding mapped
+    /// from the old file keep their values (on Linux and macOS the old contents live on until
+    /// the mapping goes; Windows refuses to replace a mapped file, which is reported).
+    /// </summary>
+    private static void Replace(string path, Action<Stream> write)
+    {
+        string full = Path.GetFullPath(path);
+        string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+                write(stream);
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
         }
     }
 }

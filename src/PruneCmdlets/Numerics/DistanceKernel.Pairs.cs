@@ -26,19 +26,19 @@ public static unsafe partial class DistanceKernel
     /// kernel's float dot products, bit-identical on every instruction set; a caller that needs the
     /// exact figure refines the pairs it receives (see <see cref="ExactSquaredDistance"/>).
     /// </summary>
-    public static void DotPairsAtLeast(float[] x, int rowStart, int rowEnd, PackedCentroids columns, int columnOffset,
+    public static void DotPairsAtLeast(ReadOnlyMemory<float> x, int rowStart, int rowEnd, PackedCentroids columns, int columnOffset,
         float minDot, float[] scratch, PairSink sink, Isa isa = Isa.Auto)
     {
         int d = columns.D;
-        if (rowStart < 0 || rowEnd < rowStart || (long)rowEnd * d > x.LongLength)
+        if (rowStart < 0 || rowEnd < rowStart || (long)rowEnd * d > x.Length)
             throw new ArgumentOutOfRangeException(nameof(rowEnd), "The row range lies outside the matrix.");
-        if (columnOffset < 0 || (long)(columnOffset + columns.K) * d > x.LongLength)
+        if (columnOffset < 0 || (long)(columnOffset + columns.K) * d > x.Length)
             throw new ArgumentOutOfRangeException(nameof(columnOffset), "The packed columns lie outside the matrix.");
         if (scratch.Length < TileRows * d) throw new ArgumentException($"Scratch must hold {TileRows}×D floats.", nameof(scratch));
         if (isa == Isa.Auto) isa = Detect();
 
         float* acc = stackalloc float[BlockRows * PanelWidth];
-        fixed (float* xp = x, panels = columns.Panels, sp = scratch)
+        fixed (float* xp = x.Span, panels = columns.Panels, sp = scratch)
         {
             // Row blocks of BlockRows: each panel's KC-dimension slices stay in cache while every
             // tile of the block streams past them, as in Nearest.

@@ -90,11 +90,11 @@ public static unsafe partial class DistanceKernel
     /// receives the kernel's squared distance (clamped at 0); callers that report a distance
     /// refine it with <see cref="ExactSquaredDistance"/>.
     /// </summary>
-    public static void Nearest(float[] x, float[] xNorms, int n, PackedCentroids c, int[] bestIndex, float[] bestDist,
+    public static void Nearest(ReadOnlyMemory<float> x, float[] xNorms, int n, PackedCentroids c, int[] bestIndex, float[] bestDist,
         int maxThreads = -1, CancellationToken cancel = default, Isa isa = Isa.Auto)
     {
         int d = c.D;
-        if (x.LongLength < (long)n * d) throw new ArgumentException("Row buffer is shorter than N×D.", nameof(x));
+        if (x.Length < (long)n * d) throw new ArgumentException("Row buffer is shorter than N×D.", nameof(x));
         if (isa == Isa.Auto) isa = Detect();
         int blocks = (n + BlockRows - 1) / BlockRows;
         var options = new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1 };
@@ -113,7 +113,7 @@ public static unsafe partial class DistanceKernel
     /// cache, then runs through the same tiles, so every row gets exactly the result a full
     /// pass would give it.
     /// </summary>
-    public static void NearestRows(float[] x, float[] xNorms, int[] rows, PackedCentroids c, int[] bestIndex, float[] bestDist,
+    public static void NearestRows(ReadOnlyMemory<float> x, float[] xNorms, int[] rows, PackedCentroids c, int[] bestIndex, float[] bestDist,
         int maxThreads = -1, CancellationToken cancel = default, Isa isa = Isa.Auto)
     {
         int d = c.D, m = rows.Length;
@@ -125,10 +125,11 @@ public static unsafe partial class DistanceKernel
             (block, _, local) =>
             {
                 int start = block * BlockRows, count = Math.Min(BlockRows, m - start);
+                var xs = x.Span;
                 for (int r = 0; r < count; r++)
                 {
                     int row = rows[start + r];
-                    x.AsSpan(row * d, d).CopyTo(local.Rows.AsSpan(r * d, d));
+                    xs.Slice(row * d, d).CopyTo(local.Rows.AsSpan(r * d, d));
                     local.Norms[r] = xNorms[row];
                 }
                 NearestBlock(local.Rows, local.Norms, 0, count, c, local.Index, local.Dist, local.Scratch, isa);
@@ -146,12 +147,12 @@ public static unsafe partial class DistanceKernel
     public const int KC = 256;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void NearestBlock(float[] x, float[] xNorms, int start, int rows, PackedCentroids c,
+    private static void NearestBlock(ReadOnlyMemory<float> x, float[] xNorms, int start, int rows, PackedCentroids c,
         int[] bestIndex, float[] bestDist, float[] scratch, Isa isa)
     {
         Span<float> acc = stackalloc float[BlockRows * 2 * PanelWidth];
         for (int r = 0; r < rows; r++) { bestDist[start + r] = float.PositiveInfinity; bestIndex[start + r] = 0; }
-        fixed (float* xp = x, sp = scratch, ap = acc)
+        fixed (float* xp = x.Span, sp = scratch, ap = acc)
         {
             float* block = PrepareBlock(xp, start, rows, c.D, sp);
             int panel = 0;
@@ -261,7 +262,7 @@ public static unsafe partial class DistanceKernel
     /// row-major into <paramref name="result"/> (n × K): the greedy k-means++ step scoring
     /// several candidates in one pass over the rows, at the tile's speed.
     /// </summary>
-    public static void DistancesToPanel(float[] x, float[] xNorms, int n, PackedCentroids c, float[] result,
+    public static void DistancesToPanel(ReadOnlyMemory<float> x, float[] xNorms, int n, PackedCentroids c, float[] result,
         int maxThreads = -1, CancellationToken cancel = default, Isa isa = Isa.Auto)
     {
         if (c.PanelCount != 1) throw new ArgumentException($"At most {PanelWidth} centroids; got {c.K}.", nameof(c));
@@ -273,7 +274,7 @@ public static unsafe partial class DistanceKernel
         {
             int start = block * BlockRows, rows = Math.Min(BlockRows, n - start);
             Span<float> acc = stackalloc float[BlockRows * PanelWidth];
-            fixed (float* xp = x, sp = scratch, ap = acc)
+            fixed (float* xp = x.Span, sp = scratch, ap = acc)
             {
                 float* rowsPtr = PrepareBlock(xp, start, rows, d, sp);
                 // k-means++ scores 2 + ⌊ln K⌋ candidates: 16 lanes hold them, and the full tile

@@ -45,6 +45,16 @@ public static class LargeArray
         }
     }
 
+    /// <summary>Asks the kernel to start reading a file mapping's pages in now (a hint; ignored where unsupported).</summary>
+    internal static unsafe void AdviseWillNeed(void* start, long bytes)
+    {
+        if (OperatingSystem.IsWindows() || _madviseMissing || bytes <= 0) return;
+        const long Page = 4096;
+        long first = (long)start & ~(Page - 1);
+        try { _ = madvise((nint)first, (nuint)((long)start + bytes - first), 3); } // MADV_WILLNEED
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { _madviseMissing = true; }
+    }
+
     [DllImport("libc", EntryPoint = "madvise")]
     private static extern int madvise(nint address, nuint length, int advice);
 }

@@ -53,13 +53,13 @@ public static class VectorMath
     }
 
     /// <summary>Squared norms of every row, as floats for the distance kernel.</summary>
-    public static float[] RowSquaredNorms(float[] data, int n, int d) => RowSquaredNorms(data, n, d, out _);
+    public static float[] RowSquaredNorms(ReadOnlyMemory<float> data, int n, int d) => RowSquaredNorms(data, n, d, out _);
 
     /// <summary>
     /// Squared norms of every row, and <paramref name="total"/> = Σ‖x‖² in double, summed in
     /// fixed blocks so the thread count never changes it.
     /// </summary>
-    public static float[] RowSquaredNorms(float[] data, int n, int d, out double total)
+    public static float[] RowSquaredNorms(ReadOnlyMemory<float> data, int n, int d, out double total)
     {
         var norms = new float[n];
         var blocks = new double[(n + 4095) / 4096];
@@ -67,9 +67,10 @@ public static class VectorMath
         {
             int end = Math.Min(n, (b + 1) * 4096);
             double s = 0;
+            var rows = data.Span;
             for (int i = b * 4096; i < end; i++)
             {
-                double norm = SquaredNorm(data.AsSpan(i * d, d));
+                double norm = SquaredNorm(rows.Slice(i * d, d));
                 norms[i] = (float)norm;
                 s += norm;
             }

@@ -22,12 +22,12 @@ public sealed class EmbeddingRecord
 
     /// <summary>
     /// A record whose vector is row <paramref name="offset"/>/D of a block of rows read together
-    /// (Import-Embedding). Hundreds of thousands of records then cost no per-row arrays: the
-    /// cmdlets read the row in place, and only a user who asks for <see cref="Vector"/> gets a
-    /// copy. The block lives as long as any record of it does. The caller has checked that the
-    /// row holds no NaN or infinity.
+    /// (Import-Embedding; the block may be a mapping of the file). Hundreds of thousands of
+    /// records then cost no per-row arrays: the cmdlets read the row in place, and only a user
+    /// who asks for <see cref="Vector"/> gets a copy. The block lives as long as any record of
+    /// it does. The caller has checked that the row holds no NaN or infinity.
     /// </summary>
-    internal EmbeddingRecord(string id, string? label, float[] block, int offset, int dimension, string? model)
+    internal EmbeddingRecord(string id, string? label, ReadOnlyMemory<float> block, int offset, int dimension, string? model)
     {
         Id = id;
         Label = label;
@@ -35,12 +35,12 @@ public sealed class EmbeddingRecord
         _offset = offset;
         Dimension = dimension;
         Model = model;
-        _checkedFinite = true;
+        _blockRow = true;
     }
 
-    private readonly float[] _block;
+    private readonly ReadOnlyMemory<float> _block;
     private readonly int _offset;
-    private readonly bool _checkedFinite;
+    private readonly bool _blockRow;
     private float[]? _vector;
 
     /// <summary>Stable identity: the full path for files, the row index for imported arrays.</summary>
@@ -57,7 +57,7 @@ public sealed class EmbeddingRecord
     {
         get
         {
-            if (_vector is null) Interlocked.CompareExchange(ref _vector, _block.AsSpan(_offset, Dimension).ToArray(), null);
+            if (_vector is null) Interlocked.CompareExchange(ref _vector, _block.Span.Slice(_offset, Dimension).ToArray(), null);
             return _vector!;
         }
     }
@@ -66,20 +66,21 @@ public sealed class EmbeddingRecord
     public int Dimension { get; }
 
     /// <summary>The embedding without a copy, wherever it lives: what the cmdlets read.</summary>
-    internal ReadOnlyMemory<float> VectorMemory => _vector ?? new ReadOnlyMemory<float>(_block, _offset, Dimension);
+    internal ReadOnlyMemory<float> VectorMemory => ReadsBlock ? _block.Slice(_offset, Dimension) : _vector;
 
     // A block row whose Vector a user has asked for now lives in that copy, which the user may
-    // have changed: from then on the copy, not the block, is the vector.
-    private bool ReadsBlock => _vector is null || ReferenceEquals(_vector, _block);
+    // have changed: from then on the copy, not the block, is the vector. (A record made from
+    // an array has that array as its block.)
+    private bool ReadsBlock => !_blockRow || _vector is null;
 
     /// <summary>True when the vector is the row starting at <paramref name="offset"/> of <paramref name="block"/>.</summary>
-    internal bool IsRowOf(float[] block, int offset) => ReferenceEquals(_block, block) && _offset == offset && ReadsBlock;
+    internal bool IsRowOf(ReadOnlyMemory<float> block, int offset) => _block.Equals(block) && _offset == offset && ReadsBlock;
 
     /// <summary>The vector was checked for NaN and infinity when it was read, so no stage checks again.</summary>
-    internal bool KnownFinite => _checkedFinite && ReadsBlock;
+    internal bool KnownFinite => _blockRow && _vector is null;
 
-    /// <summary>The array the vector lives in (a block of rows, or the vector itself).</summary>
-    internal float[] Block => _block;
+    /// <summary>The memory the vector lives in (a block of rows, or the vector itself).</summary>
+    internal ReadOnlyMemory<float> Block => _block;
 
     /// <summary>Name of the model that produced the vector.</summary>
     public string? Model { get; }

@@ -14,7 +14,7 @@ public static class Prototypicality
     /// Class prototypes: the mean of each class's prepared vectors (re-normalised for Cosine),
     /// as a K×D model whose cluster c is class <paramref name="classes"/>[c] (ordinal order).
     /// </summary>
-    public static KMeansModel ClassMeans(float[] prepared, int n, int d, string[] labels, DistanceMetric metric, out string[] classes, out int[] classOf)
+    public static KMeansModel ClassMeans(ReadOnlyMemory<float> prepared, int n, int d, string[] labels, DistanceMetric metric, out string[] classes, out int[] classOf)
     {
         classes = labels.Distinct(StringComparer.Ordinal).OrderBy(l => l, StringComparer.Ordinal).ToArray();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -32,7 +32,7 @@ public static class Prototypicality
     }
 
     /// <summary>Distance of every record to the prototype it is assigned to, in the metric's units.</summary>
-    public static double[] ToAssigned(float[] prepared, int n, KMeansModel prototypes, int[] assigned)
+    public static double[] ToAssigned(ReadOnlyMemory<float> prepared, int n, KMeansModel prototypes, int[] assigned)
     {
         var result = new double[n];
         prototypes.DistancesTo(prepared, n, assigned, result);
