@@ -60,12 +60,11 @@ public sealed class ImportEmbeddingCommand : PSCmdlet
                 var piece = pieces.Current;
                 for (int r = piece.FirstRow; r < piece.FirstRow + piece.Rows; r++, row++)
                 {
-                    string id = ids?[row] ?? row.ToString(System.Globalization.CultureInfo.InvariantCulture);
                     // Rows are checked one by one only in a piece that holds a bad value.
                     if (!piece.Finite && !PruneCmdlets.Numerics.VectorMath.AllFinite(piece.Block.Span.Slice(r * d, d)))
                         WriteError(ErrorHelper.NonFiniteRow(path, row));
                     else
-                        WriteObject(new EmbeddingRecord(id, labels?[row], piece.Block, r * d, d, modelName));
+                        WriteObject(new EmbeddingRecord(ids?[row], row, labels?[row], piece.Block, r * d, d, modelName));
                 }
             }
         }

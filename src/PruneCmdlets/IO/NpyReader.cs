@@ -220,8 +220,8 @@ public sealed class NpyMatrix : IDisposable
             int pieces = (count + rowsPerPiece - 1) / rowsPerPiece;
             // Reading into fresh memory is bound by page faults, which two cores take twice as
             // fast as one. A mapped piece only needs its page-table entries, and one core does
-            // that faster than the pipeline takes the rows: a second worker would only take its
-            // core from the pipeline.
+            // that about as fast as a pipeline takes the rows: a second worker would take its
+            // core from the pipeline, and a consumer that is faster helps out anyway.
             var workers = new PieceWorkers(pieces, map ? 1 : 2, prepare);
             try
             {
@@ -276,46 +276,61 @@ public sealed class NpyMatrix : IDisposable
     {
         private readonly object _gate = new();
         private readonly bool[] _done, _finite;
+        private readonly Func<int, bool> _prepare;
         private readonly Task[] _tasks;
         private volatile bool _stop;
         private int _next = -1;
         private Exception? _failure;
 
         /// <param name="pieces">How many pieces the block has.</param>
-        /// <param name="workers">How many threads prepare them.</param>
+        /// <param name="workers">How many background threads prepare them.</param>
         /// <param name="prepare">Makes piece p ready and says whether all its values are finite.</param>
         public PieceWorkers(int pieces, int workers, Func<int, bool> prepare)
         {
             _done = new bool[pieces];
             _finite = new bool[pieces];
+            _prepare = prepare;
             _tasks = new Task[Math.Min(workers, pieces)];
             for (int t = 0; t < _tasks.Length; t++)
-                _tasks[t] = Task.Factory.StartNew(() =>
-                {
-                    try
-                    {
-                        int p;
-                        while (!_stop && (p = Interlocked.Increment(ref _next)) < pieces)
-                        {
-                            bool finite = prepare(p);
-                            lock (_gate) { _finite[p] = finite; _done[p] = true; Monitor.PulseAll(_gate); }
-                        }
-                    }
-                    catch (Exception e)
-                    {
-                        lock (_gate) { _failure ??= e; Monitor.PulseAll(_gate); }
-                    }
-                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                _tasks[t] = Task.Factory.StartNew(() => { while (PrepareNext()) { } },
+                    CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+
+        /// <summary>Claims the next piece nobody has taken and prepares it; false once none is left or one failed.</summary>
+        private bool PrepareNext()
+        {
+            int p;
+            if (_stop || _failure is not null || (p = Interlocked.Increment(ref _next)) >= _done.Length) return false;
+            try
+            {
+                bool finite = _prepare(p);
+                lock (_gate) { _finite[p] = finite; _done[p] = true; Monitor.PulseAll(_gate); }
+                return true;
+            }
+            catch (Exception e)
+            {
+                lock (_gate) { _failure ??= e; Monitor.PulseAll(_gate); }
+                return false;
+            }
         }
 
         /// <summary>
-        /// Blocks until piece <paramref name="piece"/> is ready and says whether all its values
-        /// are finite; rethrows a worker's failure.
+        /// Returns once piece <paramref name="piece"/> is ready, saying whether all its values
+        /// are finite; rethrows a worker's failure. A caller that would wait prepares a later
+        /// piece itself instead (pieces are claimed in order, so this one is already under
+        /// way): when the consumer is faster than the workers, its core is not left idle.
         /// </summary>
         public bool WaitFor(int piece)
         {
-            lock (_gate)
-                while (!_done[piece] && _failure is null) Monitor.Wait(_gate);
+            while (true)
+            {
+                lock (_gate)
+                    if (_done[piece] || _failure is not null) break;
+                if (PrepareNext()) continue;
+                lock (_gate)
+                    while (!_done[piece] && _failure is null) Monitor.Wait(_gate);
+                break;
+            }
             if (_done[piece]) return _finite[piece];
             if (_failure is InvalidDataException or IOException or UnauthorizedAccessException)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();

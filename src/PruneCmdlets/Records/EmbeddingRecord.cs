@@ -11,7 +11,7 @@ public sealed class EmbeddingRecord
 {
     public EmbeddingRecord(string id, string? path, string? label, float[] vector, string? model)
     {
-        Id = id;
+        _id = id;
         Path = path;
         Label = label;
         _vector = vector ?? throw new ArgumentNullException(nameof(vector));
@@ -25,11 +25,14 @@ public sealed class EmbeddingRecord
     /// (Import-Embedding; the block may be a mapping of the file). Hundreds of thousands of
     /// records then cost no per-row arrays: the cmdlets read the row in place, and only a user
     /// who asks for <see cref="Vector"/> gets a copy. The block lives as long as any record of
-    /// it does. The caller has checked that the row holds no NaN or infinity.
+    /// it does. The caller has checked that the row holds no NaN or infinity. Without an
+    /// <paramref name="id"/> the Id is the <paramref name="row"/> number, written out only when
+    /// asked for: most records of a large file are never shown.
     /// </summary>
-    internal EmbeddingRecord(string id, string? label, ReadOnlyMemory<float> block, int offset, int dimension, string? model)
+    internal EmbeddingRecord(string? id, int row, string? label, ReadOnlyMemory<float> block, int offset, int dimension, string? model)
     {
-        Id = id;
+        _id = id;
+        _row = row;
         Label = label;
         _block = block;
         _offset = offset;
@@ -39,12 +42,13 @@ public sealed class EmbeddingRecord
     }
 
     private readonly ReadOnlyMemory<float> _block;
-    private readonly int _offset;
+    private readonly int _offset, _row;
+    private string? _id;
     private readonly bool _blockRow;
     private float[]? _vector;
 
     /// <summary>Stable identity: the full path for files, the row index for imported arrays.</summary>
-    public string Id { get; }
+    public string Id => _id ??= _row.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The source file, when there is one.</summary>
     public string? Path { get; }
