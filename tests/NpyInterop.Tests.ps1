@@ -240,6 +240,19 @@ Describe 'A file of 64 MiB or more is mapped, not copied' {
         $err[0].Exception.Message | Should -BeLike 'Row 20000 *'
         $back[20000].Id | Should -Be '20001'
     }
+    It 'stops with SourceFileChanged, instead of using other rows, when a mapped file is rewritten in place' {
+        $rewritten = Join-Path $TestDrive 'big-rewritten.npy'
+        Copy-Item $big $rewritten
+        $records = @(Import-Embedding $rewritten)
+        Start-Sleep -Milliseconds 20
+        $f = [IO.File]::Open($rewritten, 'Open', 'Write', 'ReadWrite')
+        try { $f.Position = $f.Length - 4; $f.Write([BitConverter]::GetBytes([float]-1), 0, 4) } finally { $f.Dispose() }
+        { $records | Invoke-KMeans -K 3 -Metric Euclidean } | Should -Throw -ErrorId 'SourceFileChanged,PruneCmdlets.Commands.InvokeKMeansCommand' -ExpectedMessage "*$rewritten*written to after Import-Embedding*"
+        { $records | Export-Embedding (Join-Path $TestDrive 'out.npy') } | Should -Throw -ErrorId 'SourceFileChanged,PruneCmdlets.Commands.ExportEmbeddingCommand'
+        # Its rows are gone: reading Vector throws, which PowerShell shows as $null rather than other values.
+        $records[7].Vector | Should -BeNullOrEmpty
+        @(Import-Embedding $rewritten)[32999].Vector[511] | Should -Be -1   # imported again, the new rows are read
+    }
     It 'keeps imported records intact when Export-Embedding replaces their file' {
         # Elsewhere the new file takes the old one's place and the mapped records keep the old
         # contents; Windows refuses to replace a mapped file, which Export-Embedding reports.

@@ -194,12 +194,41 @@ public class LargeBufferTests : IDisposable
             return;
         }
         NpyWriter.WriteMatrix(path, replacement, d);
+        Assert.False(MappedFloats.Of(block)!.FileChanged);          // the mapping holds the old file, untouched
         Assert.Equal(Value(1999, 7), block.Span[n * d - 1]);   // the old contents, still mapped
         Assert.Equal(Value(0, 0), block.Span[0]);
         using var again = NpyReader.OpenMatrix(path);
         Assert.Equal(-1f, Assert.Single(again.ReadPieces(Array.MaxLength, mapFromBytes: 0)).Block.Span[n * d - 1]);
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
         GC.KeepAlive(block);
+    }
+
+    [Fact]
+    public void MappedRows_NoticeAFileRewrittenInPlace()
+    {
+        int n = 2000, d = 8;
+        string path = WriteMatrix(n, d);
+        using var m = NpyReader.OpenMatrix(path);
+        var block = Assert.Single(m.ReadPieces(Array.MaxLength, mapFromBytes: 0)).Block;
+        var mapped = Assert.IsType<MappedFloats>(MappedFloats.Of(block));
+        Assert.False(mapped.FileChanged);
+        MappedFloats.EnsureUnchanged(block);
+        var before = new EmbeddingRecord(null, 0, null, block, 0, d, null);
+        var after = new EmbeddingRecord(null, 1, null, block, d, d, null);
+        Assert.Equal(Value(0, 3), before.Vector[3]);   // copied while the file is as it was
+        Thread.Sleep(20); // a later modification time than the mapping's on file systems with coarse clocks
+        using (var f = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            f.Position = f.Length - 4;
+            f.Write(BitConverter.GetBytes(-1f));
+        }
+        Assert.True(mapped.FileChanged);
+        var e = Assert.Throws<InvalidDataException>(() => MappedFloats.EnsureUnchanged(block));
+        Assert.Contains(path, e.Message);
+        Assert.Throws<InvalidDataException>(() => after.Vector);   // its row may no longer be there
+        Assert.Equal(Value(0, 3), before.Vector[3]);                // a copy already made stays
+        Assert.Null(MappedFloats.Of(new float[4]));   // ordinary memory is never "changed"
+        MappedFloats.EnsureUnchanged(new float[4]);
     }
 
     [Theory]

@@ -47,6 +47,9 @@ internal static class ErrorHelper
     public static ErrorRecord Terminating(string id, ErrorCategory category, string message, object? target = null, Exception? inner = null)
         => new(inner is null ? new InvalidOperationException(message) : new InvalidOperationException(message, inner), id, category, target);
 
+    public static ErrorRecord SourceFileChanged(string path)
+        => Terminating("SourceFileChanged", ErrorCategory.InvalidData, PruneCmdlets.IO.MappedFloats.ChangedMessage(path), path);
+
     public static ErrorRecord FileError(string id, string path, Exception e)
         => new(e, id, e switch
         {

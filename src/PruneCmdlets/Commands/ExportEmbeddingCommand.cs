@@ -39,6 +39,7 @@ public sealed class ExportEmbeddingCommand : PSCmdlet
     {
         var records = _collector!.Records;
         if (records.Count == 0) ThrowTerminatingError(ErrorHelper.NoInput("Export-Embedding"));
+        RecordCollector.EnsureSourcesUnchanged(this, records);
         var targets = new List<(string Path, Action<string> Write)>
         {
             (Resolve(Path), p => NpyWriter.WriteMatrix(p, records.Select(r => r.VectorMemory).ToList(), _collector.Dimension)),

@@ -42,6 +42,7 @@ public sealed class InvokeSemDeDupCommand : PSCmdlet, IDisposable
     {
         var records = _collector!.Records;
         if (records.Count == 0) ThrowTerminatingError(ErrorHelper.NoInput("Invoke-SemDeDup"));
+        RecordCollector.EnsureSourcesUnchanged(this, records);
         var model = CheckClusters(records);
 
         // Cosine similarity needs a direction: all-zero vectors are reported and left out.
@@ -52,6 +53,7 @@ public sealed class InvokeSemDeDupCommand : PSCmdlet, IDisposable
                 records.RemoveAt(i);
             }
         if (records.Count == 0) ThrowTerminatingError(ErrorHelper.NoInput("Invoke-SemDeDup"));
+        RecordCollector.EnsureSourcesUnchanged(this, records);
 
         int n = records.Count;
         var cluster = records.Select(r => r.Cluster!.Value).ToArray();

@@ -39,6 +39,7 @@ internal sealed class RecordCollector
     /// </summary>
     public EmbeddingMatrix BuildMatrix(DistanceMetric metric)
     {
+        EnsureSourcesUnchanged(_cmdlet, Records);
         // Import-Embedding of a whole file with nothing dropped: the records are rows 0…N−1 of
         // one block (an array, or the file mapped from the cache), which already is the
         // Euclidean matrix, so no copy of the data is made.
@@ -48,6 +49,23 @@ internal sealed class RecordCollector
         foreach (int i in zeroRows) _cmdlet.WriteError(ErrorHelper.ZeroVector(Records[i], Records[i].Id));
         for (int i = zeroRows.Count - 1; i >= 0; i--) Records.RemoveAt(zeroRows[i]);
         return matrix;
+    }
+
+    /// <summary>
+    /// Stops the command with SourceFileChanged when a file that records were mapped from has
+    /// been written to since (see <see cref="PruneCmdlets.IO.MappedFloats"/>): its rows would no
+    /// longer be the imported ones, or no longer be there at all. One check per file.
+    /// </summary>
+    public static void EnsureSourcesUnchanged(PSCmdlet cmdlet, IReadOnlyList<EmbeddingRecord> records)
+    {
+        ReadOnlyMemory<float> checkedBlock = default;
+        foreach (var r in records)
+        {
+            if (r.Block.Equals(checkedBlock)) continue;
+            checkedBlock = r.Block;
+            if (PruneCmdlets.IO.MappedFloats.Of(checkedBlock) is { FileChanged: true } mapped)
+                cmdlet.ThrowTerminatingError(ErrorHelper.SourceFileChanged(mapped.Path));
+        }
     }
 
     private bool IsWholeBlockPrefix(ReadOnlyMemory<float> block)

@@ -220,6 +220,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
             ThrowTerminatingError(ErrorHelper.Terminating("ClusterOutOfRange", ErrorCategory.InvalidData,
                 $"Record '{outside.Id}' is in cluster {outside.Cluster}, but its KMeansModel has clusters 0 to {model!.K - 1}.", outside));
         var clusters = names.Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        RecordCollector.EnsureSourcesUnchanged(this, _records);
         return DensityPruning.Complexity(model!, _records.Select(r => r.VectorMemory).ToList(), _records.Select(r => r.Cluster!.Value).ToArray(), clusters);
     }
 

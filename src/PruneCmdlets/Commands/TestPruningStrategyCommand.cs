@@ -168,7 +168,7 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
             if (record is null) { WriteError(ProbeErrors.InvalidTestRecord(item!, i)); continue; }
             if (record.Dimension != dimension)
                 ThrowTerminatingError(ProbeErrors.TestSetDimensionMismatch(item!, record.Id, record.Dimension, dimension));
-            if (!PruneCmdlets.Numerics.VectorMath.AllFinite(record.VectorMemory.Span)) { WriteError(ProbeErrors.NonFiniteTestVector(item!, record.Id)); continue; }
+            if (!record.KnownFinite && !PruneCmdlets.Numerics.VectorMath.AllFinite(record.VectorMemory.Span)) { WriteError(ProbeErrors.NonFiniteTestVector(item!, record.Id)); continue; }
             if (string.IsNullOrEmpty(record.Label)) { WriteError(ProbeErrors.UnlabelledTestRecord(item!, record.Id)); continue; }
             vectors.Add(record);
             labels.Add(record.Label!);
@@ -178,8 +178,11 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
     }
 
     /// <summary>The records' vectors as one row-major buffer, as every other cmdlet builds it.</summary>
-    private static float[] ContiguousVectors(IReadOnlyList<EmbeddingRecord> records)
-        => EmbeddingMatrix.CopyRows(records.Select(r => r.VectorMemory).ToList(), DistanceMetric.Euclidean, out _);
+    private float[] ContiguousVectors(IReadOnlyList<EmbeddingRecord> records)
+    {
+        RecordCollector.EnsureSourcesUnchanged(this, records);
+        return EmbeddingMatrix.CopyRows(records.Select(r => r.VectorMemory).ToList(), DistanceMetric.Euclidean, out _);
+    }
 
     protected override void StopProcessing() => _stop.Cancel();
 

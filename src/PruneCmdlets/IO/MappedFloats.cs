@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace PruneCmdlets.IO;
 
@@ -10,20 +12,29 @@ namespace PruneCmdlets.IO;
 /// a mapping of a cached file costs neither, only a page-table entry on first touch. The
 /// mapping lives as long as any <see cref="Memory{T}"/> over it (records hold one); it is
 /// released by the finalizer once the last is gone, so it is never disposed explicitly.
-/// Values change if another program rewrites the file in place while it is mapped, so the
-/// module's own writers replace files instead (<see cref="NpyWriter"/>).
+/// Values would change if another program rewrote the file in place while it is mapped (and
+/// reading past a shortened end would crash the process), so the module's own writers replace
+/// files instead (<see cref="NpyWriter"/>), and the cmdlets call <see cref="EnsureUnchanged"/>
+/// before they read the rows.
 /// </summary>
 internal sealed unsafe class MappedFloats : MemoryManager<float>
 {
     private readonly MemoryMappedViewAccessor _view;
+    private readonly SafeFileHandle _file; // the mapped file itself, even after another is renamed over its path
+    private readonly long _fileLength;
+    private readonly DateTime _lastWrite;
     private readonly float* _values;
     private readonly int _length;
     private int _released;
 
-    /// <summary>Maps <paramref name="count"/> floats starting <paramref name="offset"/> bytes into <paramref name="file"/>.</summary>
-    public MappedFloats(FileStream file, long offset, int count)
+    /// <summary>Maps <paramref name="count"/> floats starting <paramref name="offset"/> bytes into the file at <paramref name="path"/>.</summary>
+    public MappedFloats(string path, long offset, int count)
     {
-        using (var map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true))
+        Path = path;
+        _file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        _fileLength = RandomAccess.GetLength(_file);
+        _lastWrite = File.GetLastWriteTimeUtc(_file);
+        using (var map = MemoryMappedFile.CreateFromFile(_file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true))
             _view = map.CreateViewAccessor(offset, (long)count * sizeof(float), MemoryMappedFileAccess.Read); // the view outlives the map handle
         byte* start = null;
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
@@ -41,6 +52,28 @@ internal sealed unsafe class MappedFloats : MemoryManager<float>
     ~MappedFloats() => Dispose(false);
 #pragma warning restore CA2015
 
+    /// <summary>The mapped file.</summary>
+    public string Path { get; }
+
+    /// <summary>
+    /// True when the file has been written to or resized since it was mapped: its rows are no
+    /// longer the ones imported (or no longer there). One file-status call; a file replaced by
+    /// renaming another over its path is unaffected, as the mapping still holds the old one.
+    /// </summary>
+    public bool FileChanged => RandomAccess.GetLength(_file) != _fileLength || File.GetLastWriteTimeUtc(_file) != _lastWrite;
+
+    /// <summary>The mapping behind <paramref name="block"/>, or null when it is ordinary memory.</summary>
+    public static MappedFloats? Of(ReadOnlyMemory<float> block) => MemoryMarshal.TryGetMemoryManager(block, out MappedFloats? mapped) ? mapped : null;
+
+    /// <summary>Throws <see cref="InvalidDataException"/> when <paramref name="block"/> is a mapping whose file has changed.</summary>
+    public static void EnsureUnchanged(ReadOnlyMemory<float> block)
+    {
+        if (Of(block) is { FileChanged: true } mapped) throw new InvalidDataException(ChangedMessage(mapped.Path));
+    }
+
+    public static string ChangedMessage(string path)
+        => $"'{path}' was written to after Import-Embedding read it, so its records no longer hold the rows they were imported with. Import the file again; to update embeddings while their records are in use, write a new file (or replace the file, as Export-Embedding does) rather than rewrite it in place.";
+
     public override Span<float> GetSpan() => new(_values, _length);
 
     public override MemoryHandle Pin(int elementIndex = 0) => new(_values + elementIndex); // mapped memory never moves
@@ -52,6 +85,7 @@ internal sealed unsafe class MappedFloats : MemoryManager<float>
         if (Interlocked.Exchange(ref _released, 1) != 0) return;
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
+        _file.Dispose();
         GC.SuppressFinalize(this);
     }
 }

@@ -207,7 +207,7 @@ public sealed class NpyMatrix : IDisposable
             Func<int, bool> prepare;
             if (map)
             {
-                var mapped = new MappedFloats((FileStream)_stream, offset, count * d).Memory;
+                var mapped = new MappedFloats(Path, offset, count * d).Memory;
                 block = mapped;
                 prepare = p => PieceIsFinite(mapped, p, rowsPerPiece, count, d);
             }

@@ -61,7 +61,11 @@ public sealed class EmbeddingRecord
     {
         get
         {
-            if (_vector is null) Interlocked.CompareExchange(ref _vector, _block.Span.Slice(_offset, Dimension).ToArray(), null);
+            if (_vector is null)
+            {
+                PruneCmdlets.IO.MappedFloats.EnsureUnchanged(_block); // a rewritten file no longer holds this row
+                Interlocked.CompareExchange(ref _vector, _block.Span.Slice(_offset, Dimension).ToArray(), null);
+            }
             return _vector!;
         }
     }
