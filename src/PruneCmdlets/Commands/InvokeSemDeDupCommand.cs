@@ -53,7 +53,6 @@ public sealed class InvokeSemDeDupCommand : PSCmdlet, IDisposable
                 records.RemoveAt(i);
             }
         if (records.Count == 0) ThrowTerminatingError(ErrorHelper.NoInput("Invoke-SemDeDup"));
-        RecordCollector.EnsureSourcesUnchanged(this, records);
 
         int n = records.Count;
         var cluster = records.Select(r => r.Cluster!.Value).ToArray();

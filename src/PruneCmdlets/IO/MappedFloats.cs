@@ -32,10 +32,22 @@ internal sealed unsafe class MappedFloats : MemoryManager<float>
     {
         Path = path;
         _file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        _fileLength = RandomAccess.GetLength(_file);
-        _lastWrite = File.GetLastWriteTimeUtc(_file);
-        using (var map = MemoryMappedFile.CreateFromFile(_file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true))
-            _view = map.CreateViewAccessor(offset, (long)count * sizeof(float), MemoryMappedFileAccess.Read); // the view outlives the map handle
+        try
+        {
+            _fileLength = RandomAccess.GetLength(_file);
+            _lastWrite = File.GetLastWriteTimeUtc(_file);
+            long bytes = (long)count * sizeof(float);
+            if (offset + bytes > _fileLength)
+                throw new InvalidDataException($"'{path}' holds {_fileLength} bytes, fewer than its header promised: it changed while it was being opened.");
+            using (var map = MemoryMappedFile.CreateFromFile(_file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true))
+                _view = map.CreateViewAccessor(offset, bytes, MemoryMappedFileAccess.Read); // the view outlives the map handle
+        }
+        catch
+        {
+            _file.Dispose();
+            GC.SuppressFinalize(this); // nothing was mapped
+            throw;
+        }
         byte* start = null;
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
         _values = (float*)(start + _view.PointerOffset);

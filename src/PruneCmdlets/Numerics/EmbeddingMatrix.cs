@@ -18,7 +18,7 @@ public sealed class EmbeddingMatrix
 
     /// <summary>
     /// The first <paramref name="n"/> rows of <paramref name="data"/> as the matrix, without a
-    /// copy. Every kernel only reads the matrix, so the caller's array stays as it was.
+    /// copy. Every kernel only reads the matrix, so the caller's rows stay as they were.
     /// </summary>
     public static EmbeddingMatrix Over(ReadOnlyMemory<float> data, int n, int d)
     {

@@ -11,7 +11,7 @@ public sealed class EmbeddingRecord
 {
     public EmbeddingRecord(string id, string? path, string? label, float[] vector, string? model)
     {
-        _id = id;
+        _id = id ?? throw new ArgumentNullException(nameof(id));
         Path = path;
         Label = label;
         _vector = vector ?? throw new ArgumentNullException(nameof(vector));
