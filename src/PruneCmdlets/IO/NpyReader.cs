@@ -203,15 +203,20 @@ public sealed class NpyMatrix : IDisposable
         {
             int count = Math.Min(rowsPerBlock, n - start);
             long offset = Header.DataOffset + (long)start * d * sizeof(float);
-            ReadOnlyMemory<float> block;
-            Func<int, bool> prepare;
+            ReadOnlyMemory<float> block = default;
+            Func<int, bool>? prepare = null;
             if (map)
             {
-                var mapped = new MappedFloats(Path, offset, count * d).Memory;
-                block = mapped;
-                prepare = p => PieceIsFinite(mapped, p, rowsPerPiece, count, d);
+                try
+                {
+                    var mapped = new MappedFloats(Path, offset, count * d).Memory;
+                    block = mapped;
+                    prepare = p => PieceIsFinite(mapped, p, rowsPerPiece, count, d);
+                }
+                // A file system that cannot map files (or a handle the OS refuses): read it instead.
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException) { map = false; }
             }
-            else
+            if (prepare is null)
             {
                 var array = PruneCmdlets.Numerics.LargeArray.Allocate((long)count * d); // every value is read into it
                 block = array;
@@ -222,7 +227,7 @@ public sealed class NpyMatrix : IDisposable
             // fast as one. A mapped piece only needs its page-table entries, and one core does
             // that about as fast as a pipeline takes the rows: a second worker would take its
             // core from the pipeline, and a consumer that is faster helps out anyway.
-            var workers = new PieceWorkers(pieces, map ? 1 : 2, prepare);
+            var workers = new PieceWorkers(pieces, map ? 1 : 2, prepare!);
             try
             {
                 for (int p = 0; p < pieces; p++)
