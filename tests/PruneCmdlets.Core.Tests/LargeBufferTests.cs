@@ -208,8 +208,9 @@ public class LargeBufferTests : IDisposable
     {
         int n = 2000, d = 8;
         string path = WriteMatrix(n, d);
-        using var m = NpyReader.OpenMatrix(path);
-        var block = Assert.Single(m.ReadPieces(Array.MaxLength, mapFromBytes: 0)).Block;
+        ReadOnlyMemory<float> block;
+        using (var m = NpyReader.OpenMatrix(path))   // closed before the rewrite, as after Import-Embedding
+            block = Assert.Single(m.ReadPieces(Array.MaxLength, mapFromBytes: 0)).Block;
         var mapped = Assert.IsType<MappedFloats>(MappedFloats.Of(block));
         Assert.False(mapped.FileChanged);
         MappedFloats.EnsureUnchanged(block);
