@@ -124,6 +124,13 @@ public class LargeBufferTests : IDisposable
         Assert.Equal(rows.SelectMany(r => r).ToArray(), flat);
     }
 
+    /// <summary>The whole file as one mapped block; the matrix is closed again, as after Import-Embedding, and the mapping lives on.</summary>
+    private static ReadOnlyMemory<float> MapWhole(string path)
+    {
+        using var m = NpyReader.OpenMatrix(path);
+        return Assert.Single(m.ReadPieces(Array.MaxLength, mapFromBytes: 0)).Block;
+    }
+
     [Fact]
     public void ReadPieces_MapsALargeFile_SameRowsAsReading_WithoutACopy()
     {
@@ -165,8 +172,7 @@ public class LargeBufferTests : IDisposable
         for (int i = 0; i < values.Length; i++) values[i] = (float)(rng.NextDouble() * 10) + (i / d % 5) * 20;
         string path = _dir.File("cluster.npy");
         NpyWriter.WriteMatrix(path, Enumerable.Range(0, n).Select(i => values.AsSpan(i * d, d).ToArray()).ToList(), d);
-        using var m = NpyReader.OpenMatrix(path);
-        var block = Assert.Single(m.ReadPieces(Array.MaxLength, mapFromBytes: 0)).Block;
+        var block = MapWhole(path);
         Assert.False(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(block, out _));
         var options = new PruneCmdlets.Clustering.KMeansOptions { K = 5, Metric = PruneCmdlets.Clustering.DistanceMetric.Euclidean, Seed = 9, SkipSettledRecords = true };
         var (fromMap, mapAssign) = PruneCmdlets.Clustering.KMeansTrainer.FitAndAssign(block, n, d, options);
@@ -182,9 +188,7 @@ public class LargeBufferTests : IDisposable
     {
         int n = 2000, d = 8;
         string path = WriteMatrix(n, d);
-        ReadOnlyMemory<float> block;
-        using (var m = NpyReader.OpenMatrix(path))
-            block = Assert.Single(m.ReadPieces(Array.MaxLength, mapFromBytes: 0)).Block;   // the matrix is closed; the mapping lives on
+        var block = MapWhole(path);
         var replacement = Enumerable.Range(0, n).Select(_ => Enumerable.Repeat(-1f, d).ToArray()).ToList();
         if (OperatingSystem.IsWindows())
         {
@@ -197,8 +201,7 @@ public class LargeBufferTests : IDisposable
         Assert.False(MappedFloats.Of(block)!.FileChanged);          // the mapping holds the old file, untouched
         Assert.Equal(Value(1999, 7), block.Span[n * d - 1]);   // the old contents, still mapped
         Assert.Equal(Value(0, 0), block.Span[0]);
-        using var again = NpyReader.OpenMatrix(path);
-        Assert.Equal(-1f, Assert.Single(again.ReadPieces(Array.MaxLength, mapFromBytes: 0)).Block.Span[n * d - 1]);
+        Assert.Equal(-1f, MapWhole(path).Span[n * d - 1]);
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
         GC.KeepAlive(block);
     }
@@ -208,9 +211,7 @@ public class LargeBufferTests : IDisposable
     {
         int n = 2000, d = 8;
         string path = WriteMatrix(n, d);
-        ReadOnlyMemory<float> block;
-        using (var m = NpyReader.OpenMatrix(path))   // closed before the rewrite, as after Import-Embedding
-            block = Assert.Single(m.ReadPieces(Array.MaxLength, mapFromBytes: 0)).Block;
+        var block = MapWhole(path);   // closed before the rewrite, as after Import-Embedding
         var mapped = Assert.IsType<MappedFloats>(MappedFloats.Of(block));
         Assert.False(mapped.FileChanged);
         MappedFloats.EnsureUnchanged(block);

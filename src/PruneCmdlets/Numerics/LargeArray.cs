@@ -40,18 +40,24 @@ public static class LargeArray
             long end = ((long)p + (long)array.Length * sizeof(float)) & ~(HugePage - 1);
             if (end <= start) return;
             // Only a hint: a kernel without transparent huge pages refuses it, which changes nothing.
-            try { _ = madvise((nint)start, (nuint)(end - start), MadviseHugePage); }
-            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { _madviseMissing = true; }
+            Advise(start, end - start, MadviseHugePage);
         }
     }
 
     /// <summary>Asks the kernel to start reading a file mapping's pages in now (a hint; ignored where unsupported).</summary>
     internal static unsafe void AdviseWillNeed(void* start, long bytes)
     {
-        if (OperatingSystem.IsWindows() || _madviseMissing || bytes <= 0) return;
+        if (OperatingSystem.IsWindows() || bytes <= 0) return;
         const long Page = 4096;
         long first = (long)start & ~(Page - 1);
-        try { _ = madvise((nint)first, (nuint)((long)start + bytes - first), 3); } // MADV_WILLNEED
+        Advise(first, (long)start + bytes - first, 3); // MADV_WILLNEED
+    }
+
+    /// <summary>madvise, once it is known to exist; the advice is only a hint, so its result is ignored.</summary>
+    private static void Advise(long start, long length, int advice)
+    {
+        if (_madviseMissing) return;
+        try { _ = madvise((nint)start, (nuint)length, advice); }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { _madviseMissing = true; }
     }
 
