@@ -198,6 +198,9 @@ public sealed class NpyMatrix : IDisposable
             yield break;
         }
         bool map = (long)n * d * sizeof(float) >= mapFromBytes;
+        // Taken here, once: the getter flushes the stream's read buffer, which rewinds the
+        // stream, and the workers calling it at once rewound it twice (before the file's start).
+        var handle = ((FileStream)_stream).SafeFileHandle;
         int rowsPerBlock = Math.Max(1, maxBlockFloats / d), rowsPerPiece = Math.Max(1, PieceFloats / d);
         for (int start = 0; start < n; start += rowsPerBlock)
         {
@@ -220,7 +223,7 @@ public sealed class NpyMatrix : IDisposable
             {
                 var array = PruneCmdlets.Numerics.LargeArray.Allocate((long)count * d); // every value is read into it
                 block = array;
-                prepare = p => ReadPiece(array, offset, start, p, rowsPerPiece, count, d);
+                prepare = p => ReadPiece(handle, array, offset, start, p, rowsPerPiece, count, d);
             }
             int pieces = (count + rowsPerPiece - 1) / rowsPerPiece;
             // Reading into fresh memory is bound by page faults, which two cores take twice as
@@ -250,13 +253,12 @@ public sealed class NpyMatrix : IDisposable
 
     private const int PieceFloats = 2 << 20; // 8 MB
 
-    private bool ReadPiece(float[] block, long blockOffset, int blockStartRow, int piece, int rowsPerPiece, int rows, int d)
+    private bool ReadPiece(Microsoft.Win32.SafeHandles.SafeFileHandle handle, float[] block, long blockOffset, int blockStartRow, int piece, int rowsPerPiece, int rows, int d)
     {
         int first = piece * rowsPerPiece, count = Math.Min(rowsPerPiece, rows - first);
         var values = block.AsSpan(first * d, count * d);
         var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values);
         long at = blockOffset + (long)first * d * sizeof(float);
-        var handle = ((FileStream)_stream).SafeFileHandle;
         int got = 0;
         while (got < bytes.Length)
         {
