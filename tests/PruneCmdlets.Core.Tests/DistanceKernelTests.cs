@@ -63,22 +63,27 @@ public class DistanceKernelTests
     [Fact]
     public void Nearest_TiesGoToLowerIndex_WithinAndAcrossPanels()
     {
-        const int k = 70, d = 17, n = 4;
+        const int k = 70, d = 17, n = 6;
         var c = TestData.Gaussian(k, d, seed: 7, scale: 5);
         // Exact duplicates: 3 == 40 == 69 (three panels), 4 == 5 (one panel), 64 == 33 (panels 1 and 2).
+        // 8 == 24 and 9 == 41 share a SIMD lane (≡ mod 16): in one panel, and in two panels.
         c.AsSpan(3 * d, d).CopyTo(c.AsSpan(40 * d, d));
         c.AsSpan(3 * d, d).CopyTo(c.AsSpan(69 * d, d));
         c.AsSpan(4 * d, d).CopyTo(c.AsSpan(5 * d, d));
         c.AsSpan(33 * d, d).CopyTo(c.AsSpan(64 * d, d));
+        c.AsSpan(8 * d, d).CopyTo(c.AsSpan(24 * d, d));
+        c.AsSpan(9 * d, d).CopyTo(c.AsSpan(41 * d, d));
         var x = new float[n * d];
         c.AsSpan(3 * d, d).CopyTo(x.AsSpan(0, d));
         for (int p = 0; p < d; p++) x[1 * d + p] = c[4 * d + p] + 0.01f;
         c.AsSpan(33 * d, d).CopyTo(x.AsSpan(2 * d, d));
         c.AsSpan(69 * d, d).CopyTo(x.AsSpan(3 * d, d)); // a copy of the last duplicate still resolves to 3
+        c.AsSpan(24 * d, d).CopyTo(x.AsSpan(4 * d, d));
+        c.AsSpan(41 * d, d).CopyTo(x.AsSpan(5 * d, d));
         foreach (var isa in AllIsas)
         {
             var (idx, _) = RunNearest(x, n, c, k, d, isa);
-            Assert.Equal(new[] { 3, 4, 33, 3 }, idx);
+            Assert.Equal(new[] { 3, 4, 33, 3, 8, 9 }, idx);
         }
     }
 

@@ -29,6 +29,15 @@ public static unsafe partial class DistanceKernel
         return q.ToScalar();
     }
 
+    private static int ToScalarMin(this Vector512<int> v)
+    {
+        var h = Vector256.Min(v.GetLower(), v.GetUpper());
+        var q = Vector128.Min(h.GetLower(), h.GetUpper());
+        q = Vector128.Min(q, Vector128.Shuffle(q, Vector128.Create(2, 3, 0, 1)));
+        q = Vector128.Min(q, Vector128.Shuffle(q, Vector128.Create(1, 0, 3, 2)));
+        return q.ToScalar();
+    }
+
     /// <summary>Centroids per packed panel; one register tile covers one panel.</summary>
     public const int PanelWidth = 32;
 
@@ -158,14 +167,31 @@ public static unsafe partial class DistanceKernel
             int panel = 0;
             if (isa == Isa.Avx512 && Avx512F.IsSupported)
             {
-                // Two panels per pass over the rows: half the re-reads of the row block, and four
-                // centroid vectors per six broadcasts. Same FMA chains, so the same results.
-                for (; panel + 1 < c.PanelCount; panel += 2)
+                // Each row keeps a running minimum per lane, reduced across lanes once at the
+                // end: a horizontal minimum and a branch per panel cost as much as the panel's
+                // dot products when D is small.
+                float* laneBest = stackalloc float[BlockRows * 16];
+                int* laneIndex = stackalloc int[BlockRows * 16];
+                new Span<float>(laneBest, rows * 16).Fill(float.PositiveInfinity);
+                new Span<int>(laneIndex, rows * 16).Clear();
+                fixed (float* norms = c.Norms)
                 {
-                    AccumulatePanel(block, rows, c, panel, sp, ap, isa, pair: true);
-                    ReducePanel(ap, 2 * PanelWidth, rows, start, panel * PanelWidth, c.Norms, bestIndex, bestDist, isa);
-                    ReducePanel(ap + PanelWidth, 2 * PanelWidth, rows, start, (panel + 1) * PanelWidth, c.Norms, bestIndex, bestDist, isa);
+                    // Two panels per pass over the rows: half the re-reads of the row block, and
+                    // four centroid vectors per six broadcasts. Same FMA chains, same results.
+                    for (; panel + 1 < c.PanelCount; panel += 2)
+                    {
+                        AccumulatePanel(block, rows, c, panel, sp, ap, isa, pair: true);
+                        ReducePanelLanes(ap, 2 * PanelWidth, rows, panel * PanelWidth, norms, laneBest, laneIndex);
+                        ReducePanelLanes(ap + PanelWidth, 2 * PanelWidth, rows, (panel + 1) * PanelWidth, norms, laneBest, laneIndex);
+                    }
+                    if (panel < c.PanelCount)
+                    {
+                        AccumulatePanel(block, rows, c, panel, sp, ap, isa);
+                        ReducePanelLanes(ap, PanelWidth, rows, panel * PanelWidth, norms, laneBest, laneIndex);
+                    }
                 }
+                FinishLanes(rows, start, laneBest, laneIndex, bestIndex, bestDist);
+                panel = c.PanelCount;
             }
             for (; panel < c.PanelCount; panel++)
             {
@@ -337,6 +363,58 @@ public static unsafe partial class DistanceKernel
                 for (int p = 0; p < d; p++) a = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[p]), Avx512F.LoadVector512(panel + (long)p * PanelWidth), a);
                 a.Store(acc + r * PanelWidth);
             }
+        }
+    }
+
+    /// <summary>
+    /// AVX-512: folds one panel's dot products into each row's 16 running minima of
+    /// ‖c‖² − 2x·c, one per lane: lane l holds the best of the centroids ≡ l (mod 16) seen so
+    /// far, and as they come in increasing order, a strict &lt; keeps the lowest index of equal
+    /// values. Same fused multiply-add per lane as <see cref="ReducePanel"/>, so the same values.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ReducePanelLanes(float* dots, int stride, int rows, int cBase, float* norms, float* laneBest, int* laneIndex)
+    {
+        var n0 = Avx512F.LoadVector512(norms + cBase);
+        var n1 = Avx512F.LoadVector512(norms + cBase + 16);
+        var minus2 = Vector512.Create(-2f);
+        var i0 = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + Vector512.Create(cBase);
+        var i1 = i0 + Vector512.Create(16);
+        for (int r = 0; r < rows; r++)
+        {
+            float* row = dots + r * stride;
+            float* lb = laneBest + r * 16;
+            int* li = laneIndex + r * 16;
+            var v0 = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(row), minus2, n0);
+            var v1 = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(row + 16), minus2, n1);
+            var best = Avx512F.LoadVector512(lb);
+            var index = Avx512F.LoadVector512(li);
+            var less = Vector512.LessThan(v0, best);
+            best = Vector512.ConditionalSelect(less, v0, best);
+            index = Vector512.ConditionalSelect(less.AsInt32(), i0, index);
+            less = Vector512.LessThan(v1, best);
+            best = Vector512.ConditionalSelect(less, v1, best);
+            index = Vector512.ConditionalSelect(less.AsInt32(), i1, index);
+            best.Store(lb);
+            index.Store(li);
+        }
+    }
+
+    /// <summary>
+    /// Each row's minimum over its lanes, and of the lanes holding it the lowest centroid
+    /// index: the centroid a scan of all of them in index order would keep.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FinishLanes(int rows, int start, float* laneBest, int* laneIndex, int[] bestIndex, float[] bestDist)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            var best = Avx512F.LoadVector512(laneBest + r * 16);
+            float m = best.ToScalarMin();
+            var tied = Vector512.Equals(best, Vector512.Create(m)).AsInt32();
+            var index = Vector512.ConditionalSelect(tied, Avx512F.LoadVector512(laneIndex + r * 16), Vector512.Create(int.MaxValue));
+            bestDist[start + r] = m;
+            bestIndex[start + r] = index.ToScalarMin();
         }
     }
 
