@@ -53,7 +53,7 @@ internal sealed unsafe class MappedFloats : MemoryManager<float>
         _values = (float*)(start + _view.PointerOffset);
         _length = count;
         // Start reading the file ahead of the first touches, in case it is not cached yet.
-        PruneCmdlets.Numerics.LargeArray.AdviseWillNeed(_values, (long)count * sizeof(float));
+        PruneCmdlets.Numerics.LargeArray.AdviseMapping(_values, (long)count * sizeof(float), PruneCmdlets.Numerics.LargeArray.MappingAdvice.WillNeed);
     }
 
     // CA2015 warns that a span may outlive the last reference to its manager. Every user of

@@ -272,7 +272,12 @@ public sealed class NpyMatrix : IDisposable
     private static bool PieceIsFinite(ReadOnlyMemory<float> block, int piece, int rowsPerPiece, int rows, int d)
     {
         int first = piece * rowsPerPiece, count = Math.Min(rowsPerPiece, rows - first);
-        return PruneCmdlets.Numerics.VectorMath.AllFinite(block.Span.Slice(first * d, count * d)); // the first touch: faults the pages in
+        var values = block.Span.Slice(first * d, count * d);
+        unsafe
+        {
+            fixed (float* p = values) PruneCmdlets.Numerics.LargeArray.AdviseMapping(p, (long)values.Length * sizeof(float), PruneCmdlets.Numerics.LargeArray.MappingAdvice.PopulateRead);
+        }
+        return PruneCmdlets.Numerics.VectorMath.AllFinite(values); // the first read: from the file cache
     }
 
     /// <summary>
