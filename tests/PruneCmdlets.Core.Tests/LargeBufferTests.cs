@@ -146,6 +146,40 @@ public class LargeBufferTests : IDisposable
         Assert.Equal(Value(2999, 999), mapped[1].Block.Span[n * d - 1]);
     }
 
+    public static TheoryData<Exception> Refusals => new() { new IOException("no mapping on this file system"), new UnauthorizedAccessException("mapping denied"), new NotSupportedException("no mapping here") };
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public void ReadPieces_AMappingRefused_IsReadInstead(Exception refusal)
+    {
+        int n = 6000, d = 1000;   // three pieces; a NaN in the second
+        string path = WriteMatrix(n, d);
+        using (var f = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            f.Position = NpyHeader.Build("<f4", new long[] { n, d }).Length + (3000L * d + 17) * sizeof(float);
+            f.Write(BitConverter.GetBytes(float.NaN));
+        }
+        using var m = NpyReader.OpenMatrix(path);
+        int asked = 0;
+        m.Map = (_, _, _) => { asked++; throw refusal; };
+        var pieces = m.ReadPieces(Array.MaxLength, mapFromBytes: 0).ToList();
+        Assert.Equal(1, asked);
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(pieces[0].Block, out _));   // read into memory
+        Assert.Equal(new[] { true, false, true }, pieces.Select(p => p.Finite));
+        var block = pieces[2].Block.Span;
+        foreach (int i in new[] { 0, 2096, 2097, 4194, 5999 }) Assert.Equal(Value(i, 5), block[i * d + 5]);
+        Assert.True(float.IsNaN(block[3000 * d + 17]));
+    }
+
+    [Fact]
+    public void ReadPieces_AFileShorterThanItsHeader_IsNotReadInstead()
+    {
+        // Only a refusal to map falls back; a file that changed under the reader is reported.
+        using var m = NpyReader.OpenMatrix(WriteMatrix(3000, 1000));
+        m.Map = (path, _, _) => throw new InvalidDataException($"'{path}' holds fewer bytes than its header promised.");
+        Assert.Throws<InvalidDataException>(() => m.ReadPieces(Array.MaxLength, mapFromBytes: 0).ToList());
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -115,6 +115,12 @@ public sealed class NpyMatrix : IDisposable
 
     public NpyHeader Header { get; }
     public string Path { get; }
+
+    /// <summary>
+    /// Maps count floats from a byte offset of the file (<see cref="MappedFloats"/>); tests put a
+    /// refusing one here to check that such a block is read instead.
+    /// </summary>
+    internal Func<string, long, int, ReadOnlyMemory<float>> Map { get; set; } = (path, offset, count) => new MappedFloats(path, offset, count).Memory;
     public int Rows => (int)Header.Shape[0];
     public int Columns => (int)Header.Shape[1];
 
@@ -212,7 +218,7 @@ public sealed class NpyMatrix : IDisposable
             {
                 try
                 {
-                    var mapped = new MappedFloats(Path, offset, count * d).Memory;
+                    var mapped = Map(Path, offset, count * d);
                     block = mapped;
                     prepare = p => PieceIsFinite(mapped, p, rowsPerPiece, count, d);
                 }
