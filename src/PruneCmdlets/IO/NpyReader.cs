@@ -121,6 +121,7 @@ public sealed class NpyMatrix : IDisposable
     /// refusing one here to check that such a block is read instead.
     /// </summary>
     internal Func<string, long, int, ReadOnlyMemory<float>> Map { get; set; } = (path, offset, count) => new MappedFloats(path, offset, count).Memory;
+
     public int Rows => (int)Header.Shape[0];
     public int Columns => (int)Header.Shape[1];
 

@@ -164,7 +164,6 @@ public static unsafe partial class DistanceKernel
         fixed (float* xp = x.Span, sp = scratch, ap = acc)
         {
             float* block = PrepareBlock(xp, start, rows, c.D, sp);
-            int panel = 0;
             if (isa == Isa.Avx512 && Avx512F.IsSupported)
             {
                 // Each row keeps a running minimum per lane, reduced across lanes once at the
@@ -178,6 +177,7 @@ public static unsafe partial class DistanceKernel
                 {
                     // Two panels per pass over the rows: half the re-reads of the row block, and
                     // four centroid vectors per six broadcasts. Same FMA chains, same results.
+                    int panel = 0;
                     for (; panel + 1 < c.PanelCount; panel += 2)
                     {
                         AccumulatePanel(block, rows, c, panel, sp, ap, isa, pair: true);
@@ -191,12 +191,14 @@ public static unsafe partial class DistanceKernel
                     }
                 }
                 FinishLanes(rows, start, laneBest, laneIndex, bestIndex, bestDist);
-                panel = c.PanelCount;
             }
-            for (; panel < c.PanelCount; panel++)
+            else
             {
-                AccumulatePanel(block, rows, c, panel, sp, ap, isa);
-                ReducePanel(ap, PanelWidth, rows, start, panel * PanelWidth, c.Norms, bestIndex, bestDist, isa);
+                for (int panel = 0; panel < c.PanelCount; panel++)
+                {
+                    AccumulatePanel(block, rows, c, panel, sp, ap, isa);
+                    ReducePanel(ap, rows, start, panel * PanelWidth, c.Norms, bestIndex, bestDist);
+                }
             }
         }
         // The running minimum is ‖c‖² − 2x·c; adding ‖x‖² makes it the squared distance.
@@ -419,39 +421,18 @@ public static unsafe partial class DistanceKernel
     }
 
     /// <summary>
-    /// Folds one panel's dot products into each row's running minimum of ‖c‖² − 2x·c, computed
-    /// as one fused multiply-add per lane on every path; ties keep the lower centroid index.
+    /// Folds one panel's dot products (rows of 32) into each row's running minimum of
+    /// ‖c‖² − 2x·c, one fused multiply-add per lane as on the AVX-512 path; ties keep the lower
+    /// centroid index.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ReducePanel(float* dots, int stride, int rows, int start, int cBase, float[] norms, int[] bestIndex, float[] bestDist, Isa isa)
+    private static void ReducePanel(float* dots, int rows, int start, int cBase, float[] norms, int[] bestIndex, float[] bestDist)
     {
         fixed (float* cn = &norms[cBase])
         {
-            if (isa == Isa.Avx512 && Avx512F.IsSupported)
-            {
-                var n0 = Avx512F.LoadVector512(cn);
-                var n1 = Avx512F.LoadVector512(cn + 16);
-                var minus2 = Vector512.Create(-2f);
-                float* lanes = stackalloc float[PanelWidth];
-                for (int r = 0; r < rows; r++)
-                {
-                    float* row = dots + r * stride;
-                    var v0 = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(row), minus2, n0);
-                    var v1 = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(row + 16), minus2, n1);
-                    float m = Vector512.Min(v0, v1).ToScalarMin();
-                    if (!(m < bestDist[start + r])) continue; // the common case once a good centroid is known
-                    v0.Store(lanes);
-                    v1.Store(lanes + 16);
-                    int j = 0;
-                    while (lanes[j] != m) j++;
-                    bestDist[start + r] = m;
-                    bestIndex[start + r] = cBase + j;
-                }
-                return;
-            }
             for (int r = 0; r < rows; r++)
             {
-                float* row = dots + r * stride;
+                float* row = dots + r * PanelWidth;
                 float best = bestDist[start + r];
                 int bi = bestIndex[start + r];
                 for (int j = 0; j < PanelWidth; j++)
