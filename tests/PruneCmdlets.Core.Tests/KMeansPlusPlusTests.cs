@@ -21,7 +21,7 @@ public class KMeansPlusPlusTests
             for (int j = 0; j < k; j++)
             {
                 double expected = TestData.SqDist(x.AsSpan(i * d, d), c.AsSpan(j * d, d));
-                Assert.True(Math.Abs(result[i * k + j] - expected) <= 1e-4 * (1 + expected), $"({i},{j}): {result[i * k + j]} vs {expected}");
+                Assert.True(Math.Abs(result[j * n + i] - expected) <= 1e-4 * (1 + expected), $"({i},{j}): {result[j * n + i]} vs {expected}");
             }
     }
 
@@ -41,6 +41,38 @@ public class KMeansPlusPlusTests
         DistanceKernel.DistancesToPanel(x, norms, n, packed, native);
         Assert.Equal(scalar, native);
         Assert.Throws<ArgumentException>(() => DistanceKernel.DistancesToPanel(x, norms, n, DistanceKernel.Pack(x.AsSpan(0, 33 * d), 33, d), new float[n * 33]));
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(15, 45, 8)]      // fewer rows than one lane group
+    [InlineData(33, 45, 8)]      // two groups and one row: a padded group pair
+    [InlineData(301, 130, 9)]    // a second pass of candidates with one in it
+    [InlineData(500, 7, 13)]
+    [InlineData(97, 300, 32)]    // the most a caller may ask for
+    public void CandidateDistances_MatchThePanelPath_BitForBit(int n, int d, int count)
+    {
+        // The lane kernel (AVX-512) must give exactly what the panel tile gives on every other
+        // instruction set, so seeding picks the same centroids on every machine.
+        var x = TestData.Gaussian(n, d, seed: n * 7 + d);
+        var norms = TestData.RowNorms(x, n, d);
+        var candidates = TestData.Gaussian(count, d, seed: count, scale: 2);
+        candidates.AsSpan(0, d).Clear();                                     // ‖c‖ = 0 …
+        if (n > 1) x.AsSpan(d, d).CopyTo(candidates.AsSpan((count - 1) * d, d)); // … and a candidate on a row: distance 0, never negative
+        var native = Enumerable.Repeat(-1f, count * n + 3).ToArray();
+        var panel = Enumerable.Repeat(-1f, count * n + 3).ToArray();
+        DistanceKernel.CandidateDistances(DistanceKernel.PrepareCandidateRows(x, norms, n, d), candidates, count, native);
+        DistanceKernel.CandidateDistances(DistanceKernel.PrepareCandidateRows(x, norms, n, d, DistanceKernel.Isa.Scalar), candidates, count, panel);
+        Assert.Equal(panel, native);
+        Assert.All(native.Take(count * n), v => Assert.True(v >= 0 && !float.IsNegative(v)));
+        Assert.Equal(new[] { -1f, -1f, -1f }, native.Skip(count * n));    // nothing written past count × n
+        for (int i = 0; i < n; i += 7)
+            for (int j = 0; j < count; j++)
+            {
+                double expected = TestData.SqDist(x.AsSpan(i * d, d), candidates.AsSpan(j * d, d));
+                Assert.True(Math.Abs(native[j * n + i] - expected) <= 1e-4 * (1 + expected), $"({i},{j}): {native[j * n + i]} vs {expected}");
+            }
+        Assert.Throws<ArgumentException>(() => DistanceKernel.CandidateDistances(DistanceKernel.PrepareCandidateRows(x, norms, n, d), TestData.Gaussian(33, d, seed: 1), 33, new float[33 * n]));
     }
 
     [Fact]

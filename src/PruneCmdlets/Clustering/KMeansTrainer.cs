@@ -509,19 +509,19 @@ public static class KMeansTrainer
         var sample = LargeArray.Allocate((long)m * d);
         var xs = x.Span;
         for (int i = 0; i < m; i++) xs.Slice(rows[i] * d, d).CopyTo(sample.AsSpan(i * d, d));
-        var norms = VectorMath.RowSquaredNorms(sample, m, d);
+        var scored = DistanceKernel.PrepareCandidateRows(sample, VectorMath.RowSquaredNorms(sample, m, d), m, d);
         var c = new float[k * d];
         // Greedy k-means++ as scikit-learn runs it: each step draws 2 + ⌊ln K⌋ candidates by D²
         // sampling and keeps the one that lowers the total potential most. All candidates are
-        // scored in one pass over the sample through the kernel's tile.
+        // scored in one pass over the sample.
         int trials = Math.Min(DistanceKernel.PanelWidth, 2 + (int)Math.Log(k));
         var minDist = new float[m];
         var prefix = new double[m];
-        var candidateDist = new float[(long)m * trials];
+        var candidateDist = new float[(long)trials * m];   // candidate t's distances at [t·m, (t+1)·m)
         var candidates = new float[trials * d];
         int firstRow = rng.NextInt(m);
         sample.AsSpan(firstRow * d, d).CopyTo(c.AsSpan(0, d));
-        DistanceKernel.DistancesToPanel(sample, norms, m, DistanceKernel.Pack(c.AsSpan(0, d), 1, d), minDist, maxThreads, cancel);
+        DistanceKernel.CandidateDistances(scored, c.AsSpan(0, d), 1, minDist, maxThreads, cancel);
         for (int j = 1; j < k; j++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -533,16 +533,18 @@ public static class KMeansTrainer
                 int pick = sum > 0 ? Math.Min(m - 1, UpperBound(prefix, rng.NextDouble() * sum)) : rng.NextInt(m);
                 sample.AsSpan(pick * d, d).CopyTo(candidates.AsSpan(t * d, d));
             }
-            DistanceKernel.DistancesToPanel(sample, norms, m, DistanceKernel.Pack(candidates, trials, d), candidateDist, maxThreads, cancel);
+            DistanceKernel.CandidateDistances(scored, candidates, trials, candidateDist, maxThreads, cancel);
             int best = 0;
             double bestPotential = double.PositiveInfinity;
             for (int t = 0; t < trials; t++)
             {
                 double potential = 0;
-                for (int i = 0; i < m; i++) potential += Math.Min(minDist[i], candidateDist[(long)i * trials + t]);
+                var dist = candidateDist.AsSpan(t * m, m);
+                for (int i = 0; i < m; i++) potential += Math.Min(minDist[i], dist[i]);
                 if (potential < bestPotential) { bestPotential = potential; best = t; }
             }
-            for (int i = 0; i < m; i++) minDist[i] = Math.Min(minDist[i], candidateDist[(long)i * trials + best]);
+            var chosen = candidateDist.AsSpan(best * m, m);
+            for (int i = 0; i < m; i++) minDist[i] = Math.Min(minDist[i], chosen[i]);
             candidates.AsSpan(best * d, d).CopyTo(c.AsSpan(j * d, d));
         }
         return c;

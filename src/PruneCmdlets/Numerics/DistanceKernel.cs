@@ -287,8 +287,9 @@ public static unsafe partial class DistanceKernel
 
     /// <summary>
     /// Squared distance from every row to each of at most 32 centroids (one panel), written
-    /// row-major into <paramref name="result"/> (n × K): the greedy k-means++ step scoring
-    /// several candidates in one pass over the rows, at the tile's speed.
+    /// centroid by centroid into <paramref name="result"/> (result[j·n + i]): several
+    /// k-means++ candidates scored in one pass over the rows (<see cref="CandidateDistances"/>
+    /// uses it where AVX-512 is missing).
     /// </summary>
     public static void DistancesToPanel(ReadOnlyMemory<float> x, float[] xNorms, int n, PackedCentroids c, float[] result,
         int maxThreads = -1, CancellationToken cancel = default, Isa isa = Isa.Auto)
@@ -304,68 +305,17 @@ public static unsafe partial class DistanceKernel
             Span<float> acc = stackalloc float[BlockRows * PanelWidth];
             fixed (float* xp = x.Span, sp = scratch, ap = acc)
             {
-                float* rowsPtr = PrepareBlock(xp, start, rows, d, sp);
-                // k-means++ scores 2 + ⌊ln K⌋ candidates: 16 lanes hold them, and the full tile
-                // would spend half its work or more on empty lanes.
-                if (k <= PanelWidth / 2 && isa == Isa.Avx512 && Avx512F.IsSupported) AccumulateHalfPanel(xp + (long)start * d, rows, c, ap);
-                else AccumulatePanel(rowsPtr, rows, c, 0, sp, ap, isa);
+                AccumulatePanel(PrepareBlock(xp, start, rows, d, sp), rows, c, 0, sp, ap, isa);
                 for (int r = 0; r < rows; r++)
                     for (int j = 0; j < k; j++)
                     {
                         // The same formula, in the same order, as the nearest search.
                         float v = MathF.FusedMultiplyAdd(ap[r * PanelWidth + j], -2f, c.Norms[j]);
-                        result[(long)(start + r) * k + j] = Math.Max(0f, v + xNorms[start + r]);
+                        result[(long)j * n + start + r] = Math.Max(0f, v + xNorms[start + r]);
                     }
             }
             return scratch;
         }, _ => { });
-    }
-
-    /// <summary>
-    /// acc[r][j] = x_r·c_j for the first 16 centroids of panel 0: twelve rows per pass, one
-    /// 16-lane accumulator each. Every dot product is the same FMA chain over p = 0..D−1 as in
-    /// the full tile, so the values are the same to the bit.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AccumulateHalfPanel(float* block, int rows, PackedCentroids c, float* acc)
-    {
-        int d = c.D, r = 0;
-        fixed (float* panel = c.Panels)
-        {
-            for (; r + 12 <= rows; r += 12)
-            {
-                float* x0 = block + (long)r * d;
-                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default,
-                    a6 = default, a7 = default, a8 = default, a9 = default, a10 = default, a11 = default;
-                for (int p = 0; p < d; p++)
-                {
-                    var cv = Avx512F.LoadVector512(panel + (long)p * PanelWidth);
-                    a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[p]), cv, a0);
-                    a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[d + p]), cv, a1);
-                    a2 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[2 * d + p]), cv, a2);
-                    a3 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[3 * d + p]), cv, a3);
-                    a4 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[4 * d + p]), cv, a4);
-                    a5 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[5 * d + p]), cv, a5);
-                    a6 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[6 * d + p]), cv, a6);
-                    a7 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[7 * d + p]), cv, a7);
-                    a8 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[8 * d + p]), cv, a8);
-                    a9 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[9 * d + p]), cv, a9);
-                    a10 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[10 * d + p]), cv, a10);
-                    a11 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[11 * d + p]), cv, a11);
-                }
-                float* o = acc + r * PanelWidth;
-                a0.Store(o); a1.Store(o + PanelWidth); a2.Store(o + 2 * PanelWidth); a3.Store(o + 3 * PanelWidth);
-                a4.Store(o + 4 * PanelWidth); a5.Store(o + 5 * PanelWidth); a6.Store(o + 6 * PanelWidth); a7.Store(o + 7 * PanelWidth);
-                a8.Store(o + 8 * PanelWidth); a9.Store(o + 9 * PanelWidth); a10.Store(o + 10 * PanelWidth); a11.Store(o + 11 * PanelWidth);
-            }
-            for (; r < rows; r++)
-            {
-                float* xr = block + (long)r * d;
-                Vector512<float> a = default;
-                for (int p = 0; p < d; p++) a = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[p]), Avx512F.LoadVector512(panel + (long)p * PanelWidth), a);
-                a.Store(acc + r * PanelWidth);
-            }
-        }
     }
 
     /// <summary>
