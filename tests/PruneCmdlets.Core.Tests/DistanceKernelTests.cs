@@ -60,6 +60,45 @@ public class DistanceKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(AwkwardSizes))]
+    public void Nearest_SecondDistance_IsTheRunnerUp_TheSameOnEveryIsa(int n, int k, int d)
+    {
+        var x = TestData.Gaussian(n, d, seed: 3000 + n);
+        var c = TestData.Gaussian(k, d, seed: 4000 + k);
+        if (k > 40) c.AsSpan(5 * d, d).CopyTo(c.AsSpan(37 * d, d));   // a duplicate centroid across panels: runner-up = nearest for its rows
+        var norms = TestData.RowNorms(x, n, d);
+        float[]? firstDist = null, firstSecond = null;
+        foreach (var isa in AllIsas)
+        {
+            var idx = new int[n];
+            var dist = new float[n];
+            var second = new float[n];
+            DistanceKernel.Nearest(x, norms, n, DistanceKernel.Pack(c, k, d), idx, dist, isa: isa, secondDist: second);
+            for (int i = 0; i < n; i++)
+            {
+                var all = Enumerable.Range(0, k).Select(j => TestData.SqDist(x.AsSpan(i * d, d), c.AsSpan(j * d, d))).ToArray();
+                double runnerUp = Enumerable.Range(0, k).Where(j => j != idx[i]).Select(j => all[j]).DefaultIfEmpty(double.PositiveInfinity).Min();
+                double tol = 1e-5 * (TestData.SqDist(x.AsSpan(i * d, d), new float[d]) + all.Max()) + 1e-6;
+                if (k == 1) Assert.Equal(float.PositiveInfinity, second[i]);
+                else Assert.True(Math.Abs(second[i] - runnerUp) <= tol, $"row {i} ({isa}): runner-up {second[i]} vs exact {runnerUp}");
+                Assert.True(second[i] >= dist[i]);
+            }
+            // Every instruction set gives the same floats, the runner-up included.
+            firstDist ??= dist;
+            firstSecond ??= second;
+            Assert.Equal(firstDist, dist);
+            Assert.Equal(firstSecond, second);
+            // Only the rows asked for, the same as a full pass.
+            var rows = Enumerable.Range(0, n).Where(i => i % 3 != 1).ToArray();
+            var rowIdx = new int[rows.Length];
+            var rowDist = new float[rows.Length];
+            var rowSecond = new float[rows.Length];
+            DistanceKernel.NearestRows(x, norms, rows, DistanceKernel.Pack(c, k, d), rowIdx, rowDist, isa: isa, secondDist: rowSecond);
+            Assert.Equal(rows.Select(i => second[i]), rowSecond);
+        }
+    }
+
     [Fact]
     public void Nearest_TiesGoToLowerIndex_WithinAndAcrossPanels()
     {

@@ -218,8 +218,9 @@ public static class KMeansTrainer
             SearchRows(x, xNorms, rows, packed, assignment, bounds!, maxNorm, maxThreads, cancel);
             return rows.Length;
         }
-        DistanceKernel.Nearest(x, xNorms, n, packed, assignment, dist, maxThreads, cancel);
-        bounds?.SetFromKernel(dist, xNorms, null, n, maxNorm);
+        var second = bounds is null ? null : new float[n];
+        DistanceKernel.Nearest(x, xNorms, n, packed, assignment, dist, maxThreads, cancel, secondDist: second);
+        bounds?.SetFromKernel(dist, second!, xNorms, null, n, maxNorm);
         return n;
     }
 
@@ -235,9 +236,10 @@ public static class KMeansTrainer
         if (m == 0) return;
         var index = new int[m];
         var dist = new float[m];
-        DistanceKernel.NearestRows(x, xNorms, rows, packed, index, dist, maxThreads, cancel);
+        var second = new float[m];
+        DistanceKernel.NearestRows(x, xNorms, rows, packed, index, dist, maxThreads, cancel, secondDist: second);
         for (int j = 0; j < m; j++) assignment[rows[j]] = index[j];
-        bounds.SetFromKernel(dist, xNorms, rows, m, maxNorm);
+        bounds.SetFromKernel(dist, second, xNorms, rows, m, maxNorm);
     }
 
     /// <summary>

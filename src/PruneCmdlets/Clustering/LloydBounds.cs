@@ -5,11 +5,14 @@ namespace PruneCmdlets.Clustering;
 /// <summary>
 /// Lets a Lloyd iteration skip the records whose nearest centroid provably cannot have changed,
 /// without changing a single assignment (Elkan 2003, lemma 1; Hamerly 2010). Each record keeps
-/// an upper bound u on its distance to its centroid; after an update, u grows by how far that
-/// centroid moved. Each centroid c has s(c), half the distance to its nearest other centroid.
-/// If u &lt; s(c), every other centroid is farther than c by the triangle inequality, so the
-/// record stays. Otherwise its exact distance tightens u and the test runs again; only records
-/// that still fail go through the distance kernel.
+/// an upper bound u on its distance to its centroid, and a lower bound l on its distance to
+/// every other centroid (the runner-up's distance when it was last searched); after an update,
+/// u grows by how far its centroid moved and l shrinks by the farthest move of any centroid.
+/// Each centroid c has s(c), half the distance to its nearest other centroid. If u &lt; s(c)
+/// (the triangle inequality) or u &lt; l, every other centroid is farther than c, so the record
+/// stays. Otherwise its exact distance tightens u and the tests run again; only records that
+/// still fail go through the distance kernel. In high dimensions s(c) is rarely large enough,
+/// while l keeps almost every record in place once the centroids settle.
 ///
 /// Skipping must give the assignment the kernel itself would give, so the test keeps a margin
 /// for the kernel's rounding: the kernel's squared distance ‖x‖² − 2x·c + ‖c‖² in float is within
@@ -23,6 +26,7 @@ internal sealed class LloydBounds
     private const double Unit = 1.0 / (1 << 24);   // float rounding unit
     private readonly float[] _upper;               // per record: ≥ its exact distance to its centroid
     private readonly float[] _lower;               // per record: ≤ that distance (spares a hopeless tightening)
+    private readonly float[] _others;              // per record: ≤ its exact distance to every other centroid
     private readonly double[] _half;               // per centroid: ≤ half the distance to its nearest other centroid
     private readonly double[] _exactHalf;          // s(c) when it was last computed from the centroids
     private bool _haveHalf;
@@ -32,6 +36,7 @@ internal sealed class LloydBounds
     {
         _upper = new float[n];
         _lower = new float[n];
+        _others = new float[n];
         _half = new double[k];
         _exactHalf = new double[k];
         _d = d;
@@ -43,9 +48,10 @@ internal sealed class LloydBounds
 
     /// <summary>
     /// Bounds from kernel distances: for every record when <paramref name="rows"/> is null,
-    /// else for the listed records, whose distances are <paramref name="dist"/>[j] for rows[j].
+    /// else for the listed records, whose distances are <paramref name="dist"/>[j] (to the
+    /// nearest centroid) and <paramref name="second"/>[j] (to the runner-up) for rows[j].
     /// </summary>
-    public void SetFromKernel(float[] dist, float[] xNorms, int[]? rows, int count, double maxCentroidNorm)
+    public void SetFromKernel(float[] dist, float[] second, float[] xNorms, int[]? rows, int count, double maxCentroidNorm)
     {
         for (int j = 0; j < count; j++)
         {
@@ -53,6 +59,7 @@ internal sealed class LloydBounds
             double e = KernelError(xNorms[i], maxCentroidNorm);
             _upper[i] = NextUp(Math.Sqrt(Math.Max(0, dist[j]) + e));
             _lower[i] = NextDown(Math.Sqrt(Math.Max(0, dist[j] - e)));
+            _others[i] = NextDown(Math.Sqrt(Math.Max(0, second[j] - e)));
         }
         if (rows is null) Ready = true;
     }
@@ -66,7 +73,8 @@ internal sealed class LloydBounds
 
     /// <summary>
     /// After an update from <paramref name="old"/> to <paramref name="now"/>: every record's
-    /// bounds widen by its centroid's move, and s(c) follows the new centroids.
+    /// bounds widen by its centroid's move (l by the farthest move), and s(c) follows the new
+    /// centroids.
     /// </summary>
     public void Move(float[] old, float[] now, int[] assignment, int maxThreads)
     {
@@ -74,6 +82,7 @@ internal sealed class LloydBounds
         var options = new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1 };
         Parallel.For(0, _k, options, c =>
             drift[c] = Math.Sqrt(DistanceKernel.ExactSquaredDistance(old.AsSpan(c * _d, _d), now.AsSpan(c * _d, _d))) * (1 + 1e-9));
+        double maxDrift = drift.Max();
         Parallel.For(0, (_upper.Length + 4095) / 4096, options, b =>
         {
             int end = Math.Min(_upper.Length, (b + 1) * 4096);
@@ -81,11 +90,11 @@ internal sealed class LloydBounds
             {
                 _upper[i] = NextUp(_upper[i] + drift[assignment[i]]);
                 _lower[i] = NextDown(Math.Max(0, _lower[i] - drift[assignment[i]]));
+                _others[i] = NextDown(Math.Max(0, _others[i] - maxDrift));
             }
         });
         // s(c) only shrinks by (δ_c + δ_max)/2 when the centroids move, so while they settle it is
         // carried forward that way; it is recomputed (K²·D work) once it has lost 2%.
-        double maxDrift = drift.Max();
         bool recompute = !_haveHalf;
         for (int c = 0; c < _k && !recompute; c++)
             if (_half[c] - (drift[c] + maxDrift) / 2 < 0.98 * _exactHalf[c]) recompute = true;
@@ -112,13 +121,13 @@ internal sealed class LloydBounds
             {
                 int c = assignment[i];
                 double error = KernelError(xNorms[i], maxCentroidNorm);
-                if (Stays(_upper[i], c, error)) continue;
-                // Even the exact distance would fail the test: no point computing it.
-                if (!Stays(_lower[i], c, error)) { list.Add(i); continue; }
+                if (Stays(_upper[i], c, _others[i], error)) continue;
+                // Even the exact distance would fail the tests: no point computing it.
+                if (!Stays(_lower[i], c, _others[i], error)) { list.Add(i); continue; }
                 double exact = Math.Sqrt(DistanceKernel.ExactSquaredDistance(xs.Slice(i * _d, _d), centroids.AsSpan(c * _d, _d)));
                 _upper[i] = NextUp(exact * (1 + 1e-9));
                 _lower[i] = NextDown(exact * (1 - 1e-9));
-                if (!Stays(_upper[i], c, error)) list.Add(i);
+                if (!Stays(_upper[i], c, _others[i], error)) list.Add(i);
             }
             parts[b] = list;
         });
@@ -128,12 +137,14 @@ internal sealed class LloydBounds
         return all;
     }
 
-    // u < s − e/(2s): then every other centroid c' has d(x, c') ≥ 2s − u, and
-    // (2s − u)² − u² = 4s(s − u) > 2e, more than the kernel's error on both distances.
-    private bool Stays(float upper, int c, double error)
+    // Every other centroid c' is provably farther in squared distance by more than 2e, the
+    // kernel's error on both distances, so the kernel too ranks c first. Either u < s − e/(2s):
+    // then d(x, c') ≥ 2s − u and (2s − u)² − u² = 4s(s − u) > 2e; or l² − u² > 2e, as
+    // d(x, c') ≥ l.
+    private bool Stays(float upper, int c, float others, double error)
     {
         double s = _half[c];
-        return s > 0 && upper < s - error / (2 * s);
+        return (s > 0 && upper < s - error / (2 * s)) || (double)others * others - (double)upper * upper > 2 * error;
     }
 
     /// <summary>s(c) = half the distance from c to its nearest other centroid, rounded down.</summary>

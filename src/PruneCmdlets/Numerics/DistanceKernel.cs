@@ -97,10 +97,12 @@ public static unsafe partial class DistanceKernel
     /// For every row of <paramref name="x"/> (n×d, row-major) finds the nearest centroid by
     /// squared Euclidean distance; ties go to the lower centroid index. <paramref name="bestDist"/>
     /// receives the kernel's squared distance (clamped at 0); callers that report a distance
-    /// refine it with <see cref="ExactSquaredDistance"/>.
+    /// refine it with <see cref="ExactSquaredDistance"/>. <paramref name="secondDist"/>, when
+    /// given, receives the kernel's squared distance to the nearest of the other centroids
+    /// (+∞ with one centroid): what a lower bound for skipping the record later starts from.
     /// </summary>
     public static void Nearest(ReadOnlyMemory<float> x, float[] xNorms, int n, PackedCentroids c, int[] bestIndex, float[] bestDist,
-        int maxThreads = -1, CancellationToken cancel = default, Isa isa = Isa.Auto)
+        int maxThreads = -1, CancellationToken cancel = default, Isa isa = Isa.Auto, float[]? secondDist = null)
     {
         int d = c.D;
         if (x.Length < (long)n * d) throw new ArgumentException("Row buffer is shorter than N×D.", nameof(x));
@@ -111,7 +113,7 @@ public static unsafe partial class DistanceKernel
         {
             int start = block * BlockRows;
             int rows = Math.Min(BlockRows, n - start);
-            NearestBlock(x, xNorms, start, rows, c, bestIndex, bestDist, scratch, isa);
+            NearestBlock(x, xNorms, start, rows, c, bestIndex, bestDist, secondDist, scratch, isa);
             return scratch;
         }, _ => { });
     }
@@ -123,14 +125,15 @@ public static unsafe partial class DistanceKernel
     /// pass would give it.
     /// </summary>
     public static void NearestRows(ReadOnlyMemory<float> x, float[] xNorms, int[] rows, PackedCentroids c, int[] bestIndex, float[] bestDist,
-        int maxThreads = -1, CancellationToken cancel = default, Isa isa = Isa.Auto)
+        int maxThreads = -1, CancellationToken cancel = default, Isa isa = Isa.Auto, float[]? secondDist = null)
     {
         int d = c.D, m = rows.Length;
         if (isa == Isa.Auto) isa = Detect();
         int blocks = (m + BlockRows - 1) / BlockRows;
         var options = new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1 };
         Parallel.For(0, blocks, options,
-            () => (Rows: new float[BlockRows * d], Norms: new float[BlockRows], Index: new int[BlockRows], Dist: new float[BlockRows], Scratch: new float[TileRows * d]),
+            () => (Rows: new float[BlockRows * d], Norms: new float[BlockRows], Index: new int[BlockRows], Dist: new float[BlockRows],
+                   Second: secondDist is null ? null : new float[BlockRows], Scratch: new float[TileRows * d]),
             (block, _, local) =>
             {
                 int start = block * BlockRows, count = Math.Min(BlockRows, m - start);
@@ -141,9 +144,10 @@ public static unsafe partial class DistanceKernel
                     xs.Slice(row * d, d).CopyTo(local.Rows.AsSpan(r * d, d));
                     local.Norms[r] = xNorms[row];
                 }
-                NearestBlock(local.Rows, local.Norms, 0, count, c, local.Index, local.Dist, local.Scratch, isa);
+                NearestBlock(local.Rows, local.Norms, 0, count, c, local.Index, local.Dist, local.Second, local.Scratch, isa);
                 local.Index.AsSpan(0, count).CopyTo(bestIndex.AsSpan(start, count));
                 local.Dist.AsSpan(0, count).CopyTo(bestDist.AsSpan(start, count));
+                local.Second?.AsSpan(0, count).CopyTo(secondDist.AsSpan(start, count));
                 return local;
             }, _ => { });
     }
@@ -157,11 +161,13 @@ public static unsafe partial class DistanceKernel
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void NearestBlock(ReadOnlyMemory<float> x, float[] xNorms, int start, int rows, PackedCentroids c,
-        int[] bestIndex, float[] bestDist, float[] scratch, Isa isa)
+        int[] bestIndex, float[] bestDist, float[]? secondDist, float[] scratch, Isa isa)
     {
         Span<float> acc = stackalloc float[BlockRows * 2 * PanelWidth];
+        Span<float> second = stackalloc float[BlockRows];   // ‖c‖² − 2x·c of the runner-up, per row
+        second.Fill(float.PositiveInfinity);
         for (int r = 0; r < rows; r++) { bestDist[start + r] = float.PositiveInfinity; bestIndex[start + r] = 0; }
-        fixed (float* xp = x.Span, sp = scratch, ap = acc)
+        fixed (float* xp = x.Span, sp = scratch, ap = acc, sec = second)
         {
             float* block = PrepareBlock(xp, start, rows, c.D, sp);
             if (isa == Isa.Avx512 && Avx512F.IsSupported)
@@ -170,8 +176,10 @@ public static unsafe partial class DistanceKernel
                 // end: a horizontal minimum and a branch per panel cost as much as the panel's
                 // dot products when D is small.
                 float* laneBest = stackalloc float[BlockRows * 16];
+                float* laneSecond = stackalloc float[BlockRows * 16];
                 int* laneIndex = stackalloc int[BlockRows * 16];
                 new Span<float>(laneBest, rows * 16).Fill(float.PositiveInfinity);
+                new Span<float>(laneSecond, rows * 16).Fill(float.PositiveInfinity);
                 new Span<int>(laneIndex, rows * 16).Clear();
                 fixed (float* norms = c.Norms)
                 {
@@ -181,29 +189,32 @@ public static unsafe partial class DistanceKernel
                     for (; panel + 1 < c.PanelCount; panel += 2)
                     {
                         AccumulatePanel(block, rows, c, panel, sp, ap, isa, pair: true);
-                        ReducePanelLanes(ap, 2 * PanelWidth, rows, panel * PanelWidth, norms, laneBest, laneIndex);
-                        ReducePanelLanes(ap + PanelWidth, 2 * PanelWidth, rows, (panel + 1) * PanelWidth, norms, laneBest, laneIndex);
+                        ReducePanelLanes(ap, 2 * PanelWidth, rows, panel * PanelWidth, norms, laneBest, laneSecond, laneIndex);
+                        ReducePanelLanes(ap + PanelWidth, 2 * PanelWidth, rows, (panel + 1) * PanelWidth, norms, laneBest, laneSecond, laneIndex);
                     }
                     if (panel < c.PanelCount)
                     {
                         AccumulatePanel(block, rows, c, panel, sp, ap, isa);
-                        ReducePanelLanes(ap, PanelWidth, rows, panel * PanelWidth, norms, laneBest, laneIndex);
+                        ReducePanelLanes(ap, PanelWidth, rows, panel * PanelWidth, norms, laneBest, laneSecond, laneIndex);
                     }
                 }
-                FinishLanes(rows, start, laneBest, laneIndex, bestIndex, bestDist);
+                FinishLanes(rows, start, laneBest, laneSecond, laneIndex, bestIndex, bestDist, sec);
             }
             else
             {
                 for (int panel = 0; panel < c.PanelCount; panel++)
                 {
                     AccumulatePanel(block, rows, c, panel, sp, ap, isa);
-                    ReducePanel(ap, rows, start, panel * PanelWidth, c.Norms, bestIndex, bestDist);
+                    ReducePanel(ap, rows, start, panel * PanelWidth, c.Norms, bestIndex, bestDist, sec);
                 }
             }
         }
         // The running minimum is ‖c‖² − 2x·c; adding ‖x‖² makes it the squared distance.
         for (int r = 0; r < rows; r++)
+        {
             bestDist[start + r] = Math.Max(0f, bestDist[start + r] + xNorms[start + r]); // cancellation can dip below zero
+            if (secondDist is not null) secondDist[start + r] = Math.Max(0f, second[r] + xNorms[start + r]);
+        }
     }
 
     /// <summary>
@@ -322,10 +333,11 @@ public static unsafe partial class DistanceKernel
     /// AVX-512: folds one panel's dot products into each row's 16 running minima of
     /// ‖c‖² − 2x·c, one per lane: lane l holds the best of the centroids ≡ l (mod 16) seen so
     /// far, and as they come in increasing order, a strict &lt; keeps the lowest index of equal
-    /// values. Same fused multiply-add per lane as <see cref="ReducePanel"/>, so the same values.
+    /// values; laneSecond, the lane's runner-up. Same fused multiply-add per lane as
+    /// <see cref="ReducePanel"/>, so the same values.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ReducePanelLanes(float* dots, int stride, int rows, int cBase, float* norms, float* laneBest, int* laneIndex)
+    private static void ReducePanelLanes(float* dots, int stride, int rows, int cBase, float* norms, float* laneBest, float* laneSecond, int* laneIndex)
     {
         var n0 = Avx512F.LoadVector512(norms + cBase);
         var n1 = Avx512F.LoadVector512(norms + cBase + 16);
@@ -335,62 +347,73 @@ public static unsafe partial class DistanceKernel
         for (int r = 0; r < rows; r++)
         {
             float* row = dots + r * stride;
-            float* lb = laneBest + r * 16;
+            float* lb = laneBest + r * 16, ls = laneSecond + r * 16;
             int* li = laneIndex + r * 16;
             var v0 = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(row), minus2, n0);
             var v1 = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(row + 16), minus2, n1);
             var best = Avx512F.LoadVector512(lb);
+            var runnerUp = Avx512F.LoadVector512(ls);
             var index = Avx512F.LoadVector512(li);
+            runnerUp = Vector512.Min(runnerUp, Vector512.Max(best, v0));
             var less = Vector512.LessThan(v0, best);
             best = Vector512.ConditionalSelect(less, v0, best);
             index = Vector512.ConditionalSelect(less.AsInt32(), i0, index);
+            runnerUp = Vector512.Min(runnerUp, Vector512.Max(best, v1));
             less = Vector512.LessThan(v1, best);
             best = Vector512.ConditionalSelect(less, v1, best);
             index = Vector512.ConditionalSelect(less.AsInt32(), i1, index);
             best.Store(lb);
+            runnerUp.Store(ls);
             index.Store(li);
         }
     }
 
     /// <summary>
     /// Each row's minimum over its lanes, and of the lanes holding it the lowest centroid
-    /// index: the centroid a scan of all of them in index order would keep.
+    /// index: the centroid a scan of all of them in index order would keep. The runner-up is
+    /// the least of the other lanes' minima and every lane's runner-up.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FinishLanes(int rows, int start, float* laneBest, int* laneIndex, int[] bestIndex, float[] bestDist)
+    private static void FinishLanes(int rows, int start, float* laneBest, float* laneSecond, int* laneIndex, int[] bestIndex, float[] bestDist, float* second)
     {
+        var none = Vector512.Create(float.PositiveInfinity);
         for (int r = 0; r < rows; r++)
         {
             var best = Avx512F.LoadVector512(laneBest + r * 16);
+            var lanes = Avx512F.LoadVector512(laneIndex + r * 16);
             float m = best.ToScalarMin();
             var tied = Vector512.Equals(best, Vector512.Create(m)).AsInt32();
-            var index = Vector512.ConditionalSelect(tied, Avx512F.LoadVector512(laneIndex + r * 16), Vector512.Create(int.MaxValue));
+            int chosen = Vector512.ConditionalSelect(tied, lanes, Vector512.Create(int.MaxValue)).ToScalarMin();
+            var others = Vector512.ConditionalSelect(Vector512.Equals(lanes, Vector512.Create(chosen)).AsSingle(), none, best);
             bestDist[start + r] = m;
-            bestIndex[start + r] = index.ToScalarMin();
+            bestIndex[start + r] = chosen;
+            second[r] = Vector512.Min(others, Avx512F.LoadVector512(laneSecond + r * 16)).ToScalarMin();
         }
     }
 
     /// <summary>
     /// Folds one panel's dot products (rows of 32) into each row's running minimum of
     /// ‖c‖² − 2x·c, one fused multiply-add per lane as on the AVX-512 path; ties keep the lower
-    /// centroid index.
+    /// centroid index. <paramref name="second"/> keeps each row's runner-up.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ReducePanel(float* dots, int rows, int start, int cBase, float[] norms, int[] bestIndex, float[] bestDist)
+    private static void ReducePanel(float* dots, int rows, int start, int cBase, float[] norms, int[] bestIndex, float[] bestDist, float* second)
     {
         fixed (float* cn = &norms[cBase])
         {
             for (int r = 0; r < rows; r++)
             {
                 float* row = dots + r * PanelWidth;
-                float best = bestDist[start + r];
+                float best = bestDist[start + r], runnerUp = second[r];
                 int bi = bestIndex[start + r];
                 for (int j = 0; j < PanelWidth; j++)
                 {
                     float v = MathF.FusedMultiplyAdd(row[j], -2f, cn[j]);
-                    if (v < best) { best = v; bi = cBase + j; }
+                    if (v < best) { runnerUp = best; best = v; bi = cBase + j; }
+                    else if (v < runnerUp) runnerUp = v;
                 }
                 bestDist[start + r] = best;
+                second[r] = runnerUp;
                 bestIndex[start + r] = bi;
             }
         }
