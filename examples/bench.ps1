@@ -179,6 +179,8 @@ foreach (`$round in 'cold', 'warm') { '{"round":"' + `$round + '","seconds":' + 
         $row = [pscustomobject]@{
             Benchmark = "end-to-end ($($e2e.round)$(if ($e2e.round -eq 'warm') { ", median of $($warm.Count)" }))"; N = $n; D = $d; K = $k; TotalSeconds = [Math]::Round($e2e.total, 2); IterationSeconds = [Math]::Round($e2e.iterations, 2)
             Iterations = $e2e.count; OtherSeconds = [Math]::Round($other, 2); OtherShare = [Math]::Round($other / $e2e.total, 3)
+            # The same overhead per record: unlike the share, it does not grow when the iterations get faster.
+            OtherMicrosecondsPerRecord = [Math]::Round($other / $n * 1e6, 2)
             OtherShareOfEachRun = if ($e2e.round -eq 'warm') { ($runs | Where-Object round -EQ 'warm' | ForEach-Object { [Math]::Round(($_.total - $_.iterations) / $_.total, 3) }) -join ', ' } else { $null }
             # Where "other" goes: k-means work outside the iterations (norms, final assignment,
             # exact inertia), reading the file plus the pipeline into Out-Null, and the rest
