@@ -20,21 +20,16 @@ namespace PruneCmdlets.Numerics;
 /// </summary>
 public static unsafe partial class DistanceKernel
 {
-    private static float ToScalarMin(this Vector512<float> v)
+    /// <summary>
+    /// The least of the 16 lanes of a float or int vector. The last two steps swap 32-bit lanes,
+    /// which moves a float's bits unchanged, so both element types share one shuffle.
+    /// </summary>
+    private static T ToScalarMin<T>(this Vector512<T> v) where T : struct
     {
         var h = Vector256.Min(v.GetLower(), v.GetUpper());
         var q = Vector128.Min(h.GetLower(), h.GetUpper());
-        q = Vector128.Min(q, Vector128.Shuffle(q, Vector128.Create(2, 3, 0, 1)));
-        q = Vector128.Min(q, Vector128.Shuffle(q, Vector128.Create(1, 0, 3, 2)));
-        return q.ToScalar();
-    }
-
-    private static int ToScalarMin(this Vector512<int> v)
-    {
-        var h = Vector256.Min(v.GetLower(), v.GetUpper());
-        var q = Vector128.Min(h.GetLower(), h.GetUpper());
-        q = Vector128.Min(q, Vector128.Shuffle(q, Vector128.Create(2, 3, 0, 1)));
-        q = Vector128.Min(q, Vector128.Shuffle(q, Vector128.Create(1, 0, 3, 2)));
+        q = Vector128.Min(q, Vector128.Shuffle(q.AsInt32(), Vector128.Create(2, 3, 0, 1)).As<int, T>());
+        q = Vector128.Min(q, Vector128.Shuffle(q.AsInt32(), Vector128.Create(1, 0, 3, 2)).As<int, T>());
         return q.ToScalar();
     }
 
