@@ -36,10 +36,11 @@ Describe 'Invoke-SemDeDup' {
     It 'keeps the member closest to the centroid with -KeepRule MostPrototypical' {
         ($clustered | Invoke-SemDeDup -KeepRule MostPrototypical).Id | Should -Be @('a1', 'a2', 'a3', 'b2', 'b3', 'b4')
     }
-    It 'emits the records it received, unchanged' {
+    It 'emits copies of the records it received, sharing their vectors and keeping their annotations' {
         $kept = @($clustered | Invoke-SemDeDup)
-        [object]::ReferenceEquals($kept[0], $clustered[0]) | Should -BeTrue
-        $kept[0].KMeansModel | Should -Not -BeNullOrEmpty
+        [object]::ReferenceEquals($kept[0].Vector, $clustered[0].Vector) | Should -BeTrue
+        $kept[0].KMeansModel | Should -Be $clustered[0].KMeansModel
+        $clustered[0].Kept | Should -BeNullOrEmpty   # the input record is not changed
     }
     It '-ShowDuplicates emits one DuplicateGroup per group, by first member' {
         $groups = @($clustered | Invoke-SemDeDup -ShowDuplicates)

@@ -3,7 +3,6 @@ BeforeDiscovery {
     Import-Module $ManifestPath -Force
     # Written against the enums, so strategies and balancings added to Select-PrunedSet are covered.
     $seededStrategies = @([enum]::GetNames([PruneCmdlets.Selection.KeepStrategy]) | Where-Object { $_ -notin 'Hard', 'Easy', 'Auto' } | ForEach-Object { @{ Name = $_ } })
-    $unsupportedBalance = @([enum]::GetNames([PruneCmdlets.Selection.BalanceBy]) | Where-Object { $_ -notin 'None', 'Label', 'Cluster' } | ForEach-Object { @{ Name = $_ } })
 }
 
 BeforeAll {
@@ -147,8 +146,28 @@ Describe 'Test-PruningStrategy' {
         It 'refuses a keep fraction of <Value>' -ForEach @(@{ Value = 0 }, @{ Value = 1.5 }, @{ Value = -0.2 }) {
             { $train | Test-PruningStrategy -TestSet $test -KeepFraction 0.5, $Value } | Should -Throw -ErrorId 'InvalidKeepFraction,PruneCmdlets.Commands.TestPruningStrategyCommand'
         }
-        It 'refuses -BalanceBy <Name>, which the probe does not measure' -ForEach $unsupportedBalance {
-            { $train | Test-PruningStrategy -TestSet $test -BalanceBy None, $Name } | Should -Throw -ErrorId 'UnsupportedBalanceBy,PruneCmdlets.Commands.TestPruningStrategyCommand'
+        It 'measures -BalanceBy Density with the kept set Select-PrunedSet keeps' {
+            # Blobs of very different spread: density shares differ from equal fractions, so a
+            # probe that balanced by size or by label would report other per-class fractions.
+            function New-Blob([double[]] $Centre, [double] $Spread, [string] $Label, [int] $Count) {
+                New-BlobRecords -Centres @(, $Centre) -PerBlob $Count -Spread $Spread | ForEach-Object { New-VectorRecord -Id "$Label-$($_.Id)" -Vector $_.Vector -Label $Label }
+            }
+            $mixed = @((New-Blob @(0, 0, 0) 1.5 'wide' 30) + (New-Blob @(6, 0, 0) 0.1 'tight' 30) + (New-Blob @(0, 6, 0) 0.6 'mid' 30))
+            $heldOut = @((New-Blob @(0, 0, 0) 1.2 'wide' 5) + (New-Blob @(6, 0, 0) 0.08 'tight' 5) + (New-Blob @(0, 6, 0) 0.5 'mid' 5))
+            $clustered = @($mixed | Invoke-KMeans -K 3 -Metric Euclidean -Seed 1 | Measure-Prototypicality)
+            $probe = @($clustered | Test-PruningStrategy -TestSet $heldOut -BalanceBy Density -Keep Hard -KeepFraction 0.4 -ErrorAction Stop |
+                Where-Object { $_ -is [PruneCmdlets.Probing.ProbeResult] -and $_.KeepFraction -eq 0.4 })
+            $probe | Should -HaveCount 1
+            $kept = @($clustered | Select-PrunedSet -KeepFraction 0.4 -Keep Hard -BalanceBy Density)
+            $fractions = foreach ($label in 'wide', 'tight', 'mid') {
+                $f = @($kept | Where-Object Label -EQ $label).Count / 30
+                $probe[0].ClassKeptFraction[$label] | Should -Be $f
+                $f
+            }
+            $fractions[0] | Should -BeGreaterThan $fractions[1]   # the spread-out blob keeps more than the tight one
+        }
+        It 'needs the clusters'' model to balance by density' {
+            { $train | Test-PruningStrategy -TestSet $test -BalanceBy Density } | Should -Throw -ErrorId 'MissingCluster,PruneCmdlets.Commands.TestPruningStrategyCommand'
         }
         It 'refuses a non-positive -C' {
             { $train | Test-PruningStrategy -TestSet $test -C 0 } | Should -Throw -ErrorId 'InvalidC,PruneCmdlets.Commands.TestPruningStrategyCommand'

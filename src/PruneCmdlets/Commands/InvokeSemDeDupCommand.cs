@@ -31,10 +31,19 @@ public sealed class InvokeSemDeDupCommand : PSCmdlet, IDisposable
     public SwitchParameter ShowDuplicates { get; set; }
 
     [Parameter]
+    public SwitchParameter IncludePruned { get; set; }
+
+    [Parameter]
     [ValidateRange(1, 4096)]
     public int MaxThreads { get; set; } = Environment.ProcessorCount;
 
-    protected override void BeginProcessing() => _collector = new RecordCollector(this);
+    protected override void BeginProcessing()
+    {
+        if (ShowDuplicates && IncludePruned)
+            ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
+                "-ShowDuplicates emits the duplicate groups and -IncludePruned emits every record with its Kept flag; use one of them.", "IncludePruned"));
+        _collector = new RecordCollector(this);
+    }
 
     protected override void ProcessRecord() => _collector!.Add(InputObject);
 
@@ -93,8 +102,13 @@ public sealed class InvokeSemDeDupCommand : PSCmdlet, IDisposable
                     g.MaxSimilarity, g.MinSimilarity, g.MinSimilarityToKept, g.LinkedPairs, KeepRule.ToString()));
             return;
         }
+        var (keeperOf, similarity, reasons) = DuplicateDecisions.Explain(result, records.Select(r => r.VectorMemory).ToList(), options, i => records[i].Id);
         for (int i = 0; i < n; i++)
-            if (result.Keep[i]) WriteObject(records[i]);
+        {
+            if (!result.Keep[i] && !IncludePruned) continue;
+            WriteObject(keeperOf[i] < 0 ? records[i].WithDecision(result.Keep[i], reasons[i])
+                : records[i].WithDuplicate(records[keeperOf[i]].Id, similarity[i], result.Keep[i], reasons[i]));
+        }
     }
 
     /// <summary>Every record needs a Cluster; the centroids come from one shared KMeansModel, or from none.</summary>

@@ -36,10 +36,6 @@ internal static class ProbeErrors
         => new(new ArgumentOutOfRangeException("KeepFraction", value, $"Every -KeepFraction must be greater than 0 and at most 1; got {value}."),
             "InvalidKeepFraction", ErrorCategory.InvalidArgument, value);
 
-    public static ErrorRecord UnsupportedBalanceBy(Selection.BalanceBy value)
-        => new(new NotSupportedException($"Test-PruningStrategy measures -BalanceBy None, Label and Cluster; {value} is not supported by the probe yet. Probe with those, then prune with Select-PrunedSet -BalanceBy {value} separately."),
-            "UnsupportedBalanceBy", ErrorCategory.NotImplemented, value);
-
     public static ErrorRecord InvalidC(double value)
         => new(new ArgumentOutOfRangeException("C", value, $"-C must be a positive, finite number (the inverse regularisation strength; 1 is the default); got {value}."),
             "InvalidC", ErrorCategory.InvalidArgument, value);

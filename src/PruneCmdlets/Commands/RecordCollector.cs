@@ -56,6 +56,23 @@ internal sealed class RecordCollector
     /// been written to since (see <see cref="PruneCmdlets.IO.MappedFloats"/>): its rows would no
     /// longer be the imported ones, or no longer be there at all. One check per file.
     /// </summary>
+    /// <summary>Density-based pruning needs the centroids: every record must carry the same KMeansModel.</summary>
+    public static PruneCmdlets.Clustering.KMeansModel SharedModel(PSCmdlet cmdlet, IReadOnlyList<EmbeddingRecord> records)
+    {
+        PruneCmdlets.Clustering.KMeansModel? model = null;
+        foreach (var r in records)
+        {
+            if (r.KMeansModel is null)
+                cmdlet.ThrowTerminatingError(ErrorHelper.Terminating("NoClusterModel", ErrorCategory.InvalidArgument,
+                    $"Record '{r.Id}' has no KMeansModel: -BalanceBy Density measures each cluster against its centroid and the other centroids, so pipe the records through Invoke-KMeans (and Measure-Prototypicality) in this session.", r));
+            else if (model is null) model = r.KMeansModel;
+            else if (!ReferenceEquals(model, r.KMeansModel))
+                cmdlet.ThrowTerminatingError(ErrorHelper.Terminating("MixedClusterModels", ErrorCategory.InvalidArgument,
+                    $"Record '{r.Id}' was clustered by a different Invoke-KMeans run than the records before it; select from each run separately.", r));
+        }
+        return model!;
+    }
+
     public static void EnsureSourcesUnchanged(PSCmdlet cmdlet, IReadOnlyList<EmbeddingRecord> records)
     {
         ReadOnlyMemory<float> checkedBlock = default;

@@ -61,6 +61,9 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
     [Parameter]
     public SwitchParameter Invert { get; set; }
 
+    [Parameter]
+    public SwitchParameter IncludePruned { get; set; }
+
     private bool Given(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 
     protected override void BeginProcessing()
@@ -75,6 +78,9 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
             NotApplicable("-Temperature", "-BalanceBy Density");
         if ((Given(nameof(HardCutoff)) || Given(nameof(Bins))) && Keep != KeepStrategy.Stratified)
             NotApplicable(Given(nameof(HardCutoff)) ? "-HardCutoff" : "-Bins", "-Keep Stratified");
+        if (Invert && IncludePruned)
+            ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
+                "-Invert emits only the pruned records and -IncludePruned emits every record with its Kept flag; use one of them.", "IncludePruned"));
         if (Given(nameof(MinPerGroup)) && BalanceBy == BalanceBy.None)
             NotApplicable("-MinPerGroup", "-BalanceBy Label, Cluster or Density");
         if (!(Temperature > 0) || double.IsInfinity(Temperature))
@@ -100,140 +106,115 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
-        int n = _records.Count;
-        if (n == 0) ThrowTerminatingError(ErrorHelper.NoInput("Select-PrunedSet"));
-        if (Keep == KeepStrategy.Auto) ResolveAuto(n);
-        double[]? distances = null;
+        // Records an earlier stage pruned (Invoke-SemDeDup -IncludePruned) keep that decision and
+        // are not counted: the policy selects from the records still in the set.
+        var candidates = _records.Where(r => r.Kept != false).ToList();
+        int n = candidates.Count;
+        if (n == 0)
+        {
+            if (_records.Count == 0) ThrowTerminatingError(ErrorHelper.NoInput("Select-PrunedSet"));
+            ThrowTerminatingError(ErrorHelper.Terminating("NothingLeftToSelect", ErrorCategory.InvalidData,
+                $"All {_records.Count} records arrived already pruned (Kept = false); there is nothing left to select from.", _records[0]));
+        }
+        if (Keep == KeepStrategy.Auto) ResolveAuto(candidates);
         if (Keep != KeepStrategy.Random)
         {
-            var missing = _records.FirstOrDefault(r => r.Distance is null);
+            var missing = candidates.FirstOrDefault(r => r.Distance is null);
             if (missing is not null)
                 ThrowTerminatingError(ErrorHelper.Terminating("MissingDistance", ErrorCategory.InvalidArgument,
                     $"Record '{missing.Id}' has no Distance: pipe the records through Measure-Prototypicality first, or use -Keep Random.", missing));
-            distances = _records.Select(r => r.Distance!.Value).ToArray();
         }
-
-        int total = ParameterSetName is FractionSet or RecommendationSet ? PruneSelector.CountForFraction(KeepFraction, n) : KeepCount;
-        if (total > n)
-        {
+        if (ParameterSetName == CountSet && KeepCount > n)
             WriteWarning($"-KeepCount {KeepCount} is more than the {n} records received; all are kept.");
-            total = n;
-        }
-
-        var (groupOf, names) = Groups();
-        var sizes = new int[names.Length];
-        foreach (int g in groupOf) sizes[g]++;
-        int minPerGroup = Given(nameof(MinPerGroup)) ? MinPerGroup : (BalanceBy == BalanceBy.Density ? 1 : 0);
-        long floorSum = sizes.Sum(s => (long)Math.Min(s, minPerGroup));
-        if (floorSum > total)
-            ThrowTerminatingError(ErrorHelper.Terminating("MinPerGroupTooLarge", ErrorCategory.InvalidArgument,
-                $"Keeping at least {minPerGroup} record(s) in each of the {names.Length} groups needs {floorSum} records, but only {total} are kept; " +
-                "keep more records or lower -MinPerGroup" + (BalanceBy == BalanceBy.Density && !Given(nameof(MinPerGroup)) ? " (-MinPerGroup 0 lets a cluster empty)." : "."), minPerGroup));
-
-        ClusterComplexity[]? complexity = null;
-        double[]? shares = null;
-        int[] quotas;
-        switch (BalanceBy)
-        {
-            case BalanceBy.None:
-                quotas = new[] { total };
-                break;
-            case BalanceBy.Density:
-                complexity = Complexity(names);
-                shares = DensityPruning.Softmax(complexity.Select(c => c.Complexity).ToArray(), Temperature);
-                quotas = PruneSelector.WeightedQuotas(shares, sizes, total, minPerGroup);
-                break;
-            default:
-                quotas = minPerGroup == 0 ? PruneSelector.Quotas(sizes, total)
-                    : PruneSelector.WeightedQuotas(sizes.Select(s => (double)s).ToArray(), sizes, total, minPerGroup);
-                break;
-        }
-
-        var stratified = new StratifiedOptions { HardCutoff = HardCutoff, Bins = Bins };
-        var keep = PruneSelector.Select(distances, groupOf, quotas, Keep, Seed, stratified);
-
-        WriteVerbose($"Keeping {total} of {n} records ({(double)total / n:P1}): {Keep}" +
-            (Keep == KeepStrategy.Stratified ? $" (CCS: hard cutoff {HardCutoff}, {Bins} bins)" : "") +
-            (BalanceBy != BalanceBy.None ? $", balanced by {BalanceBy}" : "") +
-            (BalanceBy == BalanceBy.Density ? $" (softmax temperature {Temperature})" : "") +
-            (minPerGroup > 0 ? $", at least {minPerGroup} per group" : "") +
-            (Keep is KeepStrategy.Random or KeepStrategy.Stratified ? $", seed {Seed}" : "") +
-            (Invert ? "; emitting the pruned records (-Invert)." : "."));
-        if (Keep == KeepStrategy.Stratified) ReportStrata(distances!, groupOf, names, quotas, stratified);
-        if (BalanceBy != BalanceBy.None)
-            for (int g = 0; g < names.Length; g++)
-            {
-                int kept = 0;
-                for (int i = 0; i < n; i++) if (groupOf[i] == g && keep[i]) kept++;
-                string detail = complexity is null ? "" :
-                    string.Format(CultureInfo.InvariantCulture, " (d_intra {0:G4}, d_inter {1:G4}, complexity {2:G4}, share {3:P1})",
-                        complexity[g].IntraDistance, complexity[g].InterDistance, complexity[g].Complexity, shares![g]);
-                WriteVerbose($"  {BalanceBy} {names[g]}{detail}: kept {kept}/{sizes[g]}");
-            }
-        for (int i = 0; i < n; i++)
-            if (keep[i] != Invert.IsPresent) WriteObject(_records[i]);
-    }
-
-    /// <summary>Each record's group index and the groups' display names: labels in ordinal order, clusters in numeric order.</summary>
-    private (int[] GroupOf, string[] Names) Groups()
-    {
-        int n = _records.Count;
-        if (BalanceBy == BalanceBy.None) return (new int[n], new[] { "(all)" });
         if (BalanceBy == BalanceBy.Label)
         {
-            int unlabelled = _records.Count(r => string.IsNullOrEmpty(r.Label));
+            int unlabelled = candidates.Count(r => string.IsNullOrEmpty(r.Label));
             if (unlabelled > 0) WriteWarning($"{unlabelled} record(s) have no Label; they are balanced as one group of their own.");
-            var keys = _records.Select(r => r.Label ?? "").Distinct(StringComparer.Ordinal).OrderBy(k => k, StringComparer.Ordinal).ToArray();
-            var index = keys.Select((k, g) => (k, g)).ToDictionary(t => t.k, t => t.g, StringComparer.Ordinal);
-            return (_records.Select(r => index[r.Label ?? ""]).ToArray(), keys.Select(k => k.Length == 0 ? "(none)" : k).ToArray());
         }
-        var missing = _records.FirstOrDefault(r => r.Cluster is null);
-        if (missing is not null)
-            ThrowTerminatingError(ErrorHelper.Terminating("MissingCluster", ErrorCategory.InvalidArgument,
-                $"Record '{missing.Id}' has no Cluster: pipe the records through Invoke-KMeans first" +
-                (BalanceBy == BalanceBy.Cluster ? ", or balance by Label." : "; density-based pruning needs the clusters and their centroids."), missing));
-        var clusters = _records.Select(r => r.Cluster!.Value).Distinct().OrderBy(c => c).ToArray();
-        var at = clusters.Select((c, g) => (c, g)).ToDictionary(t => t.c, t => t.g);
-        return (_records.Select(r => at[r.Cluster!.Value]).ToArray(), clusters.Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray());
-    }
+        if (BalanceBy is BalanceBy.Cluster or BalanceBy.Density)
+        {
+            var missing = candidates.FirstOrDefault(r => r.Cluster is null);
+            if (missing is not null)
+                ThrowTerminatingError(ErrorHelper.Terminating("MissingCluster", ErrorCategory.InvalidArgument,
+                    $"Record '{missing.Id}' has no Cluster: pipe the records through Invoke-KMeans first" +
+                    (BalanceBy == BalanceBy.Cluster ? ", or balance by Label." : "; density-based pruning needs the clusters and their centroids."), missing));
+        }
 
-    /// <summary>Density needs the centroids: every record must carry the same KMeansModel.</summary>
-    private ClusterComplexity[] Complexity(string[] names)
-    {
-        KMeansModel? model = null;
+        var policy = Policy();
+        var input = new SelectionInput(n)
+        {
+            Distances = Keep == KeepStrategy.Random ? null : candidates.Select(r => r.Distance!.Value).ToArray(),
+            Labels = candidates.Select(r => r.Label).ToArray(),
+            Clusters = BalanceBy is BalanceBy.Cluster or BalanceBy.Density ? candidates.Select(r => r.Cluster!.Value).ToArray() : null,
+            Model = BalanceBy == BalanceBy.Density ? RecordCollector.SharedModel(this, candidates) : null,
+            Vectors = BalanceBy == BalanceBy.Density ? candidates.Select(r => r.VectorMemory).ToList() : null,
+        };
+        if (BalanceBy == BalanceBy.Density) RecordCollector.EnsureSourcesUnchanged(this, candidates);
+        SelectionOutcome outcome;
+        try { outcome = PolicySelector.Run(policy, input); }
+        catch (SelectionInputException e)
+        {
+            var category = e.ErrorId is "ClusterOutOfRange" or "InvalidDistance" ? ErrorCategory.InvalidData : ErrorCategory.InvalidArgument;
+            string message = e.Record >= 0 ? e.Message.Replace($"Record {e.Record} ", $"Record '{candidates[e.Record].Id}' ") : e.Message;
+            ThrowTerminatingError(ErrorHelper.Terminating(e.ErrorId, category, message, e.Record >= 0 ? candidates[e.Record] : null, e));
+            return;
+        }
+
+        int total = outcome.Kept;
+        WriteVerbose($"Keeping {total} of {n} records ({(double)total / n:P1}): {policy}" +
+            (n < _records.Count ? $"; {_records.Count - n} record(s) arrived already pruned and pass through" : "") +
+            (Invert ? "; emitting the pruned records (-Invert)." : IncludePruned ? "; emitting every record with its decision (-IncludePruned)." : "."));
+        if (Keep == KeepStrategy.Stratified) ReportStrata(input.Distances!, outcome);
+        if (BalanceBy != BalanceBy.None)
+            for (int g = 0; g < outcome.GroupNames.Length; g++)
+            {
+                int kept = 0;
+                for (int i = 0; i < n; i++) if (outcome.GroupOf[i] == g && outcome.Keep[i]) kept++;
+                string detail = outcome.Complexity is not { } complexity ? "" :
+                    string.Format(CultureInfo.InvariantCulture, " (d_intra {0:G4}, d_inter {1:G4}, complexity {2:G4}, share {3:P1})",
+                        complexity[g].IntraDistance, complexity[g].InterDistance, complexity[g].Complexity, outcome.Shares![g]);
+                WriteVerbose($"  {BalanceBy} {outcome.GroupNames[g]}{detail}: kept {kept}/{outcome.GroupSizes[g]}");
+            }
+
+        int c = 0;
         foreach (var r in _records)
         {
-            if (r.KMeansModel is null)
-                ThrowTerminatingError(ErrorHelper.Terminating("NoClusterModel", ErrorCategory.InvalidArgument,
-                    $"Record '{r.Id}' has no KMeansModel: -BalanceBy Density measures each cluster against its centroid and the other centroids, so pipe the records through Invoke-KMeans (and Measure-Prototypicality) in this session.", r));
-            else if (model is null) model = r.KMeansModel;
-            else if (!ReferenceEquals(model, r.KMeansModel))
-                ThrowTerminatingError(ErrorHelper.Terminating("MixedClusterModels", ErrorCategory.InvalidArgument,
-                    $"Record '{r.Id}' was clustered by a different Invoke-KMeans run than the records before it; select from each run separately.", r));
+            if (r.Kept == false)
+            {
+                if (Invert || IncludePruned) WriteObject(r);
+                continue;
+            }
+            bool keep = outcome.Keep[c];
+            var decided = r.WithDecision(keep, outcome.Reasons![c]);
+            c++;
+            if (IncludePruned || keep != Invert.IsPresent) WriteObject(decided);
         }
-        var bad = _records.FirstOrDefault(r => r.Dimension != model!.Dimension);
-        if (bad is not null)
-            ThrowTerminatingError(ErrorHelper.Terminating("ModelDimensionMismatch", ErrorCategory.InvalidArgument,
-                $"Record '{bad.Id}' has {bad.Dimension} dimensions but its KMeansModel has {model!.Dimension}.", bad));
-        var outside = _records.FirstOrDefault(r => r.Cluster!.Value < 0 || r.Cluster.Value >= model!.K);
-        if (outside is not null)
-            ThrowTerminatingError(ErrorHelper.Terminating("ClusterOutOfRange", ErrorCategory.InvalidData,
-                $"Record '{outside.Id}' is in cluster {outside.Cluster}, but its KMeansModel has clusters 0 to {model!.K - 1}.", outside));
-        var clusters = names.Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        RecordCollector.EnsureSourcesUnchanged(this, _records);
-        return DensityPruning.Complexity(model!, _records.Select(r => r.VectorMemory).ToList(), _records.Select(r => r.Cluster!.Value).ToArray(), clusters);
     }
 
-    private void ReportStrata(double[] distances, int[] groupOf, string[] names, int[] quotas, StratifiedOptions options)
+    /// <summary>The cmdlet's parameters as one policy, the type every selection runs on.</summary>
+    private SelectionPolicy Policy() => new()
     {
-        for (int g = 0; g < names.Length; g++)
+        Keep = Keep,
+        KeepFraction = ParameterSetName == CountSet ? null : KeepFraction,
+        KeepCount = ParameterSetName == CountSet ? KeepCount : null,
+        BalanceBy = BalanceBy,
+        MinPerGroup = Given(nameof(MinPerGroup)) ? MinPerGroup : null,
+        Temperature = Temperature,
+        Stratified = new StratifiedOptions { HardCutoff = HardCutoff, Bins = Bins },
+        Seed = Seed,
+    };
+
+    private void ReportStrata(double[] distances, SelectionOutcome outcome)
+    {
+        var options = outcome.Policy.Stratified;
+        for (int g = 0; g < outcome.GroupNames.Length; g++)
         {
-            var d = distances.Where((_, i) => groupOf[i] == g).ToArray();
-            var plan = StratifiedSampler.Plan(d, quotas[g], options);
+            var d = distances.Where((_, i) => outcome.GroupOf[i] == g).ToArray();
+            var plan = StratifiedSampler.Plan(d, outcome.Quotas[g], options);
             int requested = (int)Math.Floor(options.HardCutoff * d.Length);
-            string scope = BalanceBy == BalanceBy.None ? "" : $"{BalanceBy} {names[g]}: ";
+            string scope = BalanceBy == BalanceBy.None ? "" : $"{BalanceBy} {outcome.GroupNames[g]}: ";
             WriteVerbose($"  {scope}hard cutoff dropped {plan.Cutoff} of {d.Length}" +
-                (plan.Cutoff < requested ? $" (not {requested}: the budget of {quotas[g]} needs the rest)" : "") +
+                (plan.Cutoff < requested ? $" (not {requested}: the budget of {outcome.Quotas[g]} needs the rest)" : "") +
                 $"; {plan.BinSizes.Count(s => s > 0)} of {options.Bins} bins over Distance {plan.Low:G4}..{plan.High:G4} are non-empty.");
         }
     }
@@ -243,8 +224,9 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
     /// <see cref="AutoRule"/>): hard when data stays abundant, easy when it gets scarce,
     /// balanced by label when every record has one. Says what it chose and why.
     /// </summary>
-    private void ResolveAuto(int n)
+    private void ResolveAuto(List<EmbeddingRecord> records)
     {
+        int n = records.Count;
         if (Recommendation is { } r)
         {
             Keep = r.Keep;
@@ -254,10 +236,10 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
             WriteVerbose($"-Keep Auto follows the probe's recommendation: keep {r.KeepFraction:0.###} ({r.Keep}, balanced by {r.BalanceBy}); {r.Reason}");
             return;
         }
-        bool labelled = _records.All(x => !string.IsNullOrEmpty(x.Label));
+        bool labelled = records.All(x => !string.IsNullOrEmpty(x.Label));
         if (BalanceBy == BalanceBy.None && !Given(nameof(BalanceBy)) && labelled) BalanceBy = BalanceBy.Label;
-        int groups = labelled ? _records.Select(x => x.Label).Distinct(StringComparer.Ordinal).Count()
-            : Math.Max(1, _records.Where(x => x.Cluster is not null).Select(x => x.Cluster).Distinct().Count());
+        int groups = labelled ? records.Select(x => x.Label).Distinct(StringComparer.Ordinal).Count()
+            : Math.Max(1, records.Where(x => x.Cluster is not null).Select(x => x.Cluster).Distinct().Count());
         int kept = ParameterSetName == FractionSet ? PruneSelector.CountForFraction(KeepFraction, n) : Math.Min(KeepCount, n);
         Keep = AutoRule.Direction(kept, groups);
         WriteVerbose($"-Keep Auto without a recommendation: {kept} kept records over {groups} {(labelled ? "classes" : "clusters")} is " +

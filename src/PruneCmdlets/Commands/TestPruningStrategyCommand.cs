@@ -66,8 +66,6 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
             ThrowTerminatingError(ErrorHelper.Terminating("AutoNotMeasurable", ErrorCategory.InvalidArgument,
                 "-Keep Auto is what the probe recommends, not a strategy it can measure; list the strategies to compare (Hard, Easy, Random, Stratified)."));
         if (!(C > 0) || double.IsInfinity(C)) ThrowTerminatingError(ProbeErrors.InvalidC(C));
-        foreach (var b in BalanceBy)
-            if (!PruningProbe.IsSupported(b)) ThrowTerminatingError(ProbeErrors.UnsupportedBalanceBy(b));
         _collector = new RecordCollector(this);
     }
 
@@ -95,7 +93,7 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
         }
         int[]? clusters = null;
         if (records.All(r => r.Cluster is not null)) clusters = records.Select(r => r.Cluster!.Value).ToArray();
-        else if (BalanceBy.Contains(Selection.BalanceBy.Cluster))
+        else if (BalanceBy.Any(b => b is Selection.BalanceBy.Cluster or Selection.BalanceBy.Density))
         {
             var missing = records.First(r => r.Cluster is null);
             ThrowTerminatingError(ErrorHelper.Terminating("MissingCluster", ErrorCategory.InvalidArgument,
@@ -103,7 +101,10 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
         }
 
         var x = ContiguousVectors(records);
-        var train = new ProbeData(x, n, d, records.Select(r => r.Label!).ToArray(), distances, clusters);
+        var train = new ProbeData(x, n, d, records.Select(r => r.Label!).ToArray(), distances, clusters)
+        {
+            Model = BalanceBy.Contains(Selection.BalanceBy.Density) ? RecordCollector.SharedModel(this, records) : null,
+        };
         var test = CollectTestSet(d);
 
         var unseen = PruningProbe.UnseenLabels(train.Labels, test.Labels, out int unseenRecords);

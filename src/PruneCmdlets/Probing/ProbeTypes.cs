@@ -33,6 +33,9 @@ public sealed class ProbeData
     public double[]? Distances { get; }
     /// <summary>k-means cluster; needed for balancing by Cluster.</summary>
     public int[]? Clusters { get; }
+
+    /// <summary>The k-means model the clusters come from; needed for balancing by Density.</summary>
+    public PruneCmdlets.Clustering.KMeansModel? Model { get; init; }
 }
 
 /// <summary>Every probe default in one place.</summary>

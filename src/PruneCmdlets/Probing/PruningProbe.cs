@@ -6,7 +6,7 @@ namespace PruneCmdlets.Probing;
 
 /// <summary>
 /// Measures candidate prunings on the user's own labelled data: for every keep fraction ×
-/// strategy × balancing it builds the kept set with <see cref="PruneSelector.Select"/> (the code
+/// strategy × balancing it builds the kept set with <see cref="PolicySelector.Run"/> (the code
 /// Select-PrunedSet runs, so the probe measures exactly what the cmdlet would keep), trains a
 /// multinomial logistic regression on it ("linear probe") and scores it on a held-out test set.
 /// A linear probe on fixed embeddings is cheap and tracks how much class information a subset
@@ -32,11 +32,10 @@ public static class PruningProbe
         bool needsDistance = o.Strategies.Any(s => s != KeepStrategy.Random);
         if (needsDistance && train.Distances is null)
             throw new ArgumentException("Hard and Easy selection need a distance for every training record.", nameof(train));
-        var unsupported = o.Balances.Where(b => !IsSupported(b)).ToArray();
-        if (unsupported.Length > 0)
-            throw new NotSupportedException($"The probe measures BalanceBy None, Label and Cluster; {string.Join(", ", unsupported)} is not supported yet.");
-        if (o.Balances.Contains(BalanceBy.Cluster) && train.Clusters is null)
-            throw new ArgumentException("Balancing by Cluster needs a cluster for every training record.", nameof(train));
+        if (o.Balances.Any(b => b is BalanceBy.Cluster or BalanceBy.Density) && train.Clusters is null)
+            throw new ArgumentException("Balancing by Cluster or Density needs a cluster for every training record.", nameof(train));
+        if (o.Balances.Contains(BalanceBy.Density) && train.Model is null)
+            throw new ArgumentException("Balancing by Density needs the KMeansModel the training records were clustered with.", nameof(train));
 
         var classes = train.Labels.Distinct(StringComparer.Ordinal).OrderBy(l => l, StringComparer.Ordinal).ToArray();
         var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i, StringComparer.Ordinal);
@@ -59,23 +58,25 @@ public static class PruningProbe
         int fullJob = JobFor(Enumerable.Repeat(true, n).ToArray());
         // Candidates: (fraction, strategy, balancing); seeded strategies hold one kept set per trial.
         var candidates = new List<(double F, KeepStrategy S, BalanceBy B, int Count, int[] Jobs)>();
+        // The probe selects with the same policy runner as Select-PrunedSet, so it measures exactly what the cmdlet keeps.
+        var input = new SelectionInput(n)
+        {
+            Distances = train.Distances,
+            Labels = train.Labels.ToArray(),
+            Clusters = train.Clusters,
+            Model = train.Model,
+            Vectors = train.Model is null ? null : Enumerable.Range(0, n).Select(i => new ReadOnlyMemory<float>(train.Vectors, i * d, d)).ToList(),
+        };
         foreach (var f in fractions)
         {
             int count = PruneSelector.CountForFraction(f, n);
             foreach (var s in strategies)
                 foreach (var b in balances)
                 {
-                    string?[]? groups = b switch
-                    {
-                        BalanceBy.Label => train.Labels.ToArray(),
-                        // Zero-padded, so ordinal order is numeric order: the group order Select-PrunedSet uses for quota ties.
-                        BalanceBy.Cluster => train.Clusters!.Select(c => c.ToString("D6", CultureInfo.InvariantCulture)).ToArray(),
-                        _ => null,
-                    };
                     int trials = IsSeeded(s) ? o.RandomTrials : 1;
                     var ids = new int[trials];
                     for (int t = 0; t < trials; t++)
-                        ids[t] = JobFor(PruneSelector.Select(train.Distances, groups, n, count, s, o.Seed + t));
+                        ids[t] = JobFor(PolicySelector.Run(new SelectionPolicy { Keep = s, KeepFraction = f, BalanceBy = b, Seed = o.Seed + t }, input, explain: false).Keep);
                     candidates.Add((f, s, b, count, ids));
                 }
         }
@@ -243,9 +244,6 @@ public static class PruningProbe
     /// strategy PruneSelector adds) draws with a seed, so it is averaged over trials.
     /// </summary>
     public static bool IsSeeded(KeepStrategy s) => s is not (KeepStrategy.Hard or KeepStrategy.Easy);
-
-    /// <summary>Balancings whose quotas PruneSelector.Select computes by itself (an equal fraction per group).</summary>
-    public static bool IsSupported(BalanceBy b) => b is BalanceBy.None or BalanceBy.Label or BalanceBy.Cluster;
 
     /// <summary>Test labels no training row has, in ordinal order, and how many test rows carry them.</summary>
     public static IReadOnlyList<string> UnseenLabels(IReadOnlyList<string> trainLabels, IReadOnlyList<string> testLabels, out int records)

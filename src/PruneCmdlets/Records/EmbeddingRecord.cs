@@ -108,6 +108,18 @@ public sealed class EmbeddingRecord
     /// <summary>What the distance was measured against: "Cluster" or "Label".</summary>
     public string? Prototype { get; private set; }
 
+    /// <summary>The pruning decision, set by Select-PrunedSet and Invoke-SemDeDup: true when the record stays in the data set.</summary>
+    public bool? Kept { get; private set; }
+
+    /// <summary>Why the record was kept or pruned, a sentence a person reads (e.g. "pruned: Easy side of the cut, …").</summary>
+    public string? Reason { get; private set; }
+
+    /// <summary>Set by Invoke-SemDeDup on every member of a duplicate group: the Id of the member the group keeps (its own Id for the keeper).</summary>
+    public string? DuplicateOf { get; private set; }
+
+    /// <summary>Cosine similarity to the group's kept member (1 for the keeper itself), with <see cref="DuplicateOf"/>.</summary>
+    public double? Similarity { get; private set; }
+
     internal EmbeddingRecord WithCluster(int cluster, KMeansModel model)
     {
         var copy = Copy();
@@ -132,6 +144,24 @@ public sealed class EmbeddingRecord
         copy.Distance = distance;
         copy.Percentile = percentile;
         copy.Prototype = prototype;
+        return copy;
+    }
+
+    /// <summary>The record with a pruning decision; earlier stages' annotations stay.</summary>
+    internal EmbeddingRecord WithDecision(bool kept, string reason)
+    {
+        var copy = Copy();
+        copy.Kept = kept;
+        copy.Reason = reason;
+        return copy;
+    }
+
+    /// <summary>The record as a member of a duplicate group kept as <paramref name="keeperId"/>, with its decision.</summary>
+    internal EmbeddingRecord WithDuplicate(string keeperId, double similarity, bool kept, string reason)
+    {
+        var copy = WithDecision(kept, reason);
+        copy.DuplicateOf = keeperId;
+        copy.Similarity = similarity;
         return copy;
     }
 
