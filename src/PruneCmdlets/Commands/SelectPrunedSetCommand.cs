@@ -185,7 +185,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
                 continue;
             }
             bool keep = outcome.Keep[c];
-            var decided = r.WithDecision(keep, outcome.Reasons![c]);
+            var decided = r.WithDecision(keep, outcome.Reasons![c], outcome);
             c++;
             if (IncludePruned || keep != Invert.IsPresent) WriteObject(decided);
         }
