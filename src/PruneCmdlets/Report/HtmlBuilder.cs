@@ -17,8 +17,9 @@ public sealed class HtmlBuilder
     private readonly Stack<string> _open = new();
 
     // Default encodes everything outside Basic Latin as a character reference; the file is
-    // UTF-8, so letting all of Unicode through keeps accents, CJK and emoji readable in the
-    // source. HTML-significant characters (<, >, &, quotes) are still always encoded.
+    // UTF-8, so letting the whole Basic Multilingual Plane through keeps accents and CJK
+    // readable in the source (emoji, outside it, become references a browser shows as they
+    // are). HTML-significant characters (<, >, &, quotes) are always encoded.
     private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
 
     public static string Encode(string? s) => s is null ? "" : Encoder.Encode(s);
