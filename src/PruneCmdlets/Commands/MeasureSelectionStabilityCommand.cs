@@ -65,8 +65,7 @@ public sealed class MeasureSelectionStabilityCommand : PSCmdlet, IDisposable
             ThrowTerminatingError(ErrorHelper.Terminating("AutoNotMeasurable", ErrorCategory.InvalidArgument,
                 "-Keep Auto chooses a strategy from the data; measure the stability of the concrete strategy it chose (Hard, Easy, Random or Stratified)."));
         if (ParameterSetName == FractionSet && !(KeepFraction > 0 && KeepFraction <= 1))
-            ThrowTerminatingError(ErrorHelper.Terminating("InvalidKeepFraction", ErrorCategory.InvalidArgument,
-                $"-KeepFraction must be greater than 0 and at most 1; got {KeepFraction}.", KeepFraction));
+            ThrowTerminatingError(ErrorHelper.InvalidKeepFraction(KeepFraction));
         if (Seed.Length == 0)
             ThrowTerminatingError(ErrorHelper.Terminating("NoSeed", ErrorCategory.InvalidArgument, "Give at least one -Seed."));
         _collector = new RecordCollector(this);
