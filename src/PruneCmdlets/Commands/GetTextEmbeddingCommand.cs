@@ -197,14 +197,18 @@ public sealed class GetTextEmbeddingCommand : PSCmdlet, IDisposable
 
     protected override void EndProcessing()
     {
-        // Share what is left among the workers rather than giving it all to one.
+        // Share what is left among the workers rather than giving it all to one: sorted by
+        // character length (a stand-in for token length) and cut into batch-sized chunks. The
+        // cut depends on the texts only, never on -ThrottleLimit: which texts share a batch
+        // changes the last bits of a vector, and results must not depend on the thread count.
         if (_chunk.Count > 0)
         {
-            var rest = _chunk.ToArray();
+            var order = Enumerable.Range(0, _chunk.Count).OrderBy(i => _chunk[i].Text.Length).ThenBy(i => i).ToArray();
+            var sorted = order.Select(i => _chunk[i]).ToArray();
             _chunk.Clear();
-            int parts = Math.Min(ThrottleLimit, Math.Max(1, rest.Length / Math.Min(BatchSize, 8)));
-            int per = (rest.Length + parts - 1) / parts;
-            for (int i = 0; i < rest.Length; i += per) Submit(rest[i..Math.Min(rest.Length, i + per)]);
+            var parts = new List<Task<Outcome[]>>();
+            for (int i = 0; i < sorted.Length; i += BatchSize) parts.Add(Submit(sorted[i..Math.Min(sorted.Length, i + BatchSize)]));
+            _pending.Enqueue(InInputOrder(parts.ToArray(), order));
         }
         while (_pending.Count > 0) EmitNext();
         WriteProgress(new ProgressRecord(ProgressId, "Get-TextEmbedding", "done") { RecordType = ProgressRecordType.Completed });
@@ -288,7 +292,7 @@ public sealed class GetTextEmbeddingCommand : PSCmdlet, IDisposable
         _queued++;
         if (_chunk.Count >= ChunkSize)
         {
-            Submit(_chunk.ToArray());
+            _pending.Enqueue(Submit(_chunk.ToArray()));
             _chunk.Clear();
         }
         while (_pending.Count > 2 * ThrottleLimit) EmitNext();
@@ -331,13 +335,22 @@ public sealed class GetTextEmbeddingCommand : PSCmdlet, IDisposable
             .Where(f => DocumentPerFile || TextDocumentReader.KnownExtensions.Contains(System.IO.Path.GetExtension(f)))
             .OrderBy(f => f, StringComparer.Ordinal);
 
-    private void Submit(Item[] items)
+    private Task<Outcome[]> Submit(Item[] items)
     {
         var model = _model!;
         var cache = _cache;
         var token = _stop.Token;
         int batch = BatchSize;
-        _pending.Enqueue(_workers!.Run(() => EmbedChunk(items, model, cache, batch, token)));
+        return _workers!.Run(() => EmbedChunk(items, model, cache, batch, token));
+    }
+
+    /// <summary>The outcomes of chunks cut from a reordered list, put back in input order: <paramref name="order"/>[k] is the input position of the k-th text.</summary>
+    private static async Task<Outcome[]> InInputOrder(Task<Outcome[]>[] parts, int[] order)
+    {
+        var all = (await Task.WhenAll(parts).ConfigureAwait(false)).SelectMany(x => x).ToArray();
+        var result = new Outcome[all.Length];
+        for (int k = 0; k < all.Length; k++) result[order[k]] = all[k];
+        return result;
     }
 
     private Outcome[] EmbedChunk(Item[] items, TextEmbeddingModel model, EmbeddingCache? cache, int batchSize, CancellationToken token)

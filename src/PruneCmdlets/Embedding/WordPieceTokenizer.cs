@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
 namespace PruneCmdlets.Embedding;
@@ -21,43 +22,44 @@ public sealed record TokenizedText(long[] Ids, int WordPieces, int Truncated)
 
 /// <summary>
 /// BERT word-piece tokenisation (Microsoft.ML.Tokenizers' BertTokenizer) as Hugging Face's
-/// BertTokenizer does it: control characters removed, whitespace split, CJK ideographs split
-/// one per token, punctuation split, then (uncased) lower-cased and accents stripped (NFD,
-/// non-spacing marks removed), then greedy longest-match word pieces from the vocabulary, a
-/// word with no match becoming [UNK]. Truncation keeps the first MaxLength−2 pieces.
+/// BertTokenizer does it: control and format characters removed, whitespace split, CJK
+/// ideographs split one per token, punctuation split, then (uncased) lower-cased and accents
+/// stripped (NFD, non-spacing marks removed), then greedy longest-match word pieces from the
+/// vocabulary, a word with no match becoming [UNK]. Truncation keeps the first MaxLength−2 pieces.
 ///
-/// One difference is repaired here: BertTokenizer 3.0.0 drops characters outside the Basic
-/// Multilingual Plane (emoji, astral CJK) as if they were control characters, where Hugging
-/// Face keeps them and maps their word to [UNK]. Such a character is replaced by a BMP symbol
-/// that is not in the vocabulary, so its word becomes [UNK] as in training.
+/// Two gaps of BertTokenizer 3.0.0 against Hugging Face are closed here, because the model was
+/// trained on Hugging Face's tokens: its basic pre-tokeniser keeps only word characters and
+/// Unicode punctuation, so it silently drops every symbol ($ + ^ ` © ° € ² and all emoji), where
+/// BERT keeps symbols inside words (and has most of them in its vocabulary); and its normaliser
+/// keeps format characters (zero-width space and joiner, soft hyphen, direction marks), which
+/// BERT removes. A pre-tokeniser with BERT's rule (split at whitespace; every punctuation
+/// character, ASCII !-/ :-@ [-` {-~ or Unicode P*, a token of its own; all else joined into
+/// words) and a removal of category Cf/Co/Cn characters fix both.
 /// Thread-safe: BertTokenizer keeps no per-call state.
 /// </summary>
 public sealed class WordPieceTokenizer
 {
-    // Candidates for the stand-in: symbols (category So), unchanged by lower-casing and NFD,
-    // neither punctuation nor CJK, which a BERT vocabulary rarely holds.
-    private static readonly char[] StandInCandidates = { '\u237C', '\u2BD1', '\u2B9B', '\u2A74' };
+    // BERT's BasicTokenizer: _is_punctuation (ASCII non-alphanumerics and Unicode P*) splits off
+    // single characters; whitespace separates; everything else belongs to a word.
+    private static readonly Regex BertPreTokenization = new(@"[!-/:-@\[-`{-~\p{P}]|[^\s!-/:-@\[-`{-~\p{P}]+", RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
     private readonly BertTokenizer _tokenizer;
-    private readonly char _standIn;
 
     public WordPieceTokenizer(string vocabPath, TextTokenization options)
     {
         if (options.MaxLength < 3) throw new ArgumentOutOfRangeException(nameof(options), "MaxLength must leave room for [CLS], [SEP] and one word piece.");
         Options = options;
+        var vocab = File.ReadLines(vocabPath).Select(l => l.TrimEnd('\r')).ToHashSet(StringComparer.Ordinal);
+        foreach (var s in new[] { "[CLS]", "[SEP]", "[UNK]", "[PAD]" })
+            if (!vocab.Contains(s)) throw new InvalidDataException($"The vocabulary '{vocabPath}' has no {s} entry; it is not a BERT word-piece vocabulary (one token per line, as vocab.txt).");
         _tokenizer = BertTokenizer.Create(vocabPath, new BertOptions
         {
             LowerCaseBeforeTokenization = options.LowerCase,
             RemoveNonSpacingMarks = options.LowerCase,   // Hugging Face: strip_accents follows do_lower_case
             IndividuallyTokenizeCjk = true,
             ApplyBasicTokenization = true,
-            SplitOnSpecialTokens = true,
+            PreTokenizer = new RegexPreTokenizer(BertPreTokenization, null),
         });
-        var vocab = File.ReadLines(vocabPath).Select(l => l.TrimEnd('\r')).ToHashSet(StringComparer.Ordinal);
-        foreach (var s in new[] { "[CLS]", "[SEP]", "[UNK]", "[PAD]" })
-            if (!vocab.Contains(s)) throw new InvalidDataException($"The vocabulary '{vocabPath}' has no {s} entry; it is not a BERT word-piece vocabulary (one token per line, as vocab.txt).");
-        _standIn = StandInCandidates.FirstOrDefault(c => !vocab.Contains(c.ToString()) && !vocab.Contains("##" + c));
-        if (_standIn == default) throw new InvalidDataException($"The vocabulary '{vocabPath}' holds every stand-in symbol for characters outside the Basic Multilingual Plane.");
         ClsId = _tokenizer.ClassificationTokenId;
         SepId = _tokenizer.SeparatorTokenId;
         PadId = _tokenizer.PaddingTokenId;
@@ -70,7 +72,7 @@ public sealed class WordPieceTokenizer
 
     public TokenizedText Encode(string text)
     {
-        var pieces = _tokenizer.EncodeToIds(RepairAstral(text), addSpecialTokens: false);
+        var pieces = _tokenizer.EncodeToIds(RemoveInvisible(text), addSpecialTokens: false);
         int keep = Math.Min(pieces.Count, Options.MaxLength - 2);
         var ids = new long[keep + 2];
         ids[0] = ClsId;
@@ -80,34 +82,35 @@ public sealed class WordPieceTokenizer
     }
 
     /// <summary>
-    /// Characters outside the BMP as Hugging Face treats them: control, format, private-use and
-    /// unassigned ones removed (its _clean_text), accents removed when stripping, CJK ideographs
-    /// a token of their own, every other one a character the vocabulary lacks.
+    /// BERT's _clean_text for what BertTokenizer keeps: format (Cf), private-use (Co) and
+    /// unassigned (Cn) characters and lone surrogates removed. (Cc controls it removes itself.)
     /// </summary>
-    private string RepairAstral(string text)
+    private static string RemoveInvisible(string text)
     {
-        int i = 0;
-        while (i < text.Length && !char.IsSurrogate(text[i])) i++;
-        if (i == text.Length) return text;
+        int i = 0, width = 0;
+        while (i < text.Length && !IsInvisible(text, i, out width)) i += width;
+        if (i >= text.Length) return text;
         var sb = new StringBuilder(text.Length);
         sb.Append(text, 0, i);
-        for (; i < text.Length; i++)
+        while (i < text.Length)
         {
-            char c = text[i];
-            if (!char.IsSurrogate(c)) { sb.Append(c); continue; }
-            if (!char.IsHighSurrogate(c) || i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1])) continue; // lone surrogate: removed, as U+FFFD is
-            int cp = char.ConvertToUtf32(c, text[i + 1]);
-            i++;
-            var category = CharUnicodeInfo.GetUnicodeCategory(cp);
-            if (category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned or UnicodeCategory.Surrogate) continue;
-            if (category == UnicodeCategory.NonSpacingMark && Options.LowerCase) continue;
-            if (IsAstralCjk(cp)) sb.Append(' ').Append(_standIn).Append(' ');
-            else sb.Append(_standIn);
+            bool drop = IsInvisible(text, i, out width);
+            if (!drop) sb.Append(text, i, width);
+            i += width;
         }
         return sb.ToString();
     }
 
-    // The astral CJK blocks of BERT's _is_chinese_char (extensions B–E and the compatibility supplement).
-    private static bool IsAstralCjk(int cp) => cp is >= 0x20000 and <= 0x2A6DF or >= 0x2A700 and <= 0x2B73F
-        or >= 0x2B740 and <= 0x2B81F or >= 0x2B820 and <= 0x2CEAF or >= 0x2F800 and <= 0x2FA1F;
+    private static bool IsInvisible(string text, int i, out int width)
+    {
+        char c = text[i];
+        width = 1;
+        if (char.IsHighSurrogate(c))
+        {
+            if (i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1])) return true;
+            width = 2;
+        }
+        else if (char.IsLowSurrogate(c)) return true;
+        return CharUnicodeInfo.GetUnicodeCategory(text, i) is UnicodeCategory.Format or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned;
+    }
 }
