@@ -39,6 +39,8 @@ public class WordPieceTokenizerTests : IClassFixture<MiniLmFixture>
     [InlineData("x©y", new long[] { 101, 1060, 29652, 2100, 102 })]
     // a zero-width space (format character) is removed, joining the word, as BERT's _clean_text does
     [InlineData("a\u200Bb", new long[] { 101, 11113, 102 })]
+    // tab and line breaks separate words (BertTokenizer alone deletes them, gluing hello##world)
+    [InlineData("hello\nworld\thello\r\nworld", new long[] { 101, 7592, 2088, 7592, 2088, 102 })]
     // an emoji is a word of its own, not in the vocabulary: [UNK] (BertTokenizer alone would drop it)
     [InlineData("I love pizza 🍕!!", new long[] { 101, 1045, 2293, 10733, 100, 999, 999, 102 })]
     // an emoji glued to a word makes the whole word [UNK], as WordPiece does

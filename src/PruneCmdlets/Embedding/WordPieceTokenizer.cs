@@ -32,9 +32,9 @@ public sealed record TokenizedText(long[] Ids, int WordPieces, int Truncated)
 /// Unicode punctuation, so it silently drops every symbol ($ + ^ ` © ° € ² and all emoji), where
 /// BERT keeps symbols inside words (and has most of them in its vocabulary); and its normaliser
 /// keeps format characters (zero-width space and joiner, soft hyphen, direction marks), which
-/// BERT removes. A pre-tokeniser with BERT's rule (split at whitespace; every punctuation
+/// BERT removes, and removes tabs and line breaks, which BERT reads as spaces. A pre-tokeniser with BERT's rule (split at whitespace; every punctuation
 /// character, ASCII !-/ :-@ [-` {-~ or Unicode P*, a token of its own; all else joined into
-/// words) and a removal of category Cf/Co/Cn characters fix both.
+/// words) and a cleaning pass (Cf/Co/Cn removed, tab/CR/LF to spaces) fix them.
 /// Thread-safe: BertTokenizer keeps no per-call state.
 /// </summary>
 public sealed class WordPieceTokenizer
@@ -72,7 +72,7 @@ public sealed class WordPieceTokenizer
 
     public TokenizedText Encode(string text)
     {
-        var pieces = _tokenizer.EncodeToIds(RemoveInvisible(text), addSpecialTokens: false);
+        var pieces = _tokenizer.EncodeToIds(CleanForBert(text), addSpecialTokens: false);
         int keep = Math.Min(pieces.Count, Options.MaxLength - 2);
         var ids = new long[keep + 2];
         ids[0] = ClsId;
@@ -82,35 +82,45 @@ public sealed class WordPieceTokenizer
     }
 
     /// <summary>
-    /// BERT's _clean_text for what BertTokenizer keeps: format (Cf), private-use (Co) and
-    /// unassigned (Cn) characters and lone surrogates removed. (Cc controls it removes itself.)
+    /// BERT's _clean_text where BertTokenizer differs: format (Cf), private-use (Co) and
+    /// unassigned (Cn) characters and lone surrogates removed, and tab, line feed and carriage
+    /// return made spaces (BertTokenizer removes them as controls, which glued "hello\nworld"
+    /// into one word). Other controls (Cc) it removes itself.
     /// </summary>
-    private static string RemoveInvisible(string text)
+    private static string CleanForBert(string text)
     {
         int i = 0, width = 0;
-        while (i < text.Length && !IsInvisible(text, i, out width)) i += width;
+        while (i < text.Length && Classify(text, i, out width) == CharFix.Keep) i += width;
         if (i >= text.Length) return text;
         var sb = new StringBuilder(text.Length);
         sb.Append(text, 0, i);
         while (i < text.Length)
         {
-            bool drop = IsInvisible(text, i, out width);
-            if (!drop) sb.Append(text, i, width);
+            switch (Classify(text, i, out width))
+            {
+                case CharFix.Keep: sb.Append(text, i, width); break;
+                case CharFix.Space: sb.Append(' '); break;
+            }
             i += width;
         }
         return sb.ToString();
     }
 
-    private static bool IsInvisible(string text, int i, out int width)
+    private enum CharFix { Keep, Drop, Space }
+
+    private static CharFix Classify(string text, int i, out int width)
     {
         char c = text[i];
         width = 1;
+        if (c is '\t' or '\n' or '\r') return CharFix.Space;
+        if (c < 0x80) return CharFix.Keep;
         if (char.IsHighSurrogate(c))
         {
-            if (i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1])) return true;
+            if (i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1])) return CharFix.Drop;
             width = 2;
         }
-        else if (char.IsLowSurrogate(c)) return true;
-        return CharUnicodeInfo.GetUnicodeCategory(text, i) is UnicodeCategory.Format or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned;
+        else if (char.IsLowSurrogate(c)) return CharFix.Drop;
+        return CharUnicodeInfo.GetUnicodeCategory(text, i) is UnicodeCategory.Format or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned
+            ? CharFix.Drop : CharFix.Keep;
     }
 }
