@@ -15,6 +15,10 @@
       5. Quality: inertia of the best of 10 k-means++ runs against scikit-learn's.
       6. Determinism: the same clusters with DOTNET_PROCESSOR_COUNT=1 and with every core.
       7. Get-Embedding images/s on 500×375 JPEGs against the raw model's images/s.
+      8. Text: Get-TextEmbedding texts/s and tokens/s on a generated corpus against the raw
+         all-MiniLM-L6-v2 run on the same token batches; then end to end, embed → k-means →
+         SemDeDup → prototypicality → select, with time per stage and peak memory, and the
+         figures scaled to 100 000 texts.
 
     The references are Debian's python3-sklearn and python3-faiss with libopenblas0-pthread;
     OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for the reference command only, so the
@@ -25,7 +29,7 @@
 param(
     [string] $OutputDirectory = (Join-Path $PWD 'bench-output'),
     [switch] $Quick,
-    [ValidateSet('Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding')]
+    [ValidateSet('Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding', 'Text')]
     [string[]] $Only
 )
 
@@ -281,6 +285,87 @@ foreach (`$round in 0..3) {
         GetEmbeddingWarmPasses = ($warm | ForEach-Object { [Math]::Round($_, 1) }) -join ' '
         GetEmbeddingColdWholeCommandImagesPerSecond = [Math]::Round($cold.count / $cold.total, 1)
         Ratio = [Math]::Round($steady / $rawRate, 3)
+    }
+    $results.Add($row); $row | Format-List | Out-Host
+}
+
+if (Want 'Text') {
+    Write-Host "`n== Get-TextEmbedding vs the raw all-MiniLM-L6-v2 on the same token batches =="
+    $models = Join-Path $repo 'module/bin/models'
+    $vocab = Join-Path $models 'all-MiniLM-L6-v2.vocab.txt'
+    $count = if ($Quick) { 256 } else { 2048 }
+    $texts = Join-Path $OutputDirectory "texts-$count.txt"
+    if (-not (Test-Path $texts)) { & $bench text-gen --n $count --out $texts --vocab $vocab --seed 1; if ($LASTEXITCODE) { throw 'Generating texts failed.' } }
+    # As for images: the raw model runs before and after our passes, so noise hits both sides;
+    # our first pass is cold (model load, JIT); two warm passes follow in the same process.
+    # A warm pass is counted from its first record out, less the first chunk (128 texts), which
+    # is conservative: with two workers about two chunks are done by then.
+    $rawBefore = Invoke-Ours @('text-raw', '--texts', $texts, '--models', $models)
+    $script = @"
+Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
+foreach (`$round in 0..2) {
+    `$sw = [Diagnostics.Stopwatch]::StartNew()
+    `$first = `$null; `$n = 0; `$tokens = 0
+    Get-TextEmbedding -Path '$texts' | ForEach-Object { if (`$n -eq 0) { `$first = `$sw.Elapsed.TotalSeconds }; `$n++; `$tokens += `$_.TokenCount }
+    `$total = `$sw.Elapsed.TotalSeconds
+    '{"round":' + `$round + ',"total":' + `$total + ',"first":' + `$first + ',"count":' + `$n + ',"tokens":' + `$tokens + '}'
+}
+"@
+    $exe = [Environment]::ProcessPath
+    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
+    $rounds = @(& $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | ForEach-Object { $_ | ConvertFrom-Json })
+    $rawAfter = Invoke-Ours @('text-raw', '--texts', $texts, '--models', $models)
+    $warm = @($rounds | Where-Object round -GT 0)
+    $steady = @($warm | ForEach-Object { ($_.count - 128) / ($_.total - $_.first) } | Sort-Object)
+    $whole = @($warm | ForEach-Object { $_.count / $_.total } | Sort-Object)
+    $rawRate = ($rawBefore.texts_per_second + $rawAfter.texts_per_second) / 2
+    $meanTokens = $rounds[0].tokens / $rounds[0].count
+    $row = [pscustomobject]@{
+        Benchmark = 'text-embedding'; Texts = $count; MeanTokens = [Math]::Round($meanTokens, 1); SameTokensAsRaw = $rounds[0].tokens -eq $rawBefore.tokens
+        RawModelTextsPerSecond = [Math]::Round($rawRate, 1); RawModelTokensPerSecond = [Math]::Round($rawRate * $meanTokens, 0)
+        RawModelBeforeAfter = '{0:F1} / {1:F1}' -f $rawBefore.texts_per_second, $rawAfter.texts_per_second
+        GetTextEmbeddingTextsPerSecond = [Math]::Round($steady[-1], 1); GetTextEmbeddingTokensPerSecond = [Math]::Round($steady[-1] * $meanTokens, 0)
+        GetTextEmbeddingWarmPasses = ($steady | ForEach-Object { [Math]::Round($_, 1) }) -join ' '
+        GetTextEmbeddingWholeCommandWarm = ($whole | ForEach-Object { [Math]::Round($_, 1) }) -join ' '
+        GetTextEmbeddingColdWholeCommand = [Math]::Round($rounds[0].count / $rounds[0].total, 1)
+        Ratio = [Math]::Round($steady[-1] / $rawRate, 3)
+        RatioWholeCommand = [Math]::Round($whole[-1] / $rawRate, 3)
+    }
+    $results.Add($row); $row | Format-List | Out-Host
+
+    Write-Host "`n== Text end to end: Get-TextEmbedding | Invoke-KMeans | Invoke-SemDeDup | Measure-Prototypicality | Select-PrunedSet =="
+    # 100 000 texts take about 10 minutes to embed on two shared cores, so a smaller N is
+    # measured and scaled: embedding is linear in N; with K = N/100 every cluster keeps ~100
+    # texts, so k-means per iteration grows with N·K (×100 from 10k to 100k, reported apart)
+    # and SemDeDup, pairwise within clusters, linearly.
+    $n = if ($Quick) { 500 } else { 10000 }
+    $k = [Math]::Max(5, $n / 100)
+    $file = Join-Path $OutputDirectory "texts-$n.txt"
+    if (-not (Test-Path $file)) { & $bench text-gen --n $n --out $file --vocab $vocab --seed 2; if ($LASTEXITCODE) { throw 'Generating texts failed.' } }
+    $script = @"
+Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
+`$null = 'warm up' | Get-TextEmbedding
+[GC]::Collect()
+`$base = [Diagnostics.Process]::GetCurrentProcess().WorkingSet64
+`$sw = [Diagnostics.Stopwatch]::StartNew()
+`$e = Get-TextEmbedding -Path '$file'; `$t1 = `$sw.Elapsed.TotalSeconds
+`$c = `$e | Invoke-KMeans -K $k -Seed 1; `$t2 = `$sw.Elapsed.TotalSeconds
+`$d = `$c | Invoke-SemDeDup -Epsilon 0.05; `$t3 = `$sw.Elapsed.TotalSeconds
+`$s = `$d | Measure-Prototypicality | Select-PrunedSet -KeepFraction 0.7; `$t4 = `$sw.Elapsed.TotalSeconds
+`$peak = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64
+'{"embed":' + `$t1 + ',"kmeans":' + (`$t2 - `$t1) + ',"semdedup":' + (`$t3 - `$t2) + ',"select":' + (`$t4 - `$t3) + ',"total":' + `$t4 + ',"peak":' + `$peak + ',"base":' + `$base + ',"kept_dedup":' + `$d.Count + ',"selected":' + `$s.Count + '}'
+"@
+    $e2e = & $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | Select-Object -Last 1 | ConvertFrom-Json
+    $scale = 100000 / $n
+    $row = [pscustomobject]@{
+        Benchmark = 'text-end-to-end'; Texts = $n; K = $k
+        EmbedSeconds = [Math]::Round($e2e.embed, 1); KMeansSeconds = [Math]::Round($e2e.kmeans, 2); SemDeDupSeconds = [Math]::Round($e2e.semdedup, 2)
+        SelectSeconds = [Math]::Round($e2e.select, 2); TotalSeconds = [Math]::Round($e2e.total, 1)
+        DuplicatesRemoved = $n - $e2e.kept_dedup; Selected = $e2e.selected
+        PeakWorkingSetMB = [Math]::Round($e2e.peak / 1MB); BaseWorkingSetMB = [Math]::Round($e2e.base / 1MB)
+        Scaled100kEmbedSeconds = [Math]::Round($e2e.embed * $scale); Scaled100kKMeansSeconds = [Math]::Round($e2e.kmeans * $scale * $scale, 0)
+        Scaled100kSemDeDupSelectSeconds = [Math]::Round(($e2e.semdedup + $e2e.select) * $scale, 1)
+        Scaled100kPeakMB = [Math]::Round(($e2e.base + ($e2e.peak - $e2e.base) * $scale) / 1MB)
     }
     $results.Add($row); $row | Format-List | Out-Host
 }
