@@ -91,4 +91,27 @@ internal static class TextBench
             tokens_per_second = tokens / s, mean_tokens = (double)tokens / texts.Length, checksum,
         }));
     }
+
+    /// <summary>copies × the rows of an .npy file, each value plus N(0, sigma²) noise: a larger set shaped like real embeddings, for timing the stages after embedding.</summary>
+    public static void Augment(Dictionary<string, string> o)
+    {
+        using var m = PruneCmdlets.IO.NpyReader.OpenMatrix(o["in"]);
+        var (data, rows) = m.ReadBlocks(Array.MaxLength).Single();
+        int d = m.Columns, copies = int.Parse(o["copies"]);
+        double sigma = double.Parse(o["sigma"], System.Globalization.CultureInfo.InvariantCulture);
+        var rng = new DeterministicRandom(long.Parse(o.GetValueOrDefault("seed", "1")));
+        var output = new List<float[]>(rows * copies);
+        for (int c = 0; c < copies; c++)
+            for (int i = 0; i < rows; i++)
+            {
+                var v = data.AsSpan(i * d, d).ToArray();
+                for (int j = 0; j < d; j++)
+                {
+                    double u = 1 - rng.NextDouble(), w = rng.NextDouble();
+                    v[j] += (float)(sigma * Math.Sqrt(-2 * Math.Log(u)) * Math.Cos(2 * Math.PI * w));
+                }
+                output.Add(v);
+            }
+        PruneCmdlets.IO.NpyWriter.WriteMatrix(o["out"], output, d);
+    }
 }
