@@ -247,3 +247,24 @@ Describe 'Get-TextEmbedding bad input' {
         $errs[0].FullyQualifiedErrorId | Should -BeLike "PathNotFound,$cmd"
     }
 }
+
+Describe 'Get-TextEmbedding stopping' {
+    It 'stops within a batch when the pipeline is stopped (Ctrl+C), and returns what it had' {
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("Import-Module '$ManifestPath'; 1..20000 | ForEach-Object { 'A ticket about a printer that jams on page ' + `$_ } | Get-TextEmbedding -BatchSize 8")
+        $out = [System.Management.Automation.PSDataCollection[psobject]]::new()
+        $async = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $out)
+        # Wait for the first records, so the workers are inside model runs when the stop comes.
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while ($out.Count -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        $out.Count | Should -BeGreaterThan 0
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        $sw.Stop()
+        $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        # 20 000 texts take minutes; a stop that waited for the input to finish would take that long.
+        $out.Count | Should -BeLessThan 20000
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 30
+        $ps.Dispose()
+    }
+}

@@ -395,13 +395,20 @@ public sealed class GetTextEmbeddingCommand : PSCmdlet, IDisposable
             var text = o.Item.Text;
             WriteObject(new EmbeddingRecord(o.Item.Id, o.Item.Path, o.Item.Label, o.Vector, _model!.Name)
             {
-                Text = IncludeText || text.Length <= PreviewLength ? text : text[..PreviewLength] + "…",
+                Text = IncludeText || text.Length <= PreviewLength ? text : Preview(text),
                 TokenCount = o.Tokens.Length,
                 TruncatedTokens = o.Tokens.Truncated,
             });
         }
         _cache?.Flush();
         ReportProgress();
+    }
+
+    /// <summary>The first PreviewLength characters and an ellipsis, never cutting a surrogate pair in two.</summary>
+    private static string Preview(string text)
+    {
+        int n = char.IsHighSurrogate(text[PreviewLength - 1]) ? PreviewLength - 1 : PreviewLength;
+        return text[..n] + "…";
     }
 
     private void ReportProgress()
