@@ -233,7 +233,7 @@ public sealed class GetTextEmbeddingCommand : PSCmdlet, IDisposable
         string fallbackId = index.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (input is null || input.BaseObject is null)
         {
-            Fail(new ErrorRecord(new ArgumentNullException(nameof(InputObject), $"Pipeline input {index} is null; it was skipped."), "NullInput", ErrorCategory.InvalidArgument, index));
+            Fail(ErrorHelper.NullInput(index));
             return;
         }
         switch (input.BaseObject)
@@ -245,9 +245,7 @@ public sealed class GetTextEmbeddingCommand : PSCmdlet, IDisposable
         var textProp = input.Properties[TextProperty];
         if (textProp is null)
         {
-            var names = string.Join(", ", input.Properties.Select(p => p.Name).Take(20));
-            Fail(new ErrorRecord(new ArgumentException($"Pipeline input {index} ({input.BaseObject.GetType().Name}) has no '{TextProperty}' property (it has: {names}); it was skipped. Name the property with -TextProperty."),
-                "MissingTextProperty", ErrorCategory.InvalidArgument, input));
+            Fail(ErrorHelper.MissingTextProperty(input, index, TextProperty));
             return;
         }
         string id = Unwrap(input.Properties[IdProperty]?.Value) is { Length: > 0 } given ? given : fallbackId;
@@ -263,14 +261,7 @@ public sealed class GetTextEmbeddingCommand : PSCmdlet, IDisposable
         {
             if (doc.Problem != TextReadProblem.None)
             {
-                var category = doc.Problem switch
-                {
-                    TextReadProblem.ReadFailed => ErrorCategory.ReadError,
-                    TextReadProblem.UnsupportedFormat => ErrorCategory.NotImplemented,
-                    TextReadProblem.MissingColumn or TextReadProblem.MissingTextField => ErrorCategory.ObjectNotFound,
-                    _ => ErrorCategory.InvalidData,
-                };
-                Fail(new ErrorRecord(new InvalidDataException(doc.Message), doc.Problem.ToString(), category, doc.Location));
+                Fail(ErrorHelper.TextReadProblem(doc.Problem, doc.Message ?? doc.Problem.ToString(), doc.Location));
                 continue;
             }
             string? label = DocumentPerFile ? new DirectoryInfo(System.IO.Path.GetDirectoryName(file) ?? "").Name : doc.Label;
@@ -283,7 +274,7 @@ public sealed class GetTextEmbeddingCommand : PSCmdlet, IDisposable
     {
         if (string.IsNullOrWhiteSpace(text))
         {
-            Fail(new ErrorRecord(new ArgumentException($"The text of {where} is {(text is null ? "missing" : "empty or whitespace")}; it was skipped."), "EmptyText", ErrorCategory.InvalidData, target));
+            Fail(ErrorHelper.EmptyText(where, text is null, target));
             return;
         }
         if (text.Length > LongTextWarning)
