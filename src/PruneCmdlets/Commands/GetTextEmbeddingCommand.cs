@@ -272,6 +272,8 @@ public sealed class GetTextEmbeddingCommand : PSCmdlet, IDisposable
     /// <summary>Checks one text and queues it; <paramref name="where"/> names it in messages.</summary>
     private void Take(string id, string? path, string? label, string? text, string where, object target)
     {
+        // Reading a large file happens here, on the pipeline thread: a stop ends it at the next text.
+        if (_stop.IsCancellationRequested) throw new PipelineStoppedException();
         if (string.IsNullOrWhiteSpace(text))
         {
             Fail(ErrorHelper.EmptyText(where, text is null, target));
