@@ -15,6 +15,10 @@
       5. Quality: inertia of the best of 10 k-means++ runs against scikit-learn's.
       6. Determinism: the same clusters with DOTNET_PROCESSOR_COUNT=1 and with every core.
       7. Get-Embedding images/s on 500×375 JPEGs against the raw model's images/s.
+      8. Text: Get-TextEmbedding texts/s and tokens/s on a generated corpus against the raw
+         all-MiniLM-L6-v2 run on the same token batches; then end to end, embed → k-means →
+         SemDeDup → prototypicality → select, with time per stage and peak memory, and the
+         figures scaled to 100 000 texts.
 
     The references are Debian's python3-sklearn and python3-faiss with libopenblas0-pthread;
     OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for the reference command only, so the
@@ -25,7 +29,7 @@
 param(
     [string] $OutputDirectory = (Join-Path $PWD 'bench-output'),
     [switch] $Quick,
-    [ValidateSet('Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding')]
+    [ValidateSet('Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding', 'Text')]
     [string[]] $Only
 )
 
@@ -281,6 +285,92 @@ foreach (`$round in 0..3) {
         GetEmbeddingWarmPasses = ($warm | ForEach-Object { [Math]::Round($_, 1) }) -join ' '
         GetEmbeddingColdWholeCommandImagesPerSecond = [Math]::Round($cold.count / $cold.total, 1)
         Ratio = [Math]::Round($steady / $rawRate, 3)
+    }
+    $results.Add($row); $row | Format-List | Out-Host
+}
+
+if (Want 'Text') {
+    Write-Host "`n== Get-TextEmbedding vs the raw all-MiniLM-L6-v2 on the same token batches =="
+    $models = Join-Path $repo 'module/bin/models'
+    $vocab = Join-Path $models 'all-MiniLM-L6-v2.vocab.txt'
+    $count = if ($Quick) { 256 } else { 2048 }
+    $texts = Join-Path $OutputDirectory "texts-$count.txt"
+    if (-not (Test-Path $texts)) { & $bench text-gen --n $count --out $texts --vocab $vocab --seed 1; if ($LASTEXITCODE) { throw 'Generating texts failed.' } }
+    # As for images: the raw model runs before and after our passes, so noise hits both sides;
+    # our first pass is cold (model load, JIT); two warm passes follow in the same process and
+    # are timed as whole commands (model load included, so the ratio is conservative).
+    $rawBefore = Invoke-Ours @('text-raw', '--texts', $texts, '--models', $models)
+    $script = @"
+Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
+foreach (`$round in 0..2) {
+    `$sw = [Diagnostics.Stopwatch]::StartNew()
+    `$n = 0; `$tokens = 0
+    Get-TextEmbedding -Path '$texts' | ForEach-Object { `$n++; `$tokens += `$_.TokenCount }
+    `$total = `$sw.Elapsed.TotalSeconds
+    '{"round":' + `$round + ',"total":' + `$total + ',"count":' + `$n + ',"tokens":' + `$tokens + '}'
+}
+"@
+    $exe = [Environment]::ProcessPath
+    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
+    $rounds = @(& $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | ForEach-Object { $_ | ConvertFrom-Json })
+    $rawAfter = Invoke-Ours @('text-raw', '--texts', $texts, '--models', $models)
+    $warm = @($rounds | Where-Object round -GT 0 | ForEach-Object { $_.count / $_.total } | Sort-Object)
+    $rawRate = ($rawBefore.texts_per_second + $rawAfter.texts_per_second) / 2
+    $meanTokens = $rounds[0].tokens / $rounds[0].count
+    $row = [pscustomobject]@{
+        Benchmark = 'text-embedding'; Texts = $count; MeanTokens = [Math]::Round($meanTokens, 1); SameTokensAsRaw = $rounds[0].tokens -eq $rawBefore.tokens
+        RawModelTextsPerSecond = [Math]::Round($rawRate, 1); RawModelTokensPerSecond = [Math]::Round($rawRate * $meanTokens, 0)
+        RawModelBeforeAfter = '{0:F1} / {1:F1}' -f $rawBefore.texts_per_second, $rawAfter.texts_per_second
+        GetTextEmbeddingTextsPerSecond = [Math]::Round($warm[-1], 1); GetTextEmbeddingTokensPerSecond = [Math]::Round($warm[-1] * $meanTokens, 0)
+        GetTextEmbeddingWarmPasses = ($warm | ForEach-Object { [Math]::Round($_, 1) }) -join ' '
+        GetTextEmbeddingCold = [Math]::Round($rounds[0].count / $rounds[0].total, 1)
+        Ratio = [Math]::Round($warm[-1] / $rawRate, 3)
+    }
+    $results.Add($row); $row | Format-List | Out-Host
+
+    Write-Host "`n== Text end to end: Get-TextEmbedding | Invoke-KMeans | Invoke-SemDeDup | Measure-Prototypicality | Select-PrunedSet =="
+    # 100 000 texts take over 10 minutes to embed on two shared cores, so the whole chain runs
+    # on n texts, and the stages after the embedding run again at 10·n on vectors made from
+    # the n real ones (ten copies, each value plus N(0, 0.02²) noise: cosine ≈ 0.93 to the
+    # original), K = N/100 both times. The 100k figure is then embedding scaled linearly
+    # (its rate is flat in N) plus the measured downstream.
+    $n = if ($Quick) { 500 } else { 10000 }
+    $file = Join-Path $OutputDirectory "texts-$n.txt"
+    $npy = Join-Path $OutputDirectory "text-vectors-$n.npy"
+    $big = Join-Path $OutputDirectory "text-vectors-$(10 * $n).npy"
+    if (-not (Test-Path $file)) { & $bench text-gen --n $n --out $file --vocab $vocab --seed 2; if ($LASTEXITCODE) { throw 'Generating texts failed.' } }
+    function Invoke-Chain([string] $Source, [int] $K, [string] $ExportTo) {
+        $script = @"
+Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
+`$null = 'warm up' | Get-TextEmbedding
+[GC]::Collect()
+`$base = [Diagnostics.Process]::GetCurrentProcess().WorkingSet64
+`$sw = [Diagnostics.Stopwatch]::StartNew()
+`$e = $Source; `$t1 = `$sw.Elapsed.TotalSeconds
+`$c = `$e | Invoke-KMeans -K $K -Seed 1; `$t2 = `$sw.Elapsed.TotalSeconds
+`$d = `$c | Invoke-SemDeDup -Epsilon 0.05; `$t3 = `$sw.Elapsed.TotalSeconds
+`$s = `$d | Measure-Prototypicality | Select-PrunedSet -KeepFraction 0.7; `$t4 = `$sw.Elapsed.TotalSeconds
+`$peak = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64
+if ('$ExportTo') { `$e | Export-Embedding '$ExportTo' -Confirm:`$false }
+'{"first":' + `$t1 + ',"kmeans":' + (`$t2 - `$t1) + ',"semdedup":' + (`$t3 - `$t2) + ',"select":' + (`$t4 - `$t3) + ',"total":' + `$t4 + ',"peak":' + `$peak + ',"base":' + `$base + ',"kept_dedup":' + `$d.Count + ',"selected":' + `$s.Count + '}'
+"@
+        & $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | Select-Object -Last 1 | ConvertFrom-Json
+    }
+    $real = Invoke-Chain "Get-TextEmbedding -Path '$file'" ([Math]::Max(5, $n / 100)) $npy
+    & $bench text-augment --in $npy --copies 10 --sigma 0.02 --out $big --seed 3
+    if ($LASTEXITCODE) { throw 'Making the 10× vectors failed.' }
+    $scaled = Invoke-Chain "Import-Embedding '$big'" ([Math]::Max(5, $n / 10)) ''
+    $row = [pscustomobject]@{
+        Benchmark = 'text-end-to-end'; Texts = $n
+        EmbedSeconds = [Math]::Round($real.first, 1); KMeansSeconds = [Math]::Round($real.kmeans, 2); SemDeDupSeconds = [Math]::Round($real.semdedup, 2)
+        SelectSeconds = [Math]::Round($real.select, 2); TotalSeconds = [Math]::Round($real.total, 1)
+        DuplicatesRemoved = $n - $real.kept_dedup; Selected = $real.selected
+        PeakWorkingSetMB = [Math]::Round($real.peak / 1MB); BaseWorkingSetMB = [Math]::Round($real.base / 1MB)
+        DownstreamAt10xN = 10 * $n
+        DownstreamAt10xImportSeconds = [Math]::Round($scaled.first, 2); DownstreamAt10xKMeansSeconds = [Math]::Round($scaled.kmeans, 1)
+        DownstreamAt10xSemDeDupSeconds = [Math]::Round($scaled.semdedup, 1); DownstreamAt10xSelectSeconds = [Math]::Round($scaled.select, 1)
+        DownstreamAt10xPeakWorkingSetMB = [Math]::Round($scaled.peak / 1MB)
+        EstimatedSecondsAt10xN = [Math]::Round(10 * $real.first + $scaled.kmeans + $scaled.semdedup + $scaled.select, 0)
     }
     $results.Add($row); $row | Format-List | Out-Host
 }
