@@ -16,6 +16,8 @@ switch (args.FirstOrDefault())
     case "init": Init(opts); break;
     case "quality": Quality(opts); break;
     case "embed-raw": EmbedRaw(opts); break;
+    case "lbfgs-gen": LbfgsComparison.Generate(opts); break;
+    case "lbfgs": LbfgsComparison.Compare(opts); break;
     default:
         Console.Error.WriteLine("usage: gen|lloyd|score|init --key value ...");
         return 2;
