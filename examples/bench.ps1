@@ -19,6 +19,9 @@
          all-MiniLM-L6-v2 run on the same token batches; then end to end, embed → k-means →
          SemDeDup → prototypicality → select, with time per stage and peak memory, and the
          figures scaled to 100 000 texts.
+      9. Lbfgs: our L-BFGS (Probing/Lbfgs.cs) against MathNet.Numerics' LimitedMemoryBfgsMinimizer
+         on Test-PruningStrategy's logistic regression, both against scikit-learn's lbfgs on the
+         same rows (docs/lbfgs-mathnet.md); needs python3-sklearn only.
 
     The references are Debian's python3-sklearn and python3-faiss with libopenblas0-pthread;
     OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for the reference command only, so the
@@ -29,7 +32,7 @@
 param(
     [string] $OutputDirectory = (Join-Path $PWD 'bench-output'),
     [switch] $Quick,
-    [ValidateSet('Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding', 'Text')]
+    [ValidateSet('Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding', 'Text', 'Lbfgs')]
     [string[]] $Only
 )
 
@@ -57,11 +60,11 @@ function Invoke-Ours([string[]] $Arguments) {
 
 # The reference gets its best BLAS kernels: the machine's OPENBLAS overrides are removed for
 # this command alone, never for ours, the tests or CI.
-function Invoke-Reference([string[]] $Arguments) {
-    if (-not $peers) { return @() }
+function Invoke-Reference([string[]] $Arguments, [string] $Script = $reference, [bool] $Available = $peers) {
+    if (-not $Available) { return @() }
     $saved = @{}
     foreach ($v in 'OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE') { $saved[$v] = [Environment]::GetEnvironmentVariable($v); [Environment]::SetEnvironmentVariable($v, $null) }
-    try { $lines = & $python $reference @Arguments }
+    try { $lines = & $python $Script @Arguments }
     finally { foreach ($v in $saved.Keys) { [Environment]::SetEnvironmentVariable($v, $saved[$v]) } }
     @($lines | Where-Object { $_ -like '{*' } | ForEach-Object { $_ | ConvertFrom-Json })
 }
@@ -373,6 +376,50 @@ if ('$ExportTo') { `$e | Export-Embedding '$ExportTo' -Confirm:`$false }
         EstimatedSecondsAt10xN = [Math]::Round(10 * $real.first + $scaled.kmeans + $scaled.semdedup + $scaled.select, 0)
     }
     $results.Add($row); $row | Format-List | Out-Host
+}
+
+if (Want 'Lbfgs') {
+    Write-Host "`n== L-BFGS: ours vs MathNet.Numerics LimitedMemoryBfgsMinimizer, both vs scikit-learn (C = 1, gtol 1e-6 per sample) =="
+    $sklearn = $python -and ((& $python -c 'import numpy, sklearn; print(1)' 2>$null) -eq '1')
+    if (-not $sklearn) { Write-Warning 'scikit-learn is not installed: the L-BFGS part compares ours with MathNet only. Install it with: sudo apt-get install python3-sklearn' }
+    $problems = if ($Quick) { @('small') } else { @('small', 'blobs', 'illcond') }
+    foreach ($problem in $problems) {
+        $dir = Join-Path $OutputDirectory "logreg-$problem"
+        if (-not (Test-Path (Join-Path $dir 'test-y.npy'))) {
+            & $bench lbfgs-gen --problem $problem --out $dir --seed 1 | Out-Null
+            if ($LASTEXITCODE) { throw 'Generating the logistic-regression problems failed.' }
+        }
+        $coef = Join-Path $dir 'sklearn-coef.txt'
+        $sk = Invoke-Reference @((Join-Path $dir 'train-x.npy'), (Join-Path $dir 'train-y.npy'), (Join-Path $dir 'test-x.npy'), (Join-Path $dir 'test-y.npy'), '1', '1e-6', '1000', $coef) `
+            -Script (Join-Path $PSScriptRoot 'bench/logreg_reference.py') -Available $sklearn | Select-Object -First 1
+        $arguments = @('lbfgs', '--dir', $dir, '--problem', $problem) + @(if ($sk) { '--sklearn', $coef })
+        $r = Invoke-Ours $arguments
+        foreach ($run in $r.runs) {
+            $row = [pscustomobject]@{
+                Benchmark = 'lbfgs'; Problem = $problem; N = $r.n; D = $r.d; K = $r.k; Impl = $run.impl
+                Iterations = $run.iterations; Evaluations = $run.evaluations; ProgressCalls = $run.progress_calls; Stop = $run.stop
+                Seconds = $run.seconds
+                SecondsOverSklearn = if ($sk -and $run.seconds -is [double] -and -not [double]::IsNaN($run.seconds)) { [Math]::Round($run.seconds / $sk.seconds, 2) } else { $null }
+                Objective = $run.objective; RelGapToSklearn = $run.rel_gap_to_sklearn; RelGapToOptimum = $run.rel_gap_to_optimum
+                CoefRelDiffToSklearn = $run.coef_rel_diff_to_sklearn; CoefRelDiffToOptimum = $run.coef_rel_diff_to_optimum
+                TestAccuracy = $run.test_accuracy
+            }
+            $results.Add($row)
+        }
+        $results | Where-Object { $_.Benchmark -eq 'lbfgs' -and $_.Problem -eq $problem } |
+            Format-Table Impl, Iterations, Evaluations, ProgressCalls, Seconds, SecondsOverSklearn, @{ n = 'Objective'; e = { '{0:F6}' -f [double]$_.Objective } },
+                @{ n = 'RelGapToSklearn'; e = { '{0:E2}' -f [double]$_.RelGapToSklearn } }, @{ n = 'RelGapToOptimum'; e = { '{0:E2}' -f [double]$_.RelGapToOptimum } },
+                @{ n = 'CoefRelDiffToSklearn'; e = { '{0:E2}' -f [double]$_.CoefRelDiffToSklearn } }, @{ n = 'CoefRelDiffToOptimum'; e = { '{0:E2}' -f [double]$_.CoefRelDiffToOptimum } },
+                TestAccuracy, Stop -AutoSize | Out-String -Width 300 | Out-Host
+        if ($sk) { Write-Host ("scikit-learn {0}: {1} iterations, {2:F3} s, objective {3}, test accuracy {4}, converged {5}" -f $sk.version, $sk.iterations, $sk.seconds, $sk.objective, $sk.test_accuracy, $sk.converged) }
+        $row = [pscustomobject]@{
+            Benchmark = 'lbfgs-behaviour'; Problem = $problem
+            OursBitIdentical1VsAllThreads = $r.ours_bit_identical_1_vs_all_threads; MathNetBitIdentical1VsAllThreads = $r.mathnet_bit_identical_1_vs_all_threads
+            CancelOurs = $r.cancel_ours; CancelMathNet = $r.cancel_mathnet
+            MaxIterations2Ours = $r.max_iterations_2_ours; MaxIterations2MathNet = $r.max_iterations_2_mathnet
+        }
+        $results.Add($row); $row | Format-List | Out-Host
+    }
 }
 
 $json = Join-Path $OutputDirectory 'bench-results.json'
