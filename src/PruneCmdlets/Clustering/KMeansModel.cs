@@ -96,14 +96,39 @@ public sealed class KMeansModel
     internal static double MetricDistance(DistanceMetric metric, double squared)
         => metric == DistanceMetric.Cosine ? squared / 2.0 : Math.Sqrt(squared);
 
+    private string? _fingerprint;
+
+    /// <summary>
+    /// SHA-256 (hex) of what decides every assignment and distance: K, D, the metric and the
+    /// centroids' float bits. Two models with the same fingerprint place every record the same;
+    /// shard summaries carry it so a merge refuses shards scored against different models.
+    /// </summary>
+    public string Fingerprint => _fingerprint ??= ComputeFingerprint();
+
+    private string ComputeFingerprint()
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"PruneCmdlets.KMeansModel;K={K};D={Dimension};Metric={Metric};"));
+        var bytes = new byte[_centroids.Length * 4];
+        for (int i = 0; i < _centroids.Length; i++)
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(i * 4), BitConverter.SingleToInt32Bits(_centroids[i]));
+        sha.AppendData(bytes);
+        return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
+    }
+
     public override string ToString() => $"KMeansModel K={K} D={Dimension} {Metric} inertia={Inertia:G6} iterations={Iterations}";
 
     // ---- persistence -------------------------------------------------------------------------
 
+    /// <summary>File format version written by <see cref="Save"/>; versions 1 (no checksum) and 2 are read.</summary>
+    public const int CurrentVersion = 2;
+
     private sealed class Document
     {
         public string Format { get; set; } = "PruneCmdlets.KMeansModel";
-        public int Version { get; set; } = 1;
+        public int Version { get; set; } = CurrentVersion;
+        /// <summary>Version 2 on: the model's <see cref="Fingerprint"/>, checked on load so a damaged file is refused.</summary>
+        public string? Sha256 { get; set; }
         public int K { get; set; }
         public int Dimension { get; set; }
         [JsonConverter(typeof(JsonStringEnumConverter))] public DistanceMetric Metric { get; set; }
@@ -117,15 +142,23 @@ public sealed class KMeansModel
         public float[][] Centroids { get; set; } = Array.Empty<float[]>();
     }
 
-    /// <summary>Writes the model as JSON (floats round-trip exactly).</summary>
-    public void Save(string path)
+    /// <summary>
+    /// Writes the model as JSON (floats round-trip exactly) with its fingerprint, atomically (see
+    /// <see cref="PruneCmdlets.IO.AtomicFile"/>). A relative <paramref name="path"/> is relative
+    /// to the process directory, not PowerShell's location: from PowerShell use Save-KMeansModel.
+    /// </summary>
+    public void Save(string path) => PruneCmdlets.IO.AtomicFile.Write(path, ToJson());
+
+    /// <summary>The bytes <see cref="Save"/> writes.</summary>
+    public byte[] ToJson()
     {
         var doc = new Document
         {
             K = K, Dimension = Dimension, Metric = Metric, Init = Init, Inertia = Inertia, Iterations = Iterations,
             Converged = Converged, Seed = Seed, TrainingCount = TrainingCount, ClusterSizes = ClusterSizes, Centroids = Centroids,
+            Sha256 = Fingerprint,
         };
-        File.WriteAllText(path, JsonSerializer.Serialize(doc));
+        return JsonSerializer.SerializeToUtf8Bytes(doc, new JsonSerializerOptions { WriteIndented = true });
     }
 
     /// <summary>Reads a model written by Save().</summary>
@@ -136,16 +169,21 @@ public sealed class KMeansModel
         catch (JsonException e) { throw new InvalidDataException($"'{path}' is not a k-means model file: {e.Message}", e); }
         if (doc is null || doc.Format != "PruneCmdlets.KMeansModel")
             throw new InvalidDataException($"'{path}' is not a k-means model file written by KMeansModel.Save().");
+        if (doc.Version < 1 || doc.Version > CurrentVersion)
+            throw new InvalidDataException($"'{path}' is a k-means model file of version {doc.Version}; this PruneCmdlets reads versions 1 to {CurrentVersion}. Update PruneCmdlets or save the model again.");
         if (doc.K < 1 || doc.Dimension < 1 || doc.Centroids is null || doc.Centroids.Length != doc.K
             || doc.Centroids.Any(r => r is null || r.Length != doc.Dimension))
             throw new InvalidDataException($"'{path}' declares K={doc.K}, D={doc.Dimension} but its centroids do not match.");
         var data = new float[doc.K * doc.Dimension];
         for (int c = 0; c < doc.K; c++) doc.Centroids[c].CopyTo(data, c * doc.Dimension);
         if (data.Any(v => !float.IsFinite(v))) throw new InvalidDataException($"'{path}' holds a NaN or infinite centroid value.");
-        return new KMeansModel(data, doc.K, doc.Dimension, doc.Metric)
+        var model = new KMeansModel(data, doc.K, doc.Dimension, doc.Metric)
         {
             Init = doc.Init, Inertia = doc.Inertia, Iterations = doc.Iterations, Converged = doc.Converged,
             Seed = doc.Seed, TrainingCount = doc.TrainingCount, ClusterSizes = doc.ClusterSizes,
         };
+        if (doc.Version >= 2 && !string.Equals(doc.Sha256, model.Fingerprint, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"'{path}' is damaged: its centroids hash to {model.Fingerprint}, not the {doc.Sha256 ?? "(missing)"} it was saved with. Save the model again from its source.");
+        return model;
     }
 }

@@ -11,7 +11,7 @@ namespace PruneCmdlets.Selection;
 public static class DecisionReasons
 {
     /// <summary>How equal distances are ordered at a cut; said in the reason of a record tied with the cut.</summary>
-    public const string TieRule = "equal distances are kept in input order";
+    public const string TieRule = "equal distances are kept in Id order (ordinal)";
 
     public static string[] For(SelectionPolicy policy, double[]? distances, int[] groupOf, string[] names, int[] sizes, int[] quotas,
         bool[] keep, double?[] cuts, double[]? shares)

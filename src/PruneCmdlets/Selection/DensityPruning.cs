@@ -3,6 +3,27 @@ using PruneCmdlets.Numerics;
 
 namespace PruneCmdlets.Selection;
 
+/// <summary>The additive part of one cluster's d_intra: what a shard contributes, and what shards' parts add up to.</summary>
+public sealed class IntraPart
+{
+    public IntraPart(int cluster) => Cluster = cluster;
+
+    public int Cluster { get; }
+    /// <summary>Records of the cluster.</summary>
+    public int Size { get; set; }
+    /// <summary>Records with a direction (all-zero vectors are skipped under Cosine).</summary>
+    public int Counted { get; set; }
+    /// <summary>Their distances to the centroid, summed independently of order.</summary>
+    public FixedPointSum Sum;
+
+    public void Add(IntraPart other)
+    {
+        Size += other.Size;
+        Counted += other.Counted;
+        Sum.Add(other.Sum);
+    }
+}
+
 /// <summary>How complex one cluster's concept is, and the share of the kept set it earns.</summary>
 public sealed class ClusterComplexity
 {
@@ -55,9 +76,16 @@ public static class DensityPruning
     /// <inheritdoc cref="Complexity(KMeansModel, IReadOnlyList{float[]}, int[], int[], int)"/>
     public static ClusterComplexity[] Complexity(KMeansModel model, IReadOnlyList<ReadOnlyMemory<float>> vectors, int[] cluster, int[] clusters,
         int neighbours = DefaultNeighbours)
+        => Complexity(model, IntraSums(model, vectors, cluster, clusters), neighbours);
+
+    /// <summary>
+    /// The additive part of d_intra for the groups <paramref name="clusters"/>: per cluster the
+    /// records, the records with a direction, and the order-free sum of their distances to the
+    /// centroid. Parts of disjoint record sets (shards) add up to the part of their union.
+    /// </summary>
+    public static IntraPart[] IntraSums(KMeansModel model, IReadOnlyList<ReadOnlyMemory<float>> vectors, int[] cluster, int[] clusters)
     {
         if (cluster.Length != vectors.Count) throw new ArgumentException("One cluster per vector is needed.", nameof(cluster));
-        if (neighbours < 1) throw new ArgumentOutOfRangeException(nameof(neighbours), neighbours, "At least one neighbour centroid is needed.");
         int d = model.Dimension;
         var index = new Dictionary<int, int>();
         for (int g = 0; g < clusters.Length; g++)
@@ -65,15 +93,14 @@ public static class DensityPruning
             if (clusters[g] < 0 || clusters[g] >= model.K) throw new ArgumentOutOfRangeException(nameof(clusters), clusters[g], $"The model has no cluster {clusters[g]}.");
             index[clusters[g]] = g;
         }
-
-        var sum = new double[clusters.Length];
-        var count = new int[clusters.Length];
-        var size = new int[clusters.Length];
+        var parts = new IntraPart[clusters.Length];
+        for (int g = 0; g < clusters.Length; g++) parts[g] = new IntraPart(clusters[g]);
         var prepared = new float[d];
         for (int i = 0; i < vectors.Count; i++)
         {
             if (!index.TryGetValue(cluster[i], out int g)) throw new ArgumentException($"Record {i} is in cluster {cluster[i]}, which is not one of the groups.", nameof(cluster));
-            size[g]++;
+            var part = parts[g];
+            part.Size++;
             var v = vectors[i].Span;
             if (v.Length != d) throw new ArgumentException($"Record {i} has {v.Length} dimensions but the model has {d}.", nameof(vectors));
             if (model.Metric == DistanceMetric.Cosine)
@@ -81,32 +108,40 @@ public static class DensityPruning
                 double norm = Math.Sqrt(VectorMath.SquaredNorm(v));
                 if (norm == 0) continue;
                 for (int j = 0; j < d; j++) prepared[j] = (float)(v[j] / norm);
-                sum[g] += model.DistanceOf(prepared, cluster[i]);
+                part.Sum.Add(model.DistanceOf(prepared, cluster[i]));
             }
-            else sum[g] += model.DistanceOf(v, cluster[i]);
-            count[g]++;
+            else part.Sum.Add(model.DistanceOf(v, cluster[i]));
+            part.Counted++;
         }
+        return parts;
+    }
 
-        var result = new ClusterComplexity[clusters.Length];
-        int others = Math.Min(neighbours, model.K - 1);
-        for (int g = 0; g < clusters.Length; g++)
+    /// <summary>Each cluster's complexity from its (summed) intra parts and the model's centroids.</summary>
+    public static ClusterComplexity[] Complexity(KMeansModel model, IReadOnlyList<IntraPart> parts, int neighbours = DefaultNeighbours)
+    {
+        if (neighbours < 1) throw new ArgumentOutOfRangeException(nameof(neighbours), neighbours, "At least one neighbour centroid is needed.");
+        var result = new ClusterComplexity[parts.Count];
+        for (int g = 0; g < parts.Count; g++)
         {
-            int c = clusters[g];
-            double inter = 1.0;
-            if (others > 0)
-            {
-                var dist = new double[model.K - 1];
-                int t = 0;
-                for (int o = 0; o < model.K; o++)
-                    if (o != c) dist[t++] = KMeansModel.MetricDistance(model.Metric, DistanceKernel.ExactSquaredDistance(model.CentroidSpan(c), model.CentroidSpan(o)));
-                Array.Sort(dist);
-                double s = 0;
-                for (int k = 0; k < others; k++) s += dist[k];
-                inter = s / others;
-            }
-            result[g] = new ClusterComplexity(c, size[g], count[g] > 0 ? sum[g] / count[g] : 0, inter);
+            var p = parts[g];
+            result[g] = new ClusterComplexity(p.Cluster, p.Size, p.Counted > 0 ? p.Sum.Value / p.Counted : 0, InterDistance(model, p.Cluster, neighbours));
         }
         return result;
+    }
+
+    /// <summary>d_inter of one cluster: the mean distance from its centroid to its nearest other centroids (1 with a single centroid).</summary>
+    public static double InterDistance(KMeansModel model, int c, int neighbours = DefaultNeighbours)
+    {
+        int others = Math.Min(neighbours, model.K - 1);
+        if (others <= 0) return 1.0;
+        var dist = new double[model.K - 1];
+        int t = 0;
+        for (int o = 0; o < model.K; o++)
+            if (o != c) dist[t++] = KMeansModel.MetricDistance(model.Metric, DistanceKernel.ExactSquaredDistance(model.CentroidSpan(c), model.CentroidSpan(o)));
+        Array.Sort(dist);
+        double s = 0;
+        for (int k = 0; k < others; k++) s += dist[k];
+        return s / others;
     }
 
     /// <summary>softmax(score / τ), computed with the largest score subtracted so it cannot overflow.</summary>

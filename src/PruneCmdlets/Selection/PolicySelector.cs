@@ -18,6 +18,7 @@ public static class PolicySelector
     {
         policy.Validate();
         int n = input.Count;
+        if (input.Ids is not null && input.Ids.Length != n) throw new ArgumentException("One Id per record is needed.", nameof(input));
         if (policy.Keep != KeepStrategy.Random)
         {
             if (input.Distances is null) throw new SelectionInputException("MissingDistance", $"{policy.Keep} selection needs a Distance for every record.");
@@ -30,40 +31,43 @@ public static class PolicySelector
         var sizes = new int[names.Length];
         foreach (int g in groupOf) sizes[g]++;
 
-        int minPerGroup = policy.BalanceBy == BalanceBy.None ? 0 : policy.EffectiveMinPerGroup;
-        long floorSum = sizes.Sum(s => (long)Math.Min(s, minPerGroup));
-        if (floorSum > total)
-            throw new SelectionInputException("MinPerGroupTooLarge",
-                $"Keeping at least {minPerGroup} record(s) in each of the {names.Length} groups needs {floorSum} records, but only {total} are kept; " +
-                "keep more records or lower -MinPerGroup" + (policy.BalanceBy == BalanceBy.Density && policy.MinPerGroup is null ? " (-MinPerGroup 0 lets a cluster empty)." : "."));
+        ClusterComplexity[]? complexity = policy.BalanceBy == BalanceBy.Density ? Complexity(input, names) : null;
+        var (quotas, shares) = Quotas(policy, sizes, total, complexity);
 
-        ClusterComplexity[]? complexity = null;
-        double[]? shares = null;
-        int[] quotas;
-        switch (policy.BalanceBy)
-        {
-            case BalanceBy.None:
-                quotas = new[] { total };
-                break;
-            case BalanceBy.Density:
-                complexity = Complexity(input, names);
-                shares = DensityPruning.Softmax(complexity.Select(c => c.Complexity).ToArray(), policy.Temperature);
-                quotas = PruneSelector.WeightedQuotas(shares, sizes, total, minPerGroup);
-                break;
-            default:
-                quotas = minPerGroup == 0 ? PruneSelector.Quotas(sizes, total)
-                    : PruneSelector.WeightedQuotas(sizes.Select(s => (double)s).ToArray(), sizes, total, minPerGroup);
-                break;
-        }
-
-        var keep = PruneSelector.Select(input.Distances, groupOf, quotas, policy.Keep, policy.Seed, policy.Stratified);
+        var keep = PruneSelector.Select(input.Distances, groupOf, quotas, policy.Keep, policy.Seed, policy.Stratified, input.Ids);
         var cuts = Cuts(policy.Keep, input.Distances, groupOf, keep, sizes, quotas);
         var reasons = !explain ? null : DecisionReasons.For(policy, input.Distances, groupOf, names, sizes, quotas, keep, cuts, shares);
         return new SelectionOutcome(policy, keep, reasons, groupOf, names, sizes, quotas, cuts, complexity, shares);
     }
 
+    /// <summary>
+    /// Every group's quota of <paramref name="total"/>: equal fractions (largest remainder), or
+    /// with a floor of MinPerGroup, or density shares from <paramref name="complexity"/>. Shared
+    /// by single-process runs and the merge of a sharded one, so both split the total alike.
+    /// </summary>
+    public static (int[] Quotas, double[]? Shares) Quotas(SelectionPolicy policy, int[] sizes, int total, ClusterComplexity[]? complexity)
+    {
+        int minPerGroup = policy.BalanceBy == BalanceBy.None ? 0 : policy.EffectiveMinPerGroup;
+        long floorSum = sizes.Sum(s => (long)Math.Min(s, minPerGroup));
+        if (floorSum > total)
+            throw new SelectionInputException("MinPerGroupTooLarge",
+                $"Keeping at least {minPerGroup} record(s) in each of the {sizes.Length} groups needs {floorSum} records, but only {total} are kept; " +
+                "keep more records or lower -MinPerGroup" + (policy.BalanceBy == BalanceBy.Density && policy.MinPerGroup is null ? " (-MinPerGroup 0 lets a cluster empty)." : "."));
+        switch (policy.BalanceBy)
+        {
+            case BalanceBy.None:
+                return (new[] { total }, null);
+            case BalanceBy.Density:
+                var shares = DensityPruning.Softmax(complexity!.Select(c => c.Complexity).ToArray(), policy.Temperature);
+                return (PruneSelector.WeightedQuotas(shares, sizes, total, minPerGroup), shares);
+            default:
+                return (minPerGroup == 0 ? PruneSelector.Quotas(sizes, total)
+                    : PruneSelector.WeightedQuotas(sizes.Select(s => (double)s).ToArray(), sizes, total, minPerGroup), null);
+        }
+    }
+
     /// <summary>Each record's group and the groups' names: labels in ordinal order, clusters in numeric order.</summary>
-    private static (int[] GroupOf, string[] Names) Groups(BalanceBy balance, SelectionInput input)
+    internal static (int[] GroupOf, string[] Names) Groups(BalanceBy balance, SelectionInput input)
     {
         int n = input.Count;
         if (balance == BalanceBy.None) return (new int[n], new[] { "(all)" });
@@ -85,6 +89,10 @@ public static class PolicySelector
     }
 
     private static ClusterComplexity[] Complexity(SelectionInput input, string[] names)
+        => DensityPruning.Complexity(input.Model!, IntraParts(input, names));
+
+    /// <summary>The additive part of every group's d_intra, after checking the model fits the records.</summary>
+    internal static IntraPart[] IntraParts(SelectionInput input, string[] names)
     {
         var model = input.Model ?? throw new SelectionInputException("NoClusterModel",
             "-BalanceBy Density measures each cluster against its centroid and the other centroids, so it needs the KMeansModel the records were clustered with.");
@@ -98,7 +106,7 @@ public static class PolicySelector
                 throw new SelectionInputException("ClusterOutOfRange", $"Record {i} is in cluster {clusters[i]}, but its KMeansModel has clusters 0 to {model.K - 1}.", i);
         }
         var ids = names.Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        return DensityPruning.Complexity(model, vectors, clusters, ids);
+        return DensityPruning.IntraSums(model, vectors, clusters, ids);
     }
 
     /// <summary>Hard keeps distances at or above its group's cut, Easy at or below: the cut is the last kept record's Distance.</summary>

@@ -186,7 +186,7 @@ public static class PruneSelector
     /// Chooses <paramref name="total"/> records. <paramref name="groups"/> (one key per record,
     /// or null for one group) gets per-group quotas from <see cref="Quotas"/>; inside a group
     /// Hard takes the largest distances, Easy the smallest, equal distances in input order;
-    /// Random takes a seeded uniform sample.
+    /// Random takes a seeded uniform sample (see the overload below).
     /// </summary>
     public static bool[] Select(double[]? distances, string?[]? groups, int n, int total, KeepStrategy strategy, long seed)
     {
@@ -202,13 +202,17 @@ public static class PruneSelector
 
     /// <summary>
     /// Keeps <paramref name="quotas"/>[g] records of every group g (<paramref name="groupOf"/>
-    /// holds each record's group, 0 to G−1). Hard takes a group's largest distances, Easy its
-    /// smallest, equal distances in input order; Random a seeded uniform sample; Stratified runs
+    /// holds each record's group, 0 to G−1) by <see cref="SelectionOrder"/>: Hard takes a group's
+    /// largest distances, Easy its smallest, equal distances by Id (ordinal; by input index when
+    /// <paramref name="ids"/> is null); Random the records with the smallest per-Id draws of
+    /// <paramref name="seed"/> (the index's decimal text is the Id when there are none); Stratified runs
     /// <see cref="StratifiedSampler"/> inside each group, groups in index order, all drawing from
     /// one generator seeded with <paramref name="seed"/>.
     /// </summary>
-    public static bool[] Select(double[]? distances, int[] groupOf, int[] quotas, KeepStrategy strategy, long seed, StratifiedOptions? stratified = null)
+    public static bool[] Select(double[]? distances, int[] groupOf, int[] quotas, KeepStrategy strategy, long seed, StratifiedOptions? stratified = null,
+        string[]? ids = null)
     {
+        if (ids is not null && ids.Length != groupOf.Length) throw new ArgumentException("One Id per record is needed.", nameof(ids));
         int n = groupOf.Length;
         if (strategy == KeepStrategy.Auto)
             throw new ArgumentException("Auto is resolved to a concrete strategy before selection (see AutoRule).", nameof(strategy));
@@ -237,18 +241,15 @@ public static class PruneSelector
 
         // Preference order over all records: the first quota of each group, in this order, is kept.
         var order = Enumerable.Range(0, n).ToArray();
-        switch (strategy)
+        var primary = new ulong[n];
+        for (int i = 0; i < n; i++) primary[i] = SelectionOrder.Primary(strategy, distances?[i] ?? 0, IdOf(ids, i), seed);
+        Array.Sort(order, (a, b) =>
         {
-            case KeepStrategy.Hard:
-                Array.Sort(order, (a, b) => { int c = distances![b].CompareTo(distances[a]); return c != 0 ? c : a.CompareTo(b); });
-                break;
-            case KeepStrategy.Easy:
-                Array.Sort(order, (a, b) => { int c = distances![a].CompareTo(distances[b]); return c != 0 ? c : a.CompareTo(b); });
-                break;
-            default:
-                new DeterministicRandom(seed).Shuffle(order);
-                break;
-        }
+            int c = primary[a].CompareTo(primary[b]);
+            if (c != 0) return c;
+            if (ids is not null && (c = string.CompareOrdinal(ids[a], ids[b])) != 0) return c;
+            return a.CompareTo(b);
+        });
         var taken = new int[quotas.Length];
         foreach (int i in order)
         {
@@ -257,4 +258,7 @@ public static class PruneSelector
         }
         return keep;
     }
+
+    /// <summary>A record's Id for the order: its own, or its input index as decimal text.</summary>
+    internal static string IdOf(string[]? ids, int i) => ids?[i] ?? i.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -69,6 +69,13 @@ public sealed class SelectionInput
 
     public int Count { get; }
 
+    /// <summary>
+    /// Each record's Id: equal distances are kept in Id order (ordinal) and Random draws per Id,
+    /// so the selection does not depend on input order. Null: input index breaks ties and its
+    /// decimal text is the Id Random draws by.
+    /// </summary>
+    public string[]? Ids { get; init; }
+
     /// <summary>Each record's Distance; needed by every strategy except Random.</summary>
     public double[]? Distances { get; init; }
 

@@ -1,0 +1,229 @@
+using PruneCmdlets.Clustering;
+using PruneCmdlets.Selection;
+using PruneCmdlets.Sharding;
+using Xunit;
+
+namespace PruneCmdlets.Core.Tests;
+
+public class ShardedSelectionTests
+{
+    [Fact]
+    public void StableHash_MatchesPublishedFnv1a64AndIsFixed()
+    {
+        // FNV-1a 64 reference values (Fowler/Noll/Vo test vectors).
+        Assert.Equal(0xcbf29ce484222325UL, StableHash.Fnv1a64(""));
+        Assert.Equal(0xaf63dc4c8601ec8cUL, StableHash.Fnv1a64("a"));
+        Assert.Equal(0x85944171f73967e8UL, StableHash.Fnv1a64("foobar"));
+        // UTF-8, not UTF-16: "é" is the two bytes C3 A9.
+        ulong h = 0xcbf29ce484222325UL;
+        foreach (byte b in new byte[] { 0xC3, 0xA9 }) h = unchecked((h ^ b) * 1099511628211UL);
+        Assert.Equal(h, StableHash.Fnv1a64("é"));
+    }
+
+    [Fact]
+    public void ShardOf_IsUniformAndCoversEveryShard()
+    {
+        const int count = 16, n = 32000;
+        var sizes = new int[count];
+        for (int i = 0; i < n; i++) sizes[StableHash.ShardOf("img" + i, count)]++;
+        Assert.All(sizes, s => Assert.InRange(s, n / count * 0.9, n / count * 1.1));
+        Assert.Equal(StableHash.ShardOf("img7", count), StableHash.ShardOf("img7", count));
+        // Sample and shard are independent: the 10 % sample is about 10 % of every shard.
+        var sampled = new int[count];
+        for (int i = 0; i < n; i++) if (StableHash.SampleUnit("img" + i) < 0.1) sampled[StableHash.ShardOf("img" + i, count)]++;
+        for (int s = 0; s < count; s++) Assert.InRange(sampled[s] / (double)sizes[s], 0.07, 0.13);
+    }
+
+    [Fact]
+    public void OrderedBits_SortLikeTheDoubles()
+    {
+        double[] v = { -3.5, -0.0, 0.0, 1e-300, 0.25, 0.5, 1, 2, 1e300 };
+        for (int i = 0; i + 1 < v.Length; i++)
+        {
+            Assert.True(SelectionOrder.Ordered(v[i]) <= SelectionOrder.Ordered(v[i + 1]));
+            Assert.Equal(v[i] + 0.0, SelectionOrder.FromOrdered(SelectionOrder.Ordered(v[i])));
+        }
+        Assert.Equal(SelectionOrder.Ordered(-0.0), SelectionOrder.Ordered(0.0));
+    }
+
+    [Fact]
+    public void HardTies_AreKeptInIdOrder_WhateverTheInputOrder()
+    {
+        var policy = new SelectionPolicy { Keep = KeepStrategy.Hard, KeepCount = 2 };
+        string[] ids = { "c", "a", "d", "b" };
+        double[] d = { 1, 1, 1, 0 };
+        var a = PolicySelector.Run(policy, new SelectionInput(4) { Distances = d, Ids = ids });
+        Assert.Equal(new[] { false, true, false, false }.Select((_, i) => i == 0 || i == 1), a.Keep); // "a" and "c" of the three tied
+        Assert.Contains(DecisionReasons.TieRule, a.Reasons![2]);
+        var reversed = PolicySelector.Run(policy, new SelectionInput(4) { Distances = d.Reverse().ToArray(), Ids = ids.Reverse().ToArray() });
+        Assert.Equal(a.Keep.Reverse(), reversed.Keep);
+    }
+
+    [Fact]
+    public void Random_DrawsPerId_NotPerPosition()
+    {
+        var policy = new SelectionPolicy { Keep = KeepStrategy.Random, KeepCount = 30, Seed = 5 };
+        var ids = Enumerable.Range(0, 100).Select(i => $"r{i}").ToArray();
+        var kept = Kept(PolicySelector.Run(policy, new SelectionInput(100) { Ids = ids }), ids);
+        var shuffled = ids.OrderBy(x => StableHash.Fnv1a64(x)).ToArray();
+        Assert.Equal(kept, Kept(PolicySelector.Run(policy, new SelectionInput(100) { Ids = shuffled }), shuffled));
+        // the kept ones are exactly the 30 smallest draws
+        Assert.Equal(ids.OrderBy(x => StableHash.RandomKey(5, x)).Take(30).OrderBy(x => x, StringComparer.Ordinal), kept);
+        var other = Kept(PolicySelector.Run(new SelectionPolicy { Keep = KeepStrategy.Random, KeepCount = 30, Seed = 6 }, new SelectionInput(100) { Ids = ids }), ids);
+        Assert.NotEqual(kept, other);
+    }
+
+    [Fact]
+    public void Sample_BoundsRanksExactly()
+    {
+        var sorted = new ulong[] { 1, 1, 1, 2, 5, 5, 9, 9, 9, 9, 12 };
+        var (samples, counts) = ShardedSelection.Sample(sorted);
+        Assert.Equal(12UL, samples[^1]);
+        Assert.Equal(11, counts[^1]);
+        for (int j = 0; j < samples.Length; j++) Assert.Equal(sorted.Count(v => v <= samples[j]), counts[j]);
+        Assert.Equal(samples.Distinct().Count(), samples.Length);
+    }
+
+    public static IEnumerable<object[]> Policies()
+    {
+        foreach (var keep in new[] { KeepStrategy.Hard, KeepStrategy.Easy, KeepStrategy.Random })
+            foreach (var balance in new[] { BalanceBy.None, BalanceBy.Label, BalanceBy.Cluster, BalanceBy.Density })
+            {
+                yield return new object[] { keep, balance, 0.37, null!, null! };
+                yield return new object[] { keep, balance, null!, 901, null! };
+                if (balance != BalanceBy.None) yield return new object[] { keep, balance, 0.05, null!, 9 };
+            }
+    }
+
+    [Theory]
+    [MemberData(nameof(Policies))]
+    public void Sharded_EqualsSingleProcess_InAnyMergeOrder(KeepStrategy keep, BalanceBy balance, double? fraction, int? count, int? min)
+    {
+        var (input, model) = TiedData(3000, seed: 11);
+        var policy = new SelectionPolicy { Keep = keep, BalanceBy = balance, KeepFraction = fraction, KeepCount = count, MinPerGroup = min, Seed = 3 };
+        var single = PolicySelector.Run(policy, input);
+        foreach (int shards in new[] { 1, 5, 16 })
+            for (int order = 0; order < 3; order++)
+            {
+                var (keptIds, reasons) = RunSharded(policy, input, model, shards, order);
+                Assert.Equal(Kept(single, input.Ids!), keptIds);
+                for (int i = 0; i < input.Count; i++) Assert.Equal(single.Reasons![i], reasons[input.Ids![i]]);
+            }
+    }
+
+    [Fact]
+    public void Merge_RefusesMissingDuplicateAndForeignSummaries()
+    {
+        var (input, model) = TiedData(400, seed: 2);
+        var policy = new SelectionPolicy { Keep = KeepStrategy.Hard, KeepFraction = 0.5 };
+        var parts = Split(input, 4);
+        var summaries = parts.Select((p, s) => ($"s{s}.json", ShardedSelection.Summarize(policy, p, model.Fingerprint, s, 4))).ToList();
+        Assert.Equal("ShardSummaryMissing", Assert.Throws<ShardFileException>(() => ShardedSelection.Plan(summaries.Take(3).ToList())).ErrorId);
+        var dup = summaries.Append(("copy.json", summaries[1].Item2)).ToList();
+        var e = Assert.Throws<ShardFileException>(() => ShardedSelection.Plan(dup));
+        Assert.Equal("ShardSummaryDuplicate", e.ErrorId);
+        Assert.Contains("s1.json", e.Message);
+        var foreign = summaries.Take(3).Append(("other.json", ShardedSelection.Summarize(policy, parts[3], "another-model", 3, 4))).ToList();
+        Assert.Equal("ShardSummaryMismatch", Assert.Throws<ShardFileException>(() => ShardedSelection.Plan(foreign)).ErrorId);
+        var otherPolicy = summaries.Take(3).Append(("easy.json", ShardedSelection.Summarize(new SelectionPolicy { Keep = KeepStrategy.Easy, KeepFraction = 0.5 }, parts[3], model.Fingerprint, 3, 4))).ToList();
+        Assert.Contains("policy", Assert.Throws<ShardFileException>(() => ShardedSelection.Plan(otherPolicy)).Message);
+        Assert.Equal("ShardedPolicyNotSupported", Assert.Throws<SelectionInputException>(() =>
+            ShardedSelection.Summarize(new SelectionPolicy { Keep = KeepStrategy.Stratified, KeepFraction = 0.5 }, parts[0], null, 0, 4)).ErrorId);
+    }
+
+    [Fact]
+    public void Cut_RefusesDuplicateIdsAcrossShards()
+    {
+        var ids = Enumerable.Range(0, 40).Select(i => "x" + (i % 20)).ToArray(); // every Id twice
+        var input = new SelectionInput(40) { Ids = ids, Distances = Enumerable.Repeat(1.0, 40).ToArray() };
+        var policy = new SelectionPolicy { Keep = KeepStrategy.Easy, KeepCount = 21 };
+        var a = Subset(input, Enumerable.Range(0, 20).ToArray());
+        var b = Subset(input, Enumerable.Range(20, 20).ToArray());
+        var s1 = new List<(string, ShardSummaryDocument)> { ("a", ShardedSelection.Summarize(policy, a, null, 0, 2)), ("b", ShardedSelection.Summarize(policy, b, null, 1, 2)) };
+        var plan = ShardedSelection.Plan(s1);
+        var s2 = new List<(string, ShardSummaryDocument)> { ("a", ShardedSelection.Summarize(plan, "p", a, null, 0, 2)), ("b", ShardedSelection.Summarize(plan, "p", b, null, 1, 2)) };
+        Assert.Equal("DuplicateId", Assert.Throws<ShardFileException>(() => ShardedSelection.Cut(s2)).ErrorId);
+    }
+
+    [Fact]
+    public void Summaries_AreSmall()
+    {
+        var (input, model) = TiedData(20000, seed: 4, levels: 100000);
+        var policy = new SelectionPolicy { Keep = KeepStrategy.Hard, KeepFraction = 0.3 };
+        var parts = Split(input, 4);
+        var s1 = parts.Select((p, s) => ($"{s}", ShardedSelection.Summarize(policy, p, model.Fingerprint, s, 4))).ToList();
+        var plan = ShardedSelection.Plan(s1);
+        var s2 = parts.Select((p, s) => ShardedSelection.Summarize(plan, "p", p, model.Fingerprint, s, 4)).ToList();
+        // ~5000 records a shard: round 1 holds ~100 samples, round 2 ~2·5000/100 records in the interval
+        Assert.All(s1, s => Assert.InRange(s.Item2.Groups[0].Samples!.Length, 90, 110));
+        Assert.All(s2, s => Assert.InRange(s.Groups[0].Keys!.Length, 1, 300));
+    }
+
+    // ---- helpers ----
+
+    /// <summary>Records with many tied distances (few levels), labels, clusters of a real model and unique Ids.</summary>
+    private static (SelectionInput Input, KMeansModel Model) TiedData(int n, int seed, int levels = 12)
+    {
+        var rng = new Random(seed);
+        const int d = 4, k = 6;
+        var centroids = TestData.Gaussian(k, d, seed + 1);
+        for (int c = 0; c < k; c++) PruneCmdlets.Numerics.VectorMath.NormalizeRow(centroids.AsSpan(c * d, d));
+        var model = new KMeansModel(centroids, k, d, DistanceMetric.Cosine);
+        var vectors = new List<ReadOnlyMemory<float>>();
+        var clusters = new int[n];
+        var labels = new string?[n];
+        var distances = new double[n];
+        var ids = new string[n];
+        for (int i = 0; i < n; i++)
+        {
+            var v = new float[d];
+            for (int j = 0; j < d; j++) v[j] = rng.Next(-3, 4); // quantised vectors: many equal distances
+            if (v.All(x => x == 0)) v[0] = 1;
+            vectors.Add(v);
+            clusters[i] = rng.Next(k);
+            labels[i] = rng.Next(5) == 0 ? null : "L" + rng.Next(4);
+            distances[i] = rng.Next(levels) / (double)levels;
+            ids[i] = $"id{rng.Next(1_000_000_000)}-{i}";
+        }
+        return (new SelectionInput(n) { Ids = ids, Distances = distances, Labels = labels, Clusters = clusters, Model = model, Vectors = vectors }, model);
+    }
+
+    private static SelectionInput Subset(SelectionInput x, int[] rows) => new(rows.Length)
+    {
+        Ids = rows.Select(i => x.Ids![i]).ToArray(),
+        Distances = x.Distances is null ? null : rows.Select(i => x.Distances[i]).ToArray(),
+        Labels = x.Labels is null ? null : rows.Select(i => x.Labels[i]).ToArray(),
+        Clusters = x.Clusters is null ? null : rows.Select(i => x.Clusters[i]).ToArray(),
+        Model = x.Model,
+        Vectors = x.Vectors is null ? null : rows.Select(i => x.Vectors[i]).ToList(),
+    };
+
+    private static SelectionInput[] Split(SelectionInput x, int shards)
+        => Enumerable.Range(0, shards).Select(s => Subset(x, Enumerable.Range(0, x.Count).Where(i => StableHash.ShardOf(x.Ids![i], shards) == s).Reverse().ToArray())).ToArray();
+
+    private static (string[] Kept, Dictionary<string, string> Reasons) RunSharded(SelectionPolicy policy, SelectionInput input, KMeansModel model, int shards, int order)
+    {
+        var parts = Split(input, shards);
+        var rng = new Random(order);
+        List<(string, ShardSummaryDocument)> Shuffle(IEnumerable<(string, ShardSummaryDocument)> s) => s.OrderBy(_ => rng.Next()).ToList();
+        var s1 = Shuffle(parts.Select((p, s) => ($"r1-{s}", ShardedSelection.Summarize(policy, p, model.Fingerprint, s, shards))));
+        var plan = ShardedSelection.Plan(s1);
+        var sha = ShardFiles.Sha256(ShardFiles.Serialize(plan));
+        var s2 = Shuffle(parts.Select((p, s) => ($"r2-{s}", ShardedSelection.Summarize(plan, sha, p, model.Fingerprint, s, shards))));
+        var cut = ShardedSelection.Cut(s2);
+        var kept = new List<string>();
+        var reasons = new Dictionary<string, string>();
+        foreach (var p in parts)
+        {
+            var outcome = ShardedSelection.Decide(cut, p, model.Fingerprint);
+            for (int i = 0; i < p.Count; i++)
+            {
+                if (outcome.Keep[i]) kept.Add(p.Ids![i]);
+                reasons[p.Ids![i]] = outcome.Reasons![i];
+            }
+        }
+        return (kept.OrderBy(x => x, StringComparer.Ordinal).ToArray(), reasons);
+    }
+
+    private static string[] Kept(SelectionOutcome o, string[] ids) => ids.Where((_, i) => o.Keep[i]).OrderBy(x => x, StringComparer.Ordinal).ToArray();
+}
