@@ -22,6 +22,11 @@
         'Test-PruningStrategy'
         'Export-PruneReport'
         'Measure-SelectionStability'
+        'Select-Shard'
+        'Save-KMeansModel'
+        'Import-KMeansModel'
+        'Measure-ShardSummary'
+        'Merge-ShardSummary'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -80,7 +80,7 @@ public sealed class InvokeSemDeDupCommand : PSCmdlet, IDisposable
                     PercentComplete = p.PairsTotal == 0 ? 100 : (int)Math.Min(99, 100 * p.PairsDone / p.PairsTotal),
                     SecondsRemaining = p.PairsDone == 0 ? -1 : (int)Math.Ceiling(p.Seconds * (p.PairsTotal - p.PairsDone) / p.PairsDone),
                 });
-            }, _stop.Token));
+            }, _stop.Token, records.Select(r => r.Id).ToList()));
         }
         catch (ArgumentException e)
         {

@@ -109,7 +109,7 @@ public sealed class MeasureSelectionStabilityCommand : PSCmdlet, IDisposable
             result = BackgroundWork.Run(this, _stop.Token, report => SelectionStability.Measure(matrix.Data, n, matrix.Dimension,
                 c.Records.Select(r => r.VectorMemory).ToList(), c.Records.Select(r => r.Label).ToArray(), policy, ks, Seed, metric, byLabel, MaxThreads,
                 (done, total) => report(new ProgressRecord(ProgressId, "Measure-SelectionStability", $"{done} of {total} refits") { PercentComplete = 100 * done / total }),
-                _stop.Token));
+                _stop.Token, c.Records.Select(r => r.Id).ToArray()));
         }
         catch (SelectionInputException e)
         {

@@ -19,6 +19,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
     private const string FractionSet = "Fraction";
     private const string CountSet = "Count";
     private const string RecommendationSet = "Recommendation";
+    private const string CutSet = "Cut";
     private readonly List<EmbeddingRecord> _records = new();
     private int _seen;
 
@@ -37,6 +38,9 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
 
     [Parameter(Mandatory = true, ParameterSetName = RecommendationSet)]
     public PruneCmdlets.Probing.PruningRecommendation? Recommendation { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = CutSet)]
+    public string? Cut { get; set; }
 
     [Parameter]
     public BalanceBy BalanceBy { get; set; } = BalanceBy.None;
@@ -68,6 +72,11 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
 
     protected override void BeginProcessing()
     {
+        if (ParameterSetName == CutSet)
+            foreach (var p in new[] { nameof(Keep), nameof(BalanceBy), nameof(MinPerGroup), nameof(Temperature), nameof(HardCutoff), nameof(Bins), nameof(Seed) })
+                if (Given(p))
+                    ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
+                        $"-Cut carries the whole policy the shard summaries were made with; remove -{p}.", p));
         if (ParameterSetName == RecommendationSet && Keep != KeepStrategy.Auto)
             ThrowTerminatingError(ErrorHelper.Terminating("RecommendationNeedsAuto", ErrorCategory.InvalidArgument,
                 $"-Recommendation chooses the strategy; use it with -Keep Auto, not -Keep {Keep}."));
@@ -107,6 +116,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
     {
         // Records an earlier stage pruned (Invoke-SemDeDup -IncludePruned) keep that decision and
         // are not counted: the policy selects from the records still in the set.
+        if (ParameterSetName == CutSet) { ApplyCut(); return; } // a shard may hold no records at all
         var candidates = _records.Where(r => r.Kept != false).ToList();
         int n = candidates.Count;
         if (n == 0)
@@ -142,6 +152,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
         var policy = Policy();
         var input = new SelectionInput(n)
         {
+            Ids = candidates.Select(r => r.Id).ToArray(),
             Distances = Keep == KeepStrategy.Random ? null : candidates.Select(r => r.Distance!.Value).ToArray(),
             Labels = candidates.Select(r => r.Label).ToArray(),
             Clusters = BalanceBy is BalanceBy.Cluster or BalanceBy.Density ? candidates.Select(r => r.Cluster!.Value).ToArray() : null,
@@ -175,6 +186,12 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
                 WriteVerbose($"  {BalanceBy} {outcome.GroupNames[g]}{detail}: kept {kept}/{outcome.GroupSizes[g]}");
             }
 
+        Emit(outcome);
+    }
+
+    /// <summary>Emits the records in input order with their decisions; those an earlier stage pruned pass through with -Invert and -IncludePruned.</summary>
+    private void Emit(SelectionOutcome outcome)
+    {
         int c = 0;
         foreach (var r in _records)
         {
@@ -188,6 +205,29 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
             c++;
             if (IncludePruned || keep != Invert.IsPresent) WriteObject(decided);
         }
+    }
+
+    /// <summary>
+    /// -Cut: this shard's records kept or pruned by the global cut that Merge-ShardSummary found
+    /// from every shard's summaries, with the same reasons one process would give them.
+    /// </summary>
+    private void ApplyCut()
+    {
+        string path = GetUnresolvedProviderPathFromPSPath(Cut!);
+        PruneCmdlets.Sharding.ShardPlanDocument cut;
+        try { cut = PruneCmdlets.Sharding.ShardFiles.ReadPlan(path, PruneCmdlets.Sharding.ShardPlanDocument.CutFormat, out _); }
+        catch (PruneCmdlets.Sharding.ShardFileException e) { ThrowTerminatingError(ShardErrors.Of(e)); return; }
+        var policy = cut.Policy.ToPolicy();
+        var (input, model) = ShardInput.Build(this, _records, policy);
+        SelectionOutcome outcome;
+        try { outcome = PruneCmdlets.Sharding.ShardedSelection.Decide(cut, input, model); }
+        catch (Exception e) when (e is PruneCmdlets.Sharding.ShardFileException or SelectionInputException)
+        {
+            ThrowTerminatingError(ShardErrors.Of(e, _records, input));
+            return;
+        }
+        WriteVerbose($"Keeping {outcome.Kept} of this shard's {input.Count} records by the cut in '{path}' ({cut.Total} of {cut.Records} kept over {cut.ShardCount} shards): {policy}.");
+        Emit(outcome);
     }
 
     /// <summary>The cmdlet's parameters as one policy, the type every selection runs on.</summary>

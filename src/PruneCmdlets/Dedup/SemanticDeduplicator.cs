@@ -114,8 +114,14 @@ public static class SemanticDeduplicator
         => Run(vectors.Select(v => (ReadOnlyMemory<float>)v).ToList(), cluster, model, options, progress, cancel);
 
     /// <inheritdoc cref="Run(IReadOnlyList{float[]}, int[], KMeansModel?, SemDeDupOptions, Action{SemDeDupProgress}?, CancellationToken)"/>
+    /// <remarks>
+    /// With <paramref name="ids"/> the rows of a cluster are taken in Id order (ordinal), so a
+    /// group whose members score the same (exact copies do) keeps the smallest Id, and the result
+    /// is the same however the records arrive: a cluster deduplicated alone in its own shard gives
+    /// the decisions it gets among all records. Without Ids, input order stands in.
+    /// </remarks>
     public static SemDeDupResult Run(IReadOnlyList<ReadOnlyMemory<float>> vectors, int[] cluster, KMeansModel? model, SemDeDupOptions options,
-        Action<SemDeDupProgress>? progress = null, CancellationToken cancel = default)
+        Action<SemDeDupProgress>? progress = null, CancellationToken cancel = default, IReadOnlyList<string>? ids = null)
     {
         options.Validate();
         int n = vectors.Count;
@@ -130,9 +136,15 @@ public static class SemanticDeduplicator
                     throw new ArgumentOutOfRangeException(nameof(cluster), cluster[i], $"Row {i} is in cluster {cluster[i]}, which the model (K={model.K}) does not have.");
         }
 
-        // Rows sorted by (cluster, input index): every cluster is one contiguous block of unit vectors.
+        if (ids is not null && ids.Count != n) throw new ArgumentException("One Id per vector is needed.", nameof(ids));
+        // Rows sorted by (cluster, Id, input index): every cluster is one contiguous block of unit vectors.
         var order = Enumerable.Range(0, n).ToArray();
-        Array.Sort(order, (a, b) => { int c = cluster[a].CompareTo(cluster[b]); return c != 0 ? c : a.CompareTo(b); });
+        Array.Sort(order, (a, b) =>
+        {
+            int c = cluster[a].CompareTo(cluster[b]);
+            if (c == 0 && ids is not null) c = string.CompareOrdinal(ids[a], ids[b]);
+            return c != 0 ? c : a.CompareTo(b);
+        });
         var matrix = EmbeddingMatrix.Build(order.Select(i => vectors[i]).ToList(), DistanceMetric.Cosine, out var zeroRows);
         if (zeroRows.Count > 0)
             throw new ArgumentException($"Row {order[zeroRows[0]]} is all zeros: it has no direction, so it has no cosine similarity.", nameof(vectors));
@@ -274,7 +286,7 @@ public static class SemanticDeduplicator
         foreach (var (root, positions) in membersOf)
         {
             int c = cluster[order[root]];
-            // Positions ascend within a cluster as input indices do, so members come out ascending.
+            // Positions ascend in the cluster's (Id) order: on equal scores the first, smallest Id, is kept.
             int keptPos = positions[0];
             double keptScore = CentroidDistance(positions[0]);
             for (int t = 1; t < positions.Count; t++)
@@ -286,7 +298,7 @@ public static class SemanticDeduplicator
             double toKept = double.PositiveInfinity;
             foreach (int p in positions)
                 if (p != keptPos) toKept = Math.Min(toKept, Similarity(u, d, keptPos, p));
-            groups.Add(new DuplicateSet(c, positions.Select(p => order[p]).ToArray(), order[keptPos],
+            groups.Add(new DuplicateSet(c, positions.Select(p => order[p]).OrderBy(i => i).ToArray(), order[keptPos],
                 links.MaxSimilarity(root), links.MinSimilarity(root), toKept, links.Pairs(root)));
 
             double CentroidDistance(int p)

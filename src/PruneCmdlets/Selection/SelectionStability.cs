@@ -66,11 +66,12 @@ public sealed class SelectionStability
     /// the seed of a seeded policy varies), runs <paramref name="policy"/> with that seed and
     /// compares the kept sets. <paramref name="raw"/> are the unprepared vectors, needed by
     /// BalanceBy Density. Runs are sequential and each is deterministic, so the whole measure
-    /// depends only on its inputs.
+    /// depends only on its inputs. <paramref name="ids"/> are the records' Ids, by which
+    /// Select-PrunedSet orders ties and draws Random samples.
     /// </summary>
     public static SelectionStability Measure(ReadOnlyMemory<float> prepared, int n, int d, IReadOnlyList<ReadOnlyMemory<float>> raw, string?[] labels,
         SelectionPolicy policy, int[] ks, long[] seeds, DistanceMetric metric, bool labelPrototype, int maxThreads,
-        Action<int, int>? progress = null, CancellationToken cancel = default)
+        Action<int, int>? progress = null, CancellationToken cancel = default, string[]? ids = null)
     {
         if (ks.Length == 0 || seeds.Length == 0) throw new ArgumentException("Give at least one K and one seed.");
         var runs = new List<StabilityRun>();
@@ -102,7 +103,7 @@ public sealed class SelectionStability
                 };
                 var outcome = PolicySelector.Run(run, new SelectionInput(n)
                 {
-                    Distances = distances, Labels = labels, Clusters = assignment, Model = model, Vectors = raw,
+                    Distances = distances, Labels = labels, Clusters = assignment, Model = model, Vectors = raw, Ids = ids,
                 }, explain: false);
                 kept.Add(outcome.Keep);
                 runs.Add(new StabilityRun { K = k, Seed = seed, Kept = outcome.Kept, Inertia = model.Inertia, JaccardToFirst = JaccardOf(kept[0], outcome.Keep) });
