@@ -83,7 +83,7 @@ public class PruneSelectorTests
     }
 
     [Fact]
-    public void Select_Hard_KeepsLargestDistances_TiesByInputOrder()
+    public void Select_Hard_KeepsLargestDistances_TiesByInputOrderWithoutIds()
     {
         double[] d = { 0.1, 0.9, 0.5, 0.9, 0.2, 0.9 };
         Assert.Equal(new[] { 1, 3 }, Kept(PruneSelector.Select(d, null, 6, 2, KeepStrategy.Hard, 0)));
@@ -92,7 +92,7 @@ public class PruneSelectorTests
     }
 
     [Fact]
-    public void Select_Easy_KeepsSmallestDistances_TiesByInputOrder()
+    public void Select_Easy_KeepsSmallestDistances_TiesByInputOrderWithoutIds()
     {
         double[] d = { 0.3, 0.1, 0.5, 0.1, 0.2, 0.1 };
         Assert.Equal(new[] { 1, 3 }, Kept(PruneSelector.Select(d, null, 6, 2, KeepStrategy.Easy, 0)));
@@ -143,12 +143,11 @@ public class PruneSelectorTests
     }
 
     [Fact]
-    public void Select_Random_IsTheSeededShufflePrefix()
+    public void Select_Random_KeepsTheSmallestPerIdDraws()
     {
         const int n = 50, total = 12;
-        var order = Enumerable.Range(0, n).ToArray();
-        new DeterministicRandom(99).Shuffle(order);
-        var expected = order.Take(total).OrderBy(i => i).ToArray();
+        // Without Ids the index's decimal text is the Id each record is drawn by.
+        var expected = Enumerable.Range(0, n).OrderBy(i => PruneCmdlets.Sharding.StableHash.RandomKey(99, i.ToString())).Take(total).OrderBy(i => i).ToArray();
         Assert.Equal(expected, Kept(PruneSelector.Select(null, null, n, total, KeepStrategy.Random, 99)));
     }
 
