@@ -19,6 +19,7 @@
         'Select-PrunedSet'
         'Invoke-SemDeDup'
         'Test-PruningStrategy'
+        'Export-PrunedSet'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
