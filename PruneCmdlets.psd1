@@ -19,6 +19,8 @@
         'Select-PrunedSet'
         'Invoke-SemDeDup'
         'Test-PruningStrategy'
+        'Export-PruneReport'
+        'Measure-SelectionStability'
         'Export-PrunedSet'
     )
     FunctionsToExport    = @()

@@ -32,7 +32,7 @@ $Version = (Import-PowerShellDataFile (Join-Path $Root 'PruneCmdlets.psd1')).Mod
 $ModuleBin = Join-Path $Root 'module/bin'
 $HelpDir = Join-Path $Root 'en-US'   # <ModuleBase>/en-US: the only place Get-Help finds cmdlet MAML
 # The binaries the module ships, listed so a missing one fails the build instead of the user.
-$Binaries = @('PruneCmdlets.dll', 'Microsoft.ML.OnnxRuntime.dll', 'SixLabors.ImageSharp.dll', 'System.Numerics.Tensors.dll')
+$Binaries = @('PruneCmdlets.dll', 'Microsoft.ML.OnnxRuntime.dll', 'SixLabors.ImageSharp.dll', 'System.Numerics.Tensors.dll', 'MathNet.Numerics.dll')
 # Native ONNX Runtime folders kept; a plain publish carries every platform ONNX Runtime ships.
 $SupportedRids = @('linux-x64', 'linux-arm64', 'osx-arm64', 'osx-x64', 'win-x64')
 $ModelPackage = @{ Id = 'microsoft.ml.dnnimagefeaturizer.resnet18'; Version = '0.23.1' }

@@ -6,9 +6,11 @@
     Draws a small image data set (five classes of shapes and textures, a few near-duplicates,
     a few broken files), then runs the whole pipeline:
 
-        Get-ChildItem | Get-Embedding | Invoke-KMeans | Measure-Prototypicality | Select-PrunedSet
+        Get-ChildItem | Get-Embedding | Invoke-KMeans | Measure-Prototypicality |
+            Invoke-SemDeDup -IncludePruned | Select-PrunedSet -IncludePruned | Export-PruneReport
 
-    prints kept and pruned counts per class and writes kept.csv. Needs no download: the model
+    prints kept and pruned counts per class, writes kept.csv and report.html (every decision
+    with its reason, the selection's stability over k-means refits). Needs no download: the model
     ships in the module, the images are drawn here. Run it through `./build.ps1 -Task Demo`.
 .EXAMPLE
     ./examples/demo.ps1 -OutputDirectory ./demo-output -PerClass 60 -KeepFraction 0.7
@@ -67,22 +69,32 @@ $purity = ($scored | Group-Object Cluster | ForEach-Object { ($_.Group | Group-O
         Measure-Object -Sum).Sum / $scored.Count
 Write-Host ("Cluster purity (share of each cluster's majority class): {0:P1}" -f $purity)
 
-# ---- 3. prune ----------------------------------------------------------------------------
-$kept = $scored | Select-PrunedSet -KeepFraction $KeepFraction -Keep $Keep -BalanceBy Label -Seed $Seed
-$keptIds = [Collections.Generic.HashSet[string]]::new([string[]]$kept.Id)
+# ---- 3. deduplicate, then prune ----------------------------------------------------------
+# Near-duplicates first: SemDeDup inside each cluster; -IncludePruned keeps the removed copies
+# in the stream (Kept = false, with the member they duplicate) so the report can show them.
+$decided = @($scored | Invoke-SemDeDup -IncludePruned |
+        Select-PrunedSet -KeepFraction $KeepFraction -Keep $Keep -BalanceBy Label -Seed $Seed -IncludePruned)
+$kept = @($decided | Where-Object Kept)
+$planted = @($decided | Where-Object Id -Like '*-copy.jpg').Count
+$caught = @($decided | Where-Object { $_.DuplicateOf -and $_.Id -like '*-copy.jpg' }).Count
+$removed = @($decided | Where-Object { -not $_.Kept -and $_.Reason -like 'pruned: near-duplicate*' }).Count
+Write-Host ("Invoke-SemDeDup (cosine similarity >= 0.99 inside a cluster) removed {0} near-duplicates; {1} of the {2} planted copies are in a duplicate group." -f $removed, $caught, $planted)
 Write-Host ''
-Write-Host "Kept $($kept.Count) of $($scored.Count) ($Keep, $($KeepFraction.ToString('P0')) per class):"
-$scored | Group-Object Label | Sort-Object Name | ForEach-Object {
-    $k = @($_.Group | Where-Object { $keptIds.Contains($_.Id) }).Count
+Write-Host "Kept $($kept.Count) of $($decided.Count) ($Keep, $($KeepFraction.ToString('P0')) per class of what SemDeDup left):"
+$decided | Group-Object Label | Sort-Object Name | ForEach-Object {
+    $k = @($_.Group | Where-Object Kept).Count
     [pscustomobject]@{ Class = $_.Name; Total = $_.Count; Kept = $k; Pruned = $_.Count - $k
         MeanDistance = [Math]::Round(($_.Group | Measure-Object Distance -Average).Average, 4) }
 } | Format-Table -AutoSize | Out-String | Write-Host
+Write-Host 'Why, for the first two pruned:'
+$decided | Where-Object { -not $_.Kept } | Select-Object -First 2 | ForEach-Object { Write-Host "  $(Split-Path $_.Id -Leaf): $($_.Reason)" }
 
-# Near-duplicates: SemDeDup inside each cluster lists them before anything is pruned.
-$groups = @($scored | Invoke-SemDeDup -ShowDuplicates)
-$planted = @($scored | Where-Object Id -Like '*-copy.jpg').Count
-$caught = @($groups | ForEach-Object { @($_.KeptId) + @($_.DuplicateIds) } | Where-Object { $_ -like '*-copy.jpg' }).Count
-Write-Host ("Invoke-SemDeDup (cosine similarity >= 0.99 inside a cluster) found {0} duplicate group(s) covering {1} of the {2} planted copies." -f $groups.Count, $caught, $planted)
+# ---- 4. look at it -------------------------------------------------------------------------
+# How much does the kept set depend on the k-means fit? Refit with other seeds and K.
+$stability = $embedded | Measure-SelectionStability -KeepFraction $KeepFraction -Keep $Keep -BalanceBy Label -K $classes.Count, ($classes.Count * 2) -Seed $Seed, ($Seed + 1)
+Write-Host ("Selection stability over {0} k-means refits: mean Jaccard overlap {1:N3} (1 = the same kept set every time)." -f $stability.Runs.Count, $stability.MeanJaccard)
+$report = $decided | Export-PruneReport (Join-Path $OutputDirectory 'report.html') -Stability $stability -Title 'PruneCmdlets demo: synthetic shapes'
+Write-Host "Wrote $($report.FullName) (open it in a browser)"
 
 $csv = Join-Path $OutputDirectory 'kept.csv'
 $kept | Select-Object Id, Label, Cluster, Distance, Percentile | Export-Csv $csv -NoTypeInformation

@@ -5,7 +5,7 @@ BeforeDiscovery {
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     $module = Import-Module $ManifestPath -Force -PassThru
-    $expected = @('Export-Embedding', 'Get-Embedding', 'Import-Embedding', 'Invoke-KMeans', 'Measure-Prototypicality', 'Select-PrunedSet', 'Invoke-SemDeDup', 'Test-PruningStrategy', 'Export-PrunedSet') | Sort-Object
+    $expected = @('Export-Embedding', 'Get-Embedding', 'Import-Embedding', 'Invoke-KMeans', 'Measure-Prototypicality', 'Select-PrunedSet', 'Invoke-SemDeDup', 'Test-PruningStrategy', 'Export-PruneReport', 'Measure-SelectionStability', 'Export-PrunedSet') | Sort-Object
 }
 
 Describe 'PruneCmdlets module' {

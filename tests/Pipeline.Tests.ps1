@@ -44,7 +44,14 @@ Describe 'The pruning pipeline' {
         $lines = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/demo.ps1')' -OutputDirectory '$outDir' -PerClass 6 -KeepFraction 0.5"
         ($lines -join "`n") | Should -Match 'Demo finished'
         $rows = Import-Csv (Join-Path $outDir 'kept.csv')
-        $rows.Count | Should -Be 23   # (5 classes × (6 + 3 copies) = 45 decodable) × 0.5, rounded per class
+        # 5 classes × (6 + 3 copies) = 45 decodable; SemDeDup removes the 3 copies of each class
+        # (or their originals), then half of the 6 left per class is kept: 3 × 5.
+        ($lines -join "`n") | Should -Match '15 of the 15 planted copies are in a duplicate group'
+        $rows.Count | Should -Be 15
         ($lines -join "`n") | Should -Match 'ImageDecodeFailed'
+        $report = Get-Content (Join-Path $outDir 'report.html') -Raw
+        $report | Should -Match 'data-count="in">45<'
+        $report | Should -Match 'data-count="kept">15<'
+        ($lines -join "`n") | Should -Match 'pruned: (near-duplicate of|Easy side of the cut)'
     }
 }

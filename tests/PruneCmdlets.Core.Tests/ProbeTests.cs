@@ -179,7 +179,7 @@ public class ProbeTests
     }
 
     [Fact]
-    public void EveryStrategyButHardAndEasy_IsAveragedOverSeeds_AndOtherBalancingsAreRefused()
+    public void EveryStrategyButHardAndEasy_IsAveragedOverSeeds_AndDensityNeedsItsModel()
     {
         var centres = Centres(2, 3, 3f);
         var (x, labels) = LogisticRegressionTests.Blobs(30, centres, 1.0, seed: 41);
@@ -192,8 +192,9 @@ public class ProbeTests
             Assert.All(report.Results, r => Assert.Equal(trials, r.Trials));
             Assert.All(report.Results, r => Assert.Equal(30, r.KeptCount));
         }
-        foreach (var b in Enum.GetValues<BalanceBy>().Where(b => b is not (BalanceBy.None or BalanceBy.Label or BalanceBy.Cluster)))
-            Assert.Throws<NotSupportedException>(() => PruningProbe.Run(train, train, new ProbeOptions { Balances = new[] { b } }));
+        // Density measures clusters against their centroids: without clusters and the model it cannot run.
+        var ex = Assert.Throws<ArgumentException>(() => PruningProbe.Run(train, train, new ProbeOptions { Balances = new[] { BalanceBy.Density } }));
+        Assert.Contains("Density", ex.Message);
     }
 
     [Fact]

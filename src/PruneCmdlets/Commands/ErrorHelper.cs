@@ -44,6 +44,11 @@ internal static class ErrorHelper
                 : $"-K {k} is larger than the {n} records received; use a K of at most {n}."),
             "InvalidK", ErrorCategory.InvalidArgument, k);
 
+    /// <summary>-KeepFraction outside (0, 1], for every cmdlet that runs a selection policy.</summary>
+    public static ErrorRecord InvalidKeepFraction(double value)
+        => Terminating("InvalidKeepFraction", ErrorCategory.InvalidArgument,
+            $"-KeepFraction must be greater than 0 and at most 1; got {value}. Use -KeepCount for an absolute number.", value);
+
     public static ErrorRecord Terminating(string id, ErrorCategory category, string message, object? target = null, Exception? inner = null)
         => new(inner is null ? new InvalidOperationException(message) : new InvalidOperationException(message, inner), id, category, target);
 

@@ -72,8 +72,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
             ThrowTerminatingError(ErrorHelper.Terminating("RecommendationNeedsAuto", ErrorCategory.InvalidArgument,
                 $"-Recommendation chooses the strategy; use it with -Keep Auto, not -Keep {Keep}."));
         if (ParameterSetName == FractionSet && !(KeepFraction > 0 && KeepFraction <= 1))
-            ThrowTerminatingError(ErrorHelper.Terminating("InvalidKeepFraction", ErrorCategory.InvalidArgument,
-                $"-KeepFraction must be greater than 0 and at most 1; got {KeepFraction}. Use -KeepCount for an absolute number.", KeepFraction));
+            ThrowTerminatingError(ErrorHelper.InvalidKeepFraction(KeepFraction));
         if (Given(nameof(Temperature)) && BalanceBy != BalanceBy.Density)
             NotApplicable("-Temperature", "-BalanceBy Density");
         if ((Given(nameof(HardCutoff)) || Given(nameof(Bins))) && Keep != KeepStrategy.Stratified)
@@ -185,7 +184,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
                 continue;
             }
             bool keep = outcome.Keep[c];
-            var decided = r.WithDecision(keep, outcome.Reasons![c]);
+            var decided = r.WithDecision(keep, outcome.Reasons![c], outcome);
             c++;
             if (IncludePruned || keep != Invert.IsPresent) WriteObject(decided);
         }

@@ -120,6 +120,9 @@ public sealed class EmbeddingRecord
     /// <summary>Cosine similarity to the group's kept member (1 for the keeper itself), with <see cref="DuplicateOf"/>.</summary>
     public double? Similarity { get; private set; }
 
+    /// <summary>The Select-PrunedSet run that decided this record: its policy, groups, quotas and cuts (shared by every record of the run).</summary>
+    public PruneCmdlets.Selection.SelectionOutcome? Selection { get; private set; }
+
     internal EmbeddingRecord WithCluster(int cluster, KMeansModel model)
     {
         var copy = Copy();
@@ -148,11 +151,12 @@ public sealed class EmbeddingRecord
     }
 
     /// <summary>The record with a pruning decision; earlier stages' annotations stay.</summary>
-    internal EmbeddingRecord WithDecision(bool kept, string reason)
+    internal EmbeddingRecord WithDecision(bool kept, string reason, PruneCmdlets.Selection.SelectionOutcome? selection = null)
     {
         var copy = Copy();
         copy.Kept = kept;
         copy.Reason = reason;
+        if (selection is not null) copy.Selection = selection;
         return copy;
     }
 

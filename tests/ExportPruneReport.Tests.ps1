@@ -1,0 +1,187 @@
+# Export-PruneReport: the file itself, and the file as a real browser renders it.
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'Browser.ps1')
+    # Without a browser the rendering tests cannot run; CI installs chromium, so there it is an error.
+    $script:HaveBrowser = [bool](Find-Chromium)
+    if (-not $HaveBrowser -and $env:CI -eq 'true') { throw 'CI must run the browser tests, but chromium is not installed (.ci/run installs it with apt).' }
+    if (-not $HaveBrowser) { Write-Host 'Export-PruneReport browser tests NOT RUN: chromium is not installed (apt-get install chromium).' -ForegroundColor Yellow }
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    . (Join-Path $PSScriptRoot 'Browser.ps1')
+    Import-Module $ManifestPath -Force
+    Initialize-SyntheticImages
+    $cmd = 'PruneCmdlets.Commands.ExportPruneReportCommand'
+    # Like Should -Match, without printing a whole report when it fails.
+    function Assert-Finds([string] $Text, [string] $Pattern) {
+        [regex]::IsMatch($Text, $Pattern) | Should -BeTrue -Because "the report ($($Text.Length) characters) should match /$Pattern/"
+    }
+    $hostileFile = '<img src=x onerror=alert(1)>.png'
+    $labels = @('Café crème', 'emoji 🦊 "quoted"', "it's <b>bold")
+    $root = Join-Path $TestDrive 'photos'
+    for ($c = 0; $c -lt 3; $c++) {
+        $dir = New-Item -ItemType Directory -Force (Join-Path $root $labels[$c])
+        for ($v = 0; $v -lt 10; $v++) { [PruneCmdlets.Examples.SyntheticImages]::SavePng($c, $v, 64, 64, (Join-Path $dir "photo $v é.png")) }
+        [PruneCmdlets.Examples.SyntheticImages]::SavePng($c, 10, 64, 64, (Join-Path $dir $hostileFile))
+        [PruneCmdlets.Examples.SyntheticImages]::SaveNearDuplicate($c, 0, 64, 64, (Join-Path $dir 'photo 0 é copy.jpg'))
+    }
+    $clustered = @(Get-ChildItem $root -Recurse -File | Get-Embedding | Invoke-KMeans -K 3 -Seed 1)
+    $decided = @($clustered | Invoke-SemDeDup -IncludePruned | Measure-Prototypicality | Select-PrunedSet -KeepFraction 0.5 -BalanceBy Label -IncludePruned)
+    $photoReport = Join-Path $TestDrive 'photos.html'
+    $photoFile = $decided | Export-PruneReport $photoReport -ThumbnailsPerSection 2 -MaxGalleries 2 -MaxDuplicateGroups 5
+    $photoHtml = Get-Content -LiteralPath $photoReport -Raw
+
+    # Vectors only (as from Import-Embedding): Ids in place of thumbnails, a hostile label, a probe and stability.
+    $centres = @(, @(0, 0, 0)) + @(, @(4, 0, 0)) + @(, @(0, 4, 0))
+    $evil = "</script><script>document.title='pwned'</script>"
+    $blobs = @(New-BlobRecords -Centres $centres -PerBlob 30 -Spread 0.8 | ForEach-Object {
+            New-VectorRecord -Id $_.Id -Vector $_.Vector -Label ($_.Label -replace '^blob0$', $evil) })
+    $test = @(New-BlobRecords -Centres $centres -PerBlob 8 -Spread 0.6 | ForEach-Object {
+            New-VectorRecord -Id "t$($_.Id)" -Vector $_.Vector -Label ($_.Label -replace '^blob0$', $evil) })
+    $vclustered = @($blobs | Invoke-KMeans -K 3 -Metric Euclidean -Seed 2 | Measure-Prototypicality)
+    $probe = @($vclustered | Test-PruningStrategy -TestSet $test -KeepFraction 1, 0.6, 0.3)
+    $stability = $vclustered | Measure-SelectionStability -KeepFraction 0.6 -K 3, 4 -Seed 0, 1
+    $vectorReport = Join-Path $TestDrive 'vectors.html'
+    $null = $vclustered | Select-PrunedSet -KeepFraction 0.6 -Keep Hard -IncludePruned |
+        Export-PruneReport $vectorReport -ProbeResult $probe -Stability $stability -Title 'Blobs'
+    $vectorHtml = Get-Content -LiteralPath $vectorReport -Raw
+}
+
+Describe 'Export-PruneReport file' {
+    It 'writes one file and emits it' {
+        $photoFile.FullName | Should -Be $photoReport
+        Get-ChildItem $TestDrive -Filter '*.tmp' -Force | Should -BeNullOrEmpty
+    }
+    It 'is self-contained: no script, every src a data URI, a policy that forbids requests' {
+        ($photoHtml -match '<script') | Should -BeFalse
+        [regex]::Matches($photoHtml, '\ssrc="([^"]*)"') | ForEach-Object { $_.Groups[1].Value | Should -Match '^data:image/jpeg;base64,' }
+        ($photoHtml -match 'https?://') | Should -BeFalse
+        [Net.WebUtility]::HtmlDecode($photoHtml).Contains("default-src 'none'; img-src data:") | Should -BeTrue
+    }
+    It 'counts records in, kept, and pruned by reason' {
+        Assert-Finds $photoHtml ('data-count="in">{0}<' -f $decided.Count)
+        Assert-Finds $photoHtml ('data-count="kept">{0}<' -f @($decided | Where-Object Kept).Count)
+        $dups = @($decided | Where-Object { -not $_.Kept -and $_.Reason -like 'pruned: near-duplicate*' }).Count
+        $dups | Should -BeGreaterThan 0
+        Assert-Finds $photoHtml ('data-count="duplicates">{0}<' -f $dups)
+    }
+    It 'states the parameters and the pipeline that reproduces the decision' {
+        Assert-Finds $photoHtml 'Invoke-KMeans -K 3 -Metric Cosine -Seed 1'
+        Assert-Finds $photoHtml 'Select-PrunedSet -KeepFraction 0.5 -Keep Hard -BalanceBy Label -IncludePruned'
+        Assert-Finds $photoHtml '[0-9a-f]{64} \(ResNet18.onnx\)'
+    }
+    It 'refuses records without a decision, naming them, and keeps the rest' {
+        $path = Join-Path $TestDrive 'partial.html'
+        $undecided = $clustered[0]
+        $null = @($undecided) + @($decided) | Export-PruneReport $path -ErrorVariable bad -ErrorAction SilentlyContinue
+        $bad | Should -HaveCount 1
+        $bad[0].FullyQualifiedErrorId | Should -Be "MissingDecision,$cmd"
+        $bad[0].Exception.Message | Should -BeLike "*$($undecided.Id)*"
+        Assert-Finds (Get-Content $path -Raw) ('data-count="in">{0}<' -f $decided.Count)
+    }
+    It 'warns when nothing is pruned (the pruned records were left out)' {
+        $null = $decided | Where-Object Kept | Export-PruneReport (Join-Path $TestDrive 'kept-only.html') -WarningVariable w -WarningAction SilentlyContinue
+        $w | Should -Not -BeNullOrEmpty
+    }
+    It '-WhatIf writes nothing' {
+        $path = Join-Path $TestDrive 'whatif.html'
+        $decided | Export-PruneReport $path -WhatIf
+        Test-Path $path | Should -BeFalse
+    }
+    It 'needs an existing folder' {
+        { $decided | Export-PruneReport (Join-Path $TestDrive 'no/such/dir/r.html') } | Should -Throw -ErrorId "DirectoryNotFound,$cmd"
+    }
+    It 'reads a saved manifest back (Import-Csv rows with Kept and Reason)' {
+        $csv = Join-Path $TestDrive 'decisions.csv'
+        $decided | Select-Object Id, Path, Label, Cluster, Distance, Kept, Reason, DuplicateOf, Similarity | Export-Csv $csv
+        $path = Join-Path $TestDrive 'from-csv.html'
+        $null = Import-Csv $csv | Export-PruneReport $path -MapPoints 0
+        Assert-Finds (Get-Content $path -Raw) ('data-count="kept">{0}<' -f @($decided | Where-Object Kept).Count)
+    }
+}
+
+Describe 'Export-PruneReport in a browser' -Skip:(-not $HaveBrowser) {
+    BeforeAll {
+        $profile = Join-Path $TestDrive 'chromium-profile'
+        $netLog = Join-Path $TestDrive 'net.json'
+        $dom = Invoke-Chromium -Page $photoReport -Profile $profile -NetLog $netLog
+        $vdom = Invoke-Chromium -Page $vectorReport -Profile $profile
+    }
+    It 'renders one row per class, named as the folders are' {
+        $rows = [regex]::Matches($dom, '<tr class="group-row[^"]*" data-group="([^"]*)"') | ForEach-Object { [Net.WebUtility]::HtmlDecode($_.Groups[1].Value) }
+        $ordinal = [string[]]$labels.Clone(); [Array]::Sort($ordinal, [StringComparer]::Ordinal)
+        $rows | Should -Be $ordinal
+    }
+    It 'renders the bounded number of thumbnails' {
+        # Two galleries × four rows × two thumbnails, plus up to five duplicate groups of their members.
+        $gallery = [regex]::Match($dom, '<section id="galleries">.*?</section>', 'Singleline').Value
+        [regex]::Matches($gallery, '<img ').Count | Should -Be 16
+        $dupCount = @($decided | Where-Object DuplicateOf).Count
+        $dupSection = [regex]::Match($dom, '<section id="duplicates">.*?</section>', 'Singleline').Value
+        [regex]::Matches($dupSection, '<img ').Count | Should -Be ([Math]::Min($dupCount, 5 * 6))
+    }
+    It 'makes no request beyond the file' {
+        Get-PageRequest -NetLog $netLog | Should -BeNullOrEmpty
+        # The check itself: a page that does reach out is caught.
+        $leaky = Join-Path $TestDrive 'leaky.html'
+        Set-Content $leaky '<html><body><img src="http://127.0.0.1:9/pixel.png"></body></html>'
+        $leakLog = Join-Path $TestDrive 'leak.json'
+        $null = Invoke-Chromium -Page $leaky -Profile $profile -NetLog $leakLog
+        Get-PageRequest -NetLog $leakLog | Should -Be 'http://127.0.0.1:9/pixel.png'
+    }
+    It 'shows a hostile file name and hostile labels as text' {
+        # Every img the browser built has only the report's own attributes, and a data: source.
+        $imgs = [regex]::Matches($dom, '<img\b([^>]*)>')
+        $imgs.Count | Should -BeGreaterThan 0
+        foreach ($img in $imgs) {
+            $names = [regex]::Matches($img.Groups[1].Value, '\s([a-zA-Z-]+)="[^"]*"') | ForEach-Object { $_.Groups[1].Value }
+            ($names | Where-Object { $_ -notin 'src', 'alt', 'loading' }) | Should -BeNullOrEmpty
+            ([regex]::Match($img.Groups[1].Value, '\ssrc="([^"]*)"').Groups[1].Value -like 'data:image/jpeg;base64,*') | Should -BeTrue
+        }
+        $dom.Contains('&lt;img src=x onerror=alert(1)&gt;.png') | Should -BeTrue
+        $dom.Contains("it's &lt;b&gt;bold") | Should -BeTrue
+        ($dom -match '<b>bold') | Should -BeFalse
+        ($vdom -match '<script') | Should -BeFalse
+        $vdom.Contains('&lt;/script&gt;&lt;script&gt;document.title=''pwned''&lt;/script&gt;') | Should -BeTrue
+        ($vdom -match '<title>Blobs</title>') | Should -BeTrue
+    }
+    It 'shows accents, emoji and quotes as they are' {
+        $dom.Contains('Café crème') | Should -BeTrue
+        ($dom -match 'emoji 🦊 (&quot;|")quoted(&quot;|")') | Should -BeTrue
+    }
+    It 'shows Ids in place of thumbnails for records without images, and every record on the map' {
+        [regex]::Matches($vdom, '<img ').Count | Should -Be 0
+        [regex]::Matches($vdom, 'class="noimg"').Count | Should -BeGreaterThan 0
+        $map = [regex]::Match($vdom, '<section id="map">.*?</section>', 'Singleline').Value
+        [regex]::Matches($map, '<circle').Count | Should -Be $blobs.Count
+    }
+    It 'draws the probe per strategy with the recommendation marked, and the stability matrix' {
+        $section = [regex]::Match($vdom, '<section id="probe">.*?</section>', 'Singleline').Value
+        $series = @($probe | Where-Object { $_ -is [PruneCmdlets.Probing.ProbeResult] } | ForEach-Object { "$($_.Keep)/$($_.BalanceBy)" } | Select-Object -Unique).Count
+        [regex]::Matches($section, '<polyline').Count | Should -Be $series
+        [regex]::Matches($section, 'class="marked"').Count | Should -Be 1
+        $stab = [regex]::Match($vdom, '<section id="stability">.*?</section>', 'Singleline').Value
+        [regex]::Matches($stab, '<tr>').Count | Should -Be 5   # a header row and one per run
+        Assert-Finds $stab ('data-jaccard="{0}"' -f [regex]::Escape($stability.MeanJaccard.ToString('R', [cultureinfo]::InvariantCulture)))
+    }
+    It 'takes a screenshot that is not blank' {
+        $png = Join-Path $TestDrive 'shot.png'
+        $null = Invoke-Chromium -Page $photoReport -Profile $profile -Screenshot $png -Height 1600
+        $image = [SixLabors.ImageSharp.Image]::Load[SixLabors.ImageSharp.PixelFormats.Rgb24]([string]$png)
+        try {
+            $colours = [Collections.Generic.HashSet[string]]::new()
+            $dark = 0
+            for ($y = 0; $y -lt $image.Height; $y += 16) {
+                for ($x = 0; $x -lt $image.Width; $x += 16) {
+                    $p = $image[$x, $y]
+                    $null = $colours.Add("$($p.R),$($p.G),$($p.B)")
+                    if ($p.R + $p.G + $p.B -lt 600) { $dark++ }
+                }
+            }
+            $colours.Count | Should -BeGreaterThan 30
+            $dark | Should -BeGreaterThan 100
+        }
+        finally { $image.Dispose() }
+    }
+}

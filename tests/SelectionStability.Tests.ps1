@@ -1,0 +1,58 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    Import-Module $ManifestPath -Force
+    $cmd = 'PruneCmdlets.Commands.MeasureSelectionStabilityCommand'
+    # Four blobs of 25 points; k-means at K 4 finds them whatever the seed, at K 7 it must split them.
+    $centres = @(, @(0, 0, 0)) + @(, @(5, 0, 0)) + @(, @(0, 5, 0)) + @(, @(0, 0, 5))
+    $blobs = @(New-BlobRecords -Centres $centres -PerBlob 25 -Spread 0.9)
+}
+
+Describe 'Measure-SelectionStability' {
+    It 'runs one refit per K and seed, K outer, and compares each with the first' {
+        $s = $blobs | Measure-SelectionStability -KeepFraction 0.6 -K 4, 7 -Seed 0, 1, 2 -Metric Euclidean
+        $s | Should -BeOfType ([PruneCmdlets.Selection.SelectionStability])
+        $s.Runs | Should -HaveCount 6
+        ($s.Runs | ForEach-Object { "$($_.K)/$($_.Seed)" }) -join ' ' | Should -Be '4/0 4/1 4/2 7/0 7/1 7/2'
+        $s.Runs | ForEach-Object { $_.Kept | Should -Be 60 }
+        $s.Runs[0].JaccardToFirst | Should -Be 1
+        $s.Count | Should -Be 100
+    }
+    It 'finds a fit-independent decision stable and a fit-dependent one less so' {
+        # Seeds 0, 2 and 3 find the four blobs (the same inertia), so they keep the same records.
+        $stable = $blobs | Measure-SelectionStability -KeepFraction 0.6 -K 4 -Seed 0, 2, 3 -Metric Euclidean
+        @($stable.Runs.Inertia | Select-Object -Unique) | Should -HaveCount 1
+        $stable.MinJaccard | Should -Be 1
+        # Seed 1 falls into a local optimum that merges two blobs: another clustering, another kept set.
+        $moved = $blobs | Measure-SelectionStability -KeepFraction 0.6 -K 4 -Seed 0, 1 -Metric Euclidean
+        $moved.Runs[1].Inertia | Should -BeGreaterThan $moved.Runs[0].Inertia
+        $moved.MeanJaccard | Should -BeLessThan 0.9
+    }
+    It 'reports the Jaccard overlap of the kept sets exactly' {
+        $s = $blobs | Measure-SelectionStability -KeepFraction 0.6 -K 4, 7 -Seed 0 -Metric Euclidean
+        # Recompute the overlap from the two selections the runs stand for.
+        $a = @($blobs | Invoke-KMeans -K 4 -Metric Euclidean -Seed 0 | Measure-Prototypicality | Select-PrunedSet -KeepFraction 0.6).Id
+        $b = @($blobs | Invoke-KMeans -K 7 -Metric Euclidean -Seed 0 | Measure-Prototypicality | Select-PrunedSet -KeepFraction 0.6).Id
+        $inter = @($a | Where-Object { $_ -in $b }).Count
+        $union = @($a + $b | Select-Object -Unique).Count
+        $s.Jaccard[0][1] | Should -Be ($inter / $union)
+        $s.Jaccard[1][0] | Should -Be $s.Jaccard[0][1]
+        $s.MeanJaccard | Should -Be ($inter / $union)
+    }
+    It 'varies only the seed of a seeded policy with -Prototype Label' {
+        $s = $blobs | Measure-SelectionStability -KeepFraction 0.5 -Keep Random -Prototype Label -K 4 -Seed 3, 3, 4 -Metric Euclidean
+        $s.Jaccard[0][1] | Should -Be 1       # the same seed draws the same sample
+        $s.Jaccard[0][2] | Should -BeLessThan 1
+        $s.Prototype | Should -Be 'Label'
+    }
+    It 'does not depend on the thread count' {
+        $one = $blobs | Measure-SelectionStability -KeepFraction 0.6 -K 4, 7 -Seed 0, 5 -Metric Euclidean -MaxThreads 1
+        $many = $blobs | Measure-SelectionStability -KeepFraction 0.6 -K 4, 7 -Seed 0, 5 -Metric Euclidean -MaxThreads 4
+        ($one.Jaccard | ForEach-Object { $_ -join ',' }) | Should -Be ($many.Jaccard | ForEach-Object { $_ -join ',' })
+    }
+    It 'refuses -Keep Auto, a K larger than the input, and an unlabelled record with -Prototype Label' {
+        { $blobs | Measure-SelectionStability -KeepFraction 0.5 -Keep Auto } | Should -Throw -ErrorId "AutoNotMeasurable,$cmd"
+        { $blobs[0..5] | Measure-SelectionStability -KeepFraction 0.5 -K 10 } | Should -Throw -ErrorId "InvalidK,$cmd"
+        $unlabelled = @(New-VectorRecord -Id x -Vector @(1, 2, 3)) + $blobs
+        { $unlabelled | Measure-SelectionStability -KeepFraction 0.5 -Prototype Label } | Should -Throw -ErrorId "MissingLabel,$cmd"
+    }
+}
