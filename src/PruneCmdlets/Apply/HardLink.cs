@@ -5,7 +5,8 @@ namespace PruneCmdlets.Apply;
 /// <summary>
 /// Creates hard links, which .NET has no API for: link(2) on Unix, CreateHardLinkW on Windows.
 /// A link across file systems fails with EXDEV / ERROR_NOT_SAME_DEVICE; that is reported as its own
-/// error because the cure (-Mode Copy) differs from every other failure's.
+/// error because the cure (-Mode Copy) differs from every other failure's, and it stops the run:
+/// the destination is on one file system, so every further link would fail the same way.
 /// </summary>
 internal static partial class HardLink
 {
@@ -28,7 +29,7 @@ internal static partial class HardLink
     private static IOException Failure(string existing, string newLink, int code, bool crossDevice, string message)
         => crossDevice
             ? new ApplyException("HardLinkCrossDevice", existing,
-                $"Cannot hard-link '{existing}' into '{Path.GetDirectoryName(newLink)}': a hard link cannot cross file systems. Use -Mode Copy (or -Mode SymbolicLink), or choose a destination on the same file system as the sources.")
+                $"Cannot hard-link '{existing}' into '{Path.GetDirectoryName(newLink)}': a hard link cannot cross file systems. Use -Mode Copy (or -Mode SymbolicLink), or choose a destination on the same file system as the sources.", stopsRun: true)
             : new IOException($"Cannot hard-link '{existing}' as '{newLink}': {message}", code);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

@@ -29,6 +29,9 @@ internal sealed class PrunedSetExporter
     public bool Force { get; init; }
     public bool ManifestOnly { get; init; }
 
+    /// <summary>Inputs the caller could not turn into items (no Path): counted as failed in the summary and prune.json.</summary>
+    public int RejectedInputs { get; init; }
+
     /// <summary>Opens the temporary file a copy is written to. A seam for tests (a stream that throws "disk full"); the default creates the file exclusively.</summary>
     public Func<string, Stream> CreateTemporary { get; init; } =
         path => new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.None);
@@ -38,7 +41,7 @@ internal sealed class PrunedSetExporter
     public PrunedSetSummary Run(IReadOnlyList<ApplyItem> items, PrunedSetLayout layout, ApplyRunInfo info, IApplyHost host, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
-        var summary = new PrunedSetSummary { Destination = layout.Destination, RelativeTo = layout.Root, Mode = Mode, Records = items.Count };
+        var summary = new PrunedSetSummary { Destination = layout.Destination, RelativeTo = layout.Root, Mode = Mode, Records = items.Count, Failed = RejectedInputs };
 
         foreach (var leftover in AtomicFile.Leftovers(layout.Destination).ToList())
             if (host.ShouldProcess(leftover, "Remove leftover temporary file of an interrupted run"))
@@ -81,7 +84,8 @@ internal sealed class PrunedSetExporter
                     case Outcome.Skipped: summary.Skipped++; break;
                     default: summary.NotWritten++; break;
                 }
-                rows.Add(new ManifestRow(item, outcome == Outcome.NotWritten ? null : relative, size, sha));
+                // -ManifestOnly lists where each kept file belongs, for tools that place files themselves.
+                rows.Add(new ManifestRow(item, outcome == Outcome.NotWritten && !ManifestOnly ? null : relative, size, sha));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -58,7 +58,7 @@ internal sealed class PrunedSetLayout
     public string? Refusal(IEnumerable<string> sources)
     {
         if (IsInside(Destination, Root))
-            return $"The destination '{Destination}' is inside the input tree '{Root}': the next listing of that tree would read the pruned copies back as data. Choose a destination outside it (e.g. a sibling folder), or give -RelativeTo.";
+            return $"The destination '{Destination}' is inside the input tree '{Root}': the next listing of that tree would read the pruned copies back as data. Choose a destination outside it, e.g. '{Root}-pruned'.";
         foreach (var s in sources)
             if (IsInside(s, Destination))
                 return $"The source '{s}' lies inside the destination '{Destination}': applying would write over the very files it reads. Choose another destination.";

@@ -12,11 +12,13 @@ namespace PruneCmdlets.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Export, "PrunedSet", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(PrunedSetSummary))]
-public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost
+public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost, IDisposable
 {
     private const int ProgressId = 0x4150;
     private readonly List<ApplyItem> _items = new();
     private readonly HashSet<string> _models = new();
+    private PruneCmdlets.Clustering.KMeansModel? _kmeans;
+    private PruneCmdlets.Selection.SelectionOutcome? _selection;
     private readonly CancellationTokenSource _stop = new();
     private readonly Stopwatch _progressClock = Stopwatch.StartNew();
     private DateTimeOffset _started;
@@ -59,7 +61,12 @@ public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost
             WriteError(new ErrorRecord(new ArgumentException(problem), "MissingPath", ErrorCategory.InvalidArgument, InputObject));
             return;
         }
-        if (InputObject.BaseObject is EmbeddingRecord { Model: { } m }) _models.Add(m);
+        if (InputObject.BaseObject is EmbeddingRecord r)
+        {
+            if (r.Model is { } m) _models.Add(m);
+            _kmeans ??= r.KMeansModel;
+            _selection ??= r.Selection;
+        }
         else if (InputObject.Properties["Model"]?.Value?.ToString() is { Length: > 0 } model) _models.Add(model);
         _items.Add(item);
     }
@@ -80,22 +87,33 @@ public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost
             ThrowTerminatingError(ErrorHelper.Terminating("DestinationIsFile", ErrorCategory.InvalidArgument, $"The destination '{destination}' is a file; give a folder (it is created when missing).", destination));
         WriteVerbose($"Export-PrunedSet: {_items.Count} records, mode {Mode}, layout relative to '{layout.Root}'{(RelativeTo is null ? " (the inputs' common folder)" : "")}, into '{layout.Destination}'.");
 
-        var exporter = new PrunedSetExporter { Mode = Mode, Force = Force, ManifestOnly = ManifestOnly };
+        var exporter = new PrunedSetExporter { Mode = Mode, Force = Force, ManifestOnly = ManifestOnly, RejectedInputs = _inputFailures };
+        var models = _models.OrderBy(m => m, StringComparer.Ordinal).ToList();
         var info = new ApplyRunInfo(
             typeof(ExportPrunedSetCommand).Assembly.GetName().Version?.ToString(3) ?? "",
-            _models.OrderBy(m => m, StringComparer.Ordinal).ToList(),
+            models,
             new KeyValuePair<string, string?>[]
             {
                 new("destination", layout.Destination), new("relativeTo", layout.Root), new("mode", Mode.ToString()),
                 new("force", Force.IsPresent ? "true" : "false"), new("manifestOnly", ManifestOnly.IsPresent ? "true" : "false"),
             },
-            _started);
+            _started)
+        {
+            ModelHashes = models.Select(m => new KeyValuePair<string, string?>(m, PruneCmdlets.Embedding.ModelFileHash.Describe(m))).ToList(),
+            Decision = Decision(),
+            Versions = new KeyValuePair<string, string?>[]
+            {
+                new("powershell", (SessionState.PSVariable.GetValue("PSVersionTable") as System.Collections.IDictionary)?["PSVersion"]?.ToString()),
+                new("dotnet", System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription),
+                new("os", System.Runtime.InteropServices.RuntimeInformation.OSDescription),
+            },
+        };
         PrunedSetSummary summary;
         try { summary = exporter.Run(_items, layout, info, this, _stop.Token); }
         catch (OperationCanceledException) { throw new PipelineStoppedException(); }
         catch (ApplyException e)
         {
-            ThrowTerminatingError(ErrorHelper.FileError(e.ErrorId, e.FilePath, e));
+            ThrowTerminatingError(ErrorHelper.ApplyFailed(e.ErrorId, e.FilePath, e));
             return;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -104,20 +122,45 @@ public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost
             return;
         }
         finally { WriteProgress(new ProgressRecord(ProgressId, "Export-PrunedSet", "done") { RecordType = ProgressRecordType.Completed }); }
-        summary.Failed += _inputFailures;
         WriteVerbose($"Export-PrunedSet: {summary} in {summary.Elapsed.TotalSeconds:F1}s ({summary.BytesCopied:N0} bytes copied).");
         WriteObject(summary);
         if (summary.Stopped)
             ThrowTerminatingError(ErrorHelper.Terminating("RunStopped", ErrorCategory.WriteError,
-                $"Export-PrunedSet stopped early ({summary}); the manifest was not rewritten. Fix the error above, then run the same command again: files already placed are skipped.", layout.Destination));
+                $"Export-PrunedSet stopped early ({summary}); the manifest was not rewritten. Fix what the error above names, then run again: files already placed are skipped.", layout.Destination));
+    }
+
+    /// <summary>What the records say about how they were decided: the k-means fit and the selection policy.</summary>
+    private List<KeyValuePair<string, string?>> Decision()
+    {
+        var d = new List<KeyValuePair<string, string?>>();
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        if (_kmeans is { } m)
+        {
+            d.Add(new("k", m.K.ToString(c)));
+            d.Add(new("metric", m.Metric.ToString()));
+            d.Add(new("init", m.Init.ToString()));
+            d.Add(new("kmeansSeed", m.Seed.ToString(c)));
+        }
+        if (_selection?.Policy is { } p)
+        {
+            d.Add(new("policy", p.ToString()));
+            d.Add(new("keep", p.Keep.ToString()));
+            d.Add(new("keepFraction", p.KeepFraction?.ToString("R", c)));
+            d.Add(new("keepCount", p.KeepCount?.ToString(c)));
+            d.Add(new("balanceBy", p.BalanceBy.ToString()));
+            d.Add(new("selectionSeed", p.Seed.ToString(c)));
+        }
+        return d;
     }
 
     protected override void StopProcessing() => _stop.Cancel();
 
+    public void Dispose() => _stop.Dispose();
+
     bool IApplyHost.ShouldProcess(string target, string action) => ShouldProcess(target, action);
 
     void IApplyHost.Failed(ApplyItem item, Exception error)
-        => WriteError(ErrorHelper.FileError(error is ApplyException a ? a.ErrorId : "ExportFailed", item.Path, error));
+        => WriteError(ErrorHelper.ApplyFailed(error is ApplyException a ? a.ErrorId : "ExportFailed", item.Path, error));
 
     void IApplyHost.Verbose(string message) => WriteVerbose(message);
 
