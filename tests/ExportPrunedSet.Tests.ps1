@@ -265,6 +265,21 @@ Describe 'Export-PrunedSet after an interruption and on re-runs' {
         Get-Sha256 $partial | Should -Be (Get-Sha256 (Join-Path $root 'dog/c.png'))
     }
 
+    It 'warns about files a different earlier decision left in the destination, and deletes none' {
+        $root = Join-Path $TestDrive 'changed/in'
+        $dest = Join-Path $TestDrive 'changed/out'
+        $decision = New-DecidedTree -Root $root
+        $null = $decision | Export-PrunedSet $dest
+        # Decided again: a is pruned now, b kept.
+        $again = $decision | ForEach-Object { $c = $_.PSObject.Copy(); if ($c.Path -like '*a.png' -or $c.Path -like '*b.png') { $c.Kept = -not $c.Kept }; $c }
+        $s = $again | Export-PrunedSet $dest -WarningVariable warn -WarningAction SilentlyContinue
+        $s.Copied, $s.Skipped, $s.Unlisted | Should -Be 1, 2, 1
+        $warn | Should -HaveCount 1
+        $warn[0].Message | Should -BeLike "1 file(s) under '$dest' are not part of this decision, e.g. '$(Join-Path $dest 'cat/a.png')'*"
+        Test-Path -LiteralPath (Join-Path $dest 'cat/a.png') | Should -BeTrue
+        (Import-Csv (Join-Path $dest 'manifest.csv') | Where-Object Kept -EQ 'True').Destination | Should -Be 'cat/b.png', 'dog/c.png', 'dog/sub/d.png'
+    }
+
     It '-WhatIf touches nothing: no folder, no file, no manifest, no cleanup' {
         $root = Join-Path $TestDrive 'whatif/in'
         $decision = New-DecidedTree -Root $root

@@ -24,6 +24,8 @@ public class PrunedSetExporterTests : IDisposable
         public void Failed(ApplyItem item, Exception error) => Errors.Add((item, error));
         public void Progress(ApplyProgress progress) => ProgressCalls++;
         public void Verbose(string message) { }
+        public List<string> Warnings { get; } = new();
+        public void Warning(string message) => Warnings.Add(message);
     }
 
     /// <summary>A real file that accepts <paramref name="limit"/> bytes, then fails every write with <paramref name="failure"/>.</summary>
@@ -196,8 +198,12 @@ public class PrunedSetExporterTests : IDisposable
         string lookalike = Path.Combine(dest, "cls", ".notes.prune-tmp");
         File.WriteAllText(lookalike, "mine");
 
-        var summary = new PrunedSetExporter().Run(items, new PrunedSetLayout(dest, src), Info(), new Host(), CancellationToken.None);
+        var host = new Host();
+        var summary = new PrunedSetExporter().Run(items, new PrunedSetLayout(dest, src), Info(), host, CancellationToken.None);
         Assert.Equal(1, summary.TemporaryFilesRemoved);
+        // The user's file is not the decision's: counted and named, never deleted.
+        Assert.Equal(1, summary.Unlisted);
+        Assert.Contains(lookalike, Assert.Single(host.Warnings));
         Assert.Equal(3, summary.Copied);
         Assert.False(File.Exists(leftover));
         Assert.Equal("mine", File.ReadAllText(lookalike));

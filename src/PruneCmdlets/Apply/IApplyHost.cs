@@ -12,6 +12,9 @@ internal interface IApplyHost
     void Progress(ApplyProgress progress);
 
     void Verbose(string message);
+
+    /// <summary>Something the user should know that is not an error (files in the destination the decision does not list).</summary>
+    void Warning(string message);
 }
 
 /// <summary>How far a run is: kept files handled and source bytes handled, of the totals.</summary>

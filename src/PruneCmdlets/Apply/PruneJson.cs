@@ -54,6 +54,7 @@ internal static class PruneJson
         w.WriteNumber("notWritten", s.NotWritten);
         w.WriteNumber("bytesCopied", s.BytesCopied);
         w.WriteNumber("temporaryFilesRemoved", s.TemporaryFilesRemoved);
+        w.WriteNumber("unlisted", s.Unlisted);
         w.WriteEndObject();
         w.WriteString("started", info.Started.UtcDateTime.ToString("O"));
         w.WriteString("finished", finished.UtcDateTime.ToString("O"));

@@ -58,6 +58,7 @@ internal sealed class PrunedSetExporter
         int filesDone = 0;
 
         var rows = new List<ManifestRow>(items.Count);
+        var targets = new HashSet<string>(PrunedSetLayout.PathComparison == StringComparison.Ordinal ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
         foreach (var item in items)
         {
             cancel.ThrowIfCancellationRequested();
@@ -74,6 +75,7 @@ internal sealed class PrunedSetExporter
                     throw new ApplyException("PathOutsideRoot", item.Path,
                         $"'{item.Path}' is not inside '{layout.Root}', the folder the layout is relative to; give a -RelativeTo that holds every kept file.");
                 long before = bytesDone;
+                targets.Add(layout.Target(relative));
                 var (outcome, size, sha) = Place(item, layout.Target(relative), host,
                     copied => host.Progress(new ApplyProgress(filesDone, kept.Count, before + copied, bytesTotal, clock.Elapsed, item.Path)), cancel);
                 bytesDone = before + size;
@@ -98,6 +100,8 @@ internal sealed class PrunedSetExporter
             host.Progress(new ApplyProgress(filesDone, kept.Count, bytesDone, bytesTotal, clock.Elapsed, item.Path));
         }
 
+        if (!summary.Stopped && !ManifestOnly) WarnUnlisted(layout, targets, summary, host);
+
         // After a stop the folder is not what the records describe, and the disk that stopped it
         // would refuse the manifest too: the earlier manifest, if any, stays.
         if (!summary.Stopped)
@@ -114,6 +118,28 @@ internal sealed class PrunedSetExporter
         }
         summary.Elapsed = clock.Elapsed;
         return summary;
+    }
+
+    /// <summary>
+    /// A destination used before with another decision still holds the files that decision kept
+    /// and this one prunes; a training job reading the folder would train on them. There is
+    /// deliberately no delete mode, so say how many there are and name one.
+    /// </summary>
+    private static void WarnUnlisted(PrunedSetLayout layout, HashSet<string> targets, PrunedSetSummary summary, IApplyHost host)
+    {
+        if (!Directory.Exists(layout.Destination)) return;
+        string manifest = Path.Combine(layout.Destination, ManifestCsv.FileName), json = Path.Combine(layout.Destination, PruneJson.FileName);
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true };
+        string? first = null;
+        foreach (var file in Directory.EnumerateFiles(layout.Destination, "*", options))
+        {
+            if (targets.Contains(file) || AtomicFile.IsTemporary(file)
+                || string.Equals(file, manifest, PrunedSetLayout.PathComparison) || string.Equals(file, json, PrunedSetLayout.PathComparison)) continue;
+            first ??= file;
+            summary.Unlisted++;
+        }
+        if (first is not null)
+            host.Warning($"{summary.Unlisted} file(s) under '{layout.Destination}' are not part of this decision, e.g. '{first}': left there by an earlier run with another decision, or put there by hand. They were left as they are, and a job reading the folder would read them too: remove them, or apply into an empty folder.");
     }
 
     private static void WriteOrStop(string path, Action<Stream> write)

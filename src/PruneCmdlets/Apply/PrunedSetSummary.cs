@@ -32,6 +32,8 @@ public sealed class PrunedSetSummary
     public int NotWritten { get; set; }
     /// <summary>Leftover temporary files of an interrupted run removed before starting.</summary>
     public int TemporaryFilesRemoved { get; set; }
+    /// <summary>Files under the destination that this decision does not place (left by an earlier, different decision): warned about, never deleted.</summary>
+    public int Unlisted { get; set; }
     /// <summary>Bytes copied this run (links copy none).</summary>
     public long BytesCopied { get; set; }
     /// <summary>True when the run ended before every file was handled (a full disk).</summary>
@@ -40,5 +42,5 @@ public sealed class PrunedSetSummary
     public TimeSpan Elapsed { get; set; }
 
     public override string ToString()
-        => $"{Copied} copied, {Linked} linked, {Skipped} skipped, {Failed} failed, {Pruned} pruned" + (NotWritten > 0 ? $", {NotWritten} not written" : "");
+        => $"{Copied} copied, {Linked} linked, {Skipped} skipped, {Failed} failed, {Pruned} pruned" + (NotWritten > 0 ? $", {NotWritten} not written" : "") + (Unlisted > 0 ? $", {Unlisted} unlisted" : "");
 }

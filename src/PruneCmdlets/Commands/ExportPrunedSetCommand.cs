@@ -164,6 +164,8 @@ public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost, IDisposable
 
     void IApplyHost.Verbose(string message) => WriteVerbose(message);
 
+    void IApplyHost.Warning(string message) => WriteWarning(message);
+
     void IApplyHost.Progress(ApplyProgress p)
     {
         // A few updates a second: WriteProgress per file would cost more than a small file's copy.
