@@ -22,7 +22,7 @@ BeforeAll {
             New-SourceFile -Path $path -Size (2000 + 100 * $i) -Seed (10 + $i)
             [pscustomobject]@{
                 Id = "id-$i"; Path = $path; Label = ($rel -split '/')[0]; Cluster = $i % 2; Distance = 0.1 * $i + 1 / 3
-                Percentile = $i / 4; Kept = $spec[$rel]
+                Percentile = $i / 4; Kept = $spec[$rel]; Model = 'test-model'
                 Reason = if ($spec[$rel]) { 'kept: Hard side of the cut' } else { "pruned: Easy side of the cut, Distance 0.433 < 0.5 within label 'cat'" }
             }
             $i++
@@ -400,7 +400,7 @@ Describe 'manifest.csv and prune.json' {
 
     It 'lists every record, kept and pruned, in input order, with its columns, readable by Import-Csv' {
         $rows = @(Import-Csv (Join-Path $dest 'manifest.csv'))
-        $rows[0].PSObject.Properties.Name | Should -Be 'Id', 'Path', 'Destination', 'Size', 'Sha256', 'Label', 'Cluster', 'Distance', 'Percentile', 'DuplicateOf', 'Similarity', 'Kept', 'Reason'
+        $rows[0].PSObject.Properties.Name | Should -Be 'Id', 'Path', 'Destination', 'Size', 'Sha256', 'Label', 'Cluster', 'Distance', 'Percentile', 'DuplicateOf', 'Similarity', 'Kept', 'Reason', 'Model'
         $rows | Should -HaveCount 4
         for ($k = 0; $k -lt 4; $k++) {
             $r = $rows[$k]; $d = $decision[$k]
@@ -409,6 +409,7 @@ Describe 'manifest.csv and prune.json' {
             $r.Kept | Should -Be "$($d.Kept)"
             $r.Reason | Should -BeExactly $d.Reason
             $r.Label | Should -Be $d.Label
+            $r.Model | Should -Be 'test-model'
             [int]$r.Cluster | Should -Be $d.Cluster
             [double]::Parse($r.Distance, [cultureinfo]::InvariantCulture) | Should -Be $d.Distance   # exact: written to round-trip
             [long]$r.Size | Should -Be (Get-Item -LiteralPath $d.Path).Length
@@ -427,6 +428,8 @@ Describe 'manifest.csv and prune.json' {
         $j.parameters.relativeTo | Should -Be $root
         $j.moduleVersion | Should -Be (Get-Module PruneCmdlets).Version.ToString(3)
         $j.versions.powershell | Should -Be $PSVersionTable.PSVersion.ToString()
+        $j.models | Should -Be 'test-model'
+        $j.decision | Should -BeNullOrEmpty -Because 'plain objects say nothing of k-means or a policy'
         [datetime]$j.finished | Should -BeGreaterOrEqual ([datetime]$j.started)
     }
 
@@ -484,6 +487,7 @@ Describe 'Export-PrunedSet re-applying a saved manifest' {
         $err[0].CategoryInfo.Category | Should -Be 'InvalidData'
         Get-RelativeFiles $second | Should -Be @('dog/sub/d.png', 'manifest.csv', 'prune.json')
         $s.Copied, $s.Failed, $s.Pruned | Should -Be 1, 2, 1
+        (Get-Content -Raw (Join-Path $second 'prune.json') | ConvertFrom-Json).models | Should -Be 'test-model' -Because 'the manifest carries each record''s model'
         # Into the first folder too: the old copies there are left, the changed sources not copied over them.
         $firstA = Get-Sha256 (Join-Path $first 'cat/a.png')
         $null = Import-Csv (Join-Path $first 'manifest.csv') | Export-PrunedSet $first -Force -ErrorAction SilentlyContinue

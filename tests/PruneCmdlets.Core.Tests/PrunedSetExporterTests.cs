@@ -263,8 +263,8 @@ public class PrunedSetExporterTests : IDisposable
         ManifestCsv.Write(ms, new[] { new ManifestRow(item, null, 12, null) });
         string text = Encoding.UTF8.GetString(ms.ToArray());
         Assert.Equal(
-            "\"Id\",\"Path\",\"Destination\",\"Size\",\"Sha256\",\"Label\",\"Cluster\",\"Distance\",\"Percentile\",\"DuplicateOf\",\"Similarity\",\"Kept\",\"Reason\"\r\n" +
-            "\"id \"\"q\"\", x\ny\",\"/p/a,b.png\",\"\",\"12\",\"\",\"lab,el\",\"3\",\"0.30000000000000004\",\"\",\"\",\"\",\"False\",\"pruned: \"\"easy\"\"\"\r\n",
+            "\"Id\",\"Path\",\"Destination\",\"Size\",\"Sha256\",\"Label\",\"Cluster\",\"Distance\",\"Percentile\",\"DuplicateOf\",\"Similarity\",\"Kept\",\"Reason\",\"Model\"\r\n" +
+            "\"id \"\"q\"\", x\ny\",\"/p/a,b.png\",\"\",\"12\",\"\",\"lab,el\",\"3\",\"0.30000000000000004\",\"\",\"\",\"\",\"False\",\"pruned: \"\"easy\"\"\",\"\"\r\n",
             text);
         Assert.NotEqual(0xEF, ms.ToArray()[0]); // no byte-order mark
     }

@@ -29,4 +29,5 @@ internal sealed record ApplyItem(
     double? Similarity = null,
     string? Reason = null,
     long? ExpectedSize = null,
-    string? ExpectedSha256 = null);
+    string? ExpectedSha256 = null,
+    string? Model = null);

@@ -10,7 +10,8 @@ internal sealed record ManifestRow(ApplyItem Item, string? Destination, long? Si
 /// Writes manifest.csv: RFC 4180 (every field quoted, quotes doubled, CRLF line ends, UTF-8 without
 /// a byte-order mark), so names with commas, quotes, line breaks, accents or emoji survive and
 /// Import-Csv reads every record back with the same property names EmbeddingRecord has, which is
-/// what lets <c>Import-Csv manifest.csv | Export-PrunedSet</c> re-apply a saved decision.
+/// what lets <c>Import-Csv manifest.csv | Export-PrunedSet</c> re-apply a saved decision (Model
+/// last, so the re-applied run's prune.json still names the model and its hash).
 /// Values are written verbatim, never prefixed against spreadsheet formula injection: the file is
 /// data for programs, and a changed Id, Path or Label would no longer match its record.
 /// </summary>
@@ -19,7 +20,7 @@ internal static class ManifestCsv
     public const string FileName = "manifest.csv";
 
     public static readonly string[] Columns =
-        { "Id", "Path", "Destination", "Size", "Sha256", "Label", "Cluster", "Distance", "Percentile", "DuplicateOf", "Similarity", "Kept", "Reason" };
+        { "Id", "Path", "Destination", "Size", "Sha256", "Label", "Cluster", "Distance", "Percentile", "DuplicateOf", "Similarity", "Kept", "Reason", "Model" };
 
     public static void Write(Stream stream, IEnumerable<ManifestRow> rows)
     {
@@ -31,7 +32,7 @@ internal static class ManifestCsv
             WriteLine(writer, new[]
             {
                 i.Id, i.Path, r.Destination, Number(r.Size), r.Sha256, i.Label, Number(i.Cluster), Number(i.Distance),
-                Number(i.Percentile), i.DuplicateOf, Number(i.Similarity), i.Kept ? "True" : "False", i.Reason,
+                Number(i.Percentile), i.DuplicateOf, Number(i.Similarity), i.Kept ? "True" : "False", i.Reason, i.Model,
             });
         }
     }

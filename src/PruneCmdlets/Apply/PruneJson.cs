@@ -42,7 +42,9 @@ internal static class PruneJson
         WriteObject(w, "modelSha256", info.ModelHashes);
         WriteObject(w, "versions", info.Versions);
         WriteObject(w, "parameters", info.Parameters);
-        WriteObject(w, "decision", info.Decision);
+        // Null, not empty, when the records do not say (rows of a saved manifest): unknown is not "no parameters".
+        if (info.Decision.Count == 0) w.WriteNull("decision");
+        else WriteObject(w, "decision", info.Decision);
         w.WriteStartObject("counts");
         w.WriteNumber("records", s.Records);
         w.WriteNumber("kept", s.Kept);

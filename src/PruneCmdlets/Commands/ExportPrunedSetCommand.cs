@@ -63,11 +63,10 @@ public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost, IDisposable
         }
         if (InputObject.BaseObject is EmbeddingRecord r)
         {
-            if (r.Model is { } m) _models.Add(m);
             _kmeans ??= r.KMeansModel;
             _selection ??= r.Selection;
         }
-        else if (InputObject.Properties["Model"]?.Value?.ToString() is { Length: > 0 } model) _models.Add(model);
+        if (item.Model is { } model) _models.Add(model);
         _items.Add(item);
     }
 
