@@ -16,6 +16,11 @@ switch (args.FirstOrDefault())
     case "init": Init(opts); break;
     case "quality": Quality(opts); break;
     case "embed-raw": EmbedRaw(opts); break;
+    case "text-gen": TextBench.Generate(opts); break;
+    case "text-raw": TextBench.RawModel(opts); break;
+    case "text-augment": TextBench.Augment(opts); break;
+    case "lbfgs-gen": LbfgsComparison.Generate(opts); break;
+    case "lbfgs": LbfgsComparison.Compare(opts); break;
     default:
         Console.Error.WriteLine("usage: gen|lloyd|score|init --key value ...");
         return 2;
