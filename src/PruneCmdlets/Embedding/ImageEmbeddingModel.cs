@@ -107,9 +107,53 @@ public sealed class ImageEmbeddingModel : IDisposable
             if (!File.Exists(p)) throw new ModelLoadException($"The default model file '{p}' is missing; run './build.ps1 -Task Build' to restore it from NuGet.");
         var pre = ImagePreprocessing.Presets[DefaultModelName];
         string hash = HashOf(new[] { prepPath, modelPath }, pre, "Pooling395_Output_0");
-        var prep = CreateSession(prepPath, device);
-        try { return new ImageEmbeddingModel(DefaultModelName, modelPath, CreateSession(modelPath, device), prep, pre, "Pooling395_Output_0", hash); }
-        catch { prep.Dispose(); throw; }
+        InferenceSession? prep = CreateSession(prepPath, device);
+        try
+        {
+            // The graph is a channel swap and a mean image: folded into the tensor build it
+            // costs nothing, where running it took a second session run and two copies per image.
+            if (FoldPreprocessGraph(prep, pre) is { } folded) { prep.Dispose(); prep = null; pre = folded; }
+            return new ImageEmbeddingModel(DefaultModelName, modelPath, CreateSession(modelPath, device), prep, pre, "Pooling395_Output_0", hash);
+        }
+        catch { prep?.Dispose(); throw; }
+    }
+
+    /// <summary>
+    /// The preprocessing that gives, bit for bit, what <paramref name="pre"/> followed by the
+    /// graph gives, when the graph is what ResNetPreprocess.onnx is (RGB → BGR on the channel
+    /// axis of an NCHW tensor, then minus a constant image); null when it is not. The constant
+    /// is read by running the graph on zeros (0 − m = −m exactly), and the claim is checked on
+    /// a tensor of random 0–255 values before it is used, so another graph never gets folded.
+    /// </summary>
+    internal static ImagePreprocessing? FoldPreprocessGraph(InferenceSession graph, ImagePreprocessing pre)
+    {
+        if (graph.InputMetadata.Count != 1 || graph.OutputMetadata.Count != 1 || pre.ChannelOrder != "RGB" || pre.MeanImage is not null) return null;
+        var (inputName, meta) = graph.InputMetadata.First();
+        string outputName = graph.OutputMetadata.Keys.First();
+        var shape = meta.Dimensions.Select(x => x <= 0 ? 1L : x).ToArray();
+        int crop = pre.CropSize, plane = crop * crop, length = pre.TensorLength;
+        if (meta.ElementType != typeof(float) || shape.Length != 4 || shape[0] != 1 || shape[1] != 3 || shape[2] != crop || shape[3] != crop) return null;
+        float[] Run(float[] input)
+        {
+            using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
+            using var run = new RunOptions();
+            using var output = graph.Run(run, new[] { inputName }, new[] { value }, new[] { outputName });
+            return output[0].GetTensorDataAsSpan<float>().ToArray();
+        }
+        var negated = Run(new float[length]);
+        if (negated.Length != length) return null;
+        var mean = negated.Select(v => -v).ToArray();
+        var probe = new float[length];
+        var rng = new Random(224);
+        for (int i = 0; i < length; i++) probe[i] = (float)(rng.NextDouble() * 255);
+        var expected = Run(probe);
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < plane; i++)
+            {
+                int at = c * plane + i;
+                if (BitConverter.SingleToInt32Bits(probe[(2 - c) * plane + i] - mean[at]) != BitConverter.SingleToInt32Bits(expected[at])) return null;
+            }
+        return pre with { ChannelOrder = "BGR", MeanImage = mean };
     }
 
     /// <summary>Any ONNX image model; preprocessing from the caller or a JSON file beside the model.</summary>

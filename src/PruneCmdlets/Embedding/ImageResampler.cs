@@ -126,6 +126,9 @@ public static class ImageResampler
         bool nhwc = pre.Layout == "NHWC";
         int r = pre.ChannelOrder == "BGR" ? 2 : 0;
         var line = Scratch(ref _line, crop);
+        var meanImage = pre.MeanImage;
+        if (meanImage is not null && meanImage.Length != pre.TensorLength)
+            throw new ArgumentException($"The mean image holds {meanImage.Length} values, not {pre.TensorLength}.", nameof(pre));
         for (int c = 0; c < 3; c++)
         {
             // value = (pixel/255·Scale − mean)/std = pixel·mul + add
@@ -136,12 +139,24 @@ public static class ImageResampler
             {
                 var taps = yTaps[oy];
                 VerticalPass(source.Slice((taps.First - rowsFrom) * crop), crop, taps.Weights, line);
+                // The mean image is subtracted after the affine step, rounding as a separate
+                // Sub node would: the folded graph gives the same floats bit for bit.
                 if (nhwc)
+                {
                     for (int ox = 0, o = oy * crop * 3 + slot; ox < crop; ox++, o += 3) tensor[o] = line[ox] * mul + add;
+                    if (meanImage is not null)
+                        for (int ox = 0, o = oy * crop * 3 + slot; ox < crop; ox++, o += 3) tensor[o] -= meanImage[o];
+                }
                 else
                 {
-                    var output = tensor.AsSpan(slot * crop * crop + oy * crop, crop);
+                    int at = slot * crop * crop + oy * crop;
+                    var output = tensor.AsSpan(at, crop);
                     for (int ox = 0; ox < crop; ox++) output[ox] = line[ox] * mul + add;
+                    if (meanImage is not null)
+                    {
+                        var offset = meanImage.AsSpan(at, crop);
+                        for (int ox = 0; ox < crop; ox++) output[ox] -= offset[ox];
+                    }
                 }
             }
         }
