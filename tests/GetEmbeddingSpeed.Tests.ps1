@@ -43,4 +43,41 @@ Describe 'Get-Embedding fast paths' {
             [Linq.Enumerable]::SequenceEqual($expected, $plain) | Should -BeFalse
         }
     }
+
+    Context 'the optimised graph cache' {
+        BeforeAll {
+            $saved = [Environment]::GetEnvironmentVariable('PRUNECMDLETS_ORT_CACHE')
+            $cacheDir = Join-Path $TestDrive 'ort'
+            [Environment]::SetEnvironmentVariable('PRUNECMDLETS_ORT_CACHE', $cacheDir)
+            $img = Join-Path $TestDrive 'cache-probe.png'
+            $S::SavePng(1, 4, 96, 80, $img)
+            function Invoke-Embedding { $r = Get-Embedding -LiteralPath $img -Verbose 4>&1; @{ Vector = ($r | Where-Object { $_ -is [PruneCmdlets.EmbeddingRecord] }).Vector; Verbose = "$($r | Where-Object { $_ -is [Management.Automation.VerboseRecord] })" } }
+            $first = Invoke-Embedding
+            $entry = @(Get-ChildItem $cacheDir -Filter 'ResNet18-*.onnx')
+            $second = Invoke-Embedding
+        }
+        AfterAll { [Environment]::SetEnvironmentVariable('PRUNECMDLETS_ORT_CACHE', $saved) }
+        It 'saves the optimised graph once, under the model''s name, and says so' {
+            $entry.Count | Should -Be 1
+            $entry[0].Length | Should -BeGreaterThan 40MB
+            $first.Verbose | Should -BeLike '*optimised from the source and saved to*'
+            @(Get-ChildItem $cacheDir -Filter '*.tmp').Count | Should -Be 0
+        }
+        It 'loads it in the next session, with the same embedding bit for bit' {
+            $second.Verbose | Should -BeLike "*optimised graph loaded from $($entry[0].FullName)*"
+            [Linq.Enumerable]::SequenceEqual([float[]]$first.Vector, [float[]]$second.Vector) | Should -BeTrue
+        }
+        It 'replaces an entry that does not load and still embeds the same' {
+            [IO.File]::WriteAllBytes($entry[0].FullName, [byte[]](1..100))
+            $third = Invoke-Embedding
+            $third.Verbose | Should -BeLike '*optimised from the source and saved to*'
+            (Get-Item $entry[0].FullName).Length | Should -BeGreaterThan 40MB
+            [Linq.Enumerable]::SequenceEqual([float[]]$first.Vector, [float[]]$third.Vector) | Should -BeTrue
+        }
+        It 'is off when the variable is empty' {
+            [Environment]::SetEnvironmentVariable('PRUNECMDLETS_ORT_CACHE', '')
+            try { (Invoke-Embedding).Verbose | Should -BeLike '*optimised from the source (no cache folder)*' }
+            finally { [Environment]::SetEnvironmentVariable('PRUNECMDLETS_ORT_CACHE', $cacheDir) }
+        }
+    }
 }

@@ -120,7 +120,7 @@ public sealed class GetEmbeddingCommand : PSCmdlet, IDisposable
             $"(resize {(p.Resize == ResizeKind.ShorterSide ? "shorter side" : "both sides")} to {p.ResizeTo} {p.Interpolation}, centre crop {p.CropSize}; " +
             $"scale {p.Scale}/255, mean [{string.Join(", ", p.Mean)}], std [{string.Join(", ", p.Std)}], {p.ChannelOrder}" +
             $"{(p.MeanImage is null ? "" : ", minus the mean image of ResNetPreprocess.onnx, folded into the tensor build")}); " +
-            $"{(_model.FixedBatch > 0 ? $"fixed batch {_model.FixedBatch}" : $"batches of {BatchSize}")}; {ThrottleLimit} concurrent runs of one thread each.");
+            $"{(_model.FixedBatch > 0 ? $"fixed batch {_model.FixedBatch}" : $"batches of {BatchSize}")}; {ThrottleLimit} concurrent runs of one thread each; {_model.SessionNote}.");
         if (CacheDirectory is not null)
         {
             string dir = GetUnresolvedProviderPathFromPSPath(CacheDirectory);
