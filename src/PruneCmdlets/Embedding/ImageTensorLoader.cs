@@ -70,10 +70,10 @@ public static class ImageTensorLoader
 
     /// <summary>
     /// The decode step alone (header check against the pixel budget, first frame, EXIF
-    /// orientation applied, 8-bit RGBA): what <see cref="LoadTensor"/> runs before resampling;
+    /// orientation applied, 8-bit RGB): what <see cref="LoadTensor"/> runs before resampling;
     /// the benchmark times it apart.
     /// </summary>
-    internal static Image<Rgba32> Decode(string path, byte[] bytes, int length, long maxPixels)
+    internal static Image<Rgb24> Decode(string path, byte[] bytes, int length, long maxPixels)
     {
         IImageInfo? info;
         try
@@ -89,10 +89,11 @@ public static class ImageTensorLoader
         if (maxPixels > 0 && pixels > maxPixels)
             throw new ImageLoadException(path, $"Refused '{path}': its header declares {info.Width}×{info.Height} = {pixels:N0} pixels, above the budget of {maxPixels:N0} (raise -MaxPixels to allow it).", true);
 
-        Image<Rgba32>? image = null;
+        Image<Rgb24>? image = null;
         try
         {
-            image = Image.Load<Rgba32>(FirstFrameOnly, new MemoryStream(bytes, 0, length, writable: false));
+            // 8-bit RGB: alpha is dropped here; JPEG and PNG decoders write it without a conversion.
+            image = Image.Load<Rgb24>(FirstFrameOnly, new MemoryStream(bytes, 0, length, writable: false));
             // Alpha is dropped, not blended, as PIL's convert('RGB') does in the training
             // pipelines these models come from.
             image.Mutate(x => x.AutoOrient());
