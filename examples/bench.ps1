@@ -325,10 +325,11 @@ if (Want 'EmbeddingPhotos') {
         $workers = [Environment]::ProcessorCount
         $parts = Invoke-Ours @('embed-parts', '--dir', $photos, '--models', $models, '--repeat', '3')
         $raw = Invoke-Ours @('embed-raw', '--images', "$(20 * $workers)", '--models', $models)
-        # Each folder three times over (enough runs to fill every worker), twice, after a warm-up pass.
+        # Each folder three times over (enough runs to fill every worker), twice, after a warm-up
+        # pass over every format (a decoder's first images pay for its JIT compilation).
         $script = @"
 Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
-`$null = Get-Embedding '$photos/jpeg'
+`$null = Get-Embedding '$photos'
 foreach (`$format in '$((Get-ChildItem $photos -Directory | Sort-Object Name).Name -join "','")') {
     `$d = Join-Path '$photos' `$format
     foreach (`$round in 1..2) {
