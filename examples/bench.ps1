@@ -19,6 +19,13 @@
       8. Get-Embedding on large photos (12 MP and 4096×4096, made from Debian's wallpapers) per
          format: decode, resize and model ms timed alone, their sum-of-parts rate, Get-Embedding's
          rate and the ratio; peak memory of a fresh process over the 4096×4096 images.
+      9. Text: Get-TextEmbedding texts/s and tokens/s on a generated corpus against the raw
+         all-MiniLM-L6-v2 run on the same token batches; then end to end, embed → k-means →
+         SemDeDup → prototypicality → select, with time per stage and peak memory, and the
+         figures scaled to 100 000 texts.
+     10. Lbfgs: our L-BFGS (Probing/Lbfgs.cs) against MathNet.Numerics' LimitedMemoryBfgsMinimizer
+         on Test-PruningStrategy's logistic regression, both against scikit-learn's lbfgs on the
+         same rows (docs/lbfgs-mathnet.md); needs python3-sklearn only.
 
     The references are Debian's python3-sklearn and python3-faiss with libopenblas0-pthread;
     OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for the reference command only, so the
@@ -31,7 +38,7 @@ param(
     [switch] $Quick,
     # Parts to run; also one comma-separated string, which is how `build.ps1 -Task Bench -Only A,B`
     # (through pwsh -File) hands a list over.
-    [ValidateScript({ $_ -split ',' | ForEach-Object { if ($_ -notin 'Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding', 'EmbeddingPhotos') { throw "Unknown part '$_': use Lloyd, Score, Init, EndToEnd, Quality, Determinism, Embedding or EmbeddingPhotos." } }; $true })]
+    [ValidateScript({ $_ -split ',' | ForEach-Object { if ($_ -notin 'Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding', 'EmbeddingPhotos', 'Text', 'Lbfgs') { throw "Unknown part '$_': use Lloyd, Score, Init, EndToEnd, Quality, Determinism, Embedding, EmbeddingPhotos, Text or Lbfgs." } }; $true })]
     [string[]] $Only
 )
 $Only = @($Only | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
@@ -60,11 +67,11 @@ function Invoke-Ours([string[]] $Arguments) {
 
 # The reference gets its best BLAS kernels: the machine's OPENBLAS overrides are removed for
 # this command alone, never for ours, the tests or CI.
-function Invoke-Reference([string[]] $Arguments) {
-    if (-not $peers) { return @() }
+function Invoke-Reference([string[]] $Arguments, [string] $Script = $reference, [bool] $Available = $peers) {
+    if (-not $Available) { return @() }
     $saved = @{}
     foreach ($v in 'OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE') { $saved[$v] = [Environment]::GetEnvironmentVariable($v); [Environment]::SetEnvironmentVariable($v, $null) }
-    try { $lines = & $python $reference @Arguments }
+    try { $lines = & $python $Script @Arguments }
     finally { foreach ($v in $saved.Keys) { [Environment]::SetEnvironmentVariable($v, $saved[$v]) } }
     @($lines | Where-Object { $_ -like '{*' } | ForEach-Object { $_ | ConvertFrom-Json })
 }
@@ -359,6 +366,136 @@ foreach (`$format in '$((Get-ChildItem $photos -Directory | Sort-Object Name).Na
             $results.Add($row); $row | Format-List | Out-Host
         }
         $row = [pscustomobject]@{ Benchmark = 'embedding-photos-memory'; Images = @(Get-ChildItem $photos -Recurse -File -Filter '*4096x4096*').Count; ThrottleLimit = $workers; PeakWorkingSetMB = [Math]::Round([double]$peak / 1MB) }
+        $results.Add($row); $row | Format-List | Out-Host
+    }
+}
+
+if (Want 'Text') {
+    Write-Host "`n== Get-TextEmbedding vs the raw all-MiniLM-L6-v2 on the same token batches =="
+    $models = Join-Path $repo 'module/bin/models'
+    $vocab = Join-Path $models 'all-MiniLM-L6-v2.vocab.txt'
+    $count = if ($Quick) { 256 } else { 2048 }
+    $texts = Join-Path $OutputDirectory "texts-$count.txt"
+    if (-not (Test-Path $texts)) { & $bench text-gen --n $count --out $texts --vocab $vocab --seed 1; if ($LASTEXITCODE) { throw 'Generating texts failed.' } }
+    # As for images: the raw model runs before and after our passes, so noise hits both sides;
+    # our first pass is cold (model load, JIT); two warm passes follow in the same process and
+    # are timed as whole commands (model load included, so the ratio is conservative).
+    $rawBefore = Invoke-Ours @('text-raw', '--texts', $texts, '--models', $models)
+    $script = @"
+Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
+foreach (`$round in 0..2) {
+    `$sw = [Diagnostics.Stopwatch]::StartNew()
+    `$n = 0; `$tokens = 0
+    Get-TextEmbedding -Path '$texts' | ForEach-Object { `$n++; `$tokens += `$_.TokenCount }
+    `$total = `$sw.Elapsed.TotalSeconds
+    '{"round":' + `$round + ',"total":' + `$total + ',"count":' + `$n + ',"tokens":' + `$tokens + '}'
+}
+"@
+    $exe = [Environment]::ProcessPath
+    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
+    $rounds = @(& $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | ForEach-Object { $_ | ConvertFrom-Json })
+    $rawAfter = Invoke-Ours @('text-raw', '--texts', $texts, '--models', $models)
+    $warm = @($rounds | Where-Object round -GT 0 | ForEach-Object { $_.count / $_.total } | Sort-Object)
+    $rawRate = ($rawBefore.texts_per_second + $rawAfter.texts_per_second) / 2
+    $meanTokens = $rounds[0].tokens / $rounds[0].count
+    $row = [pscustomobject]@{
+        Benchmark = 'text-embedding'; Texts = $count; MeanTokens = [Math]::Round($meanTokens, 1); SameTokensAsRaw = $rounds[0].tokens -eq $rawBefore.tokens
+        RawModelTextsPerSecond = [Math]::Round($rawRate, 1); RawModelTokensPerSecond = [Math]::Round($rawRate * $meanTokens, 0)
+        RawModelBeforeAfter = '{0:F1} / {1:F1}' -f $rawBefore.texts_per_second, $rawAfter.texts_per_second
+        GetTextEmbeddingTextsPerSecond = [Math]::Round($warm[-1], 1); GetTextEmbeddingTokensPerSecond = [Math]::Round($warm[-1] * $meanTokens, 0)
+        GetTextEmbeddingWarmPasses = ($warm | ForEach-Object { [Math]::Round($_, 1) }) -join ' '
+        GetTextEmbeddingCold = [Math]::Round($rounds[0].count / $rounds[0].total, 1)
+        Ratio = [Math]::Round($warm[-1] / $rawRate, 3)
+    }
+    $results.Add($row); $row | Format-List | Out-Host
+
+    Write-Host "`n== Text end to end: Get-TextEmbedding | Invoke-KMeans | Invoke-SemDeDup | Measure-Prototypicality | Select-PrunedSet =="
+    # 100 000 texts take over 10 minutes to embed on two shared cores, so the whole chain runs
+    # on n texts, and the stages after the embedding run again at 10·n on vectors made from
+    # the n real ones (ten copies, each value plus N(0, 0.02²) noise: cosine ≈ 0.93 to the
+    # original), K = N/100 both times. The 100k figure is then embedding scaled linearly
+    # (its rate is flat in N) plus the measured downstream.
+    $n = if ($Quick) { 500 } else { 10000 }
+    $file = Join-Path $OutputDirectory "texts-$n.txt"
+    $npy = Join-Path $OutputDirectory "text-vectors-$n.npy"
+    $big = Join-Path $OutputDirectory "text-vectors-$(10 * $n).npy"
+    if (-not (Test-Path $file)) { & $bench text-gen --n $n --out $file --vocab $vocab --seed 2; if ($LASTEXITCODE) { throw 'Generating texts failed.' } }
+    function Invoke-Chain([string] $Source, [int] $K, [string] $ExportTo) {
+        $script = @"
+Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
+`$null = 'warm up' | Get-TextEmbedding
+[GC]::Collect()
+`$base = [Diagnostics.Process]::GetCurrentProcess().WorkingSet64
+`$sw = [Diagnostics.Stopwatch]::StartNew()
+`$e = $Source; `$t1 = `$sw.Elapsed.TotalSeconds
+`$c = `$e | Invoke-KMeans -K $K -Seed 1; `$t2 = `$sw.Elapsed.TotalSeconds
+`$d = `$c | Invoke-SemDeDup -Epsilon 0.05; `$t3 = `$sw.Elapsed.TotalSeconds
+`$s = `$d | Measure-Prototypicality | Select-PrunedSet -KeepFraction 0.7; `$t4 = `$sw.Elapsed.TotalSeconds
+`$peak = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64
+if ('$ExportTo') { `$e | Export-Embedding '$ExportTo' -Confirm:`$false }
+'{"first":' + `$t1 + ',"kmeans":' + (`$t2 - `$t1) + ',"semdedup":' + (`$t3 - `$t2) + ',"select":' + (`$t4 - `$t3) + ',"total":' + `$t4 + ',"peak":' + `$peak + ',"base":' + `$base + ',"kept_dedup":' + `$d.Count + ',"selected":' + `$s.Count + '}'
+"@
+        & $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | Select-Object -Last 1 | ConvertFrom-Json
+    }
+    $real = Invoke-Chain "Get-TextEmbedding -Path '$file'" ([Math]::Max(5, $n / 100)) $npy
+    & $bench text-augment --in $npy --copies 10 --sigma 0.02 --out $big --seed 3
+    if ($LASTEXITCODE) { throw 'Making the 10× vectors failed.' }
+    $scaled = Invoke-Chain "Import-Embedding '$big'" ([Math]::Max(5, $n / 10)) ''
+    $row = [pscustomobject]@{
+        Benchmark = 'text-end-to-end'; Texts = $n
+        EmbedSeconds = [Math]::Round($real.first, 1); KMeansSeconds = [Math]::Round($real.kmeans, 2); SemDeDupSeconds = [Math]::Round($real.semdedup, 2)
+        SelectSeconds = [Math]::Round($real.select, 2); TotalSeconds = [Math]::Round($real.total, 1)
+        DuplicatesRemoved = $n - $real.kept_dedup; Selected = $real.selected
+        PeakWorkingSetMB = [Math]::Round($real.peak / 1MB); BaseWorkingSetMB = [Math]::Round($real.base / 1MB)
+        DownstreamAt10xN = 10 * $n
+        DownstreamAt10xImportSeconds = [Math]::Round($scaled.first, 2); DownstreamAt10xKMeansSeconds = [Math]::Round($scaled.kmeans, 1)
+        DownstreamAt10xSemDeDupSeconds = [Math]::Round($scaled.semdedup, 1); DownstreamAt10xSelectSeconds = [Math]::Round($scaled.select, 1)
+        DownstreamAt10xPeakWorkingSetMB = [Math]::Round($scaled.peak / 1MB)
+        EstimatedSecondsAt10xN = [Math]::Round(10 * $real.first + $scaled.kmeans + $scaled.semdedup + $scaled.select, 0)
+    }
+    $results.Add($row); $row | Format-List | Out-Host
+}
+
+if (Want 'Lbfgs') {
+    Write-Host "`n== L-BFGS: ours vs MathNet.Numerics LimitedMemoryBfgsMinimizer, both vs scikit-learn (C = 1, gtol 1e-6 per sample) =="
+    $sklearn = $python -and ((& $python -c 'import numpy, sklearn; print(1)' 2>$null) -eq '1')
+    if (-not $sklearn) { Write-Warning 'scikit-learn is not installed: the L-BFGS part compares ours with MathNet only. Install it with: sudo apt-get install python3-sklearn' }
+    $problems = if ($Quick) { @('small') } else { @('small', 'blobs', 'illcond') }
+    foreach ($problem in $problems) {
+        $dir = Join-Path $OutputDirectory "logreg-$problem"
+        if (-not (Test-Path (Join-Path $dir 'test-y.npy'))) {
+            & $bench lbfgs-gen --problem $problem --out $dir --seed 1 | Out-Null
+            if ($LASTEXITCODE) { throw 'Generating the logistic-regression problems failed.' }
+        }
+        $coef = Join-Path $dir 'sklearn-coef.txt'
+        $sk = Invoke-Reference @((Join-Path $dir 'train-x.npy'), (Join-Path $dir 'train-y.npy'), (Join-Path $dir 'test-x.npy'), (Join-Path $dir 'test-y.npy'), '1', '1e-6', '1000', $coef) `
+            -Script (Join-Path $PSScriptRoot 'bench/logreg_reference.py') -Available $sklearn | Select-Object -First 1
+        $arguments = @('lbfgs', '--dir', $dir, '--problem', $problem) + @(if ($sk) { '--sklearn', $coef })
+        $r = Invoke-Ours $arguments
+        foreach ($run in $r.runs) {
+            $row = [pscustomobject]@{
+                Benchmark = 'lbfgs'; Problem = $problem; N = $r.n; D = $r.d; K = $r.k; Impl = $run.impl
+                Iterations = $run.iterations; Evaluations = $run.evaluations; ProgressCalls = $run.progress_calls; Stop = $run.stop
+                Seconds = $run.seconds
+                SecondsOverSklearn = if ($sk -and $run.seconds -is [double] -and -not [double]::IsNaN($run.seconds)) { [Math]::Round($run.seconds / $sk.seconds, 2) } else { $null }
+                Objective = $run.objective; RelGapToSklearn = $run.rel_gap_to_sklearn; RelGapToOptimum = $run.rel_gap_to_optimum
+                CoefRelDiffToSklearn = $run.coef_rel_diff_to_sklearn; CoefRelDiffToOptimum = $run.coef_rel_diff_to_optimum
+                TestAccuracy = $run.test_accuracy
+            }
+            $results.Add($row)
+        }
+        $results | Where-Object { $_.Benchmark -eq 'lbfgs' -and $_.Problem -eq $problem } |
+            Format-Table Impl, Iterations, Evaluations, ProgressCalls, Seconds, SecondsOverSklearn, @{ n = 'Objective'; e = { '{0:F6}' -f [double]$_.Objective } },
+                @{ n = 'RelGapToSklearn'; e = { '{0:E2}' -f [double]$_.RelGapToSklearn } }, @{ n = 'RelGapToOptimum'; e = { '{0:E2}' -f [double]$_.RelGapToOptimum } },
+                @{ n = 'CoefRelDiffToSklearn'; e = { '{0:E2}' -f [double]$_.CoefRelDiffToSklearn } }, @{ n = 'CoefRelDiffToOptimum'; e = { '{0:E2}' -f [double]$_.CoefRelDiffToOptimum } },
+                TestAccuracy, Stop -AutoSize | Out-String -Width 300 | Out-Host
+        if ($sk) { Write-Host ("scikit-learn {0}: {1} iterations, {2:F3} s, objective {3}, test accuracy {4}, converged {5}" -f $sk.version, $sk.iterations, $sk.seconds, $sk.objective, $sk.test_accuracy, $sk.converged) }
+        $row = [pscustomobject]@{
+            Benchmark = 'lbfgs-behaviour'; Problem = $problem
+            OursBitIdentical1VsAllThreads = $r.ours_bit_identical_1_vs_all_threads; MathNetBitIdentical1VsAllThreads = $r.mathnet_bit_identical_1_vs_all_threads
+            CancelOurs = $r.cancel_ours; CancelMathNet = $r.cancel_mathnet
+            MaxIterations2Ours = $r.max_iterations_2_ours; MaxIterations2MathNet = $r.max_iterations_2_mathnet
+        }
         $results.Add($row); $row | Format-List | Out-Host
     }
 }

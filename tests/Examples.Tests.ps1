@@ -74,3 +74,31 @@ Describe 'examples/bench.ps1' {
         ($results | Where-Object Benchmark -EQ 'init').InitInIterations | Should -BeGreaterThan 0
     }
 }
+
+Describe 'examples/text-corpus.ps1' {
+    It 'embeds, deduplicates, prunes and probes a fortune-format corpus' {
+        # Three small classes in the fortune format (cookies between lines of %), with one
+        # cookie repeated word for word and one repeated with other whitespace.
+        $dir = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'fortunes')
+        $topics = @{
+            cooking = 'The soup needs more salt and a slow simmer', 'Bake the bread until the crust is golden brown', 'Chop the onions finely before frying them in butter'
+            space   = 'The rocket reached orbit after a long burn', 'Astronomers found a new planet around a distant star', 'The telescope photographed a spiral galaxy'
+            law     = 'The court ruled that the contract was void', 'The judge asked the jury to return a verdict', 'A lawyer filed an appeal against the sentence'
+        }
+        foreach ($class in $topics.Keys) {
+            $cookies = for ($i = 0; $i -lt 12; $i++) { "$($topics[$class][$i % 3]), number $i." }
+            if ($class -eq 'space') { $cookies += $cookies[0]; $cookies += ($cookies[1] -replace ' ', "`n  ") }
+            Set-Content (Join-Path $dir $class) (($cookies -join "`n%`n") + "`n%")
+        }
+        $csv = Join-Path $TestDrive 'text-pruning.csv'
+        $lines = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/text-corpus.ps1')' -FortuneDirectory '$dir' -Category cooking, space, law -K 3 -OutputDirectory '$(Join-Path $TestDrive 'text-out')' -ResultPath '$csv'"
+        $text = $lines -join "`n"
+        $text | Should -Match '38 cookies in 3 classes: cooking 12, law 12, space 14'
+        $text | Should -Match 'Exact duplicates: 2 texts appear more than once \(2 surplus copies\)'
+        $text | Should -Match 'Recommendation: '
+        $text | Should -Match 'Done in'
+        $rows = Import-Csv $csv
+        $rows.Count | Should -Be (5 * 3 * 2)
+        ($rows | Where-Object { $_.KeepFraction -eq 1 } | Select-Object -First 1).KeptCount | Should -BeGreaterThan 20
+    }
+}

@@ -1,11 +1,11 @@
 BeforeDiscovery {
-    $cmdletNames = @('Export-Embedding', 'Get-Embedding', 'Import-Embedding', 'Invoke-KMeans', 'Measure-Prototypicality', 'Select-PrunedSet', 'Invoke-SemDeDup', 'Test-PruningStrategy') | Sort-Object
+    $cmdletNames = @('Export-Embedding', 'Get-Embedding', 'Get-TextEmbedding', 'Import-Embedding', 'Invoke-KMeans', 'Measure-Prototypicality', 'Select-PrunedSet', 'Invoke-SemDeDup', 'Test-PruningStrategy') | Sort-Object
 }
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     $module = Import-Module $ManifestPath -Force -PassThru
-    $expected = @('Export-Embedding', 'Get-Embedding', 'Import-Embedding', 'Invoke-KMeans', 'Measure-Prototypicality', 'Select-PrunedSet', 'Invoke-SemDeDup', 'Test-PruningStrategy', 'Export-PruneReport', 'Measure-SelectionStability') | Sort-Object
+    $expected = @('Export-Embedding', 'Get-Embedding', 'Get-TextEmbedding', 'Import-Embedding', 'Invoke-KMeans', 'Measure-Prototypicality', 'Select-PrunedSet', 'Invoke-SemDeDup', 'Test-PruningStrategy', 'Export-PruneReport', 'Measure-SelectionStability') | Sort-Object
 }
 
 Describe 'PruneCmdlets module' {
@@ -37,6 +37,13 @@ Describe 'PruneCmdlets module' {
         [PruneCmdlets.Examples.SyntheticImages]::SavePng(0, 0, 32, 32, $image)
         $out = Invoke-ChildPwsh -Command "Import-Module '$ManifestPath'; 'DIM ' + (Get-Embedding -LiteralPath '$image').Vector.Length"
         $out | Should -Contain 'DIM 512'
+    }
+    It 'loads the tokenizer and the text model in a fresh process, without the NuGet wrapper library' {
+        $out = Invoke-ChildPwsh -Command "Import-Module '$ManifestPath'; 'DIM ' + ('hello world' | Get-TextEmbedding).Vector.Length; [AppDomain]::CurrentDomain.GetAssemblies().GetName().Name -join ','"
+        $out | Should -Contain 'DIM 384'
+        ($out -join "`n") | Should -Match 'Microsoft\.ML\.Tokenizers'
+        ($out -join "`n") | Should -Not -Match 'SentenceTransformers'
+        Get-ChildItem (Join-Path $RepoRoot 'module/bin') -Recurse -Filter 'SentenceTransformers*' | Should -BeNullOrEmpty
     }
     It 'ships only the supported native runtimes' {
         $rids = (Get-ChildItem (Join-Path $RepoRoot 'module/bin/runtimes') -Directory).Name

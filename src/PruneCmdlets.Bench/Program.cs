@@ -20,7 +20,11 @@ switch (args.FirstOrDefault())
     case "embed-raw": EmbedRaw(opts); break;
     case "embed-parts": EmbedParts(opts); break;
     case "gen-photos": GeneratePhotos(opts); break;
-    case "probe-load": ProbeLoad(opts); break;
+    case "text-gen": TextBench.Generate(opts); break;
+    case "text-raw": TextBench.RawModel(opts); break;
+    case "text-augment": TextBench.Augment(opts); break;
+    case "lbfgs-gen": LbfgsComparison.Generate(opts); break;
+    case "lbfgs": LbfgsComparison.Compare(opts); break;
     default:
         Console.Error.WriteLine("usage: gen|lloyd|score|init --key value ...");
         return 2;
@@ -265,25 +269,3 @@ static void GeneratePhotos(Dictionary<string, string> o)
     }
 }
 
-static void ProbeLoad(Dictionary<string, string> o)
-{
-    string dir = o["models"], path = Path.Combine(dir, "ResNet18.onnx");
-    double T(Func<IDisposable?> f) { var sw = Stopwatch.StartNew(); f()?.Dispose(); return sw.Elapsed.TotalSeconds; }
-    Microsoft.ML.OnnxRuntime.SessionOptions Opt(Microsoft.ML.OnnxRuntime.GraphOptimizationLevel l, string? save = null)
-    {
-        var s = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, GraphOptimizationLevel = l };
-        if (save is not null) s.OptimizedModelFilePath = save;
-        return s;
-    }
-    Console.WriteLine($"sha {T(() => { using var s = File.OpenRead(path); System.Security.Cryptography.SHA256.HashData(s); return null; }):F3}");
-    Console.WriteLine($"sha {T(() => { using var s = File.OpenRead(path); System.Security.Cryptography.SHA256.HashData(s); return null; }):F3}");
-    foreach (var l in new[] { Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED, Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL })
-        Console.WriteLine($"session {l} {T(() => new Microsoft.ML.OnnxRuntime.InferenceSession(path, Opt(l))):F3}");
-    Console.WriteLine($"save ort {T(() => new Microsoft.ML.OnnxRuntime.InferenceSession(path, Opt(Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, "/tmp/r18.ort"))):F3}");
-    Console.WriteLine($"save onnx {T(() => new Microsoft.ML.OnnxRuntime.InferenceSession(path, Opt(Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, "/tmp/r18.opt.onnx"))):F3}");
-    foreach (var f in new[] { "/tmp/r18.ort", "/tmp/r18.opt.onnx" })
-        foreach (var l in new[] { Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL, Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL })
-            Console.WriteLine($"load {f} {l} {T(() => new Microsoft.ML.OnnxRuntime.InferenceSession(f, Opt(l))):F3}");
-    Console.WriteLine($"LoadDefault {T(() => ImageEmbeddingModel.LoadDefault(EmbeddingDevice.Cpu, dir)):F3}");
-    Console.WriteLine($"LoadDefault {T(() => ImageEmbeddingModel.LoadDefault(EmbeddingDevice.Cpu, dir)):F3}");
-}

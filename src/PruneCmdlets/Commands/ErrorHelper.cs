@@ -64,6 +64,26 @@ internal static class ErrorHelper
             _ => ErrorCategory.InvalidData,
         }, path);
 
+    public static ErrorRecord NullInput(long index)
+        => new(new ArgumentNullException("InputObject", $"Pipeline input {index} is null; it was skipped."), "NullInput", ErrorCategory.InvalidArgument, index);
+
+    public static ErrorRecord EmptyText(string where, bool missing, object target)
+        => new(new ArgumentException($"The text of {where} is {(missing ? "missing" : "empty or whitespace")}; it was skipped."), "EmptyText", ErrorCategory.InvalidData, target);
+
+    public static ErrorRecord MissingTextProperty(PSObject item, long index, string property)
+        => new(new ArgumentException($"Pipeline input {index} ({item.BaseObject.GetType().Name}) has no '{property}' property (it has: {string.Join(", ", item.Properties.Select(p => p.Name).Take(20))}); it was skipped. Name the property with -TextProperty."),
+            "MissingTextProperty", ErrorCategory.InvalidArgument, item);
+
+    /// <summary>A document or file the text reader could not use; the ErrorId is the problem's name (InvalidUtf8, MissingColumn, …).</summary>
+    public static ErrorRecord TextReadProblem(PruneCmdlets.IO.TextReadProblem problem, string message, string location)
+        => new(new InvalidDataException(message), problem.ToString(), problem switch
+        {
+            PruneCmdlets.IO.TextReadProblem.ReadFailed => ErrorCategory.ReadError,
+            PruneCmdlets.IO.TextReadProblem.UnsupportedFormat => ErrorCategory.NotImplemented,
+            PruneCmdlets.IO.TextReadProblem.MissingColumn or PruneCmdlets.IO.TextReadProblem.MissingTextField => ErrorCategory.ObjectNotFound,
+            _ => ErrorCategory.InvalidData,
+        }, location);
+
     private static string Describe(object item)
     {
         var s = item is PSObject p ? p.BaseObject?.ToString() : item?.ToString();

@@ -93,6 +93,15 @@ public sealed class EmbeddingRecord
     /// <summary>Name of the model that produced the vector.</summary>
     public string? Model { get; }
 
+    /// <summary>Get-TextEmbedding: the start of the text (the whole text with -IncludeText); null for other sources.</summary>
+    public string? Text { get; internal init; }
+
+    /// <summary>Get-TextEmbedding: word pieces the model saw, [CLS] and [SEP] included.</summary>
+    public int? TokenCount { get; internal init; }
+
+    /// <summary>Get-TextEmbedding: word pieces cut off the end of the text by the model's maximum length (0 when it all fitted).</summary>
+    public int? TruncatedTokens { get; internal init; }
+
     /// <summary>Nearest k-means centroid, set by Invoke-KMeans.</summary>
     public int? Cluster { get; private set; }
 
