@@ -27,6 +27,7 @@
         'Import-KMeansModel'
         'Measure-ShardSummary'
         'Merge-ShardSummary'
+        'Export-PrunedSet'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
