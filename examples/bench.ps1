@@ -38,7 +38,7 @@ param(
     [switch] $Quick,
     # Parts to run; also one comma-separated string, which is how `build.ps1 -Task Bench -Only A,B`
     # (through pwsh -File) hands a list over.
-    [ValidateScript({ $_ -split ',' | ForEach-Object { if ($_ -notin 'Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding', 'EmbeddingPhotos', 'Text', 'Lbfgs') { throw "Unknown part '$_': use Lloyd, Score, Init, EndToEnd, Quality, Determinism, Embedding, EmbeddingPhotos, Text or Lbfgs." } }; $true })]
+    [ValidateScript({ $_ -split ',' | ForEach-Object { if ($_ -notin 'Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding', 'EmbeddingPhotos', 'Text', 'Lbfgs', 'Shards') { throw "Unknown part '$_': use Lloyd, Score, Init, EndToEnd, Quality, Determinism, Embedding, EmbeddingPhotos, Text, Lbfgs or Shards." } }; $true })]
     [string[]] $Only
 )
 $Only = @($Only | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
@@ -498,6 +498,28 @@ if (Want 'Lbfgs') {
         }
         $results.Add($row); $row | Format-List | Out-Host
     }
+}
+
+if (Want 'Shards') {
+    # The sharded selection protocol in one process: synthetic N x 128 unit vectors (quantised, so
+    # distances tie) in 16 shards scored against a 64-centroid model, Hard 0.3 balanced by cluster;
+    # round 1, merge, round 2, merge, decide; checked against PolicySelector on all N in the same
+    # run, and the same N merged as 1000 simulated shards.
+    $n = if ($Quick) { 200000 } else { 1000000 }
+    Write-Host "`n== Shards: $n x 128 in 16 shards, and a 1000-shard merge =="
+    $r = Invoke-Ours @('shards', '--n', "$n", '--d', '128', '--shards', '16', '--simulate', '1000')
+    $r.steps | Format-Table shard, records, @{ n = 'score_s'; e = { '{0:F3}' -f $_.score_s } }, @{ n = 'round1_s'; e = { '{0:F3}' -f $_.round1_s } },
+        round1_bytes, @{ n = 'allocated_mb'; e = { '{0:F1}' -f $_.allocated_mb } }, @{ n = 'vectors_mb'; e = { '{0:F1}' -f $_.vectors_mb } } -AutoSize | Out-Host
+    $row = [pscustomobject]@{
+        Benchmark = 'shards'; N = $r.n; D = $r.d; Shards = $r.shards; Policy = $r.policy
+        Merge1Seconds = $r.merge1_s; Merge2Seconds = $r.merge2_s; Round2MaxSeconds = $r.round2_max_s; DecideMaxSeconds = $r.decide_max_s
+        Round1BytesPerShard = $r.round1_bytes_mean; Round2BytesPerShard = $r.round2_bytes_mean; Round2BytesMax = $r.round2_bytes_max
+        SingleProcessSelectSeconds = $r.single_select_s; MergesOverSingle = [Math]::Round(($r.merge1_s + $r.merge2_s) / $r.single_select_s, 3)
+        SameAsSingleProcess = $r.same_as_single; Kept = $r.kept
+        Simulated = $r.simulated; SimMerge1Seconds = $r.sim_merge1_s; SimMerge2Seconds = $r.sim_merge2_s; SimSameCut = $r.sim_same_cut
+        PeakWorkingSetMB = $r.peak_working_set_mb
+    }
+    $results.Add($row); $row | Format-List | Out-Host
 }
 
 $json = Join-Path $OutputDirectory 'bench-results.json'

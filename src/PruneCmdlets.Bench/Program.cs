@@ -25,6 +25,7 @@ switch (args.FirstOrDefault())
     case "text-augment": TextBench.Augment(opts); break;
     case "lbfgs-gen": LbfgsComparison.Generate(opts); break;
     case "lbfgs": LbfgsComparison.Compare(opts); break;
+    case "shards": ShardBench.Run(opts); break;
     default:
         Console.Error.WriteLine("usage: gen|lloyd|score|init --key value ...");
         return 2;
