@@ -51,7 +51,7 @@ BeforeAll {
 Describe 'Export-PruneReport file' {
     It 'writes one file and emits it' {
         $photoFile.FullName | Should -Be $photoReport
-        Get-ChildItem $TestDrive -Filter '*.tmp' -Force | Should -BeNullOrEmpty
+        Get-ChildItem $TestDrive -Filter '*.prune-tmp' -Force | Should -BeNullOrEmpty
     }
     It 'is self-contained: no script, every src a data URI, a policy that forbids requests' {
         ($photoHtml -match '<script') | Should -BeFalse

@@ -164,7 +164,7 @@ Describe 'Restarting shard steps' {
         $written | Should -BeLessThan $Policies.Count -Because 'the kill must land before the round finished'
         # what a killed writer can leave: a partial temporary file beside a target
         New-Item -ItemType Directory "$out/7/r1" -Force | Out-Null
-        Set-Content "$out/7/r1/.1.json.99999.tmp" '{"Format":"PruneCmdlets.Shard'
+        Set-Content "$out/7/r1/.1.json.0123456789abcdef0123456789abcdef.prune-tmp" '{"Format":"PruneCmdlets.Shard'
         Wait-Shards @(Start-Shard 1 1 $out (Slurm 1))
         for ($p = 0; $p -lt $Policies.Count; $p++) {
             [IO.File]::ReadAllBytes("$out/$p/r1/1.json") | Should -Be ([IO.File]::ReadAllBytes("$Run/$p/r1/1.json"))

@@ -1,3 +1,4 @@
+using PruneCmdlets.IO;
 using System.Text;
 using PruneCmdlets.Apply;
 using Xunit;

@@ -1,3 +1,4 @@
+using PruneCmdlets.IO;
 using System.Diagnostics;
 using System.Security.Cryptography;
 

@@ -82,17 +82,8 @@ public static class PruneReportWriter
     public static void Write(string path, ReportInput input, ReportOptions options, Action<ReportProgress>? progress = null, CancellationToken cancel = default)
     {
         string html = Render(input, options, progress, cancel);
-        string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
-        try
-        {
-            File.WriteAllText(temp, html, new UTF8Encoding(false));
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        byte[] bytes = new UTF8Encoding(false).GetBytes(html);
+        IO.AtomicFile.Replace(path, stream => stream.Write(bytes));
     }
 
     // ---- 1. Summary ----------------------------------------------------------------------
