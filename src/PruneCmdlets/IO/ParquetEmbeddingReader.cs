@@ -110,7 +110,7 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
     private async Task<ParquetEmbeddingRows> ReadGroupAsync(FileContext f, int g, int firstRow, CancellationToken cancel)
     {
         string column = f.VectorColumn;
-        long fileRow = firstRow - RowsBefore(f, g);
+        long fileRow = RowsBefore(f, g);   // the group's first row within its file, for messages
         try
         {
             using var group = f.Reader.OpenRowGroupReader(g);
