@@ -196,7 +196,9 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
         }
         int d = Math.Max(Dimension, 1);
         int usable = length.Count(l => l == d);
-        var block = new float[(long)usable * d];
+        // A float32 file's values become the block itself: each usable row moves down over the
+        // skipped ones (usually none), so a row group costs no second copy of its vectors.
+        var block = values as float[] ?? new float[(long)usable * d];
         var setRows = new int[usable];
         var groupRows = new int[usable];
         int k = 0;
@@ -218,7 +220,7 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
             var target = block.AsSpan(k * d, d);
             if (values is double[] doubles)
                 for (int j = 0; j < d; j++) target[j] = (float)doubles[start[r] + j];
-            else ((float[])values).AsSpan(start[r], d).CopyTo(target);
+            else if (start[r] != k * d) Array.Copy(block, start[r], block, k * d, d);
             if (!Numerics.VectorMath.AllFinite(target))
             {
                 problems.Add(new ParquetRowProblem(ParquetProblem.NonFiniteVector, f.File, f.VectorColumn, at,
@@ -277,13 +279,15 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
         public int TotalRows { get; }
         public bool DimensionChecked { get; set; }
 
-        private Array? _values;
+        private double[]? _doubles;
         private (int[] Definition, int[] Repetition) _levels = (Array.Empty<int>(), Array.Empty<int>());
 
+        /// <summary>Where the leaf's values are decoded: a fresh float array that becomes the row group's block, or a reused double buffer.</summary>
         public Array Values(int n)
         {
-            if (_values is null || _values.Length != n) _values = LeafIsDouble ? new double[n] : new float[n];
-            return _values;
+            if (!LeafIsDouble) return new float[n];
+            if (_doubles is null || _doubles.Length != n) _doubles = new double[n];
+            return _doubles;
         }
 
         public (int[] Definition, int[] Repetition) Levels(int n)
