@@ -97,7 +97,7 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
     private async Task<FileContext> OpenAsync(string file, CancellationToken cancel)
     {
         ParquetReader reader;
-        try { reader = await ParquetReader.CreateAsync(file, null, cancel).ConfigureAwait(false); }
+        try { reader = await ParquetReader.CreateAsync(file, RowGroupMemory.Options(), cancel).ConfigureAwait(false); }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             throw new ParquetEmbeddingException(ParquetProblem.InvalidParquetFile, file, null,
@@ -131,6 +131,7 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
             if (f.LabelColumn is not null) { column = f.LabelColumn.Name; piece.Labels = await ParquetScalarColumns.ReadStringsAsync(group, f.LabelColumn, rows, cancel).ConfigureAwait(false); }
             if (f.PathColumn is not null) { column = f.PathColumn.Name; piece.Paths = await ParquetScalarColumns.ReadStringsAsync(group, f.PathColumn, rows, cancel).ConfigureAwait(false); }
             foreach (var a in f.Annotations) { column = a.Field.Name; await a.Read(piece, group, a.Field, rows, cancel).ConfigureAwait(false); }
+            RowGroupMemory.Release(4 * slots);
             return piece;
         }
         catch (ParquetEmbeddingException e) { return new ParquetEmbeddingRows(f.File) { FileError = e }; }

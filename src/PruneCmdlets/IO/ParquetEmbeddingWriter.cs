@@ -46,7 +46,7 @@ public static class ParquetEmbeddingWriter
         var schema = new ParquetSchema(fields);
         var leaf = schema.GetDataFields()[3];   // id, path, label, then the list's element
 
-        var options = new ParquetOptions { CompressionMethod = Codec(compression) };
+        var options = RowGroupMemory.Options(Codec(compression));
         // The vectors of one row group side by side, with Parquet's levels for a list of exactly
         // D present values per row: repetition 0 starts a row, 1 continues it; every value is
         // defined at the leaf's maximum level. The same buffers serve every row group.
@@ -74,6 +74,7 @@ public static class ParquetEmbeddingWriter
             await group.WriteAllPartsAsync<float>(leaf, values.AsMemory(0, n), definition.AsMemory(0, n), repetition.AsMemory(0, n), cancel).ConfigureAwait(false);
             for (int c = 3; c < columns.Count; c++) await columns[c].WriteAsync(group, records, start, count, cancel).ConfigureAwait(false);
             progress?.Invoke(start + count);
+            RowGroupMemory.Release(4L * n);
         }
     }
 
