@@ -22,6 +22,7 @@
         'Test-PruningStrategy'
         'Export-PruneReport'
         'Measure-SelectionStability'
+        'Export-PrunedSet'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

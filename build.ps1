@@ -21,7 +21,10 @@ param(
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # Bench only: the parts of examples/bench.ps1 to run (for example Embedding,EmbeddingPhotos).
+    [string[]] $Only
 )
 
 $ErrorActionPreference = 'Stop'
@@ -211,7 +214,9 @@ function Invoke-Demo {
 
 function Invoke-Bench {
     Invoke-Build
-    $rc = Invoke-ChildPwsh (Join-Path $Root 'examples/bench.ps1') @('-OutputDirectory', (Join-Path $Root 'bench-output'))
+    $arguments = @('-OutputDirectory', (Join-Path $Root 'bench-output'))
+    if ($Only) { $arguments += @('-Only', ($Only -join ',')) }
+    $rc = Invoke-ChildPwsh (Join-Path $Root 'examples/bench.ps1') $arguments
     if ($rc -ne 0) { throw "The benchmark failed (exit code $rc)." }
 }
 

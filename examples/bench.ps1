@@ -14,15 +14,19 @@
          everything else.
       5. Quality: inertia of the best of 10 k-means++ runs against scikit-learn's.
       6. Determinism: the same clusters with DOTNET_PROCESSOR_COUNT=1 and with every core.
-      7. Get-Embedding images/s on 500×375 JPEGs against the raw model's images/s.
-      8. Text: Get-TextEmbedding texts/s and tokens/s on a generated corpus against the raw
+      7. Get-Embedding images/s on 500×375 JPEGs against the raw model's images/s, and its
+         start-up: the first record in a warm session, and a fresh pwsh over the whole command.
+      8. Get-Embedding on large photos (12 MP and 4096×4096, made from Debian's wallpapers) per
+         format: decode, resize and model ms timed alone, their sum-of-parts rate, Get-Embedding's
+         rate and the ratio; peak memory of a fresh process over the 4096×4096 images.
+      9. Text: Get-TextEmbedding texts/s and tokens/s on a generated corpus against the raw
          all-MiniLM-L6-v2 run on the same token batches; then end to end, embed → k-means →
          SemDeDup → prototypicality → select, with time per stage and peak memory, and the
          figures scaled to 100 000 texts.
-      9. Lbfgs: our L-BFGS (Probing/Lbfgs.cs) against MathNet.Numerics' LimitedMemoryBfgsMinimizer
+     10. Lbfgs: our L-BFGS (Probing/Lbfgs.cs) against MathNet.Numerics' LimitedMemoryBfgsMinimizer
          on Test-PruningStrategy's logistic regression, both against scikit-learn's lbfgs on the
          same rows (docs/lbfgs-mathnet.md); needs python3-sklearn only.
-     10. Parquet: Export-Embedding and Import-Embedding of 1M × 512 float32 as Parquet against
+     11. Parquet: Export-Embedding and Import-Embedding of 1M × 512 float32 as Parquet against
          the same as .npy, each step in a fresh pwsh: seconds, MB/s of vector payload, file size
          and peak working set beyond what the step starts with (and, for imports, beyond the
          records' own vectors), in row groups; -Quick runs 20 000 rows.
@@ -36,9 +40,12 @@
 param(
     [string] $OutputDirectory = (Join-Path $PWD 'bench-output'),
     [switch] $Quick,
-    [ValidateSet('Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding', 'Text', 'Lbfgs', 'Parquet')]
+    # Parts to run; also one comma-separated string, which is how `build.ps1 -Task Bench -Only A,B`
+    # (through pwsh -File) hands a list over.
+    [ValidateScript({ $_ -split ',' | ForEach-Object { if ($_ -notin 'Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding', 'EmbeddingPhotos', 'Text', 'Lbfgs', 'Parquet') { throw "Unknown part '$_': use Lloyd, Score, Init, EndToEnd, Quality, Determinism, Embedding, EmbeddingPhotos, Text, Lbfgs or Parquet." } }; $true })]
     [string[]] $Only
 )
+$Only = @($Only | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 
 $ErrorActionPreference = 'Stop'
 $repo = Split-Path $PSScriptRoot
@@ -292,8 +299,79 @@ foreach (`$round in 0..3) {
         GetEmbeddingWarmPasses = ($warm | ForEach-Object { [Math]::Round($_, 1) }) -join ' '
         GetEmbeddingColdWholeCommandImagesPerSecond = [Math]::Round($cold.count / $cold.total, 1)
         Ratio = [Math]::Round($steady / $rawRate, 3)
+        # Start-up: the slowest first record of the warm passes (each loads the model again).
+        FirstRecordWarmSecondsMax = [Math]::Round((@($rounds | Where-Object round -GT 0).first | Measure-Object -Maximum).Maximum, 3)
     }
+    # A fresh pwsh, as a user starts one: Import-Module to the last record, and the whole
+    # process from launch (pwsh's own start included), each against the raw model's rate.
+    $freshScript = "`$sw = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'; `$n = 0; Get-Embedding '$dir' | ForEach-Object { `$n++ }; '{`"count`":' + `$n + ',`"seconds`":' + `$sw.Elapsed.TotalSeconds.ToString([cultureinfo]::InvariantCulture) + '}'"
+    $fresh = foreach ($try in 1..2) {
+        $launch = [Diagnostics.Stopwatch]::StartNew()
+        $line = & $exe @prefix -NoProfile -NonInteractive -Command $freshScript | Where-Object { $_ -like '{*' } | Select-Object -Last 1
+        $wall = $launch.Elapsed.TotalSeconds
+        $f = $line | ConvertFrom-Json
+        [pscustomobject]@{ Command = $f.count / $f.seconds; Process = $f.count / $wall }
+    }
+    $row | Add-Member FreshCommandImagesPerSecond (($fresh.Command | ForEach-Object { [Math]::Round($_, 1) }) -join ' ')
+    $row | Add-Member FreshCommandRatio (($fresh.Command | ForEach-Object { [Math]::Round($_ / $rawRate, 3) }) -join ' ')
+    $row | Add-Member FreshProcessRatio (($fresh.Process | ForEach-Object { [Math]::Round($_ / $rawRate, 3) }) -join ' ')
     $results.Add($row); $row | Format-List | Out-Host
+}
+
+if (Want 'EmbeddingPhotos') {
+    Write-Host "`n== Get-Embedding on large photos, per format, against the sum of its parts =="
+    $exe = [Environment]::ProcessPath
+    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
+    $photos = Join-Path $OutputDirectory 'photos'
+    $sources = @(Get-ChildItem '/usr/share/backgrounds', '/usr/share/wallpapers' -Recurse -File -Include '*.jpg', '*.jpeg' -ErrorAction SilentlyContinue | Sort-Object FullName | Select-Object -First $(if ($Quick) { 1 } else { 3 }))
+    if (-not (Test-Path $photos) -and -not $sources) {
+        Write-Warning 'No source photos: install Debian wallpapers (sudo apt-get install gnome-backgrounds ukui-wallpapers) for the large-photo bench.'
+    }
+    else {
+        if (-not (Test-Path $photos)) {
+            & $bench gen-photos --sources ($sources.FullName -join ';') --out $photos
+            if ($LASTEXITCODE) { throw 'Generating the large photos failed.' }
+        }
+        $models = Join-Path $repo 'module/bin/models'
+        $workers = [Environment]::ProcessorCount
+        $parts = Invoke-Ours @('embed-parts', '--dir', $photos, '--models', $models, '--repeat', '3')
+        $raw = Invoke-Ours @('embed-raw', '--images', "$(20 * $workers)", '--models', $models)
+        # Each folder three times over (enough runs to fill every worker), twice, after a warm-up
+        # pass over every format (a decoder's first images pay for its JIT compilation).
+        $script = @"
+Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
+`$null = Get-Embedding '$photos'
+foreach (`$format in '$((Get-ChildItem $photos -Directory | Sort-Object Name).Name -join "','")') {
+    `$d = Join-Path '$photos' `$format
+    foreach (`$round in 1..2) {
+        `$sw = [Diagnostics.Stopwatch]::StartNew(); `$n = @(Get-Embedding `$d, `$d, `$d).Count
+        '{"format":"' + `$format + '","count":' + `$n + ',"seconds":' + `$sw.Elapsed.TotalSeconds.ToString([cultureinfo]::InvariantCulture) + '}'
+    }
+}
+"@
+        $runs = @(& $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | ForEach-Object { $_ | ConvertFrom-Json })
+        # Memory: a fresh process over every 4096×4096 photo with the default -ThrottleLimit.
+        $memScript = "Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'; Get-ChildItem '$photos' -Recurse -File -Filter '*4096x4096*' | Get-Embedding | Out-Null; [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64"
+        $peak = & $exe @prefix -NoProfile -NonInteractive -Command $memScript | Select-Object -Last 1
+        foreach ($f in $parts.formats) {
+            $modelPerCore = 1000.0 * $workers / $raw.images_per_second
+            $sum = 1000.0 * $workers / ($f.decode_ms + $f.resize_ms + $modelPerCore)
+            $rates = @($runs | Where-Object format -EQ $f.format | ForEach-Object { $_.count / $_.seconds })
+            $best = ($rates | Measure-Object -Maximum).Maximum
+            $row = [pscustomobject]@{
+                Benchmark = 'embedding-photos'; Format = $f.format; Files = $f.files; Workers = $workers
+                DecodeMs = [Math]::Round($f.decode_ms, 1); ResizeMs = [Math]::Round($f.resize_ms, 1)
+                ModelMsAlone = [Math]::Round($f.model_ms, 1); ModelMsPerCoreUnderLoad = [Math]::Round($modelPerCore, 1)
+                SumOfPartsImagesPerSecond = [Math]::Round($sum, 2)
+                GetEmbeddingImagesPerSecond = ($rates | ForEach-Object { [Math]::Round($_, 2) }) -join ' '
+                Ratio = [Math]::Round($best / $sum, 3)
+                Decoder = 'ImageSharp (full-size decode)'
+            }
+            $results.Add($row); $row | Format-List | Out-Host
+        }
+        $row = [pscustomobject]@{ Benchmark = 'embedding-photos-memory'; Images = @(Get-ChildItem $photos -Recurse -File -Filter '*4096x4096*').Count; ThrottleLimit = $workers; PeakWorkingSetMB = [Math]::Round([double]$peak / 1MB) }
+        $results.Add($row); $row | Format-List | Out-Host
+    }
 }
 
 if (Want 'Text') {

@@ -8,9 +8,11 @@
 
         Get-ChildItem | Get-Embedding | Invoke-KMeans | Measure-Prototypicality |
             Invoke-SemDeDup -IncludePruned | Select-PrunedSet -IncludePruned | Export-PruneReport
+        ... | Export-PrunedSet ./pruned
 
     prints kept and pruned counts per class, writes kept.csv and report.html (every decision
-    with its reason, the selection's stability over k-means refits). Needs no download: the model
+    with its reason, the selection's stability over k-means refits), then applies the decision
+    with Export-PrunedSet: the kept images under pruned/<class>/, with manifest.csv and prune.json. Needs no download: the model
     ships in the module, the images are drawn here. Run it through `./build.ps1 -Task Demo`.
 .EXAMPLE
     ./examples/demo.ps1 -OutputDirectory ./demo-output -PerClass 60 -KeepFraction 0.7
@@ -99,4 +101,19 @@ Write-Host "Wrote $($report.FullName) (open it in a browser)"
 $csv = Join-Path $OutputDirectory 'kept.csv'
 $kept | Select-Object Id, Label, Cluster, Distance, Percentile | Export-Csv $csv -NoTypeInformation
 Write-Host "Wrote $csv"
+
+# ---- 5. apply it ---------------------------------------------------------------------------
+# The kept images as a new ImageFolder tree (<class>/<file>) a training job reads as it is, with
+# manifest.csv (every record, kept and pruned, with its reason and SHA-256) and prune.json.
+# The images were drawn afresh above, so the earlier pruned tree goes too.
+$pruned = Join-Path $OutputDirectory 'pruned'
+if (Test-Path $pruned) { Remove-Item $pruned -Recurse -Force }
+$applied = $decided | Export-PrunedSet $pruned -RelativeTo $images
+Write-Host "Export-PrunedSet: $applied, into $pruned (manifest.csv, prune.json)"
+# The saved decision applied again, as hard links this time: every source's size and SHA-256 is
+# checked against the manifest first, so a file changed since would be refused.
+$linked = Join-Path $OutputDirectory 'pruned-links'
+if (Test-Path $linked) { Remove-Item $linked -Recurse -Force }
+$again = Import-Csv (Join-Path $pruned 'manifest.csv') | Export-PrunedSet $linked -RelativeTo $images -Mode HardLink
+Write-Host "Re-applied from its manifest as hard links: $again, into $linked"
 Write-Host ("Demo finished in {0:N1}s." -f $clock.Elapsed.TotalSeconds)

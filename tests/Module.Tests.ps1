@@ -1,11 +1,11 @@
 BeforeDiscovery {
-    $cmdletNames = @('Export-Embedding', 'Get-Embedding', 'Get-TextEmbedding', 'Import-Embedding', 'Invoke-KMeans', 'Measure-Prototypicality', 'Select-PrunedSet', 'Invoke-SemDeDup', 'Test-PruningStrategy') | Sort-Object
+    $cmdletNames = @('Export-Embedding', 'Get-Embedding', 'Get-TextEmbedding', 'Import-Embedding', 'Invoke-KMeans', 'Measure-Prototypicality', 'Select-PrunedSet', 'Invoke-SemDeDup', 'Test-PruningStrategy', 'Export-PrunedSet') | Sort-Object
 }
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     $module = Import-Module $ManifestPath -Force -PassThru
-    $expected = @('Export-Embedding', 'Get-Embedding', 'Get-TextEmbedding', 'Import-Embedding', 'Invoke-KMeans', 'Measure-Prototypicality', 'Select-PrunedSet', 'Invoke-SemDeDup', 'Test-PruningStrategy', 'Export-PruneReport', 'Measure-SelectionStability') | Sort-Object
+    $expected = @('Export-Embedding', 'Get-Embedding', 'Get-TextEmbedding', 'Import-Embedding', 'Invoke-KMeans', 'Measure-Prototypicality', 'Select-PrunedSet', 'Invoke-SemDeDup', 'Test-PruningStrategy', 'Export-PruneReport', 'Measure-SelectionStability', 'Export-PrunedSet') | Sort-Object
 }
 
 Describe 'PruneCmdlets module' {

@@ -53,5 +53,22 @@ Describe 'The pruning pipeline' {
         $report | Should -Match 'data-count="in">45<'
         $report | Should -Match 'data-count="kept">15<'
         ($lines -join "`n") | Should -Match 'pruned: (near-duplicate of|Easy side of the cut)'
+        # The decision applied: the 15 kept images as <class>/<file>, every one of the 45 records in the manifest.
+        $pruned = Join-Path $outDir 'pruned'
+        $placed = @(Get-ChildItem -LiteralPath $pruned -Recurse -File -Force | Where-Object Name -NotIn 'manifest.csv', 'prune.json')
+        $placed | Should -HaveCount 15
+        $keptIds = @($rows.Id | ForEach-Object { [IO.Path]::GetRelativePath((Join-Path $outDir 'images'), $_).Replace('\', '/') } | Sort-Object)
+        @($placed | ForEach-Object { [IO.Path]::GetRelativePath($pruned, $_.FullName).Replace('\', '/') } | Sort-Object) | Should -Be $keptIds
+        $manifest = @(Import-Csv (Join-Path $pruned 'manifest.csv'))
+        $manifest | Should -HaveCount 45
+        @($manifest | Where-Object Kept -EQ 'True') | Should -HaveCount 15
+        $json = Get-Content -Raw (Join-Path $pruned 'prune.json') | ConvertFrom-Json
+        $json.counts.kept, $json.counts.pruned, $json.counts.copied | Should -Be 15, 30, 15
+        $json.models | Should -Be 'ResNet18'
+        $json.decision.keepFraction | Should -Be '0.5'
+        $json.decision.balanceBy | Should -Be 'Label'
+        ($lines -join "`n") | Should -Match 'Export-PrunedSet: 15 copied, 0 linked, 0 skipped, 0 failed, 30 pruned'
+        ($lines -join "`n") | Should -Match 'Re-applied from its manifest as hard links: 0 copied, 15 linked, 0 skipped, 0 failed, 30 pruned'
+        @(Get-ChildItem -LiteralPath (Join-Path $outDir 'pruned-links') -Recurse -File | Where-Object Name -NotIn 'manifest.csv', 'prune.json') | Should -HaveCount 15
     }
 }

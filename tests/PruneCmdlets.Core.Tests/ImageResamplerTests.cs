@@ -98,4 +98,20 @@ public class ImageResamplerTests
         Assert.Equal((224, 224), ImageResampler.ResizedSize(28, 28, pre));
         Assert.Equal((224, 224), ImageResampler.ResizedSize(500, 375, pre with { Resize = ResizeKind.Stretch }));
     }
+
+    [Theory]
+    [InlineData("bilinear", 500, 375)]
+    [InlineData("bicubic", 37, 301)]
+    public void RgbPixels_GiveTheSameTensor_AsRgbaPixels(string interpolation, int w, int h)
+    {
+        // Get-Embedding decodes to 3-byte RGB; the 4-lane loads then straddle pixels, so every
+        // value is compared with the RGBA path (whose alpha here is noise that must not leak).
+        using var rgba = Draw(w, h);
+        using var rgb = rgba.CloneAs<Rgb24>();
+        var pre = new ImagePreprocessing { ResizeTo = 24, CropSize = 20, Interpolation = interpolation, Scale = 255f, Mean = new[] { 0.1f, 0.2f, 0.3f }, Layout = "NCHW", ChannelOrder = "BGR" };
+        var expected = Resample(rgba, pre);
+        var actual = new float[pre.TensorLength];
+        ImageResampler.ToTensor(rgb, pre, actual);
+        Assert.Equal(expected, actual);
+    }
 }

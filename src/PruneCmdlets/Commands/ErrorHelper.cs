@@ -64,6 +64,19 @@ internal static class ErrorHelper
             _ => ErrorCategory.InvalidData,
         }, path);
 
+    /// <summary>A file Export-PrunedSet could not place, under the category its ErrorId calls for.</summary>
+    public static ErrorRecord ApplyFailed(string id, string path, Exception e)
+        => new(e, id, id switch
+        {
+            "SourceChanged" => ErrorCategory.InvalidData,
+            "SourceNotFound" => ErrorCategory.ObjectNotFound,
+            "TargetExists" => ErrorCategory.ResourceExists,
+            "PathOutsideRoot" => ErrorCategory.InvalidArgument,
+            "HardLinkCrossDevice" => ErrorCategory.InvalidOperation,
+            "DiskFull" => ErrorCategory.LimitsExceeded,
+            _ => FileError(id, path, e).CategoryInfo.Category,
+        }, path);
+
     public static ErrorRecord NullInput(long index)
         => new(new ArgumentNullException("InputObject", $"Pipeline input {index} is null; it was skipped."), "NullInput", ErrorCategory.InvalidArgument, index);
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Management.Automation;
-using System.Security.Cryptography;
 using PruneCmdlets.Clustering;
 using PruneCmdlets.Probing;
 using PruneCmdlets.Report;
@@ -93,7 +92,7 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
             return new ReportRecord
             {
                 Id = e.Id, Path = e.Path, Label = e.Label, Cluster = e.Cluster, Distance = e.Distance, Kept = e.Kept.Value, Reason = e.Reason,
-                DuplicateOf = e.DuplicateOf, Similarity = e.Similarity, Vector = e.VectorMemory,
+                DuplicateOf = e.DuplicateOf, Similarity = e.Similarity, Text = e.Text, Vector = e.VectorMemory,
             };
         }
         // Any object with the manifest's columns, e.g. Import-Csv manifest.csv.
@@ -116,7 +115,7 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
         return new ReportRecord
         {
             Id = id, Path = Str("Path"), Label = Str("Label"), Cluster = Num("Cluster") is { } c ? (int)c : null, Distance = Num("Distance"),
-            Kept = kept.Value, Reason = Str("Reason"), DuplicateOf = Str("DuplicateOf"), Similarity = Num("Similarity"),
+            Kept = kept.Value, Reason = Str("Reason"), DuplicateOf = Str("DuplicateOf"), Similarity = Num("Similarity"), Text = Str("Text"),
         };
     }
 
@@ -154,7 +153,7 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
             Pipeline = Pipeline,
             ModuleVersion = typeof(ExportPruneReportCommand).Assembly.GetName().Version?.ToString(3) ?? "",
             Model = _model,
-            ModelHash = ModelHash(_model),
+            ModelHash = PruneCmdlets.Embedding.ModelFileHash.Describe(_model),
         };
         var input = new ReportInput
         {
@@ -180,18 +179,6 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
         }
         WriteProgress(new ProgressRecord(ProgressId, "Export-PruneReport", "done") { RecordType = ProgressRecordType.Completed });
         WriteObject(new FileInfo(path));
-    }
-
-    /// <summary>SHA-256 of the embedded model file, or of the file the model name points to; null when neither is found.</summary>
-    private static string? ModelHash(string? model)
-    {
-        if (model is null) return null;
-        string? file = model == PruneCmdlets.Embedding.ImageEmbeddingModel.DefaultModelName
-            ? System.IO.Path.Combine(PruneCmdlets.Embedding.ImageEmbeddingModel.DefaultModelDirectory(), "ResNet18.onnx")
-            : File.Exists(model) ? model : null;
-        if (file is null || !File.Exists(file)) return null;
-        using var stream = File.OpenRead(file);
-        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant() + " (" + System.IO.Path.GetFileName(file) + ")";
     }
 
     protected override void StopProcessing() => _stop.Cancel();

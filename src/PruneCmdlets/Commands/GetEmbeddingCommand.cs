@@ -118,8 +118,9 @@ public sealed class GetEmbeddingCommand : PSCmdlet, IDisposable
         var p = _model!.Preprocessing;
         WriteVerbose($"Model {_model.Name} ({_model.ModelPath}), device {Device}: input {p.CropSize}×{p.CropSize} {p.Layout} " +
             $"(resize {(p.Resize == ResizeKind.ShorterSide ? "shorter side" : "both sides")} to {p.ResizeTo} {p.Interpolation}, centre crop {p.CropSize}; " +
-            $"scale {p.Scale}/255, mean [{string.Join(", ", p.Mean)}], std [{string.Join(", ", p.Std)}], {p.ChannelOrder}); " +
-            $"{(_model.FixedBatch > 0 ? $"fixed batch {_model.FixedBatch}" : $"batches of {BatchSize}")}; {ThrottleLimit} concurrent runs of one thread each.");
+            $"scale {p.Scale}/255, mean [{string.Join(", ", p.Mean)}], std [{string.Join(", ", p.Std)}], {p.ChannelOrder}" +
+            $"{(p.MeanImage is null ? "" : ", minus the mean image of ResNetPreprocess.onnx, folded into the tensor build")}); " +
+            $"{(_model.FixedBatch > 0 ? $"fixed batch {_model.FixedBatch}" : $"batches of {BatchSize}")}; {ThrottleLimit} concurrent runs of one thread each; {_model.SessionNote}.");
         if (CacheDirectory is not null)
         {
             string dir = GetUnresolvedProviderPathFromPSPath(CacheDirectory);

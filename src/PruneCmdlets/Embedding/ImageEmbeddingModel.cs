@@ -39,13 +39,13 @@ public sealed class ImageEmbeddingModel : IDisposable
     private readonly long[]? _prepShape;
 
     private ImageEmbeddingModel(string name, string modelPath, InferenceSession session, InferenceSession? prepGraph,
-        ImagePreprocessing preprocessing, string? outputName, string hash)
+        ImagePreprocessing preprocessing, string? outputName, Lazy<string> hash)
     {
         Name = name;
         ModelPath = modelPath;
         _session = session;
         _prepGraph = prepGraph;
-        Hash = hash;
+        _hash = hash;
 
         if (session.InputMetadata.Count != 1)
             throw new ModelLoadException($"'{modelPath}' has {session.InputMetadata.Count} inputs ({string.Join(", ", session.InputMetadata.Keys)}); an image embedding model takes exactly one image tensor.");
@@ -85,9 +85,16 @@ public sealed class ImageEmbeddingModel : IDisposable
 
     public string Name { get; }
     public string ModelPath { get; }
-    /// <summary>SHA-256 over the model graph(s), preprocessing and output name: the cache key.</summary>
-    public string Hash { get; }
+    /// <summary>
+    /// SHA-256 over the model graph(s), preprocessing and output name: the embedding cache's
+    /// key. Computed on first use, since hashing ResNet18's 64 MB costs 0.2 s and only
+    /// -CacheDirectory needs it.
+    /// </summary>
+    public string Hash => _hash.Value;
+    private readonly Lazy<string> _hash;
     public ImagePreprocessing Preprocessing { get; }
+    /// <summary>Where the session's optimised graph came from (the cache or the source), for -Verbose.</summary>
+    public string SessionNote { get; private init; } = "";
     /// <summary>Embedding length, or -1 until the first run when the model's output shape is dynamic.</summary>
     public int Dimension { get; private set; }
     /// <summary>The batch size the model insists on, or 0 when its batch dimension is dynamic.</summary>
@@ -106,10 +113,58 @@ public sealed class ImageEmbeddingModel : IDisposable
         foreach (var p in new[] { prepPath, modelPath })
             if (!File.Exists(p)) throw new ModelLoadException($"The default model file '{p}' is missing; run './build.ps1 -Task Build' to restore it from NuGet.");
         var pre = ImagePreprocessing.Presets[DefaultModelName];
-        string hash = HashOf(new[] { prepPath, modelPath }, pre, "Pooling395_Output_0");
-        var prep = CreateSession(prepPath, device);
-        try { return new ImageEmbeddingModel(DefaultModelName, modelPath, CreateSession(modelPath, device), prep, pre, "Pooling395_Output_0", hash); }
-        catch { prep.Dispose(); throw; }
+        // The key names the preset as given, not its folded form, so caches written before the fold stay valid.
+        var given = pre;
+        var hash = new Lazy<string>(() => HashOf(new[] { prepPath, modelPath }, given, "Pooling395_Output_0"));
+        InferenceSession? prep = CreateSession(prepPath, device, cacheOptimized: false);
+        try
+        {
+            // The graph is a channel swap and a mean image: folded into the tensor build it
+            // costs nothing, where running it took a second session run and two copies per image.
+            if (FoldPreprocessGraph(prep, pre) is { } folded) { prep.Dispose(); prep = null; pre = folded; }
+            var session = CreateSession(modelPath, device, true, out var note);
+            try { return new ImageEmbeddingModel(DefaultModelName, modelPath, session, prep, pre, "Pooling395_Output_0", hash) { SessionNote = note }; }
+            catch { session.Dispose(); throw; }
+        }
+        catch { prep?.Dispose(); throw; }
+    }
+
+    /// <summary>
+    /// The preprocessing that gives, bit for bit, what <paramref name="pre"/> followed by the
+    /// graph gives, when the graph is what ResNetPreprocess.onnx is (RGB → BGR on the channel
+    /// axis of an NCHW tensor, then minus a constant image); null when it is not. The constant
+    /// is read by running the graph on zeros (0 − m = −m exactly), and the claim is checked on
+    /// a tensor of random 0–255 values before it is used, so another graph never gets folded.
+    /// </summary>
+    internal static ImagePreprocessing? FoldPreprocessGraph(InferenceSession graph, ImagePreprocessing pre)
+    {
+        if (graph.InputMetadata.Count != 1 || graph.OutputMetadata.Count != 1 || pre.ChannelOrder != "RGB" || pre.MeanImage is not null) return null;
+        var (inputName, meta) = graph.InputMetadata.First();
+        string outputName = graph.OutputMetadata.Keys.First();
+        var shape = meta.Dimensions.Select(x => x <= 0 ? 1L : x).ToArray();
+        int crop = pre.CropSize, plane = crop * crop, length = pre.TensorLength;
+        if (meta.ElementType != typeof(float) || shape.Length != 4 || shape[0] != 1 || shape[1] != 3 || shape[2] != crop || shape[3] != crop) return null;
+        float[] Run(float[] input)
+        {
+            using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
+            using var run = new RunOptions();
+            using var output = graph.Run(run, new[] { inputName }, new[] { value }, new[] { outputName });
+            return output[0].GetTensorDataAsSpan<float>().ToArray();
+        }
+        var negated = Run(new float[length]);
+        if (negated.Length != length) return null;
+        var mean = negated.Select(v => -v).ToArray();
+        var probe = new float[length];
+        var rng = new Random(224);
+        for (int i = 0; i < length; i++) probe[i] = (float)(rng.NextDouble() * 255);
+        var expected = Run(probe);
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < plane; i++)
+            {
+                int at = c * plane + i;
+                if (BitConverter.SingleToInt32Bits(probe[(2 - c) * plane + i] - mean[at]) != BitConverter.SingleToInt32Bits(expected[at])) return null;
+            }
+        return pre with { ChannelOrder = "BGR", MeanImage = mean };
     }
 
     /// <summary>Any ONNX image model; preprocessing from the caller or a JSON file beside the model.</summary>
@@ -123,39 +178,62 @@ public sealed class ImageEmbeddingModel : IDisposable
                 throw new ModelLoadException($"No preprocessing for '{modelPath}': put a '{Path.GetFileName(beside)}' beside it, or pass -Preprocess with a preset ({string.Join(", ", ImagePreprocessing.Presets.Keys)}) or a JSON file.");
             preprocessing = ImagePreprocessing.Load(beside);
         }
-        string hash = HashOf(new[] { modelPath }, preprocessing, outputName);
-        var session = CreateSession(modelPath, device);
-        try { return new ImageEmbeddingModel(Path.GetFileNameWithoutExtension(modelPath), modelPath, session, null, preprocessing, outputName, hash); }
+        var hash = new Lazy<string>(() => HashOf(new[] { modelPath }, preprocessing, outputName));
+        var session = CreateSession(modelPath, device, true, out var note);
+        try { return new ImageEmbeddingModel(Path.GetFileNameWithoutExtension(modelPath), modelPath, session, null, preprocessing, outputName, hash) { SessionNote = note }; }
         catch { session.Dispose(); throw; }
     }
 
-    private static InferenceSession CreateSession(string path, EmbeddingDevice device)
+    /// <summary>
+    /// A session for the model file. On the CPU the optimised graph comes from
+    /// <see cref="OptimizedModelCache"/> when an earlier process saved it (set
+    /// <paramref name="cacheOptimized"/> false for graphs too small to be worth a file).
+    /// </summary>
+    private static InferenceSession CreateSession(string path, EmbeddingDevice device, bool cacheOptimized = true) => CreateSession(path, device, cacheOptimized, out _);
+
+    private static InferenceSession CreateSession(string path, EmbeddingDevice device, bool cacheOptimized, out string note)
     {
-        var options = new SessionOptions
-        {
-            IntraOpNumThreads = 1,   // parallelism comes from concurrent runs, one per worker
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
+        note = "optimised from the source";
         try
         {
-            if (device == EmbeddingDevice.Cuda)
-            {
-                try { options.AppendExecutionProvider_CUDA(0); }
-                catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
-                {
-                    throw new ModelLoadException("-Device Cuda needs ONNX Runtime's CUDA provider, which this installation lacks " +
-                        $"(the module ships the CPU build of Microsoft.ML.OnnxRuntime; the CUDA build is Microsoft.ML.OnnxRuntime.Gpu with CUDA 12 and cuDNN 9 installed). Use -Device Cpu. Detail: {e.Message}", e, deviceUnavailable: true);
-                }
-            }
+            if (device == EmbeddingDevice.Cpu && cacheOptimized)
+                return OptimizedModelCache.Create(path, device, (level, save) => Options(device, level, save), out note);
+            using var options = Options(device, GraphOptimizationLevel.ORT_ENABLE_ALL, null);
             return new InferenceSession(path, options);
         }
         catch (OnnxRuntimeException e)
         {
             throw new ModelLoadException($"'{path}' is not a model ONNX Runtime can load: {e.Message}", e);
         }
-        finally { options.Dispose(); }
+    }
+
+    private static SessionOptions Options(EmbeddingDevice device, GraphOptimizationLevel level, string? saveOptimizedTo)
+    {
+        var options = new SessionOptions
+        {
+            IntraOpNumThreads = 1,   // parallelism comes from concurrent runs, one per worker
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = level,
+        };
+        if (saveOptimizedTo is not null)
+        {
+            options.OptimizedModelFilePath = saveOptimizedTo;
+            // ORT warns on every save that the graph holds this CPU's layouts; the cache key
+            // already names the CPU, so the warning would only alarm users.
+            options.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+        }
+        if (device == EmbeddingDevice.Cuda)
+        {
+            try { options.AppendExecutionProvider_CUDA(0); }
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+            {
+                options.Dispose();
+                throw new ModelLoadException("-Device Cuda needs ONNX Runtime's CUDA provider, which this installation lacks " +
+                    $"(the module ships the CPU build of Microsoft.ML.OnnxRuntime; the CUDA build is Microsoft.ML.OnnxRuntime.Gpu with CUDA 12 and cuDNN 9 installed). Use -Device Cpu. Detail: {e.Message}", e, deviceUnavailable: true);
+            }
+        }
+        return options;
     }
 
     private static string HashOf(IEnumerable<string> files, ImagePreprocessing pre, string? output)

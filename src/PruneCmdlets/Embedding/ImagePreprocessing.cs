@@ -37,6 +37,14 @@ public sealed record ImagePreprocessing
     public string ChannelOrder { get; init; } = "RGB";
     /// <summary>"NCHW" or "NHWC".</summary>
     public string Layout { get; init; } = "NCHW";
+    /// <summary>
+    /// A per-value offset subtracted last, in the model's channel order and layout
+    /// (<see cref="TensorLength"/> values), or null. Not read from files: it is how the embedded
+    /// ResNet18's own preprocessing graph (a channel swap and a mean image) is folded into the
+    /// tensor build, so no second model runs per image.
+    /// </summary>
+    [JsonIgnore]
+    public float[]? MeanImage { get; init; }
 
     /// <summary>The preset names users can pass to -Preprocess.</summary>
     public static readonly IReadOnlyDictionary<string, ImagePreprocessing> Presets = new Dictionary<string, ImagePreprocessing>(StringComparer.OrdinalIgnoreCase)

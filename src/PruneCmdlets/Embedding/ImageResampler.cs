@@ -96,8 +96,18 @@ public static class ImageResampler
     /// (pixel/255·Scale − mean)/std per channel, in the model's channel order and layout.
     /// Alpha is dropped, as PIL's convert('RGB') does.
     /// </summary>
-    public static void ToTensor(Image<Rgba32> image, ImagePreprocessing pre, float[] tensor)
+    public static void ToTensor(Image<Rgba32> image, ImagePreprocessing pre, float[] tensor) => ToTensor<Rgba32>(image, pre, tensor);
+
+    /// <summary>
+    /// The same from 8-bit RGB pixels, which is what Get-Embedding decodes to: a quarter less
+    /// memory than RGBA for a large photo, and PNG and JPEG decoders write it without a
+    /// conversion. Gives the same tensor as the RGBA overload for the same colours.
+    /// </summary>
+    public static void ToTensor(Image<Rgb24> image, ImagePreprocessing pre, float[] tensor) => ToTensor<Rgb24>(image, pre, tensor);
+
+    private static unsafe void ToTensor<TPixel>(Image<TPixel> image, ImagePreprocessing pre, float[] tensor) where TPixel : unmanaged, IPixel<TPixel>
     {
+        int bpp = sizeof(TPixel);
         int crop = pre.CropSize;
         if (tensor.Length < pre.TensorLength) throw new ArgumentException($"The tensor needs {pre.TensorLength} floats.", nameof(tensor));
         int width = image.Width, height = image.Height;
@@ -116,16 +126,20 @@ public static class ImageResampler
         int rowsFrom = yTaps[0].First, rowsTo = yTaps[^1].First + yTaps[^1].Weights.Length;
         int planeRows = rowsTo - rowsFrom, plane = planeRows * crop;
         var planes = Scratch(ref _planes, 3 * plane);
-        var rowFloats = Scratch(ref _row, 4 * width);
+        // One float of slack: with 3-byte pixels the last pixel's 4-lane load reads one past it.
+        var rowFloats = Scratch(ref _row, 4 * width + 1);
         image.ProcessPixelRows(rows =>
         {
             for (int y = rowsFrom; y < rowsTo; y++)
-                HorizontalPass(rows.GetRowSpan(y), xTaps, rowFloats, planes, (y - rowsFrom) * crop, plane);
+                HorizontalPass(System.Runtime.InteropServices.MemoryMarshal.AsBytes(rows.GetRowSpan(y)), bpp, xTaps, rowFloats, planes, (y - rowsFrom) * crop, plane);
         });
 
         bool nhwc = pre.Layout == "NHWC";
         int r = pre.ChannelOrder == "BGR" ? 2 : 0;
         var line = Scratch(ref _line, crop);
+        var meanImage = pre.MeanImage;
+        if (meanImage is not null && meanImage.Length != pre.TensorLength)
+            throw new ArgumentException($"The mean image holds {meanImage.Length} values, not {pre.TensorLength}.", nameof(pre));
         for (int c = 0; c < 3; c++)
         {
             // value = (pixel/255·Scale − mean)/std = pixel·mul + add
@@ -136,27 +150,40 @@ public static class ImageResampler
             {
                 var taps = yTaps[oy];
                 VerticalPass(source.Slice((taps.First - rowsFrom) * crop), crop, taps.Weights, line);
+                // The mean image is subtracted after the affine step, rounding as a separate
+                // Sub node would: the folded graph gives the same floats bit for bit.
                 if (nhwc)
+                {
                     for (int ox = 0, o = oy * crop * 3 + slot; ox < crop; ox++, o += 3) tensor[o] = line[ox] * mul + add;
+                    if (meanImage is not null)
+                        for (int ox = 0, o = oy * crop * 3 + slot; ox < crop; ox++, o += 3) tensor[o] -= meanImage[o];
+                }
                 else
                 {
-                    var output = tensor.AsSpan(slot * crop * crop + oy * crop, crop);
+                    int at = slot * crop * crop + oy * crop;
+                    var output = tensor.AsSpan(at, crop);
                     for (int ox = 0; ox < crop; ox++) output[ox] = line[ox] * mul + add;
+                    if (meanImage is not null)
+                    {
+                        var offset = meanImage.AsSpan(at, crop);
+                        for (int ox = 0; ox < crop; ox++) output[ox] -= offset[ox];
+                    }
                 }
             }
         }
     }
 
     /// <summary>
-    /// One source row → the crop's columns of the scaled row, as three float planes. The row is
-    /// widened to floats once; each tap is then one 4-lane multiply-add over R, G, B and A.
+    /// One source row (RGBA or RGB bytes, <paramref name="bpp"/> per pixel) → the crop's columns
+    /// of the scaled row, as three float planes. The row is widened to floats once; each tap is
+    /// then one 4-lane multiply-add over R, G, B and a fourth value that is dropped.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void HorizontalPass(ReadOnlySpan<Rgba32> row, Taps[] taps, float[] rowFloats, float[] planes, int at, int plane)
+    private static void HorizontalPass(ReadOnlySpan<byte> row, int bpp, Taps[] taps, float[] rowFloats, float[] planes, int at, int plane)
     {
         // Only the pixels the crop's taps reach are widened.
         int from = taps[0].First, to = taps[^1].First + taps[^1].Weights.Length;
-        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(row[from..to]);
+        var bytes = row[(from * bpp)..(to * bpp)];
         var f = rowFloats.AsSpan(0, bytes.Length);
         int i = 0;
         if (Vector.IsHardwareAccelerated)
@@ -174,15 +201,17 @@ public static class ImageResampler
             }
         }
         for (; i < bytes.Length; i++) f[i] = bytes[i];
-        var pixels = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector128<float>>(f);
+        rowFloats[bytes.Length] = 0;
         var zero = Vector128<float>.Zero;
         var top = Vector128.Create(255f);
+        ref float first = ref rowFloats[0];
         for (int ox = 0; ox < taps.Length; ox++)
         {
             var w = taps[ox].Weights;
-            var px = pixels.Slice(taps[ox].First - from, w.Length);
+            // Pixel p's R, G, B (and A or the next pixel's R, never used) as one 4-lane load.
+            nuint p = (nuint)((taps[ox].First - from) * bpp);
             var acc = Vector128<float>.Zero;
-            for (int t = 0; t < w.Length; t++) acc += Vector128.Create(w[t]) * px[t];
+            for (int t = 0; t < w.Length; t++, p += (nuint)bpp) acc += Vector128.Create(w[t]) * Vector128.LoadUnsafe(ref first, p);
             acc = Vector128.Min(Vector128.Max(acc, zero), top);
             planes[at + ox] = acc.GetElement(0);
             planes[plane + at + ox] = acc.GetElement(1);

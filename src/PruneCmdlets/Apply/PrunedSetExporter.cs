@@ -1,0 +1,289 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+
+namespace PruneCmdlets.Apply;
+
+/// <summary>
+/// Turns a pruning decision into a data set on disk: every kept file placed under the destination
+/// at its path relative to the root (copied, hard-linked or symlinked), every record listed in
+/// manifest.csv, the run described in prune.json. Sources are only ever read.
+///
+/// Safety rules, each for a way a run can go wrong:
+/// - every file is written under a temporary name and renamed, so a run killed at any point
+///   leaves no partial file under a real name; the next run removes the leftovers first;
+/// - a target that already holds the same bytes (same size, then same SHA-256) is skipped, so a
+///   re-run finishes an interrupted job and otherwise changes nothing; a target with other bytes
+///   is an error unless <see cref="Force"/>;
+/// - a record from a saved manifest (with Size and Sha256) is checked against its source first,
+///   and a copy is checked again against the hash of the bytes it copied, so a file that changed
+///   since the decision is never placed;
+/// - a full disk stops the run: every further file would fail too.
+/// Identity of an existing target is checked by size and full SHA-256, never by timestamps: a
+/// restored backup or a re-encoded image can keep its size and mtime.
+/// </summary>
+internal sealed class PrunedSetExporter
+{
+    private const int BufferSize = 1 << 20;
+
+    public ApplyMode Mode { get; init; } = ApplyMode.Copy;
+    public bool Force { get; init; }
+    public bool ManifestOnly { get; init; }
+
+    /// <summary>Inputs the caller could not turn into items (no Path): counted as failed in the summary and prune.json.</summary>
+    public int RejectedInputs { get; init; }
+
+    /// <summary>Opens the temporary file a copy is written to. A seam for tests (a stream that throws "disk full"); the default creates the file exclusively.</summary>
+    public Func<string, Stream> CreateTemporary { get; init; } =
+        path => new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.None);
+
+    private enum Outcome { Copied, Linked, Skipped, NotWritten }
+
+    public PrunedSetSummary Run(IReadOnlyList<ApplyItem> items, PrunedSetLayout layout, ApplyRunInfo info, IApplyHost host, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        var summary = new PrunedSetSummary { Destination = layout.Destination, RelativeTo = layout.Root, Mode = Mode, Records = items.Count, Failed = RejectedInputs };
+
+        foreach (var leftover in AtomicFile.Leftovers(layout.Destination).ToList())
+            if (host.ShouldProcess(leftover, "Remove leftover temporary file of an interrupted run"))
+            {
+                File.Delete(leftover);
+                summary.TemporaryFilesRemoved++;
+            }
+
+        var kept = items.Where(i => i.Kept).ToList();
+        summary.Kept = kept.Count;
+        summary.Pruned = items.Count - kept.Count;
+        long bytesTotal = kept.Sum(i => SizeOrZero(i.Path));
+        long bytesDone = 0;
+        int filesDone = 0;
+
+        var rows = new List<ManifestRow>(items.Count);
+        var targets = new HashSet<string>(PrunedSetLayout.PathComparison == StringComparison.Ordinal ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
+        foreach (var item in items)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (!item.Kept)
+            {
+                rows.Add(new ManifestRow(item, null, File.Exists(item.Path) ? new FileInfo(item.Path).Length : null, null));
+                continue;
+            }
+            if (summary.Stopped) { summary.NotWritten++; continue; }
+            string? relative = layout.RelativePath(item.Path);
+            try
+            {
+                if (relative is null)
+                    throw new ApplyException("PathOutsideRoot", item.Path,
+                        $"'{item.Path}' is not inside '{layout.Root}', the folder the layout is relative to; give a -RelativeTo that holds every kept file.");
+                long before = bytesDone;
+                targets.Add(layout.Target(relative));
+                var (outcome, size, sha) = Place(item, layout.Target(relative), host,
+                    copied => host.Progress(new ApplyProgress(filesDone, kept.Count, before + copied, bytesTotal, clock.Elapsed, item.Path)), cancel);
+                bytesDone = before + size;
+                switch (outcome)
+                {
+                    case Outcome.Copied: summary.Copied++; summary.BytesCopied += size; break;
+                    case Outcome.Linked: summary.Linked++; break;
+                    case Outcome.Skipped: summary.Skipped++; break;
+                    default: summary.NotWritten++; break;
+                }
+                // -ManifestOnly lists where each kept file belongs, for tools that place files themselves.
+                rows.Add(new ManifestRow(item, outcome == Outcome.NotWritten && !ManifestOnly ? null : relative, size, sha));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                summary.Failed++;
+                if (e is ApplyException { StopsRun: true }) summary.Stopped = true;
+                host.Failed(item, e);
+                rows.Add(new ManifestRow(item, null, SizeOrNull(item.Path), null));
+            }
+            filesDone++;
+            host.Progress(new ApplyProgress(filesDone, kept.Count, bytesDone, bytesTotal, clock.Elapsed, item.Path));
+        }
+
+        if (!summary.Stopped && !ManifestOnly) WarnUnlisted(layout, targets, summary, host);
+
+        // After a stop the folder is not what the records describe, and the disk that stopped it
+        // would refuse the manifest too: the earlier manifest, if any, stays.
+        if (!summary.Stopped)
+        {
+            var manifest = Path.Combine(layout.Destination, ManifestCsv.FileName);
+            if (host.ShouldProcess(manifest, $"Write the manifest of {rows.Count} records and {PruneJson.FileName}"))
+            {
+                Directory.CreateDirectory(layout.Destination);
+                summary.Elapsed = clock.Elapsed;
+                WriteOrStop(manifest, s => ManifestCsv.Write(s, rows));
+                WriteOrStop(Path.Combine(layout.Destination, PruneJson.FileName), s => PruneJson.Write(s, info, summary, info.Started + clock.Elapsed));
+                summary.Manifest = manifest;
+            }
+        }
+        summary.Elapsed = clock.Elapsed;
+        return summary;
+    }
+
+    /// <summary>
+    /// A destination used before with another decision still holds the files that decision kept
+    /// and this one prunes; a training job reading the folder would train on them. There is
+    /// deliberately no delete mode, so say how many there are and name one.
+    /// </summary>
+    private static void WarnUnlisted(PrunedSetLayout layout, HashSet<string> targets, PrunedSetSummary summary, IApplyHost host)
+    {
+        if (!Directory.Exists(layout.Destination)) return;
+        string manifest = Path.Combine(layout.Destination, ManifestCsv.FileName), json = Path.Combine(layout.Destination, PruneJson.FileName);
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true };
+        string? first = null;
+        foreach (var file in Directory.EnumerateFiles(layout.Destination, "*", options))
+        {
+            if (targets.Contains(file) || AtomicFile.IsTemporary(file)
+                || string.Equals(file, manifest, PrunedSetLayout.PathComparison) || string.Equals(file, json, PrunedSetLayout.PathComparison)) continue;
+            first ??= file;
+            summary.Unlisted++;
+        }
+        if (first is not null)
+            host.Warning($"{summary.Unlisted} file(s) under '{layout.Destination}' are not part of this decision, e.g. '{first}': left there by an earlier run with another decision, or put there by hand. They were left as they are, and a job reading the folder would read them too: remove them, or apply into an empty folder.");
+    }
+
+    private static void WriteOrStop(string path, Action<Stream> write)
+    {
+        try { AtomicFile.Write(path, write); }
+        catch (IOException e) when (e is not ApplyException)
+        {
+            throw new ApplyException(AtomicFile.IsDiskFull(e) ? "DiskFull" : "ManifestWriteFailed", path,
+                $"Cannot write '{path}': {e.Message} The files placed so far are complete; free space or fix the folder and run the same command again.", e, stopsRun: true);
+        }
+    }
+
+    private static long SizeOrZero(string path) => SizeOrNull(path) ?? 0;
+    private static long? SizeOrNull(string path) { var f = new FileInfo(path); return f.Exists ? f.Length : null; }
+
+    private (Outcome, long Size, string? Sha) Place(ApplyItem item, string target, IApplyHost host, Action<long> copied, CancellationToken cancel)
+    {
+        string source = item.Path;
+        var info = new FileInfo(source);
+        if (!info.Exists)
+            throw new ApplyException("SourceNotFound", source, $"The source '{source}' does not exist (or is a folder); it was not placed.");
+        long size = info.Length;
+        string? sha = null;
+        if (item.ExpectedSize is long expectedSize && expectedSize != size)
+            throw SourceChanged(source, $"it is {size} bytes now, the manifest says {expectedSize}");
+        if (item.ExpectedSha256 is { Length: > 0 } expected)
+        {
+            sha = FileHash.Sha256(source, cancel);
+            if (!string.Equals(sha, expected, StringComparison.OrdinalIgnoreCase))
+                throw SourceChanged(source, $"its SHA-256 is {sha} now, the manifest says {expected.ToLowerInvariant()}");
+        }
+        if (ManifestOnly) return (Outcome.NotWritten, size, sha ?? FileHash.Sha256(source, cancel));
+
+        if (Directory.Exists(target))
+            throw new ApplyException("TargetExists", target, $"'{target}' is a folder; it cannot receive the file '{source}'. Move it away and run again.");
+        var state = Inspect(target, source, size, ref sha, cancel);
+        if (state == TargetState.Same)
+        {
+            host.Verbose($"Skipped '{target}': already identical to '{source}'.");
+            return (Outcome.Skipped, size, sha);
+        }
+        if (state == TargetState.Different && !Force)
+            throw new ApplyException("TargetExists", target,
+                $"'{target}' already exists with other content than '{source}'; it was left as it is. Give -Force to replace it, or choose an empty destination.");
+        bool replace = state != TargetState.Absent;
+
+        string action = (Mode switch
+        {
+            ApplyMode.HardLink => $"Hard-link to '{source}'",
+            ApplyMode.SymbolicLink => $"Create a symbolic link to '{source}'",
+            _ => $"Copy '{source}' ({size:N0} bytes)",
+        }) + (state == TargetState.Different ? " (replacing a different file: -Force)" : state == TargetState.SameContentOtherForm ? " (replacing an identical file of another kind)" : "");
+        if (!host.ShouldProcess(target, action)) return (Outcome.NotWritten, size, sha);
+
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        string temporary = AtomicFile.TemporaryFor(target);
+        try
+        {
+            switch (Mode)
+            {
+                case ApplyMode.Copy:
+                    var copiedSha = Copy(source, temporary, info.LastWriteTimeUtc, copied, cancel);
+                    if (sha is not null && sha != copiedSha)
+                        throw SourceChanged(source, "it changed while it was being copied");
+                    sha = copiedSha;
+                    break;
+                case ApplyMode.HardLink:
+                    HardLink.Create(source, temporary);
+                    break;
+                default:
+                    File.CreateSymbolicLink(temporary, source);
+                    break;
+            }
+            File.Move(temporary, target, overwrite: replace);
+        }
+        catch (IOException e) when (e is not ApplyException && AtomicFile.IsDiskFull(e))
+        {
+            AtomicFile.TryDelete(temporary);
+            throw new ApplyException("DiskFull", target,
+                $"The disk is full: '{target}' (from '{source}') could not be written and its partial copy was removed. The run stopped, as every further file would fail too; free space or choose another destination and run the same command again (files already placed are skipped).",
+                e, stopsRun: true);
+        }
+        catch
+        {
+            AtomicFile.TryDelete(temporary);
+            throw;
+        }
+        // Links share the source's bytes: hash the source for the manifest.
+        sha ??= FileHash.Sha256(source, cancel);
+        host.Verbose($"{(Mode == ApplyMode.Copy ? "Copied" : "Linked")} '{source}' to '{target}'.");
+        return (Mode == ApplyMode.Copy ? Outcome.Copied : Outcome.Linked, size, sha);
+    }
+
+    private static ApplyException SourceChanged(string source, string how)
+        => new("SourceChanged", source, $"The source '{source}' changed since the decision was saved: {how}. It was not placed; decide again on the current files, or restore this one.");
+
+    private enum TargetState { Absent, Same, SameContentOtherForm, Different }
+
+    /// <summary>
+    /// What is at the target now. The same bytes in the form this mode makes is Same (skipped);
+    /// the same bytes in another form (a copy where a symbolic link is asked for, or the reverse)
+    /// is replaced without -Force, as no data is lost. A plain file with the same bytes counts as
+    /// Same for both Copy and HardLink: telling a copy from a hard link needs the inode.
+    /// </summary>
+    private TargetState Inspect(string target, string source, long size, ref string? sha, CancellationToken cancel)
+    {
+        var existing = new FileInfo(target);
+        bool isLink = existing.LinkTarget is not null;
+        if (!isLink && !existing.Exists) return TargetState.Absent;
+        if (isLink && string.Equals(Path.GetFullPath(existing.LinkTarget!, Path.GetDirectoryName(target)!), source, PrunedSetLayout.PathComparison))
+            return Mode == ApplyMode.SymbolicLink ? TargetState.Same : TargetState.SameContentOtherForm;
+        if (!File.Exists(target)) return TargetState.Different; // a dangling link
+        long length;
+        using (var s = new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)) length = s.Length;
+        if (length != size) return TargetState.Different;
+        sha ??= FileHash.Sha256(source, cancel);
+        if (FileHash.Sha256(target, cancel) != sha) return TargetState.Different;
+        return isLink == (Mode == ApplyMode.SymbolicLink) ? TargetState.Same : TargetState.SameContentOtherForm;
+    }
+
+    /// <summary>Copies through the temporary-file seam, hashing the bytes as they pass, and flushes them to disk before the rename.</summary>
+    private string Copy(string source, string temporary, DateTime lastWriteUtc, Action<long> copied, CancellationToken cancel)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using (var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan))
+        using (var output = CreateTemporary(temporary))
+        {
+            var buffer = new byte[BufferSize];
+            long total = 0;
+            var lastReport = Stopwatch.StartNew();
+            int n;
+            while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                cancel.ThrowIfCancellationRequested();
+                hash.AppendData(buffer, 0, n);
+                output.Write(buffer, 0, n);
+                total += n;
+                if (lastReport.ElapsedMilliseconds > 250) { copied(total); lastReport.Restart(); }
+            }
+            output.Flush();
+            if (output is FileStream fs) fs.Flush(flushToDisk: true);
+        }
+        // The copy keeps the source's modification time, as cp -p does: caches keyed on it stay valid.
+        File.SetLastWriteTimeUtc(temporary, lastWriteUtc);
+        return FileHash.Hex(hash.GetHashAndReset());
+    }
+}
