@@ -236,7 +236,7 @@ public class LargeBufferTests : IDisposable
         Assert.Equal(Value(1999, 7), block.Span[n * d - 1]);   // the old contents, still mapped
         Assert.Equal(Value(0, 0), block.Span[0]);
         Assert.Equal(-1f, MapWhole(path).Span[n * d - 1]);
-        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*" + "." + "prune-tmp"));
         GC.KeepAlive(block);
     }
 
