@@ -16,13 +16,17 @@
     ./examples/fashion-mnist.ps1 -OutputDirectory ./fashion-mnist
 .EXAMPLE
     ./examples/fashion-mnist.ps1 -OutputDirectory ./fmnist-small -Limit 500   # first 500 of each split
+.EXAMPLE
+    ./examples/fashion-mnist.ps1 -OutputDirectory ./fmnist-images -Limit 400 -ImagesOnly   # PNGs only, no embedding
 #>
 [CmdletBinding()]
 param(
     [string] $DataDirectory = '/usr/share/datasets/fashion-mnist',
     [string] $OutputDirectory = (Join-Path $PWD 'fashion-mnist'),
     [ValidateRange(1, 60000)] [int] $Limit = 60000,
-    [string] $CacheDirectory = (Join-Path $OutputDirectory 'embedding-cache')
+    [string] $CacheDirectory = (Join-Path $OutputDirectory 'embedding-cache'),
+    # Write the PNGs only (for pipelines that embed them themselves, as examples/slurm does).
+    [switch] $ImagesOnly
 )
 
 $ErrorActionPreference = 'Stop'
@@ -90,6 +94,7 @@ function Export-Split([string] $Split, [string] $ImagesFile, [string] $LabelsFil
     $written = 0
     $paths = [PruneCmdlets.Examples.IdxPngWriter]::Write($images.Data, $images.Offset, $count, $rows, $cols, $labels.Data, $labels.Offset, $root, [string[]]$classes, [ref]$written)
     Write-Host ("{0}: {1} images ({2} new PNGs) in {3:N0}s" -f $Split, $count, $written, $clock.Elapsed.TotalSeconds)
+    if ($ImagesOnly) { return }
 
     $start = $clock.Elapsed.TotalSeconds
     $prefix = Join-Path $OutputDirectory "fashion-mnist-$Split"

@@ -103,6 +103,25 @@ public class ReportTests
     }
 
     [Fact]
+    public void Report_ShowsTheTextOfTextRecords_AsText_InPlaceOfAThumbnail()
+    {
+        // Get-TextEmbedding's records have no image: their gallery tiles carry the preview,
+        // encoded, while records with neither image nor text keep the name tile.
+        var records = Enumerable.Range(0, 40).Select(i => new ReportRecord
+        {
+            Id = "doc:" + i, Label = i % 2 == 0 ? "a" : "b", Cluster = i % 2, Distance = i / 40.0, Kept = i % 4 != 0,
+            Text = i == 39 ? "<script>alert(1)</script> héllo 😀" : i % 3 == 0 ? null : "ticket number " + i,
+        }).ToArray();
+        string html = PruneReportWriter.Render(new ReportInput { Records = records }, new ReportOptions { ModuleVersion = "test", Generated = DateTimeOffset.UnixEpoch });
+        var cards = Regex.Matches(html, "<div class=\"textcard\">([^<]*)</div>");
+        Assert.NotEmpty(cards);
+        Assert.All(cards, m => Assert.Matches("^(ticket number \\d+|&lt;script&gt;alert\\(1\\)&lt;/script&gt; héllo &#x1F600;)$", m.Groups[1].Value));
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt; héllo &#x1F600;", html);   // the hardest record of cluster 1; the browser shows the emoji
+        Assert.DoesNotContain("<script>", html);
+        Assert.Contains("class=\"noimg\"", html);   // the records without text
+    }
+
+    [Fact]
     public void Jaccard_IsIntersectionOverUnion()
     {
         Assert.Equal(2.0 / 4, SelectionStability.JaccardOf(new[] { true, true, true, false, false }, new[] { false, true, true, true, false }));

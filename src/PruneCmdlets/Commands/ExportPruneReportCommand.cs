@@ -93,7 +93,7 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
             return new ReportRecord
             {
                 Id = e.Id, Path = e.Path, Label = e.Label, Cluster = e.Cluster, Distance = e.Distance, Kept = e.Kept.Value, Reason = e.Reason,
-                DuplicateOf = e.DuplicateOf, Similarity = e.Similarity, Vector = e.VectorMemory,
+                DuplicateOf = e.DuplicateOf, Similarity = e.Similarity, Text = e.Text, Vector = e.VectorMemory,
             };
         }
         // Any object with the manifest's columns, e.g. Import-Csv manifest.csv.
@@ -116,7 +116,7 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
         return new ReportRecord
         {
             Id = id, Path = Str("Path"), Label = Str("Label"), Cluster = Num("Cluster") is { } c ? (int)c : null, Distance = Num("Distance"),
-            Kept = kept.Value, Reason = Str("Reason"), DuplicateOf = Str("DuplicateOf"), Similarity = Num("Similarity"),
+            Kept = kept.Value, Reason = Str("Reason"), DuplicateOf = Str("DuplicateOf"), Similarity = Num("Similarity"), Text = Str("Text"),
         };
     }
 

@@ -361,6 +361,7 @@ public static class PruneReportWriter
             (r.Distance is { } d ? $"\nDistance: {d.ToString("G6", C)}" : "") + (r.Reason is null ? "" : "\n" + r.Reason);
         h.Open("figure", "class", r.Kept ? "thumb kept" : "thumb pruned", "title", tip);
         if (uri is not null) h.Empty("img", "src", uri, "alt", FileName(r), "loading", "lazy");
+        else if (r.Text is { Length: > 0 } text) h.Element("div", text, "class", "textcard");   // a text record: its words are its picture
         else h.Element("div", FileName(r), "class", "noimg");
         h.Open("figcaption");
         h.Element("span", FileName(r), "class", "cap-id");
@@ -544,6 +545,7 @@ figure.thumb{margin:0;width:124px;background:#fff;border:2px solid var(--line);b
 figure.thumb.kept{border-color:var(--kept)}figure.thumb.pruned{border-color:var(--pruned);border-style:dashed}
 figure.thumb img{display:block;width:112px;height:112px;object-fit:contain;background:#f0f0f0}
 .noimg{width:112px;height:112px;display:flex;align-items:center;justify-content:center;text-align:center;font-size:11px;background:#eef1f3;color:var(--muted);word-break:break-all;padding:4px}
+.textcard{width:112px;height:112px;overflow:hidden;font-size:10.5px;line-height:1.3;background:#f7f7f2;padding:4px;text-align:left;overflow-wrap:anywhere}
 figcaption{font-size:10.5px;line-height:1.3;margin-top:3px}.cap-id{display:block;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.cap-meta{display:block;color:var(--muted)}
 .badge{display:inline-block;font-size:9.5px;padding:0 5px;border-radius:8px;color:#fff}.badge.kept{background:var(--kept)}.badge.pruned{background:var(--pruned)}
 .dup-group{border-top:1px solid var(--line);padding:4px 0 8px}.more{align-self:center;color:var(--muted)}

@@ -16,6 +16,8 @@ public sealed class ReportRecord
     public string? Reason { get; init; }
     public string? DuplicateOf { get; init; }
     public double? Similarity { get; init; }
+    /// <summary>Get-TextEmbedding's preview, shown in place of a thumbnail for a text record.</summary>
+    public string? Text { get; init; }
     /// <summary>The embedding, for the 2-D map; empty when the record has none (a manifest row).</summary>
     public ReadOnlyMemory<float> Vector { get; init; }
 }
