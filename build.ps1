@@ -33,6 +33,8 @@ $ModuleBin = Join-Path $Root 'module/bin'
 $HelpDir = Join-Path $Root 'en-US'   # <ModuleBase>/en-US: the only place Get-Help finds cmdlet MAML
 # The binaries the module ships, listed so a missing one fails the build instead of the user.
 $Binaries = @('PruneCmdlets.dll', 'Microsoft.ML.OnnxRuntime.dll', 'SixLabors.ImageSharp.dll', 'System.Numerics.Tensors.dll', 'MathNet.Numerics.dll', 'Microsoft.ML.Tokenizers.dll')
+# Parquet.Net and the managed codecs and buffers it loads at run time (none ships with PowerShell).
+$Binaries += @('Parquet.dll', 'CommunityToolkit.HighPerformance.dll', 'K4os.Compression.LZ4.dll', 'Microsoft.IO.RecyclableMemoryStream.dll', 'Snappier.dll', 'ZstdSharp.dll')
 # Native ONNX Runtime folders kept; a plain publish carries every platform ONNX Runtime ships.
 $SupportedRids = @('linux-x64', 'linux-arm64', 'osx-arm64', 'osx-x64', 'win-x64')
 $ModelPackage = @{ Id = 'microsoft.ml.dnnimagefeaturizer.resnet18'; Version = '0.23.1' }

@@ -22,6 +22,10 @@
       9. Lbfgs: our L-BFGS (Probing/Lbfgs.cs) against MathNet.Numerics' LimitedMemoryBfgsMinimizer
          on Test-PruningStrategy's logistic regression, both against scikit-learn's lbfgs on the
          same rows (docs/lbfgs-mathnet.md); needs python3-sklearn only.
+     10. Parquet: Export-Embedding and Import-Embedding of 1M × 512 float32 as Parquet against
+         the same as .npy, each step in a fresh pwsh: seconds, MB/s of vector payload, file size
+         and peak working set beyond what the step starts with (and, for imports, beyond the
+         records' own vectors), in row groups; -Quick runs 20 000 rows.
 
     The references are Debian's python3-sklearn and python3-faiss with libopenblas0-pthread;
     OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for the reference command only, so the
@@ -32,7 +36,7 @@
 param(
     [string] $OutputDirectory = (Join-Path $PWD 'bench-output'),
     [switch] $Quick,
-    [ValidateSet('Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding', 'Text', 'Lbfgs')]
+    [ValidateSet('Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding', 'Text', 'Lbfgs', 'Parquet')]
     [string[]] $Only
 )
 
@@ -420,6 +424,75 @@ if (Want 'Lbfgs') {
         }
         $results.Add($row); $row | Format-List | Out-Host
     }
+}
+
+if (Want 'Parquet') {
+    Write-Host "`n== Parquet vs .npy: Export-Embedding and Import-Embedding, each step in a fresh pwsh =="
+    # The .npy reference is the module's own, which maps the file and checks it in place: the
+    # fastest a 2-D float file can be read. Each step runs in its own process so its peak
+    # working set is its own; the peak is reported beyond the working set the step starts with
+    # (for an export: the imported source records), and for an import also beyond the vectors
+    # it returns (N × D × 4 bytes), the part that is neither the records nor the runtime.
+    $n = if ($Quick) { 20000 } else { 1000000 }
+    $d = 512
+    $rowGroup = 32768
+    $rounds = if ($Quick) { 1 } else { 2 }
+    $source = (Get-Data $n $d 10).X
+    $payload = [double]$n * $d * 4
+    $exe = [Environment]::ProcessPath
+    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
+    function Invoke-Step([string] $Setup, [string] $Timed) {
+        $script = @"
+Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
+$Setup
+[GC]::Collect(); [GC]::WaitForPendingFinalizers()
+`$base = [Diagnostics.Process]::GetCurrentProcess().WorkingSet64
+`$sw = [Diagnostics.Stopwatch]::StartNew()
+$Timed
+`$seconds = `$sw.Elapsed.TotalSeconds
+`$peak = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64
+'{"seconds":' + `$seconds + ',"peak":' + `$peak + ',"base":' + `$base + ',"count":' + `$count + '}'
+"@
+        $line = & $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | Select-Object -Last 1
+        if (-not $line) { throw "The Parquet bench step failed: $Timed" }
+        $line | ConvertFrom-Json
+    }
+    $outputs = @{ Npy = (Join-Path $OutputDirectory "parquet-bench-$n.npy"); Parquet = (Join-Path $OutputDirectory "parquet-bench-$n.parquet") }
+    $runs = [Collections.Generic.List[object]]::new()
+    foreach ($round in 1..$rounds) {
+        foreach ($format in 'Npy', 'Parquet') {
+            $out = $outputs[$format]
+            $export = Invoke-Step "`$r = Import-Embedding '$source'; `$count = 0" "`$r | Export-Embedding '$out' -Confirm:`$false; `$count = `$r.Count"
+            $runs.Add([pscustomobject]@{ Format = $format; Step = 'Export'; Seconds = $export.seconds; Extra = $export.peak - $export.base; Count = $export.count; Peak = $export.peak })
+            $import = Invoke-Step "`$count = 0" "`$r = Import-Embedding '$out'; `$count = `$r.Count"
+            $runs.Add([pscustomobject]@{ Format = $format; Step = 'Import'; Seconds = $import.seconds; Extra = $import.peak - $import.base - $payload; Count = $import.count; Peak = $import.peak })
+        }
+    }
+    $groupBytes = [double]$rowGroup * $d * 4
+    foreach ($step in 'Export', 'Import') {
+        $npyBest = ($runs | Where-Object { $_.Format -eq 'Npy' -and $_.Step -eq $step } | Measure-Object Seconds -Minimum).Minimum
+        foreach ($format in 'Npy', 'Parquet') {
+            $mine = @($runs | Where-Object { $_.Format -eq $format -and $_.Step -eq $step })
+            $best = ($mine | Measure-Object Seconds -Minimum).Minimum
+            $extra = ($mine | Measure-Object Extra -Maximum).Maximum
+            $row = [pscustomobject]@{
+                Benchmark = 'parquet'; Format = $format; Step = $step; N = $n; D = $d; RowGroupRows = $rowGroup
+                Records = $mine[0].Count
+                Seconds = [Math]::Round($best, 2); SecondsRange = ($mine | ForEach-Object { '{0:F2}' -f $_.Seconds }) -join ' '
+                SecondsOverNpy = [Math]::Round($best / $npyBest, 2)
+                PayloadMBPerSecond = [Math]::Round($payload / 1MB / $best, 0)
+                FileMB = [Math]::Round((Get-Item $outputs[$format]).Length / 1MB, 1)
+                PeakWorkingSetMB = [Math]::Round(($mine | Measure-Object Peak -Maximum).Maximum / 1MB)
+                PeakBeyondStartMB = [Math]::Round($extra / 1MB)
+                PeakBeyondStartInRowGroups = [Math]::Round($extra / $groupBytes, 1)
+            }
+            $results.Add($row)
+        }
+    }
+    $results | Where-Object Benchmark -EQ 'parquet' |
+        Format-Table Step, Format, Records, Seconds, SecondsRange, SecondsOverNpy, PayloadMBPerSecond, FileMB, PeakWorkingSetMB, PeakBeyondStartMB, PeakBeyondStartInRowGroups -AutoSize |
+        Out-String -Width 250 | Out-Host
+    Write-Host "(Import: PeakBeyondStart excludes the $([Math]::Round($payload / 1MB)) MB of vectors the records hold; a row group is $([Math]::Round($groupBytes / 1MB)) MB of vectors.)"
 }
 
 $json = Join-Path $OutputDirectory 'bench-results.json'

@@ -162,13 +162,25 @@ Describe 'Get-TextEmbedding reading files' {
         $errs[0].Exception.Message | Should -Match 'column 4'
     }
 
-    It 'refuses .parquet with a clear error until Parquet support lands' {
+    It 'reads the text, id and label columns of a .parquet file, others by -TextProperty, and names a missing column' {
+        # The module writes the file: records with their full text, ids and labels.
         $pq = Join-Path $files 'rows.parquet'
-        [IO.File]::WriteAllBytes($pq, [byte[]](0x50, 0x41, 0x52, 0x31))
-        $recs = Get-TextEmbedding -Path $pq -ModelPath $echo -VocabPath $vocab -ErrorVariable errs -ErrorAction SilentlyContinue
-        $recs | Should -BeNullOrEmpty
-        $errs[0].FullyQualifiedErrorId | Should -BeLike "UnsupportedFormat,$cmd"
-        $errs[0].Exception.Message | Should -Match 'export the .Text. column to \.csv or \.jsonl'
+        'hello', 'hello world' | Get-TextEmbedding -ModelPath $echo -VocabPath $vocab -NoNormalize -IncludeText |
+            ForEach-Object -Begin { $i = 0 } -Process { [pscustomobject]@{ Id = "doc$i"; Label = @('world', 'hello')[$i++]; Vector = $_.Vector } } |
+            Export-Embedding $pq
+        $recs = Get-TextEmbedding -Path $pq -ModelPath $echo -VocabPath $vocab -NoNormalize -TextProperty label
+        $recs.Id | Should -Be 'doc0', 'doc1'
+        $recs.Text | Should -Be 'world', 'hello'
+        $recs[1].Vector[0] | Should -Be $hello
+        $missing = Get-TextEmbedding -Path $pq -ModelPath $echo -VocabPath $vocab -ErrorVariable errs -ErrorAction SilentlyContinue
+        $missing | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -BeLike "MissingColumn,$cmd"
+        $errs[0].Exception.Message | Should -Match "no 'Text' column \(its columns: 'id', 'path', 'label', 'embedding'"
+        $bad = Join-Path $files 'truncated.parquet'
+        [IO.File]::WriteAllBytes($bad, [IO.File]::ReadAllBytes($pq)[0..99])
+        $null = Get-TextEmbedding -Path $bad -ModelPath $echo -VocabPath $vocab -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs[0].FullyQualifiedErrorId | Should -BeLike "ReadFailed,$cmd"
+        $errs[0].Exception.Message | Should -Match 'truncated\.parquet.*not a readable Parquet file'
     }
 
     It 'takes FileInfo objects from Get-ChildItem as files' {

@@ -84,6 +84,19 @@ internal static class ErrorHelper
             _ => ErrorCategory.InvalidData,
         }, location);
 
+    /// <summary>A Parquet row that was skipped (null, ragged or non-finite vector); the ErrorId is the problem's name, the target the file:row.</summary>
+    public static ErrorRecord ParquetRowProblem(PruneCmdlets.IO.ParquetRowProblem problem)
+        => new(new InvalidDataException(problem.Message), problem.Problem.ToString(), ErrorCategory.InvalidData, $"{problem.File}:{problem.Row}");
+
+    /// <summary>A Parquet file (or its rest) that was skipped: unreadable, truncated, a missing or mistyped column, another vector length.</summary>
+    public static ErrorRecord ParquetFileProblem(PruneCmdlets.IO.ParquetEmbeddingException e)
+        => new(e, e.Problem.ToString(), e.Problem switch
+        {
+            PruneCmdlets.IO.ParquetProblem.MissingColumn => ErrorCategory.ObjectNotFound,
+            PruneCmdlets.IO.ParquetProblem.InvalidParquetFile => ErrorCategory.ReadError,
+            _ => ErrorCategory.InvalidData,
+        }, e.File);
+
     private static string Describe(object item)
     {
         var s = item is PSObject p ? p.BaseObject?.ToString() : item?.ToString();

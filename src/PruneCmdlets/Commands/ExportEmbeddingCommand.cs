@@ -5,13 +5,16 @@ namespace PruneCmdlets.Commands;
 
 /// <summary>
 /// Writes the vectors of the piped records to a NumPy .npy file (float32, N×D) that
-/// numpy.load reads back, plus optional label and id side files.
+/// numpy.load reads back, plus optional label and id side files, or the records with their
+/// annotations to one Parquet file (see <see cref="ParquetEmbeddingWriter"/> for the schema).
 /// </summary>
 [Cmdlet(VerbsData.Export, "Embedding", SupportsShouldProcess = true)]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportEmbeddingCommand : PSCmdlet
+public sealed class ExportEmbeddingCommand : PSCmdlet, IDisposable
 {
+    private const int ProgressId = 0x1E0C;
     private RecordCollector? _collector;
+    private readonly CancellationTokenSource _stop = new();
 
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public PSObject? InputObject { get; set; }
@@ -28,6 +31,17 @@ public sealed class ExportEmbeddingCommand : PSCmdlet
     [Parameter]
     public SwitchParameter NoClobber { get; set; }
 
+    /// <summary>Npy or Parquet; Auto decides by extension (.parquet, .parq and .pq are Parquet).</summary>
+    [Parameter]
+    public EmbeddingFileFormat Format { get; set; } = EmbeddingFileFormat.Auto;
+
+    [Parameter]
+    [ValidateRange(1, 10_000_000)]
+    public int RowGroupSize { get; set; } = ParquetEmbeddingSchema.DefaultRowGroupSize;
+
+    [Parameter]
+    public ParquetCompression Compression { get; set; } = ParquetCompression.Snappy;
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -40,9 +54,13 @@ public sealed class ExportEmbeddingCommand : PSCmdlet
         var records = _collector!.Records;
         if (records.Count == 0) ThrowTerminatingError(ErrorHelper.NoInput("Export-Embedding"));
         RecordCollector.EnsureSourcesUnchanged(this, records);
+        string target = Resolve(Path);
+        bool parquet = Format == EmbeddingFileFormat.Parquet || (Format == EmbeddingFileFormat.Auto && ParquetEmbeddingSet.IsParquetFile(target));
         var targets = new List<(string Path, Action<string> Write)>
         {
-            (Resolve(Path), p => NpyWriter.WriteMatrix(p, records.Select(r => r.VectorMemory).ToList(), _collector.Dimension)),
+            parquet
+                ? (target, p => WriteParquet(p, records))
+                : (target, p => NpyWriter.WriteMatrix(p, records.Select(r => r.VectorMemory).ToList(), _collector.Dimension)),
         };
         if (LabelPath is not null)
         {
@@ -73,6 +91,31 @@ public sealed class ExportEmbeddingCommand : PSCmdlet
             }
             if (PassThru) WriteObject(new FileInfo(path));
         }
+    }
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    public void Dispose() => _stop.Dispose();
+
+    /// <summary>Row group by row group on a worker, with progress here; Ctrl+C leaves any old file as it was.</summary>
+    private void WriteParquet(string path, IReadOnlyList<EmbeddingRecord> records)
+    {
+        WriteVerbose($"Writing {records.Count} records of {_collector!.Dimension} dimensions to Parquet '{path}': row groups of {RowGroupSize} rows, {Compression} compression.");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        BackgroundWork.Run<object?>(this, _stop.Token, report =>
+        {
+            ParquetEmbeddingWriter.Write(path, records, _collector.Dimension, RowGroupSize, Compression, done =>
+            {
+                double seconds = started.Elapsed.TotalSeconds;
+                report(new ProgressRecord(ProgressId, "Export-Embedding", $"{done} of {records.Count} rows written")
+                {
+                    PercentComplete = (int)(100L * done / records.Count),
+                    SecondsRemaining = done > 0 ? (int)(seconds * (records.Count - done) / done) : -1,
+                });
+            }, _stop.Token);
+            return null;
+        });
+        WriteProgress(new ProgressRecord(ProgressId, "Export-Embedding", "done") { RecordType = ProgressRecordType.Completed });
     }
 
     private string Resolve(string p) => GetUnresolvedProviderPathFromPSPath(p);

@@ -1,37 +1,89 @@
+using System.Text.RegularExpressions;
+
 namespace PruneCmdlets.IO;
 
 /// <summary>
-/// Writes a whole file so that readers only ever see the old bytes or the new ones: the bytes go
-/// to a hidden temporary file beside the target (".name.PID.tmp", which no "*.json" wildcard
-/// matches), are flushed to disk, and the temporary file is renamed over the target. A process
-/// killed mid-write leaves the target untouched; a re-run writes the same bytes again. A target
-/// that already holds exactly these bytes is not touched at all, so re-running a finished step
-/// changes nothing, not even the file's time.
+/// Files appear complete or not at all, for every writer of the module (embeddings, models,
+/// shard summaries, the report, the applied data set): the bytes go to a hidden temporary name in
+/// the target's own folder (so the rename stays on one file system and is atomic; ".name.GUID.prune-tmp",
+/// which no "*.json" or "*.npy" wildcard and no data loader matches), are flushed to disk, and the
+/// temporary file is renamed over the target. A process killed mid-write leaves the target as it
+/// was, plus at most such a temporary name, which <see cref="Leftovers"/> finds.
 /// </summary>
-public static class AtomicFile
+internal static partial class AtomicFile
 {
-    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/>; false when the file already held them.</summary>
-    public static bool Write(string path, ReadOnlySpan<byte> bytes)
+    public const string Suffix = ".prune-tmp";
+
+    /// <summary>A fresh temporary name beside <paramref name="target"/>.</summary>
+    public static string TemporaryFor(string target)
     {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        if (File.Exists(full) && new FileInfo(full).Length == bytes.Length && File.ReadAllBytes(full).AsSpan().SequenceEqual(bytes)) return false;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        string full = Path.GetFullPath(target);
+        return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}{Suffix}");
+    }
+
+    /// <summary>True for names <see cref="TemporaryFor"/> makes, and only those (a user's own files never match).</summary>
+    public static bool IsTemporary(string path) => TemporaryName().IsMatch(Path.GetFileName(path));
+
+    [GeneratedRegex(@"^\..+\.[0-9a-f]{32}\.prune-tmp$")]
+    private static partial Regex TemporaryName();
+
+    /// <summary>Leftover temporary files under <paramref name="folder"/> (none when it does not exist).</summary>
+    public static IEnumerable<string> Leftovers(string folder)
+        => Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder, "*" + Suffix, new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }).Where(IsTemporary)
+            : Enumerable.Empty<string>();
+
+    /// <summary>
+    /// Writes <paramref name="target"/> through <paramref name="write"/> on a temporary file, then
+    /// renames it over the target, so a failed write leaves the old file as it was, and records
+    /// Import-Embedding mapped from the old file keep their values (on Linux and macOS the old
+    /// contents live on until the mapping goes; Windows refuses to replace a mapped file, which is reported).
+    /// </summary>
+    public static void Replace(string target, Action<Stream> write)
+    {
+        string full = Path.GetFullPath(target);
+        string temporary = TemporaryFor(full);
         try
         {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                stream.Write(bytes);
+                write(stream);
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(temp, full, overwrite: true);
+            File.Move(temporary, full, overwrite: true);
         }
         catch
         {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            TryDelete(temporary);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="bytes"/> to <paramref name="target"/> as <see cref="Replace"/> does;
+    /// false, and the file untouched (not even its time), when it already held exactly these
+    /// bytes, so re-running a finished step changes nothing.
+    /// </summary>
+    public static bool Write(string target, ReadOnlySpan<byte> bytes)
+    {
+        string full = Path.GetFullPath(target);
+        if (File.Exists(full) && new FileInfo(full).Length == bytes.Length && File.ReadAllBytes(full).AsSpan().SequenceEqual(bytes)) return false;
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        byte[] copy = bytes.ToArray();
+        Replace(full, s => s.Write(copy));
         return true;
+    }
+
+    public static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    /// <summary>ENOSPC / EDQUOT on Unix (.NET puts the errno in HResult), ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows.</summary>
+    public static bool IsDiskFull(IOException e)
+    {
+        int code = e.HResult;
+        if (OperatingSystem.IsWindows()) code &= 0xFFFF;
+        return OperatingSystem.IsWindows() ? code is 112 or 39 : code is 28 or 122 || (OperatingSystem.IsMacOS() && code == 69);
     }
 }

@@ -18,7 +18,7 @@ public enum TextReadProblem
     MissingColumn,
     /// <summary>A CSV/TSV row with fewer fields than the text column needs, or an unterminated quote.</summary>
     MalformedCsvRow,
-    /// <summary>A file format this build cannot read (Parquet): the whole file is skipped.</summary>
+    /// <summary>A file format this build cannot read: the whole file is skipped.</summary>
     UnsupportedFormat,
     /// <summary>The file cannot be opened or read: the rest of it is skipped.</summary>
     ReadFailed,
@@ -68,12 +68,61 @@ public static class TextDocumentReader
         };
     }
 
-    // Hook for Parquet: when the module's Parquet support lands, read the fields.Text/Id/Label
-    // columns here, row groups streamed, Line = the 1-based row number.
+    /// <summary>
+    /// A Parquet file's rows, one row group at a time: the text, id and label columns (found as
+    /// in CSV headers, ignoring case); Line is the 1-based row number. Ids and labels may be
+    /// strings or integers (an int64 id 42 becomes "42"); the text column must be a string.
+    /// </summary>
     private static IEnumerable<TextDocument> ReadParquet(string path, TextFields fields)
     {
-        yield return new TextDocument(path, 0, null, null, null, TextReadProblem.UnsupportedFormat,
-            $"Reading text from Parquet ('{path}') is not supported in this build yet; export the '{fields.Text}' column to .csv or .jsonl, or pipe rows in: … | Get-TextEmbedding -TextProperty {fields.Text}.");
+        Parquet.ParquetReader? reader = null;
+        string? error = null;
+        try { reader = Task.Run(() => Parquet.ParquetReader.CreateAsync(path, null, default)).GetAwaiter().GetResult(); }
+        catch (Exception e) { error = $"'{path}' is not a readable Parquet file ({e.Message}); it may be truncated or not Parquet at all. The file was skipped."; }
+        if (reader is null) { yield return new TextDocument(path, 0, null, null, null, TextReadProblem.ReadFailed, error); yield break; }
+        try
+        {
+            var top = reader.Schema.Fields;
+            Parquet.Schema.DataField? Column(string name) => top.FirstOrDefault(f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase)) as Parquet.Schema.DataField;
+            var text = Column(fields.Text);
+            if (text is null || !ParquetScalarColumns.IsFlat(text) || !ParquetScalarColumns.IsString(text))
+            {
+                yield return new TextDocument(path, 0, null, null, null, TextReadProblem.MissingColumn, text is null
+                    ? $"'{path}' has no '{fields.Text}' column (its columns: {string.Join(", ", top.Select(f => $"'{f.Name}'"))}); the file was skipped. Name the column with -TextProperty."
+                    : $"The '{text.Name}' column of '{path}' holds {text.ClrType.Name} values, not strings; the file was skipped. Name the text column with -TextProperty.");
+                yield break;
+            }
+            var id = Column(fields.Id) is { } i && ParquetScalarColumns.IsFlat(i) && ParquetScalarColumns.CanReadAsString(i) ? i : null;
+            var label = Column(fields.Label) is { } l && ParquetScalarColumns.IsFlat(l) && ParquetScalarColumns.CanReadAsString(l) ? l : null;
+            long line = 0;
+            for (int g = 0; g < reader.RowGroupCount; g++)
+            {
+                string?[] texts, ids, labels;
+                try
+                {
+                    (texts, ids, labels) = Task.Run(async () =>
+                    {
+                        using var group = reader.OpenRowGroupReader(g);
+                        int rows = checked((int)group.RowCount);
+                        var t = await ParquetScalarColumns.ReadStringsAsync(group, text, rows, default).ConfigureAwait(false);
+                        var ids = id is null ? new string?[rows] : await ParquetScalarColumns.ReadStringsAsync(group, id, rows, default).ConfigureAwait(false);
+                        var labels = label is null ? new string?[rows] : await ParquetScalarColumns.ReadStringsAsync(group, label, rows, default).ConfigureAwait(false);
+                        return (t, ids, labels);
+                    }).GetAwaiter().GetResult();
+                    error = null;
+                }
+                catch (Exception e) { (texts, ids, labels) = (Array.Empty<string?>(), Array.Empty<string?>(), Array.Empty<string?>()); error = e.Message; }
+                if (error is not null)
+                {
+                    yield return new TextDocument(path, line + 1, null, null, null, TextReadProblem.ReadFailed,
+                        $"Reading row group {g} of '{path}' (from row {line + 1}) failed: {error}. The file may be truncated; the rows before were read, the rest was skipped.");
+                    yield break;
+                }
+                for (int r = 0; r < texts.Length; r++)
+                    yield return new TextDocument(path, ++line, texts[r], string.IsNullOrEmpty(ids[r]) ? null : ids[r], labels[r]);
+            }
+        }
+        finally { reader.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
     }
 
     private static IEnumerable<TextDocument> ReadWholeFile(string path)

@@ -41,6 +41,24 @@ public sealed class EmbeddingRecord
         _blockRow = true;
     }
 
+    /// <summary>A block row (as above) with the annotations a manifest file stored for it.</summary>
+    internal static EmbeddingRecord Restored(string? id, int row, string? label, ReadOnlyMemory<float> block, int offset, int dimension, string? model, in StoredAnnotations stored)
+        => new(id, row, label, block, offset, dimension, model)
+        {
+            Path = stored.Path,
+            Cluster = stored.Cluster,
+            Distance = stored.Distance,
+            Percentile = stored.Percentile,
+            Prototype = stored.Prototype,
+            Kept = stored.Kept,
+            Reason = stored.Reason,
+            DuplicateOf = stored.DuplicateOf,
+            Similarity = stored.Similarity,
+            Text = stored.Text,
+            TokenCount = stored.TokenCount,
+            TruncatedTokens = stored.TruncatedTokens,
+        };
+
     private readonly ReadOnlyMemory<float> _block;
     private readonly int _offset, _row;
     private string? _id;
@@ -51,7 +69,7 @@ public sealed class EmbeddingRecord
     public string Id => _id ??= _row.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The source file, when there is one.</summary>
-    public string? Path { get; }
+    public string? Path { get; private init; }
 
     /// <summary>Class label, or null when unlabelled.</summary>
     public string? Label { get; }

@@ -1,0 +1,20 @@
+namespace PruneCmdlets;
+
+/// <summary>
+/// What earlier stages wrote about a record, as a manifest file stores it (Export-Embedding to
+/// Parquet): read back, it puts the annotations on the imported record as they were. Object
+/// annotations (KMeansModel, Selection) have no column and do not come back.
+/// </summary>
+internal readonly record struct StoredAnnotations(
+    string? Path = null,
+    int? Cluster = null,
+    double? Distance = null,
+    double? Percentile = null,
+    string? Prototype = null,
+    bool? Kept = null,
+    string? Reason = null,
+    string? DuplicateOf = null,
+    double? Similarity = null,
+    string? Text = null,
+    int? TokenCount = null,
+    int? TruncatedTokens = null);
