@@ -202,6 +202,9 @@ function Invoke-Test {
     Write-Host "xunit: $corePassed passed, $coreFailed failed; Pester: $pesterPassed passed, $pesterFailed failed (skipped and not-run count as failed)."
     $passed = $corePassed + $pesterPassed
     $failed = $coreFailed + $pesterFailed
+    # Say plainly what did not run (its tests are not defined there, so they count nowhere).
+    . (Join-Path $Root 'tests/Slurm.ps1')
+    if ($why = Get-SlurmTestAbsence) { Write-Host "Not run: the Slurm test (tests/Slurm.Tests.ps1), because $why." }
     Write-Host "$passed passed, $failed failed"
     if ($failed -gt 0) { exit 1 }
 }

@@ -1,0 +1,137 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    One step of the sharded pruning pipeline that examples/slurm/submit.sh runs as Slurm jobs.
+.DESCRIPTION
+    The pipeline prunes an image folder in -Count shards and keeps exactly the records one
+    process would keep (Select-PrunedSet on all of them), without moving an embedding between
+    machines. Steps, in order (A: one task per shard of a job array; 1: a single task):
+
+      Fit     1  embed a sample chosen by the files' own hash (the same whatever the sharding),
+                 fit k-means on it, save the model            -> <Work>/model.json
+      Shard   A  embed this shard's files                      -> <Work>/emb/<i>.parquet
+                 score them against the model, summarise (round 1) -> <Work>/r1/<i>.json
+      Plan    1  merge the round-1 summaries                   -> <Work>/plan.json
+      Round2  A  score again, summarise near each group's cut  -> <Work>/r2/<i>.json
+      Cut     1  merge the round-2 summaries: the exact cut    -> <Work>/cut.json
+      Select  A  keep this shard's side of the cut             -> <Work>/decided/<i>.csv
+      Collect 1  every shard's kept Ids, sorted                -> <Work>/kept.txt
+
+    Only the small JSON summaries and the decided lists travel between steps; the embeddings
+    stay in the shard's Parquet file. Every step is idempotent: a step whose output exists does
+    nothing, and every output is written to a temporary name and renamed, so a task killed part
+    way and run again writes what an uninterrupted run writes.
+
+    Each parameter defaults from an environment variable (PRUNE_IMAGES, PRUNE_WORK, ...), so the
+    sbatch script passes nothing on the command line; the shard index and count come from
+    SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT unless -Index and -Count are given.
+.EXAMPLE
+    # One process, shard 2 of 4, by hand (the same commands the array task runs):
+    ./examples/slurm/prune-step.ps1 -Step Shard -Images ./photos -Work ./run -Index 2 -Count 4
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [ValidateSet('Fit', 'Shard', 'Plan', 'Round2', 'Cut', 'Select', 'Collect')] [string] $Step,
+    [string] $Images = $env:PRUNE_IMAGES,
+    [string] $Work = $env:PRUNE_WORK,
+    [int] $Index = -1,
+    [int] $Count = $(if ($env:PRUNE_SHARDS) { [int]$env:PRUNE_SHARDS } else { 0 }),
+    [int] $K = $(if ($env:PRUNE_K) { [int]$env:PRUNE_K } else { 10 }),
+    [double] $SampleFraction = $(if ($env:PRUNE_SAMPLE_FRACTION) { [double]::Parse($env:PRUNE_SAMPLE_FRACTION, [cultureinfo]::InvariantCulture) } else { 0.25 }),
+    [ValidateSet('Hard', 'Easy', 'Random')] [string] $Keep = $(if ($env:PRUNE_KEEP) { $env:PRUNE_KEEP } else { 'Hard' }),
+    [double] $KeepFraction = $(if ($env:PRUNE_KEEP_FRACTION) { [double]::Parse($env:PRUNE_KEEP_FRACTION, [cultureinfo]::InvariantCulture) } else { 0.5 }),
+    [ValidateSet('None', 'Label', 'Cluster', 'Density')] [string] $BalanceBy = $(if ($env:PRUNE_BALANCE_BY) { $env:PRUNE_BALANCE_BY } else { 'Label' }),
+    [long] $Seed = $(if ($env:PRUNE_SEED) { [long]$env:PRUNE_SEED } else { 1 })
+)
+
+$ErrorActionPreference = 'Stop'
+$repo = Split-Path (Split-Path $PSScriptRoot)
+Import-Module (Join-Path $repo 'PruneCmdlets.psd1')
+if (-not $Images -or -not $Work) { throw 'Give -Images and -Work (or PRUNE_IMAGES and PRUNE_WORK).' }
+$Images = (Resolve-Path -LiteralPath $Images).ProviderPath
+$null = New-Item -ItemType Directory -Force $Work
+$Work = (Resolve-Path -LiteralPath $Work).ProviderPath
+
+# The shard: -Index/-Count, else the Slurm array's own variables (Select-Shard reads them too).
+$shard = @{}
+if ($Index -ge 0) { $shard.Index = $Index }
+if ($Count -gt 0) { $shard.Count = $Count }
+$me = if ($Index -ge 0) { $Index } elseif ($env:SLURM_ARRAY_TASK_ID) { [int]$env:SLURM_ARRAY_TASK_ID - [int]$env:SLURM_ARRAY_TASK_MIN } else { $null }
+$policy = @{ Keep = $Keep; KeepFraction = $KeepFraction; BalanceBy = $BalanceBy; Seed = $Seed }
+
+function Out-Path([string] $Folder, [string] $Extension) {
+    $dir = Join-Path $Work $Folder
+    $null = New-Item -ItemType Directory -Force $dir
+    Join-Path $dir "$me$Extension"
+}
+function Skip([string] $Path) {
+    if (Test-Path -LiteralPath $Path) { Write-Host "$Step $(if ($null -ne $me) { "shard $me " })already done: $Path"; return $true }
+    $false
+}
+# The shard's records scored against the one model: cheap next to embedding, so every step
+# after Shard scores again rather than moving Distance columns around.
+function Get-Scored {
+    $model = Import-KMeansModel (Join-Path $Work 'model.json')
+    Import-Embedding (Out-Path 'emb' '.parquet') | Measure-Prototypicality -Model $model
+}
+
+switch ($Step) {
+    'Fit' {
+        $out = Join-Path $Work 'model.json'
+        if (Skip $out) { break }
+        Get-ChildItem -LiteralPath $Images -Recurse -File | Sort-Object FullName |
+            Select-Shard -SampleFraction $SampleFraction -RelativeTo $Images |
+            Get-Embedding |
+            Invoke-KMeans -K $K -Seed $Seed |
+            Save-KMeansModel $out
+    }
+    'Shard' {
+        $emb = Out-Path 'emb' '.parquet'
+        if (-not (Test-Path -LiteralPath $emb)) {
+            Get-ChildItem -LiteralPath $Images -Recurse -File | Sort-Object FullName |
+                Select-Shard @shard -RelativeTo $Images |
+                Get-Embedding |
+                Export-Embedding $emb
+        }
+        $out = Out-Path 'r1' '.json'
+        if (Skip $out) { break }
+        Get-Scored | Measure-ShardSummary $out @shard @policy
+    }
+    'Plan' {
+        $out = Join-Path $Work 'plan.json'
+        if (Skip $out) { break }
+        Merge-ShardSummary (Join-Path $Work 'r1/*.json') $out -ShardCount $Count
+    }
+    'Round2' {
+        $out = Out-Path 'r2' '.json'
+        if (Skip $out) { break }
+        Get-Scored | Measure-ShardSummary $out @shard -Plan (Join-Path $Work 'plan.json')
+    }
+    'Cut' {
+        $out = Join-Path $Work 'cut.json'
+        if (Skip $out) { break }
+        Merge-ShardSummary (Join-Path $Work 'r2/*.json') $out -ShardCount $Count
+    }
+    'Select' {
+        $out = Out-Path 'decided' '.csv'
+        if (Skip $out) { break }
+        $temp = "$out.$PID.partial"
+        Get-Scored | Select-PrunedSet -Cut (Join-Path $Work 'cut.json') -IncludePruned |
+            Select-Object Id, Label, Cluster, Distance, Kept, Reason |
+            Export-Csv -LiteralPath $temp -NoTypeInformation -Encoding utf8NoBOM
+        Move-Item -LiteralPath $temp $out -Force
+    }
+    'Collect' {
+        $out = Join-Path $Work 'kept.txt'
+        if (Skip $out) { break }
+        $decided = @(Get-ChildItem -LiteralPath (Join-Path $Work 'decided') -Filter '*.csv' | Sort-Object Name)
+        if ($decided.Count -ne $Count) { throw "Collect: $($decided.Count) decided shard files in $Work/decided, expected $Count." }
+        $rows = @($decided | ForEach-Object { Import-Csv -LiteralPath $_.FullName })
+        $kept = [string[]]@($rows | Where-Object Kept -EQ 'True' | ForEach-Object Id)
+        [Array]::Sort($kept, [StringComparer]::Ordinal)
+        $temp = "$out.$PID.partial"
+        [IO.File]::WriteAllLines($temp, $kept)
+        Move-Item -LiteralPath $temp $out -Force
+        Write-Host ("Collect: {0} records in {1} shards, {2} kept -> {3}" -f $rows.Count, $Count, $kept.Count, $out)
+    }
+}

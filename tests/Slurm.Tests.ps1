@@ -1,0 +1,89 @@
+# examples/slurm on a real single-node Slurm cluster: the sharded pipeline (Fit, then job arrays
+# with dependencies) on real Fashion-MNIST images keeps exactly the Ids one process keeps, and
+# a re-submitted run changes nothing. .ci/run installs slurm-wlm, munge and the images; where
+# they are missing the test is not defined and build.ps1 says so.
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'Slurm.ps1')
+    $script:absence = Get-SlurmTestAbsence
+    if ($script:absence) { Write-Host "Slurm test NOT RUN: $script:absence." -ForegroundColor Yellow }
+}
+
+# Not defined (rather than skipped, which the Test task counts as failed) where Slurm is missing.
+if (-not $absence) {
+Describe 'examples/slurm on a single-node Slurm cluster' -Tag Slurm {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+        . (Join-Path $PSScriptRoot 'Slurm.ps1')
+        Import-Module $ManifestPath -Force
+        $repo = Split-Path $PSScriptRoot
+        $slurmDir = Join-Path ([IO.Path]::GetTempPath()) ("prune-slurm-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))   # short: unix socket paths are limited
+        $start = & bash (Join-Path $repo 'examples/slurm/local-slurm.sh') start $slurmDir 2>&1
+        if ($LASTEXITCODE) { throw "Starting Slurm failed: $start" }
+        $env:SLURM_CONF = Join-Path $slurmDir 'slurm.conf'
+
+        $data = Join-Path $TestDrive 'fmnist'
+        $made = Invoke-ChildPwsh "& '$(Join-Path $repo 'examples/fashion-mnist.ps1')' -OutputDirectory '$data' -Limit 400 -ImagesOnly"
+        $images = Join-Path $data 'images/train'
+        if (-not (Test-Path $images)) { throw "Writing the Fashion-MNIST images failed: $made" }
+        $work = Join-Path $TestDrive 'run'
+
+        $exe = [Environment]::ProcessPath
+        $pwshCommand = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { "$exe $([Environment]::GetCommandLineArgs()[0])" } else { $exe }
+        function Invoke-Submit {
+            $saved = @{}
+            $settings = @{ PRUNE_WAIT = '1'; PRUNE_PWSH = $pwshCommand; PRUNE_K = '8'; PRUNE_KEEP = 'Hard'; PRUNE_KEEP_FRACTION = '0.4'; PRUNE_BALANCE_BY = 'Label'; PRUNE_SEED = '3' }
+            foreach ($k in $settings.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $settings[$k]) }
+            try { $out = & bash (Join-Path $repo 'examples/slurm/submit.sh') $images $work 4 2>&1 }
+            finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
+            [pscustomobject]@{ Code = $LASTEXITCODE; Output = "$out" }
+        }
+        $first = Invoke-Submit
+        $keptPath = Join-Path $work 'kept.txt'
+        $firstBytes = if (Test-Path $keptPath) { [IO.File]::ReadAllBytes($keptPath) }
+        $firstTime = if (Test-Path $keptPath) { (Get-Item $keptPath).LastWriteTimeUtc }
+    }
+
+    AfterAll {
+        & bash (Join-Path $repo 'examples/slurm/local-slurm.sh') stop $slurmDir
+        Remove-Item Env:SLURM_CONF -ErrorAction Ignore
+        Remove-Item $slurmDir -Recurse -Force -ErrorAction Ignore
+    }
+
+    It 'runs every job of the chain to completion' {
+        $logs = (Get-ChildItem (Join-Path $work 'logs') -File | ForEach-Object { "== $($_.Name)`n" + (Get-Content -Raw $_.FullName) }) -join "`n"
+        $first.Code | Should -Be 0 -Because "$($first.Output)`n$logs"
+        @(Get-ChildItem (Join-Path $work 'r1') -Filter *.json).Count | Should -Be 4
+        @(Get-ChildItem (Join-Path $work 'r2') -Filter *.json).Count | Should -Be 4
+        @(Get-ChildItem (Join-Path $work 'emb') -Filter *.parquet).Count | Should -Be 4
+        $firstBytes | Should -Not -BeNullOrEmpty
+    }
+
+    It 'keeps exactly the Ids that one process keeps with the same model and policy' {
+        $model = Import-KMeansModel (Join-Path $work 'model.json')
+        $single = [string[]]@(Get-ChildItem $images -Recurse -File | Get-Embedding | Measure-Prototypicality -Model $model |
+                Select-PrunedSet -Keep Hard -KeepFraction 0.4 -BalanceBy Label -Seed 3 | ForEach-Object Id)
+        [Array]::Sort($single, [StringComparer]::Ordinal)
+        $sharded = [IO.File]::ReadAllLines($keptPath)
+        $single.Count | Should -Be 160   # 40 % of 400, per label
+        $sharded.Count | Should -Be $single.Count
+        ($sharded -join "`n") | Should -BeExactly ($single -join "`n")
+        # Every shard held part of the data: the cut really was found from several summaries.
+        foreach ($i in 0..3) { @(Import-Csv (Join-Path $work "decided/$i.csv")).Count | Should -BeGreaterThan 50 }
+        # The records were balanced by label across shards: 40 % of each class, as one process does.
+        $rows = Get-ChildItem (Join-Path $work 'decided') -Filter *.csv | ForEach-Object { Import-Csv $_.FullName }
+        foreach ($g in $rows | Group-Object Label) {
+            $kept = @($g.Group | Where-Object Kept -EQ 'True').Count
+            [Math]::Abs($kept - 0.4 * $g.Count) | Should -BeLessOrEqual 1 -Because "label $($g.Name) keeps $kept of $($g.Count) records"
+        }
+    }
+
+    It 'does nothing when the finished run is submitted again' {
+        $again = Invoke-Submit
+        $again.Code | Should -Be 0 -Because $again.Output
+        $logs = Get-ChildItem (Join-Path $work 'logs') -File | Where-Object Name -Like 'prune-Shard-*' | Sort-Object LastWriteTimeUtc | Select-Object -Last 1
+        Get-Content -Raw $logs.FullName | Should -Match 'already done'
+        [IO.File]::ReadAllBytes($keptPath) | Should -Be $firstBytes
+        (Get-Item $keptPath).LastWriteTimeUtc | Should -Be $firstTime -Because 'Collect is skipped when kept.txt exists'
+    }
+}
+}
