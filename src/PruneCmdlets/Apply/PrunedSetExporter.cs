@@ -145,7 +145,7 @@ internal sealed class PrunedSetExporter
 
     private static void WriteOrStop(string path, Action<Stream> write)
     {
-        try { AtomicFile.Write(path, write); }
+        try { AtomicFile.Replace(path, write); }
         catch (IOException e) when (e is not ApplyException)
         {
             throw new ApplyException(AtomicFile.IsDiskFull(e) ? "DiskFull" : "ManifestWriteFailed", path,
