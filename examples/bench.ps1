@@ -30,6 +30,10 @@
          the same as .npy, each step in a fresh pwsh: seconds, MB/s of vector payload, file size
          and peak working set beyond what the step starts with (and, for imports, beyond the
          records' own vectors), in row groups; -Quick runs 20 000 rows.
+     12. Shards: the exact sharded selection on 10M × 128 in 16 shards (-Quick: 200 000), in one
+         process against PolicySelector on all N, with a simulated 1000-shard merge; then as
+         cmdlets, every shard step and merge a fresh pwsh: time and peak memory per step, the
+         summaries' size, and the kept Ids compared with the one-process run's.
 
     The references are Debian's python3-sklearn and python3-faiss with libopenblas0-pthread;
     OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for the reference command only, so the
@@ -505,13 +509,22 @@ if (Want 'Lbfgs') {
 }
 
 if (Want 'Shards') {
-    # The sharded selection protocol in one process: synthetic N x 128 unit vectors (quantised, so
-    # distances tie) in 16 shards scored against a 64-centroid model, Hard 0.3 balanced by cluster;
-    # round 1, merge, round 2, merge, decide; checked against PolicySelector on all N in the same
-    # run, and the same N merged as 1000 simulated shards.
-    $n = if ($Quick) { 200000 } else { 1000000 }
-    Write-Host "`n== Shards: $n x 128 in 16 shards, and a 1000-shard merge =="
-    $r = Invoke-Ours @('shards', '--n', "$n", '--d', '128', '--shards', '16', '--simulate', '1000')
+    # The sharded selection protocol, twice on the same synthetic N x 128 unit vectors (quantised,
+    # so distances tie) in 16 shards scored against one 64-centroid model, Hard 0.3 balanced by
+    # cluster. First in one process: round 1, merge, round 2, merge, decide, checked against
+    # PolicySelector on all N in the same run, and the same N merged as 1000 simulated shards.
+    # Then as a real sharded run does it: every shard step a fresh pwsh running the cmdlets on its
+    # own shard (Export-Embedding to Parquet standing in for the end of embedding, round 1, round 2,
+    # select), each merge a fresh pwsh too; per step its time and peak working set, and the kept
+    # Ids compared with the one-process run's.
+    $n = if ($Quick) { 200000 } else { 10000000 }
+    $shards = 16
+    Write-Host "`n== Shards: $n x 128 in $shards shards, and a 1000-shard merge =="
+    $work = Join-Path $OutputDirectory "shards-$n"
+    if (Test-Path $work) { Remove-Item -Recurse -Force $work }
+    $null = New-Item -ItemType Directory $work
+    $keptInProcess = Join-Path $work 'kept-in-process.txt'
+    $r = Invoke-Ours @('shards', '--n', "$n", '--d', '128', '--shards', "$shards", '--simulate', '1000', '--kept-out', $keptInProcess)
     $r.steps | Format-Table shard, records, @{ n = 'score_s'; e = { '{0:F3}' -f $_.score_s } }, @{ n = 'round1_s'; e = { '{0:F3}' -f $_.round1_s } },
         round1_bytes, @{ n = 'allocated_mb'; e = { '{0:F1}' -f $_.allocated_mb } }, @{ n = 'vectors_mb'; e = { '{0:F1}' -f $_.vectors_mb } } -AutoSize | Out-Host
     $row = [pscustomobject]@{
@@ -524,6 +537,53 @@ if (Want 'Shards') {
         PeakWorkingSetMB = $r.peak_working_set_mb
     }
     $results.Add($row); $row | Format-List | Out-Host
+
+    Write-Host "== Shards as cmdlets: every step a fresh pwsh on its own shard =="
+    $null = Invoke-Ours @('shard-gen', '--n', "$n", '--d', '128', '--shards', "$shards", '--out', $work)
+    $exe = [Environment]::ProcessPath
+    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
+    $module = Join-Path $repo 'PruneCmdlets.psd1'
+    $scored = "Import-Embedding ./emb/`$s.parquet | Measure-Prototypicality -Model (Import-KMeansModel ./model.json)"
+    $stepScripts = [ordered]@{
+        Embed  = "Import-Embedding ./in/`$s.npy -IdPath ./in/`$s.ids | Export-Embedding ./emb/`$s.parquet"
+        Round1 = "$scored | Measure-ShardSummary ./r1/`$s.json -Index `$s -Count $shards -Keep Hard -KeepFraction 0.3 -BalanceBy Cluster"
+        Round2 = "$scored | Measure-ShardSummary ./r2/`$s.json -Index `$s -Count $shards -Plan ./plan.json"
+        Select = "[IO.File]::WriteAllLines(`"`$PWD/kept/`$s.txt`", [string[]]@($scored | Select-PrunedSet -Cut ./cut.json | ForEach-Object Id))"
+    }
+    $merges = @{ Round1 = "Merge-ShardSummary ./r1/*.json ./plan.json -ShardCount $shards"; Round2 = "Merge-ShardSummary ./r2/*.json ./cut.json -ShardCount $shards" }
+    function Invoke-ShardStep([string] $Command, [int] $Shard) {
+        $script = "`$s = $Shard; Import-Module '$module'; Set-Location -LiteralPath '$work'; `$sw = [Diagnostics.Stopwatch]::StartNew(); $Command; " +
+            "'{`"seconds`":' + `$sw.Elapsed.TotalSeconds + ',`"peak`":' + [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 + '}'"
+        $line = & $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | Select-Object -Last 1
+        if (-not $line) { throw "The shard step failed: $Command (shard $Shard)" }
+        $line | ConvertFrom-Json
+    }
+    foreach ($dir in 'emb', 'r1', 'r2', 'kept') { $null = New-Item -ItemType Directory -Force (Join-Path $work $dir) }
+    $stepRows = [Collections.Generic.List[object]]::new()
+    foreach ($step in $stepScripts.Keys) {
+        $runs = foreach ($s in 0..($shards - 1)) { Invoke-ShardStep $stepScripts[$step] $s }
+        $row = [pscustomobject]@{
+            Benchmark = 'shard-steps'; N = $n; Shards = $shards; Step = $step; RecordsPerShard = [int][Math]::Round($n / $shards)
+            SecondsMedian = [Math]::Round(($runs.seconds | Sort-Object)[[int]($shards / 2)], 2); SecondsMax = [Math]::Round(($runs.seconds | Measure-Object -Maximum).Maximum, 2)
+            PeakWorkingSetMBMax = [Math]::Round(($runs.peak | Measure-Object -Maximum).Maximum / 1MB)
+            MergeSeconds = $null; SummaryKBMean = $null
+        }
+        if ($merges.Contains($step)) {
+            $merge = Invoke-ShardStep $merges[$step] 0
+            $row.MergeSeconds = [Math]::Round($merge.seconds, 2)
+            $row.SummaryKBMean = [Math]::Round((Get-ChildItem (Join-Path $work ($step -eq 'Round1' ? 'r1' : 'r2')) -Filter *.json | Measure-Object Length -Average).Average / 1KB, 1)
+        }
+        $stepRows.Add($row); $results.Add($row)
+    }
+    $stepRows | Format-Table Step, RecordsPerShard, SecondsMedian, SecondsMax, PeakWorkingSetMBMax, MergeSeconds, SummaryKBMean -AutoSize | Out-String -Width 200 | Out-Host
+    $keptCmdlets = [string[]]@(Get-ChildItem (Join-Path $work 'kept') -Filter *.txt | ForEach-Object { [IO.File]::ReadAllLines($_.FullName) })
+    [Array]::Sort($keptCmdlets, [StringComparer]::Ordinal)
+    $keptReference = [IO.File]::ReadAllLines($keptInProcess)
+    $same = $keptCmdlets.Count -eq $keptReference.Count -and [Linq.Enumerable]::SequenceEqual($keptCmdlets, $keptReference)
+    Write-Host ("Cmdlet run kept {0} Ids; one process (PolicySelector on all {1}) kept {2}; identical: {3}. Parquet shards: {4:F0} MB in all." -f
+        $keptCmdlets.Count, $n, $keptReference.Count, $same, ((Get-ChildItem (Join-Path $work 'emb') -Filter *.parquet | Measure-Object Length -Sum).Sum / 1MB))
+    if (-not $same -or -not $r.same_as_single) { Write-Warning 'The sharded run did not keep exactly what one process keeps.' }
+    if (-not $Quick) { Remove-Item -Recurse -Force $work }
 }
 
 if (Want 'Parquet') {

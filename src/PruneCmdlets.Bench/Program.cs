@@ -26,6 +26,7 @@ switch (args.FirstOrDefault())
     case "lbfgs-gen": LbfgsComparison.Generate(opts); break;
     case "lbfgs": LbfgsComparison.Compare(opts); break;
     case "shards": ShardBench.Run(opts); break;
+    case "shard-gen": ShardBench.Generate(opts); break;
     default:
         Console.Error.WriteLine("usage: gen|lloyd|score|init --key value ...");
         return 2;
