@@ -23,8 +23,11 @@
     way and run again writes what an uninterrupted run writes.
 
     Each parameter defaults from an environment variable (PRUNE_IMAGES, PRUNE_WORK, ...), so the
-    sbatch script passes nothing on the command line; the shard index and count come from
-    SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT unless -Index and -Count are given.
+    sbatch script and the Kubernetes Jobs pass nothing but -Step on the command line. The shard
+    index comes from -Index, else from a Slurm job array (SLURM_ARRAY_TASK_ID, _MIN, _STEP), else
+    from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX); the count from -Count, else
+    PRUNE_SHARDS, else SLURM_ARRAY_TASK_COUNT. The same script runs the steps of
+    examples/slurm/submit.sh, examples/kubernetes/run.sh and examples/remoting/prune-remote.ps1.
 .EXAMPLE
     # One process, shard 2 of 4, by hand (the same commands the array task runs):
     ./examples/slurm/prune-step.ps1 -Step Shard -Images ./photos -Work ./run -Index 2 -Count 4
@@ -52,11 +55,24 @@ $Images = (Resolve-Path -LiteralPath $Images).ProviderPath
 $null = New-Item -ItemType Directory -Force $Work
 $Work = (Resolve-Path -LiteralPath $Work).ProviderPath
 
-# The shard: -Index/-Count, else the Slurm array's own variables (Select-Shard reads them too).
+# The shard: -Index/-Count, else the scheduler's own variables, which Select-Shard and
+# Measure-ShardSummary read the same way: a Slurm array, or a Kubernetes Indexed Job, which
+# gives only the index (JOB_COMPLETION_INDEX), so the count must come from PRUNE_SHARDS.
 $shard = @{}
 if ($Index -ge 0) { $shard.Index = $Index }
 if ($Count -gt 0) { $shard.Count = $Count }
-$me = if ($Index -ge 0) { $Index } elseif ($env:SLURM_ARRAY_TASK_ID) { [int]$env:SLURM_ARRAY_TASK_ID - [int]$env:SLURM_ARRAY_TASK_MIN } else { $null }
+$me = if ($Index -ge 0) { $Index }
+elseif ($env:SLURM_ARRAY_TASK_ID) {
+    [int][Math]::Floor(([int]$env:SLURM_ARRAY_TASK_ID - [int]$env:SLURM_ARRAY_TASK_MIN) / [Math]::Max(1, [int]$env:SLURM_ARRAY_TASK_STEP))
+}
+elseif ($env:JOB_COMPLETION_INDEX) {
+    if ($Count -lt 1) { throw 'JOB_COMPLETION_INDEX gives the shard index but not the count: set PRUNE_SHARDS (or give -Count) to the Job''s completions.' }
+    [int]$env:JOB_COMPLETION_INDEX
+}
+else { $null }
+if ($null -eq $me -and $Step -in 'Shard', 'Round2', 'Select') {
+    throw "$Step runs once per shard: give -Index and -Count, or run it as a Slurm job array task or a Kubernetes Indexed Job pod (JOB_COMPLETION_INDEX, with PRUNE_SHARDS)."
+}
 $policy = @{ Keep = $Keep; KeepFraction = $KeepFraction; BalanceBy = $BalanceBy; Seed = $Seed }
 
 function Out-Path([string] $Folder, [string] $Extension) {

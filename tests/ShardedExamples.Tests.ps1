@@ -1,0 +1,125 @@
+# The Kubernetes and remoting examples run here without a cluster or hosts: the Jobs'
+# commands as their pods would run them (one process per pod, JOB_COMPLETION_INDEX and the
+# ConfigMap's settings in its environment), and prune-remote.ps1 -Local. Each keeps exactly the
+# Ids one process keeps; the remoting run stops at the first failing shard.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    . (Join-Path $PSScriptRoot 'YamlSubset.ps1')
+    Initialize-SyntheticImages
+    Import-Module $ManifestPath -Force
+    # The volume the pods would mount at /data, with 80 images of five classes in images/.
+    $data = Join-Path $TestDrive 'data'
+    $images = Join-Path $data 'images'
+    $classes = [PruneCmdlets.Examples.SyntheticImages]::Classes
+    for ($c = 0; $c -lt $classes.Count; $c++) {
+        $dir = New-Item -ItemType Directory -Force (Join-Path $images $classes[$c])
+        for ($v = 0; $v -lt 16; $v++) { [PruneCmdlets.Examples.SyntheticImages]::SavePng($c, $v, 64, 64, (Join-Path $dir "$v.png")) }
+    }
+    # What one process keeps with the run's own model and policy, Ids sorted as kept.txt has them.
+    function Get-SingleProcessKept([string] $Model, [hashtable] $Policy) {
+        $kept = [string[]]@(Get-ChildItem $images -Recurse -File | Get-Embedding |
+                Measure-Prototypicality -Model (Import-KMeansModel $Model) | Select-PrunedSet @Policy | ForEach-Object Id)
+        [Array]::Sort($kept, [StringComparer]::Ordinal)
+        , $kept
+    }
+    $exe = [Environment]::ProcessPath
+    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
+}
+
+Describe 'examples/kubernetes, its Jobs run as their pods would' {
+    BeforeAll {
+        $kube = Join-Path $RepoRoot 'examples/kubernetes'
+        $setup = ConvertFrom-YamlSubset -Text (Get-Content -Raw (Join-Path $kube 'setup.yaml'))
+        $settings = ($setup | Where-Object { $_.kind -eq 'ConfigMap' }).data
+        $jobs = ConvertFrom-YamlSubset -Text (Get-Content -Raw (Join-Path $kube 'jobs.yaml'))
+        $mount = $jobs[0].spec.template.spec.containers[0].volumeMounts[0].mountPath
+        # The pod of one Job, index i: the container's command, `dotnet pwsh` being this pwsh,
+        # in the repository (the image's workingDir), with the ConfigMap as environment and the
+        # volume's paths pointing at TestDrive.
+        function Start-Pod($Job, [int] $Index) {
+            $c = $Job.spec.template.spec.containers[0]
+            $psi = [Diagnostics.ProcessStartInfo]::new($exe)
+            foreach ($a in @($prefix) + @($c.command | Select-Object -Skip 2)) { $psi.ArgumentList.Add($a) }
+            $psi.WorkingDirectory = $RepoRoot
+            foreach ($k in $settings.Keys) { $psi.Environment[$k] = $settings[$k].Replace($mount, $data) }
+            foreach ($k in @($psi.Environment.Keys | Where-Object { $_ -like 'SLURM_*' -or $_ -eq 'JOB_COMPLETION_INDEX' })) { $null = $psi.Environment.Remove($k) }
+            if ($Job.spec.completionMode -eq 'Indexed') { $psi.Environment['JOB_COMPLETION_INDEX'] = "$Index" }
+            $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.UseShellExecute = $false
+            $p = [Diagnostics.Process]::Start($psi)
+            [pscustomobject]@{ Name = "$($Job.metadata.name)[$Index]"; Process = $p; Out = $p.StandardOutput.ReadToEndAsync(); Err = $p.StandardError.ReadToEndAsync() }
+        }
+        $log = [Text.StringBuilder]::new()
+        $failed = $null
+        foreach ($job in $jobs) {
+            $pods = @(for ($i = 0; $i -lt $job.spec.completions; $i++) { Start-Pod $job $i })
+            foreach ($pod in $pods) {
+                $pod.Process.WaitForExit()
+                $null = $log.AppendLine("== $($pod.Name) exit $($pod.Process.ExitCode)").AppendLine($pod.Out.Result).AppendLine($pod.Err.Result)
+                if ($pod.Process.ExitCode -ne 0 -and -not $failed) { $failed = $pod.Name }
+            }
+            if ($failed) { break }
+        }
+        $work = $settings.PRUNE_WORK.Replace($mount, $data)
+    }
+
+    It 'completes every Job, one file per pod of the Indexed ones' {
+        $failed | Should -BeNullOrEmpty -Because $log.ToString()
+        $shards = [int]$settings.PRUNE_SHARDS
+        foreach ($folder in 'emb', 'r1', 'r2', 'decided') {
+            @(Get-ChildItem (Join-Path $work $folder) -File).Name | Sort-Object | Should -Be @(0..($shards - 1) | ForEach-Object { "$_.$(if ($folder -eq 'emb') { 'parquet' } elseif ($folder -eq 'decided') { 'csv' } else { 'json' })" })
+        }
+    }
+
+    It 'keeps exactly the Ids that one process keeps with the ConfigMap''s policy' {
+        $policy = @{ Keep = $settings.PRUNE_KEEP; KeepFraction = [double]::Parse($settings.PRUNE_KEEP_FRACTION, [cultureinfo]::InvariantCulture); BalanceBy = $settings.PRUNE_BALANCE_BY; Seed = [long]$settings.PRUNE_SEED }
+        $single = Get-SingleProcessKept (Join-Path $work 'model.json') $policy
+        $single.Count | Should -Be 40   # half of each class of 16
+        [IO.File]::ReadAllLines((Join-Path $work 'kept.txt')) -join "`n" | Should -BeExactly ($single -join "`n")
+    }
+
+    It 'refuses a pod that has JOB_COMPLETION_INDEX but no shard count' {
+        $out = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/slurm/prune-step.ps1')' -Step Round2" -Environment @{
+            JOB_COMPLETION_INDEX = '1'; PRUNE_SHARDS = ''; PRUNE_IMAGES = $images; PRUNE_WORK = (Join-Path $TestDrive 'nocount')
+        }
+        ($out -join "`n") | Should -Match 'JOB_COMPLETION_INDEX gives the shard index but not the count'
+    }
+}
+
+Describe 'examples/remoting/prune-remote.ps1 -Local' {
+    BeforeAll {
+        $remote = Join-Path $RepoRoot 'examples/remoting/prune-remote.ps1'
+        $work = Join-Path $TestDrive 'remote-run'
+        # Three shards on two local workers: worker 0 runs shards 0 and 2.
+        $lines = Invoke-ChildPwsh -Command "& '$remote' -Local -Images '$images' -Work '$work' -Shards 3 -ThrottleLimit 2 -K 5 -KeepFraction 0.4 -BalanceBy Label -Seed 2"
+    }
+
+    It 'runs the seven steps and keeps exactly the Ids that one process keeps' {
+        $text = $lines -join "`n"
+        foreach ($step in 'Fit', 'Shard', 'Plan', 'Round2', 'Cut', 'Select', 'Collect') { $text | Should -Match "(?m)^$step done in" }
+        @(Get-ChildItem (Join-Path $work 'r2') -File).Name | Sort-Object | Should -Be @('0.json', '1.json', '2.json')
+        $single = Get-SingleProcessKept (Join-Path $work 'model.json') @{ Keep = 'Hard'; KeepFraction = 0.4; BalanceBy = 'Label'; Seed = 2 }
+        $single.Count | Should -Be 32   # 40 % of 80, by label: 6.4 of each class of 16, rounded by largest remainder
+        [IO.File]::ReadAllLines((Join-Path $work 'kept.txt')) -join "`n" | Should -BeExactly ($single -join "`n")
+    }
+
+    It 'does nothing the second time' {
+        $before = (Get-Item (Join-Path $work 'kept.txt')).LastWriteTimeUtc
+        $again = Invoke-ChildPwsh -Command "& '$remote' -Local -Images '$images' -Work '$work' -Shards 3 -ThrottleLimit 2 -K 5 -KeepFraction 0.4 -BalanceBy Label -Seed 2"
+        $text = $again -join "`n"
+        $text | Should -Match 'Shard shard 2 already done'
+        $text | Should -Match 'Collect already done'
+        (Get-Item (Join-Path $work 'kept.txt')).LastWriteTimeUtc | Should -Be $before
+    }
+
+    It 'stops at the first failing shard, names it, and starts no later step' {
+        $bad = Join-Path $TestDrive 'remote-bad'
+        $null = New-Item -ItemType Directory -Force (Join-Path $bad 'emb')
+        Copy-Item (Join-Path $work 'model.json') $bad
+        Set-Content (Join-Path $bad 'emb/1.parquet') 'not parquet'
+        $out = Invoke-ChildPwsh -Command "try { & '$remote' -Local -Images '$images' -Work '$bad' -Shards 3 -ThrottleLimit 3 -K 5 -KeepFraction 0.4; 'FINISHED' } catch { 'STOPPED: ' + `$_ }"
+        $text = $out -join "`n"
+        $text | Should -Match 'STOPPED: Step Shard failed on localhost \(Shard 1\):.*1\.parquet'
+        $text | Should -Not -Match 'FINISHED|Plan done'
+        Join-Path $bad 'plan.json' | Should -Not -Exist
+    }
+}
