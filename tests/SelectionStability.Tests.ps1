@@ -56,3 +56,22 @@ Describe 'Measure-SelectionStability' {
         { $unlabelled | Measure-SelectionStability -KeepFraction 0.5 -Prototype Label } | Should -Throw -ErrorId "MissingLabel,$cmd"
     }
 }
+
+Describe 'The policy parameters, checked alike by every cmdlet that takes them' {
+    # Select-PrunedSet, Measure-SelectionStability and Measure-ShardSummary bind the same policy
+    # words; a call one of them refuses, the others refuse with the same ErrorId.
+    It '<Cmdlet> refuses <Call> with <ErrorId>' -ForEach @(
+        foreach ($cmdlet in 'Select-PrunedSet', 'Measure-SelectionStability', 'Measure-ShardSummary') {
+            @{ Cmdlet = $cmdlet; Call = '-Temperature without -BalanceBy Density'; ErrorId = 'ParameterNotApplicable'; Policy = @{ KeepFraction = 0.5; Temperature = 0.5; BalanceBy = 'Label' } }
+            @{ Cmdlet = $cmdlet; Call = '-MinPerGroup without -BalanceBy'; ErrorId = 'ParameterNotApplicable'; Policy = @{ KeepFraction = 0.5; MinPerGroup = 2 } }
+            @{ Cmdlet = $cmdlet; Call = 'a temperature of 0'; ErrorId = 'InvalidTemperature'; Policy = @{ KeepFraction = 0.5; Temperature = 0; BalanceBy = 'Density' } }
+            @{ Cmdlet = $cmdlet; Call = 'an infinite temperature'; ErrorId = 'InvalidTemperature'; Policy = @{ KeepFraction = 0.5; Temperature = [double]::PositiveInfinity; BalanceBy = 'Density' } }
+            @{ Cmdlet = $cmdlet; Call = 'a keep fraction of 1.5'; ErrorId = 'InvalidKeepFraction'; Policy = @{ KeepFraction = 1.5 } }
+        }
+    ) {
+        $extra = if ($Cmdlet -eq 'Measure-ShardSummary') { @{ Path = (Join-Path $TestDrive 'r1.json'); Index = 0; Count = 1 } } else { @{} }
+        $type = (Get-Command $Cmdlet).ImplementingType.FullName
+        { $blobs | & $Cmdlet @Policy @extra } | Should -Throw -ErrorId "$ErrorId,$type"
+        Join-Path $TestDrive 'r1.json' | Should -Not -Exist
+    }
+}

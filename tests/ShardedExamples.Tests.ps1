@@ -111,11 +111,32 @@ Describe 'examples/remoting/prune-remote.ps1 -Local' {
         (Get-Item (Join-Path $work 'kept.txt')).LastWriteTimeUtc | Should -Be $before
     }
 
+    It 'leaves an unreadable image out and lists it, as one process leaves it out, and finishes' {
+        $withBroken = Join-Path $TestDrive 'images-broken'
+        Copy-Item $images $withBroken -Recurse
+        $broken = Join-Path $withBroken "$($classes[1])/broken.png"
+        Set-Content $broken 'not an image'
+        $run = Join-Path $TestDrive 'remote-broken'
+        $out = Invoke-ChildPwsh -Command "& '$remote' -Local -Images '$withBroken' -Work '$run' -Shards 3 -ThrottleLimit 2 -K 5 -KeepFraction 0.4 -Seed 2"
+        ($out -join "`n") | Should -Match '(?m)^Collect done in'
+        $listed = @(Get-ChildItem (Join-Path $run 'unreadable') -Filter *.txt | ForEach-Object { [IO.File]::ReadAllLines($_.FullName) })
+        $listed | Should -HaveCount 1
+        ($listed[0] -split "`t")[0] | Should -Be $broken
+        $single = [string[]]@(Get-ChildItem $withBroken -Recurse -File | Get-Embedding -ErrorAction SilentlyContinue |
+                Measure-Prototypicality -Model (Import-KMeansModel (Join-Path $run 'model.json')) | Select-PrunedSet -Keep Hard -KeepFraction 0.4 -BalanceBy Label -Seed 2 | ForEach-Object Id)
+        [Array]::Sort($single, [StringComparer]::Ordinal)
+        $single.Count | Should -Be 32   # 40 % of the 80 readable images
+        [IO.File]::ReadAllLines((Join-Path $run 'kept.txt')) -join "`n" | Should -BeExactly ($single -join "`n")
+    }
+
     It 'stops at the first failing shard, names it, and starts no later step' {
         $bad = Join-Path $TestDrive 'remote-bad'
         $null = New-Item -ItemType Directory -Force (Join-Path $bad 'emb')
         Copy-Item (Join-Path $work 'model.json') $bad
         Set-Content (Join-Path $bad 'emb/1.parquet') 'not parquet'
+        # With its list of unreadable images the shard counts as embedded, so it reads the damaged file.
+        $null = New-Item -ItemType Directory -Force (Join-Path $bad 'unreadable')
+        Set-Content (Join-Path $bad 'unreadable/1.txt') ''
         $out = Invoke-ChildPwsh -Command "try { & '$remote' -Local -Images '$images' -Work '$bad' -Shards 3 -ThrottleLimit 3 -K 5 -KeepFraction 0.4; 'FINISHED' } catch { 'STOPPED: ' + `$_ }"
         $text = $out -join "`n"
         $text | Should -Match 'STOPPED: Step Shard failed on localhost \(Shard 1\):.*1\.parquet'

@@ -84,6 +84,19 @@ function Skip([string] $Path) {
     if (Test-Path -LiteralPath $Path) { Write-Host "$Step $(if ($null -ne $me) { "shard $me " })already done: $Path"; return $true }
     $false
 }
+# An image Get-Embedding cannot read is left out and the shard goes on, as one process leaves
+# it out (its errors do not stop the pipeline); the shard lists them in <Work>/unreadable/<i>.txt
+# ("path<TAB>error id<TAB>message"), written after the embeddings: a shard whose list is missing
+# (killed in between) embeds again.
+function Save-Unreadable($Errors) {
+    $path = Out-Path 'unreadable' '.txt'
+    $lines = @($Errors | ForEach-Object { "{0}`t{1}`t{2}" -f $_.TargetObject, $_.FullyQualifiedErrorId, ($_.Exception.Message -replace '\s+', ' ') })
+    $temp = "$path.$PID.partial"
+    [IO.File]::WriteAllLines($temp, [string[]]$lines)
+    Move-Item -LiteralPath $temp $path -Force
+    if ($lines.Count) { Write-Warning "Shard $me`: $($lines.Count) unreadable file(s) left out, listed in $path." }
+}
+
 # The shard's records scored against the one model: cheap next to embedding, so every step
 # after Shard scores again rather than moving Distance columns around.
 function Get-Scored {
@@ -97,17 +110,19 @@ switch ($Step) {
         if (Skip $out) { break }
         Get-ChildItem -LiteralPath $Images -Recurse -File | Sort-Object FullName |
             Select-Shard -SampleFraction $SampleFraction -RelativeTo $Images |
-            Get-Embedding |
+            Get-Embedding -ErrorAction SilentlyContinue -ErrorVariable unreadable |
             Invoke-KMeans -K $K -Seed $Seed |
             Save-KMeansModel $out
+        if ($unreadable) { Write-Warning "Fit: $($unreadable.Count) unreadable image(s) in the sample were left out; the Shard step lists them." }
     }
     'Shard' {
         $emb = Out-Path 'emb' '.parquet'
-        if (-not (Test-Path -LiteralPath $emb)) {
+        if (-not (Test-Path -LiteralPath $emb) -or -not (Test-Path -LiteralPath (Out-Path 'unreadable' '.txt'))) {
             Get-ChildItem -LiteralPath $Images -Recurse -File | Sort-Object FullName |
                 Select-Shard @shard -RelativeTo $Images |
-                Get-Embedding |
+                Get-Embedding -ErrorAction SilentlyContinue -ErrorVariable unreadable |
                 Export-Embedding $emb
+            Save-Unreadable $unreadable
         }
         $out = Out-Path 'r1' '.json'
         if (Skip $out) { break }
@@ -148,6 +163,8 @@ switch ($Step) {
         $temp = "$out.$PID.partial"
         [IO.File]::WriteAllLines($temp, $kept)
         Move-Item -LiteralPath $temp $out -Force
+        $unreadable = @(Get-ChildItem -LiteralPath (Join-Path $Work 'unreadable') -Filter '*.txt' -ErrorAction SilentlyContinue | ForEach-Object { [IO.File]::ReadAllLines($_.FullName) })
         Write-Host ("Collect: {0} records in {1} shards, {2} kept -> {3}" -f $rows.Count, $Count, $kept.Count, $out)
+        if ($unreadable.Count) { Write-Warning "Collect: $($unreadable.Count) unreadable file(s) were left out, listed in $(Join-Path $Work 'unreadable')." }
     }
 }

@@ -127,4 +127,36 @@ public class StratifiedTests
         Assert.False(keep[15]); // the hardest of group 1 is cut
         Assert.Equal(keep, PruneSelector.Select(distances, groupOf, new[] { 6, 1 }, KeepStrategy.Stratified, 3, Quarter));
     }
+
+    [Fact]
+    public void PolicySelector_Stratified_OutcomeCarriesThePlanItDrewFrom_WithGroupsInterleaved()
+    {
+        // The hand case as label "a", interleaved record by record with four records of label "b":
+        // each group's plan is over its own members in input order, and every bin keeps its Takes.
+        var b = new[] { 0.5, 0.6, 0.7, 100.0 };
+        var distances = new List<double>();
+        var labels = new List<string>();
+        for (int i = 0; i < Distances.Length; i++)
+        {
+            distances.Add(Distances[i]); labels.Add("a");
+            if (i < b.Length) { distances.Add(b[i]); labels.Add("b"); }
+        }
+        var policy = new SelectionPolicy { Keep = KeepStrategy.Stratified, KeepFraction = 7.0 / 16, BalanceBy = BalanceBy.Label, Stratified = Quarter, Seed = 5 };
+        var outcome = PolicySelector.Run(policy, new SelectionInput(distances.Count) { Distances = distances.ToArray(), Labels = labels.ToArray() });
+        Assert.NotNull(outcome.StratifiedPlans);
+        for (int g = 0; g < 2; g++)
+        {
+            var members = Enumerable.Range(0, distances.Count).Where(i => outcome.GroupOf[i] == g).ToArray();
+            var expected = StratifiedSampler.Plan(members.Select(i => distances[i]).ToArray(), outcome.Quotas[g], Quarter);
+            var plan = outcome.StratifiedPlans![g];
+            Assert.Equal(expected.BinOf, plan.BinOf);
+            Assert.Equal(expected.Takes, plan.Takes);
+            for (int bin = 0; bin < plan.Takes.Length; bin++)
+                Assert.Equal(plan.Takes[bin], members.Where((i, local) => plan.BinOf[local] == bin && outcome.Keep[i]).Count());
+            Assert.DoesNotContain(members.Where((i, local) => plan.BinOf[local] < 0), i => outcome.Keep[i]);
+        }
+        // 7 of 16 by label: "a" keeps 5 of its 12 (largest remainder of 5.25 and 1.75), "b" 2 of 4.
+        Assert.Equal(new[] { 5, 2 }, outcome.Quotas);
+        Assert.Equal(new[] { 2, 1, 0, 2 }, outcome.StratifiedPlans![0].Takes); // the hand case's bins with a budget of 5
+    }
 }

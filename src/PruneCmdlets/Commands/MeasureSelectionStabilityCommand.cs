@@ -64,8 +64,7 @@ public sealed class MeasureSelectionStabilityCommand : PSCmdlet, IDisposable
         if (Keep == KeepStrategy.Auto)
             ThrowTerminatingError(ErrorHelper.Terminating("AutoNotMeasurable", ErrorCategory.InvalidArgument,
                 "-Keep Auto chooses a strategy from the data; measure the stability of the concrete strategy it chose (Hard, Easy, Random or Stratified)."));
-        if (ParameterSetName == FractionSet && !(KeepFraction > 0 && KeepFraction <= 1))
-            ThrowTerminatingError(ErrorHelper.InvalidKeepFraction(KeepFraction));
+        if (Arguments().Check() is { } error) ThrowTerminatingError(error);
         if (Seed.Length == 0)
             ThrowTerminatingError(ErrorHelper.Terminating("NoSeed", ErrorCategory.InvalidArgument, "Give at least one -Seed."));
         _collector = new RecordCollector(this);
@@ -92,15 +91,7 @@ public sealed class MeasureSelectionStabilityCommand : PSCmdlet, IDisposable
         int n = matrix.Rows;
         var bad = ks.FirstOrDefault(k => k > n);
         if (bad > 0) ThrowTerminatingError(ErrorHelper.InvalidK(bad, n));
-        var policy = new SelectionPolicy
-        {
-            Keep = Keep,
-            KeepFraction = ParameterSetName == CountSet ? null : KeepFraction,
-            KeepCount = ParameterSetName == CountSet ? KeepCount : null,
-            BalanceBy = BalanceBy,
-            MinPerGroup = MyInvocation.BoundParameters.ContainsKey(nameof(MinPerGroup)) ? MinPerGroup : null,
-            Temperature = Temperature,
-        };
+        var policy = Arguments().ToPolicy();
         WriteVerbose($"Stability of {policy} on {n} records: k-means ({metric}) refitted for K {string.Join(", ", ks)} × seed {string.Join(", ", Seed)}" +
             (byLabel ? ", each record scored against its class mean (only the seed of a seeded policy varies)." : ", each record scored against its nearest centroid."));
         SelectionStability result;
@@ -120,6 +111,18 @@ public sealed class MeasureSelectionStabilityCommand : PSCmdlet, IDisposable
         foreach (var run in result.Runs) WriteVerbose($"  {run}");
         WriteObject(result);
     }
+
+    /// <summary>The policy parameters, checked and built as Select-PrunedSet checks and builds them.</summary>
+    private PolicyArguments Arguments() => new()
+    {
+        Keep = Keep,
+        KeepFraction = ParameterSetName == CountSet ? null : KeepFraction,
+        KeepCount = ParameterSetName == CountSet ? KeepCount : null,
+        BalanceBy = BalanceBy,
+        MinPerGroup = MyInvocation.BoundParameters.ContainsKey(nameof(MinPerGroup)) ? MinPerGroup : null,
+        Temperature = Temperature,
+        TemperatureGiven = MyInvocation.BoundParameters.ContainsKey(nameof(Temperature)),
+    };
 
     protected override void StopProcessing() => _stop.Cancel();
 

@@ -73,20 +73,13 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
 
     protected override void BeginProcessing()
     {
-        if (ParameterSetName == FractionSet && !(KeepFraction > 0 && KeepFraction <= 1))
-            ThrowTerminatingError(ErrorHelper.InvalidKeepFraction(KeepFraction));
         if (ParameterSetName != PlanSet)
         {
             if (Keep is KeepStrategy.Auto)
                 ThrowTerminatingError(ErrorHelper.Terminating("ShardedPolicyNotSupported", ErrorCategory.InvalidArgument,
                     "-Keep Auto is resolved from the records one process sees; a sharded run needs the strategy spelt out: -Keep Hard, Easy or Random."));
-            if (Given(nameof(MinPerGroup)) && BalanceBy == BalanceBy.None)
-                ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
-                    "-MinPerGroup only applies with -BalanceBy Label, Cluster or Density; remove it or add -BalanceBy.", "MinPerGroup"));
-            if (Given(nameof(Temperature)) && BalanceBy != BalanceBy.Density)
-                ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
-                    "-Temperature only applies with -BalanceBy Density; remove it or add -BalanceBy Density.", "Temperature"));
-            try { ShardedSelection.CheckShardable(Policy()); }
+            if (Arguments().Check() is { } error) ThrowTerminatingError(error);
+            try { ShardedSelection.CheckShardable(Arguments().ToPolicy()); }
             catch (Exception e) when (e is SelectionInputException or ArgumentException)
             {
                 ThrowTerminatingError(ErrorHelper.Terminating(e is SelectionInputException s ? s.ErrorId : "InvalidPolicy", ErrorCategory.InvalidArgument, e.Message, null, e));
@@ -115,7 +108,7 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
             try { plan = ShardFiles.ReadPlan(planPath, ShardPlanDocument.PlanFormat, out planSha); }
             catch (ShardFileException e) { ThrowTerminatingError(ShardErrors.Of(e)); }
         }
-        var policy = plan?.Policy.ToPolicy() ?? Policy();
+        var policy = plan?.Policy.ToPolicy() ?? Arguments().ToPolicy();
         var (input, model) = ShardInput.Build(this, _records, policy);
         ShardSummaryDocument summary;
         try
@@ -142,7 +135,7 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
         if (PassThru) WriteObject(new FileInfo(path));
     }
 
-    private SelectionPolicy Policy() => new()
+    private PolicyArguments Arguments() => new()
     {
         Keep = Keep,
         KeepFraction = ParameterSetName == CountSet ? null : KeepFraction,
@@ -150,6 +143,7 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
         BalanceBy = BalanceBy,
         MinPerGroup = Given(nameof(MinPerGroup)) ? MinPerGroup : null,
         Temperature = Temperature,
+        TemperatureGiven = Given(nameof(Temperature)),
         Seed = Seed,
     };
 }

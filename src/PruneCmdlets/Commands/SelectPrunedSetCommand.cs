@@ -80,28 +80,11 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
         if (ParameterSetName == RecommendationSet && Keep != KeepStrategy.Auto)
             ThrowTerminatingError(ErrorHelper.Terminating("RecommendationNeedsAuto", ErrorCategory.InvalidArgument,
                 $"-Recommendation chooses the strategy; use it with -Keep Auto, not -Keep {Keep}."));
-        if (ParameterSetName == FractionSet && !(KeepFraction > 0 && KeepFraction <= 1))
-            ThrowTerminatingError(ErrorHelper.InvalidKeepFraction(KeepFraction));
-        if (Given(nameof(Temperature)) && BalanceBy != BalanceBy.Density)
-            NotApplicable("-Temperature", "-BalanceBy Density");
-        if ((Given(nameof(HardCutoff)) || Given(nameof(Bins))) && Keep != KeepStrategy.Stratified)
-            NotApplicable(Given(nameof(HardCutoff)) ? "-HardCutoff" : "-Bins", "-Keep Stratified");
         if (Invert && IncludePruned)
             ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
                 "-Invert emits only the pruned records and -IncludePruned emits every record with its Kept flag; use one of them.", "IncludePruned"));
-        if (Given(nameof(MinPerGroup)) && BalanceBy == BalanceBy.None)
-            NotApplicable("-MinPerGroup", "-BalanceBy Label, Cluster or Density");
-        if (!(Temperature > 0) || double.IsInfinity(Temperature))
-            ThrowTerminatingError(ErrorHelper.Terminating("InvalidTemperature", ErrorCategory.InvalidArgument,
-                $"-Temperature must be a positive number; got {Temperature}. Smaller values favour complex clusters more strongly.", Temperature));
-        if (!(HardCutoff >= 0 && HardCutoff < 1))
-            ThrowTerminatingError(ErrorHelper.Terminating("InvalidHardCutoff", ErrorCategory.InvalidArgument,
-                $"-HardCutoff is the fraction of the hardest records dropped before sampling: at least 0 and less than 1; got {HardCutoff}.", HardCutoff));
+        if (ParameterSetName != CutSet && Arguments().Check() is { } error) ThrowTerminatingError(error);
     }
-
-    private void NotApplicable(string parameter, string needs)
-        => ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
-            $"{parameter} only applies with {needs}; remove it or add {needs}.", parameter));
 
     protected override void ProcessRecord()
     {
@@ -149,7 +132,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
                     (BalanceBy == BalanceBy.Cluster ? ", or balance by Label." : "; density-based pruning needs the clusters and their centroids."), missing));
         }
 
-        var policy = Policy();
+        var policy = Arguments().ToPolicy();
         var input = new SelectionInput(n)
         {
             Ids = candidates.Select(r => r.Id).ToArray(),
@@ -174,7 +157,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
         WriteVerbose($"Keeping {total} of {n} records ({(double)total / n:P1}): {policy}" +
             (n < _records.Count ? $"; {_records.Count - n} record(s) arrived already pruned and pass through" : "") +
             (Invert ? "; emitting the pruned records (-Invert)." : IncludePruned ? "; emitting every record with its decision (-IncludePruned)." : "."));
-        if (Keep == KeepStrategy.Stratified) ReportStrata(input.Distances!, outcome);
+        if (Keep == KeepStrategy.Stratified) ReportStrata(outcome);
         if (BalanceBy != BalanceBy.None)
             for (int g = 0; g < outcome.GroupNames.Length; g++)
             {
@@ -230,29 +213,32 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
         Emit(outcome);
     }
 
-    /// <summary>The cmdlet's parameters as one policy, the type every selection runs on.</summary>
-    private SelectionPolicy Policy() => new()
+    /// <summary>The cmdlet's policy parameters, checked and turned into a policy in one place for every cmdlet that takes them.</summary>
+    private PolicyArguments Arguments() => new()
     {
         Keep = Keep,
-        KeepFraction = ParameterSetName == CountSet ? null : KeepFraction,
+        // -Recommendation brings its fraction, which is known once -Keep Auto is resolved.
+        KeepFraction = ParameterSetName == CountSet || (ParameterSetName == RecommendationSet && Keep == KeepStrategy.Auto) ? null : KeepFraction,
         KeepCount = ParameterSetName == CountSet ? KeepCount : null,
         BalanceBy = BalanceBy,
         MinPerGroup = Given(nameof(MinPerGroup)) ? MinPerGroup : null,
         Temperature = Temperature,
+        TemperatureGiven = Given(nameof(Temperature)),
         Stratified = new StratifiedOptions { HardCutoff = HardCutoff, Bins = Bins },
+        StratifiedGiven = Given(nameof(HardCutoff)) ? "-HardCutoff" : Given(nameof(Bins)) ? "-Bins" : null,
         Seed = Seed,
     };
 
-    private void ReportStrata(double[] distances, SelectionOutcome outcome)
+    private void ReportStrata(SelectionOutcome outcome)
     {
         var options = outcome.Policy.Stratified;
         for (int g = 0; g < outcome.GroupNames.Length; g++)
         {
-            var d = distances.Where((_, i) => outcome.GroupOf[i] == g).ToArray();
-            var plan = StratifiedSampler.Plan(d, outcome.Quotas[g], options);
-            int requested = (int)Math.Floor(options.HardCutoff * d.Length);
+            var plan = outcome.StratifiedPlans![g];
+            int size = outcome.GroupSizes[g];
+            int requested = (int)Math.Floor(options.HardCutoff * size);
             string scope = BalanceBy == BalanceBy.None ? "" : $"{BalanceBy} {outcome.GroupNames[g]}: ";
-            WriteVerbose($"  {scope}hard cutoff dropped {plan.Cutoff} of {d.Length}" +
+            WriteVerbose($"  {scope}hard cutoff dropped {plan.Cutoff} of {size}" +
                 (plan.Cutoff < requested ? $" (not {requested}: the budget of {outcome.Quotas[g]} needs the rest)" : "") +
                 $"; {plan.BinSizes.Count(s => s > 0)} of {options.Bins} bins over Distance {plan.Low:G4}..{plan.High:G4} are non-empty.");
         }

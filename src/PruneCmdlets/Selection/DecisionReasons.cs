@@ -14,7 +14,7 @@ public static class DecisionReasons
     public const string TieRule = "equal distances are kept in Id order (ordinal)";
 
     public static string[] For(SelectionPolicy policy, double[]? distances, int[] groupOf, string[] names, int[] sizes, int[] quotas,
-        bool[] keep, double?[] cuts, double[]? shares)
+        bool[] keep, double?[] cuts, double[]? shares, StratifiedPlan[]? plans = null)
     {
         int n = groupOf.Length;
         var reasons = new string[n];
@@ -26,15 +26,14 @@ public static class DecisionReasons
             scope[g] = $"{Where(policy, names[g])} ({quota})";
         }
 
-        StratifiedPlan?[]? plans = policy.Keep == KeepStrategy.Stratified ? new StratifiedPlan?[names.Length] : null;
+        // A Stratified record's place in its group's plan: its rank among the group's members in input order.
         int[]? localIndex = null;
-        if (plans is not null)
+        if (policy.Keep == KeepStrategy.Stratified)
         {
-            var members = Enumerable.Range(0, names.Length).Select(_ => new List<int>()).ToArray();
+            plans ??= PruneSelector.StratifiedPlans(distances!, groupOf, quotas, policy.Stratified);
+            var taken = new int[names.Length];
             localIndex = new int[n];
-            for (int i = 0; i < n; i++) { localIndex[i] = members[groupOf[i]].Count; members[groupOf[i]].Add(i); }
-            for (int g = 0; g < names.Length; g++)
-                plans[g] = StratifiedSampler.Plan(members[g].Select(i => distances![i]).ToArray(), quotas[g], policy.Stratified);
+            for (int i = 0; i < n; i++) localIndex[i] = taken[groupOf[i]]++;
         }
 
         for (int i = 0; i < n; i++)
@@ -47,7 +46,7 @@ public static class DecisionReasons
             {
                 KeepStrategy.Hard or KeepStrategy.Easy => AtCut(policy.Keep, keep[i], distances![i], cuts[g]!.Value) + scope[g],
                 KeepStrategy.Random => $"{verdict}: {(keep[i] ? "drawn in" : "not drawn in")} the seeded random sample (seed {policy.Seed}){scope[g]}",
-                _ => Stratified(keep[i], distances![i], plans![g]!, localIndex![i], policy.Stratified) + scope[g],
+                _ => Stratified(keep[i], distances![i], plans![g], localIndex![i], policy.Stratified) + scope[g],
             };
         }
         return reasons;

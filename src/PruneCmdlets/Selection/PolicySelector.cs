@@ -34,10 +34,11 @@ public static class PolicySelector
         ClusterComplexity[]? complexity = policy.BalanceBy == BalanceBy.Density ? Complexity(input, names) : null;
         var (quotas, shares) = Quotas(policy, sizes, total, complexity);
 
-        var keep = PruneSelector.Select(input.Distances, groupOf, quotas, policy.Keep, policy.Seed, policy.Stratified, input.Ids);
+        var plans = policy.Keep == KeepStrategy.Stratified ? PruneSelector.StratifiedPlans(input.Distances!, groupOf, quotas, policy.Stratified) : null;
+        var keep = PruneSelector.Select(input.Distances, groupOf, quotas, policy.Keep, policy.Seed, policy.Stratified, input.Ids, plans);
         var cuts = Cuts(policy.Keep, input.Distances, groupOf, keep, sizes, quotas);
-        var reasons = !explain ? null : DecisionReasons.For(policy, input.Distances, groupOf, names, sizes, quotas, keep, cuts, shares);
-        return new SelectionOutcome(policy, keep, reasons, groupOf, names, sizes, quotas, cuts, complexity, shares);
+        var reasons = !explain ? null : DecisionReasons.For(policy, input.Distances, groupOf, names, sizes, quotas, keep, cuts, shares, plans);
+        return new SelectionOutcome(policy, keep, reasons, groupOf, names, sizes, quotas, cuts, complexity, shares, plans);
     }
 
     /// <summary>

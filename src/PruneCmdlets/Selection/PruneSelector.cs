@@ -210,7 +210,7 @@ public static class PruneSelector
     /// one generator seeded with <paramref name="seed"/>.
     /// </summary>
     public static bool[] Select(double[]? distances, int[] groupOf, int[] quotas, KeepStrategy strategy, long seed, StratifiedOptions? stratified = null,
-        string[]? ids = null)
+        string[]? ids = null, StratifiedPlan[]? plans = null)
     {
         if (ids is not null && ids.Length != groupOf.Length) throw new ArgumentException("One Id per record is needed.", nameof(ids));
         int n = groupOf.Length;
@@ -226,14 +226,12 @@ public static class PruneSelector
 
         if (strategy == KeepStrategy.Stratified)
         {
-            var options = stratified ?? new StratifiedOptions();
+            plans ??= StratifiedPlans(distances!, groupOf, quotas, stratified ?? new StratifiedOptions());
             var rng = new DeterministicRandom(seed);
-            var members = new List<int>[quotas.Length];
-            for (int g = 0; g < quotas.Length; g++) members[g] = new List<int>();
-            for (int i = 0; i < n; i++) members[groupOf[i]].Add(i);
+            var members = Members(groupOf, quotas.Length);
             for (int g = 0; g < quotas.Length; g++)
             {
-                var local = StratifiedSampler.Select(members[g].Select(i => distances![i]).ToArray(), quotas[g], options, rng);
+                var local = StratifiedSampler.Select(plans[g], rng);
                 for (int t = 0; t < local.Length; t++) if (local[t]) keep[members[g][t]] = true;
             }
             return keep;
@@ -257,6 +255,27 @@ public static class PruneSelector
             if (taken[g] < quotas[g]) { keep[i] = true; taken[g]++; }
         }
         return keep;
+    }
+
+    /// <summary>
+    /// Every group's CCS plan (<see cref="StratifiedSampler.Plan"/>) over its members' distances,
+    /// members in input order. Computed once per selection: the selection draws from it, and the
+    /// reasons and the verbose report describe it.
+    /// </summary>
+    public static StratifiedPlan[] StratifiedPlans(double[] distances, int[] groupOf, int[] quotas, StratifiedOptions options)
+    {
+        var members = Members(groupOf, quotas.Length);
+        return Enumerable.Range(0, quotas.Length)
+            .Select(g => StratifiedSampler.Plan(members[g].Select(i => distances[i]).ToArray(), quotas[g], options)).ToArray();
+    }
+
+    /// <summary>Each group's records, in input order.</summary>
+    internal static List<int>[] Members(int[] groupOf, int groups)
+    {
+        var members = new List<int>[groups];
+        for (int g = 0; g < groups; g++) members[g] = new List<int>();
+        for (int i = 0; i < groupOf.Length; i++) members[groupOf[i]].Add(i);
+        return members;
     }
 
     /// <summary>A record's Id for the order: its own, or its input index as decimal text.</summary>

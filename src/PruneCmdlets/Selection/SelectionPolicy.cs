@@ -8,7 +8,7 @@ namespace PruneCmdlets.Selection;
 /// Select-PrunedSet, Test-PruningStrategy, the stability measure and the report all run a
 /// policy through <see cref="PolicySelector"/>, so each of them keeps exactly the same records.
 /// </summary>
-public sealed class SelectionPolicy
+public sealed record SelectionPolicy
 {
     public KeepStrategy Keep { get; init; } = KeepStrategy.Hard;
 
@@ -111,10 +111,10 @@ public sealed class SelectionInputException : ArgumentException
 public sealed class SelectionOutcome
 {
     internal SelectionOutcome(SelectionPolicy policy, bool[] keep, string[]? reasons, int[] groupOf, string[] groupNames, int[] sizes, int[] quotas,
-        double?[] cuts, ClusterComplexity[]? complexity, double[]? shares)
+        double?[] cuts, ClusterComplexity[]? complexity, double[]? shares, StratifiedPlan[]? stratifiedPlans = null)
     {
         Policy = policy; Keep = keep; Reasons = reasons; GroupOf = groupOf; GroupNames = groupNames; GroupSizes = sizes; Quotas = quotas;
-        Cuts = cuts; Complexity = complexity; Shares = shares;
+        Cuts = cuts; Complexity = complexity; Shares = shares; StratifiedPlans = stratifiedPlans;
     }
 
     public SelectionPolicy Policy { get; }
@@ -143,6 +143,9 @@ public sealed class SelectionOutcome
     /// <summary>BalanceBy Density: each group's complexity and softmax share.</summary>
     public ClusterComplexity[]? Complexity { get; }
     public double[]? Shares { get; }
+
+    /// <summary>Stratified: every group's CCS plan (cutoff, bins, takes), the one the selection drew from.</summary>
+    public StratifiedPlan[]? StratifiedPlans { get; }
 
     public int Kept => Keep.Count(k => k);
 }

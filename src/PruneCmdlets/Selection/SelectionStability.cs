@@ -96,11 +96,7 @@ public sealed class SelectionStability
                     distances = new double[n];
                     model.Assign(prepared, n, new int[n], distances, maxThreads, cancel);
                 }
-                var run = new SelectionPolicy
-                {
-                    Keep = policy.Keep, KeepFraction = policy.KeepFraction, KeepCount = policy.KeepCount, BalanceBy = policy.BalanceBy,
-                    MinPerGroup = policy.MinPerGroup, Temperature = policy.Temperature, Stratified = policy.Stratified, Seed = seed,
-                };
+                var run = policy with { Seed = seed };
                 var outcome = PolicySelector.Run(run, new SelectionInput(n)
                 {
                     Distances = distances, Labels = labels, Clusters = assignment, Model = model, Vectors = raw, Ids = ids,
