@@ -29,11 +29,12 @@ Describe 'examples/slurm on a single-node Slurm cluster' -Tag Slurm {
 
         $exe = [Environment]::ProcessPath
         $pwshCommand = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { "$exe $([Environment]::GetCommandLineArgs()[0])" } else { $exe }
-        function Invoke-Submit {
+        function Invoke-Submit([string] $Work = $work, [hashtable] $Policy = @{}) {
             $saved = @{}
             $settings = @{ PRUNE_WAIT = '1'; PRUNE_PWSH = $pwshCommand; PRUNE_K = '8'; PRUNE_KEEP = 'Hard'; PRUNE_KEEP_FRACTION = '0.4'; PRUNE_BALANCE_BY = 'Label'; PRUNE_SEED = '3' }
+            foreach ($k in $Policy.Keys) { $settings[$k] = $Policy[$k] }
             foreach ($k in $settings.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $settings[$k]) }
-            try { $out = & bash (Join-Path $repo 'examples/slurm/submit.sh') $images $work 4 2>&1 }
+            try { $out = & bash (Join-Path $repo 'examples/slurm/submit.sh') $images $Work 4 2>&1 }
             finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
             [pscustomobject]@{ Code = $LASTEXITCODE; Output = "$out" }
         }
@@ -75,6 +76,26 @@ Describe 'examples/slurm on a single-node Slurm cluster' -Tag Slurm {
             $kept = @($g.Group | Where-Object Kept -EQ 'True').Count
             [Math]::Abs($kept - 0.4 * $g.Count) | Should -BeLessOrEqual 1 -Because "label $($g.Name) keeps $kept of $($g.Count) records"
         }
+    }
+
+    It 'keeps what one process keeps for <Keep> balanced by <BalanceBy> too' -ForEach @(
+        @{ Keep = 'Easy'; BalanceBy = 'None'; Fraction = '0.3'; Expected = 120 }
+        @{ Keep = 'Random'; BalanceBy = 'Cluster'; Fraction = '0.5'; Expected = 200 }
+        @{ Keep = 'Hard'; BalanceBy = 'Density'; Fraction = '0.6'; Expected = 240 }
+    ) {
+        # The same chain with another policy, on the first run's model and embeddings: Fit and the
+        # embedding part of Shard see their outputs and skip, every summary and cut is new.
+        $other = Join-Path $TestDrive "run-$Keep-$BalanceBy"
+        foreach ($dir in 'emb', 'unreadable') { Copy-Item (Join-Path $work $dir) (Join-Path $other $dir) -Recurse -Force }
+        Copy-Item (Join-Path $work 'model.json') $other
+        $run = Invoke-Submit -Work $other -Policy @{ PRUNE_KEEP = $Keep; PRUNE_BALANCE_BY = $BalanceBy; PRUNE_KEEP_FRACTION = $Fraction }
+        $run.Code | Should -Be 0 -Because $run.Output
+        $model = Import-KMeansModel (Join-Path $other 'model.json')
+        $single = [string[]]@(Import-Embedding (Join-Path $other 'emb') | Measure-Prototypicality -Model $model |
+                Select-PrunedSet -Keep $Keep -KeepFraction ([double]$Fraction) -BalanceBy $BalanceBy -Seed 3 | ForEach-Object Id)
+        [Array]::Sort($single, [StringComparer]::Ordinal)
+        $single.Count | Should -Be $Expected
+        ([IO.File]::ReadAllLines((Join-Path $other 'kept.txt')) -join "`n") | Should -BeExactly ($single -join "`n")
     }
 
     It 'does nothing when the finished run is submitted again' {
