@@ -344,15 +344,16 @@ if (Want 'EmbeddingPhotos') {
         $workers = [Environment]::ProcessorCount
         $parts = Invoke-Ours @('embed-parts', '--dir', $photos, '--models', $models, '--repeat', '3')
         $raw = Invoke-Ours @('embed-raw', '--images', "$(20 * $workers)", '--models', $models)
-        # Each folder three times over (enough runs to fill every worker), twice, after a warm-up
-        # pass over every format (a decoder's first images pay for its JIT compilation).
+        # Each folder nine times over (54 images: a pass of 18 left one core idle behind its last
+        # image long enough to cost 5-13 % of the rate, measured), twice, after a warm-up pass over
+        # every format (a decoder's first images pay for its JIT compilation).
         $script = @"
 Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
 `$null = Get-Embedding '$photos'
 foreach (`$format in '$((Get-ChildItem $photos -Directory | Sort-Object Name).Name -join "','")') {
     `$d = Join-Path '$photos' `$format
     foreach (`$round in 1..2) {
-        `$sw = [Diagnostics.Stopwatch]::StartNew(); `$n = @(Get-Embedding `$d, `$d, `$d).Count
+        `$sw = [Diagnostics.Stopwatch]::StartNew(); `$n = @(Get-Embedding @(1..9 | ForEach-Object { `$d })).Count
         '{"format":"' + `$format + '","count":' + `$n + ',"seconds":' + `$sw.Elapsed.TotalSeconds.ToString([cultureinfo]::InvariantCulture) + '}'
     }
 }
