@@ -91,7 +91,7 @@ public sealed class MeasureSelectionStabilityCommand : PSCmdlet, IDisposable
         int n = matrix.Rows;
         var bad = ks.FirstOrDefault(k => k > n);
         if (bad > 0) ThrowTerminatingError(ErrorHelper.InvalidK(bad, n));
-        var policy = Arguments().ToPolicy();
+        var policy = Arguments().Policy;
         WriteVerbose($"Stability of {policy} on {n} records: k-means ({metric}) refitted for K {string.Join(", ", ks)} × seed {string.Join(", ", Seed)}" +
             (byLabel ? ", each record scored against its class mean (only the seed of a seeded policy varies)." : ", each record scored against its nearest centroid."));
         SelectionStability result;
@@ -113,7 +113,7 @@ public sealed class MeasureSelectionStabilityCommand : PSCmdlet, IDisposable
     }
 
     /// <summary>The policy parameters, checked and built as Select-PrunedSet checks and builds them.</summary>
-    private PolicyArguments Arguments() => new()
+    private PolicyArguments Arguments() => new(new SelectionPolicy
     {
         Keep = Keep,
         KeepFraction = ParameterSetName == CountSet ? null : KeepFraction,
@@ -121,6 +121,8 @@ public sealed class MeasureSelectionStabilityCommand : PSCmdlet, IDisposable
         BalanceBy = BalanceBy,
         MinPerGroup = MyInvocation.BoundParameters.ContainsKey(nameof(MinPerGroup)) ? MinPerGroup : null,
         Temperature = Temperature,
+    })
+    {
         TemperatureGiven = MyInvocation.BoundParameters.ContainsKey(nameof(Temperature)),
     };
 

@@ -79,7 +79,7 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
                 ThrowTerminatingError(ErrorHelper.Terminating("ShardedPolicyNotSupported", ErrorCategory.InvalidArgument,
                     "-Keep Auto is resolved from the records one process sees; a sharded run needs the strategy spelt out: -Keep Hard, Easy or Random."));
             if (Arguments().Check() is { } error) ThrowTerminatingError(error);
-            try { ShardedSelection.CheckShardable(Arguments().ToPolicy()); }
+            try { ShardedSelection.CheckShardable(Arguments().Policy); }
             catch (Exception e) when (e is SelectionInputException or ArgumentException)
             {
                 ThrowTerminatingError(ErrorHelper.Terminating(e is SelectionInputException s ? s.ErrorId : "InvalidPolicy", ErrorCategory.InvalidArgument, e.Message, null, e));
@@ -108,7 +108,7 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
             try { plan = ShardFiles.ReadPlan(planPath, ShardPlanDocument.PlanFormat, out planSha); }
             catch (ShardFileException e) { ThrowTerminatingError(ShardErrors.Of(e)); }
         }
-        var policy = plan?.Policy.ToPolicy() ?? Arguments().ToPolicy();
+        var policy = plan?.Policy.ToPolicy() ?? Arguments().Policy;
         var (input, model) = ShardInput.Build(this, _records, policy);
         ShardSummaryDocument summary;
         try
@@ -135,7 +135,7 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
         if (PassThru) WriteObject(new FileInfo(path));
     }
 
-    private PolicyArguments Arguments() => new()
+    private PolicyArguments Arguments() => new(new SelectionPolicy
     {
         Keep = Keep,
         KeepFraction = ParameterSetName == CountSet ? null : KeepFraction,
@@ -143,7 +143,9 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
         BalanceBy = BalanceBy,
         MinPerGroup = Given(nameof(MinPerGroup)) ? MinPerGroup : null,
         Temperature = Temperature,
-        TemperatureGiven = Given(nameof(Temperature)),
         Seed = Seed,
+    })
+    {
+        TemperatureGiven = Given(nameof(Temperature)),
     };
 }

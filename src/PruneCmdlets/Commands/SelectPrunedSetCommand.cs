@@ -132,7 +132,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
                     (BalanceBy == BalanceBy.Cluster ? ", or balance by Label." : "; density-based pruning needs the clusters and their centroids."), missing));
         }
 
-        var policy = Arguments().ToPolicy();
+        var policy = Arguments().Policy;
         var input = new SelectionInput(n)
         {
             Ids = candidates.Select(r => r.Id).ToArray(),
@@ -214,7 +214,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
     }
 
     /// <summary>The cmdlet's policy parameters, checked and turned into a policy in one place for every cmdlet that takes them.</summary>
-    private PolicyArguments Arguments() => new()
+    private PolicyArguments Arguments() => new(new SelectionPolicy
     {
         Keep = Keep,
         // -Recommendation brings its fraction, which is known once -Keep Auto is resolved.
@@ -223,10 +223,12 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
         BalanceBy = BalanceBy,
         MinPerGroup = Given(nameof(MinPerGroup)) ? MinPerGroup : null,
         Temperature = Temperature,
-        TemperatureGiven = Given(nameof(Temperature)),
         Stratified = new StratifiedOptions { HardCutoff = HardCutoff, Bins = Bins },
-        StratifiedGiven = Given(nameof(HardCutoff)) ? "-HardCutoff" : Given(nameof(Bins)) ? "-Bins" : null,
         Seed = Seed,
+    })
+    {
+        TemperatureGiven = Given(nameof(Temperature)),
+        StratifiedGiven = Given(nameof(HardCutoff)) ? "-HardCutoff" : Given(nameof(Bins)) ? "-Bins" : null,
     };
 
     private void ReportStrata(SelectionOutcome outcome)
