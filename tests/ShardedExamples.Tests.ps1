@@ -129,6 +129,25 @@ Describe 'examples/remoting/prune-remote.ps1 -Local' {
         [IO.File]::ReadAllLines((Join-Path $run 'kept.txt')) -join "`n" | Should -BeExactly ($single -join "`n")
     }
 
+    It 'runs shards that hold no image at all, and still keeps what one process keeps' {
+        # Six images over 16 shards: at least ten shards are empty, through every step.
+        $few = Join-Path $TestDrive 'images-few'
+        foreach ($c in 0, 1) {
+            $dir = New-Item -ItemType Directory -Force (Join-Path $few $classes[$c])
+            Get-ChildItem (Join-Path $images $classes[$c]) -File | Sort-Object Name | Select-Object -First 3 | Copy-Item -Destination $dir
+        }
+        $run = Join-Path $TestDrive 'remote-few'
+        $out = Invoke-ChildPwsh -Command "& '$remote' -Local -Images '$few' -Work '$run' -Shards 16 -ThrottleLimit 2 -K 2 -SampleFraction 1 -KeepFraction 0.5 -BalanceBy Density -Seed 2"
+        ($out -join "`n") | Should -Match '(?m)^Collect done in'
+        @(Get-ChildItem (Join-Path $run 'emb') -Filter *.none).Count | Should -BeGreaterOrEqual 10
+        @(Get-ChildItem (Join-Path $run 'decided') -Filter *.csv).Count | Should -Be 16
+        $single = [string[]]@(Get-ChildItem $few -Recurse -File | Get-Embedding |
+                Measure-Prototypicality -Model (Import-KMeansModel (Join-Path $run 'model.json')) | Select-PrunedSet -KeepFraction 0.5 -BalanceBy Density -Seed 2 | ForEach-Object Id)
+        [Array]::Sort($single, [StringComparer]::Ordinal)
+        $single.Count | Should -Be 3
+        [IO.File]::ReadAllLines((Join-Path $run 'kept.txt')) -join "`n" | Should -BeExactly ($single -join "`n")
+    }
+
     It 'stops at the first failing shard, names it, and starts no later step' {
         $bad = Join-Path $TestDrive 'remote-bad'
         $null = New-Item -ItemType Directory -Force (Join-Path $bad 'emb')

@@ -100,6 +100,7 @@ function Save-Unreadable($Errors) {
 # The shard's records scored against the one model: cheap next to embedding, so every step
 # after Shard scores again rather than moving Distance columns around.
 function Get-Scored {
+    if (Test-Path -LiteralPath (Out-Path 'emb' '.none')) { return }   # an empty shard
     $model = Import-KMeansModel (Join-Path $Work 'model.json')
     Import-Embedding (Out-Path 'emb' '.parquet') | Measure-Prototypicality -Model $model
 }
@@ -117,11 +118,17 @@ switch ($Step) {
     }
     'Shard' {
         $emb = Out-Path 'emb' '.parquet'
-        if (-not (Test-Path -LiteralPath $emb) -or -not (Test-Path -LiteralPath (Out-Path 'unreadable' '.txt'))) {
-            Get-ChildItem -LiteralPath $Images -Recurse -File | Sort-Object FullName |
-                Select-Shard @shard -RelativeTo $Images |
-                Get-Embedding -ErrorAction SilentlyContinue -ErrorVariable unreadable |
-                Export-Embedding $emb
+        $none = Out-Path 'emb' '.none'
+        $embedded = (Test-Path -LiteralPath $emb) -or (Test-Path -LiteralPath $none)
+        if (-not $embedded -or -not (Test-Path -LiteralPath (Out-Path 'unreadable' '.txt'))) {
+            $records = @(Get-ChildItem -LiteralPath $Images -Recurse -File | Sort-Object FullName |
+                    Select-Shard @shard -RelativeTo $Images |
+                    Get-Embedding -ErrorAction SilentlyContinue -ErrorVariable unreadable)
+            # A shard can hold no image at all (few files over many shards, or none readable):
+            # it marks itself empty, and every later step of it works on no records.
+            if ($records.Count) { $records | Export-Embedding $emb }
+            else { Write-Host "Shard $me holds no readable image."; [IO.File]::WriteAllText("$none.$PID.partial", ''); Move-Item -LiteralPath "$none.$PID.partial" $none -Force }
+            $records = $null
             Save-Unreadable $unreadable
         }
         $out = Out-Path 'r1' '.json'
@@ -147,9 +154,10 @@ switch ($Step) {
         $out = Out-Path 'decided' '.csv'
         if (Skip $out) { break }
         $temp = "$out.$PID.partial"
-        Get-Scored | Select-PrunedSet -Cut (Join-Path $Work 'cut.json') -IncludePruned |
-            Select-Object Id, Label, Cluster, Distance, Kept, Reason |
-            Export-Csv -LiteralPath $temp -NoTypeInformation -Encoding utf8NoBOM
+        $rows = @(Get-Scored | Select-PrunedSet -Cut (Join-Path $Work 'cut.json') -IncludePruned |
+                Select-Object Id, Label, Cluster, Distance, Kept, Reason)
+        if ($rows.Count) { $rows | Export-Csv -LiteralPath $temp -NoTypeInformation -Encoding utf8NoBOM }
+        else { [IO.File]::WriteAllText($temp, "`"Id`",`"Label`",`"Cluster`",`"Distance`",`"Kept`",`"Reason`"`n") }   # an empty shard: the header alone
         Move-Item -LiteralPath $temp $out -Force
     }
     'Collect' {

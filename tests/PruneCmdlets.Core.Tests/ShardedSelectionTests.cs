@@ -111,6 +111,40 @@ public class ShardedSelectionTests
             }
     }
 
+    [Theory]
+    [MemberData(nameof(Policies))]
+    public void EmptyShards_NameNoModel_AndTheRunStillEqualsOneProcess(KeepStrategy keep, BalanceBy balance, double? fraction, int? count, int? min)
+    {
+        // 60 records over 64 shards: most shards hold nothing, and their summaries name no model.
+        var (input, model) = TiedData(60, seed: 5);
+        var policy = new SelectionPolicy { Keep = keep, BalanceBy = balance, KeepFraction = fraction, KeepCount = count, MinPerGroup = min, Seed = 3 };
+        Assert.Contains(Split(input, 64), p => p.Count == 0);
+        SelectionOutcome single;
+        try { single = PolicySelector.Run(policy, input); }
+        catch (SelectionInputException e)
+        {
+            // One process refuses it (a floor above the kept total): so does the sharded merge, with the same id.
+            var thrown = Assert.ThrowsAny<Exception>(() => RunSharded(policy, input, model, 64, 1));
+            Assert.Equal(e.ErrorId, (thrown as SelectionInputException)?.ErrorId ?? (thrown as ShardFileException)?.ErrorId);
+            return;
+        }
+        Assert.Equal(Kept(single, input.Ids!), RunSharded(policy, input, model, 64, 1).Kept);
+    }
+
+    [Fact]
+    public void EmptyShard_WithAnotherPolicy_IsStillRefused()
+    {
+        var (input, model) = TiedData(40, seed: 6);
+        var policy = new SelectionPolicy { Keep = KeepStrategy.Hard, KeepFraction = 0.5 };
+        var parts = Split(input, 3).Append(new SelectionInput(0) { Ids = Array.Empty<string>(), Distances = Array.Empty<double>() }).ToArray();
+        var summaries = parts.Take(3).Select((p, s) => ($"s{s}.json", ShardedSelection.Summarize(policy, p, model.Fingerprint, s, 4))).ToList();
+        var easy = new SelectionPolicy { Keep = KeepStrategy.Easy, KeepFraction = 0.5 };
+        var withEmptyEasy = summaries.Append(("empty.json", ShardedSelection.Summarize(easy, parts[3], null, 3, 4))).ToList();
+        Assert.Equal("ShardSummaryMismatch", Assert.Throws<ShardFileException>(() => ShardedSelection.Plan(withEmptyEasy)).ErrorId);
+        var withEmpty = summaries.Append(("empty.json", ShardedSelection.Summarize(policy, parts[3], null, 3, 4))).ToList();
+        Assert.Equal(model.Fingerprint, ShardedSelection.Plan(withEmpty).Model); // the empty shard does not blank the plan's model
+    }
+
     [Fact]
     public void Merge_RefusesMissingDuplicateAndForeignSummaries()
     {
@@ -206,16 +240,18 @@ public class ShardedSelectionTests
         var parts = Split(input, shards);
         var rng = new Random(order);
         List<(string, ShardSummaryDocument)> Shuffle(IEnumerable<(string, ShardSummaryDocument)> s) => s.OrderBy(_ => rng.Next()).ToList();
-        var s1 = Shuffle(parts.Select((p, s) => ($"r1-{s}", ShardedSelection.Summarize(policy, p, model.Fingerprint, s, shards))));
+        // As the cmdlets do: a shard without records was scored against nothing and names no model.
+        string? ModelOf(SelectionInput p) => p.Count == 0 ? null : model.Fingerprint;
+        var s1 = Shuffle(parts.Select((p, s) => ($"r1-{s}", ShardedSelection.Summarize(policy, p, ModelOf(p), s, shards))));
         var plan = ShardedSelection.Plan(s1);
         var sha = ShardFiles.Sha256(ShardFiles.Serialize(plan));
-        var s2 = Shuffle(parts.Select((p, s) => ($"r2-{s}", ShardedSelection.Summarize(plan, sha, p, model.Fingerprint, s, shards))));
+        var s2 = Shuffle(parts.Select((p, s) => ($"r2-{s}", ShardedSelection.Summarize(plan, sha, p, ModelOf(p), s, shards))));
         var cut = ShardedSelection.Cut(s2);
         var kept = new List<string>();
         var reasons = new Dictionary<string, string>();
         foreach (var p in parts)
         {
-            var outcome = ShardedSelection.Decide(cut, p, model.Fingerprint);
+            var outcome = ShardedSelection.Decide(cut, p, ModelOf(p));
             for (int i = 0; i < p.Count; i++)
             {
                 if (outcome.Keep[i]) kept.Add(p.Ids![i]);

@@ -59,7 +59,7 @@ public static class ShardedSelection
         var (keys, members) = GroupMembers(policy.BalanceBy, input);
         var primary = Primaries(policy, input);
         IntraPart[]? parts = null;
-        if (policy.BalanceBy == BalanceBy.Density)
+        if (policy.BalanceBy == BalanceBy.Density && input.Count > 0)   // an empty shard has no cluster to measure
         {
             var names = keys.Select(k => k).ToArray();
             parts = PolicySelector.IntraParts(input, names);
@@ -213,6 +213,7 @@ public static class ShardedSelection
         var policy = plan.Policy.ToPolicy();
         CheckShardable(policy);
         CheckShard(shardIndex, shardCount);
+        model = ModelOf(input, model, plan);
         CheckFingerprint(plan, model, "plan");
         if (shardCount != plan.ShardCount)
             throw new ShardFileException("ShardSummaryMismatch", $"The plan was merged from {plan.ShardCount} shards, but this step is shard {shardIndex} of {shardCount}.");
@@ -309,7 +310,7 @@ public static class ShardedSelection
     {
         var policy = cut.Policy.ToPolicy();
         CheckShardable(policy);
-        CheckFingerprint(cut, model, "cut");
+        CheckFingerprint(cut, ModelOf(input, model, cut), "cut");
         var primary = Primaries(policy, input);
         int gCount = cut.Groups.Count;
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -351,6 +352,10 @@ public static class ShardedSelection
             throw new ArgumentOutOfRangeException(nameof(index), index, $"Shard {index} of {count} does not exist; shards are numbered 0 to count − 1.");
     }
 
+    /// <summary>A shard without records scored nothing and names no model: it takes the plan's, which it cannot contradict.</summary>
+    private static string? ModelOf(SelectionInput input, string? model, ShardPlanDocument plan)
+        => input.Count == 0 && model is null ? plan.Model : model;
+
     private static void CheckFingerprint(ShardPlanDocument plan, string? model, string what)
     {
         if (plan.Model != model)
@@ -364,7 +369,9 @@ public static class ShardedSelection
     private static ShardSummaryDocument Collect(IReadOnlyList<(string Path, ShardSummaryDocument Doc)> summaries, int round, int? shardCount)
     {
         if (summaries.Count == 0) throw new ShardFileException("NoInput", "No shard summaries were given.");
-        var (firstPath, first) = summaries[0];
+        // The reference is the first summary with records: a shard that held none scored nothing,
+        // so it names no model, and it agrees with any model as long as its policy is the same.
+        var (firstPath, first) = summaries.FirstOrDefault(s => s.Doc.Records > 0 || s.Doc.Model is not null, summaries[0]);
         int count = shardCount ?? first.ShardCount;
         var seen = new string?[Math.Max(count, 0)];
         foreach (var (path, doc) in summaries)
@@ -373,7 +380,8 @@ public static class ShardedSelection
                 throw new ShardFileException("ShardSummaryMismatch", $"'{path}' is a round-{doc.Round} summary, but '{firstPath}' is round {round}; merge the summaries of one round at a time.", path);
             if (Fingerprint(doc.Policy, doc.Model) != doc.Fingerprint)
                 throw new ShardFileException("CorruptShardFile", $"'{path}''s policy does not match its fingerprint: the file was edited or damaged.", path);
-            if (doc.Fingerprint != first.Fingerprint)
+            bool emptyWithoutModel = doc.Records == 0 && doc.Model is null;
+            if (emptyWithoutModel ? Fingerprint(doc.Policy, first.Model) != first.Fingerprint : doc.Fingerprint != first.Fingerprint)
                 throw new ShardFileException("ShardSummaryMismatch",
                     doc.Model != first.Model
                         ? $"'{path}' was scored against k-means model {doc.Model ?? "(none)"}, but '{firstPath}' against {first.Model ?? "(none)"}; every shard must be scored against one saved model."
