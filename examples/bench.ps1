@@ -564,7 +564,7 @@ if (Want 'Shards') {
     }
     $merges = @{ Round1 = "Merge-ShardSummary ./r1/*.json ./plan.json -ShardCount $shards"; Round2 = "Merge-ShardSummary ./r2/*.json ./cut.json -ShardCount $shards" }
     function Invoke-ShardStep([string] $Command, [int] $Shard) {
-        $script = "`$s = $Shard; Import-Module '$module'; Set-Location -LiteralPath '$work'; `$sw = [Diagnostics.Stopwatch]::StartNew(); $Command; " +
+        $script = "`$ErrorActionPreference = 'Stop'; `$s = $Shard; Import-Module '$module'; Set-Location -LiteralPath '$work'; `$sw = [Diagnostics.Stopwatch]::StartNew(); $Command; " +
             "'{`"seconds`":' + `$sw.Elapsed.TotalSeconds + ',`"peak`":' + [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 + '}'"
         $line = & $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | Select-Object -Last 1
         if (-not $line) { throw "The shard step failed: $Command (shard $Shard)" }
@@ -576,7 +576,7 @@ if (Want 'Shards') {
         $runs = foreach ($s in 0..($shards - 1)) { Invoke-ShardStep $stepScripts[$step] $s }
         $row = [pscustomobject]@{
             Benchmark = 'shard-steps'; N = $n; Shards = $shards; Step = $step; RecordsPerShard = [int][Math]::Round($n / $shards)
-            SecondsMedian = [Math]::Round(($runs.seconds | Sort-Object)[[int]($shards / 2)], 2); SecondsMax = [Math]::Round(($runs.seconds | Measure-Object -Maximum).Maximum, 2)
+            SecondsMedian = [Math]::Round((($runs.seconds | Sort-Object)[[int][Math]::Floor(($shards - 1) / 2)] + ($runs.seconds | Sort-Object)[[int][Math]::Ceiling(($shards - 1) / 2)]) / 2, 2); SecondsMax = [Math]::Round(($runs.seconds | Measure-Object -Maximum).Maximum, 2)
             PeakWorkingSetMBMax = [Math]::Round(($runs.peak | Measure-Object -Maximum).Maximum / 1MB)
             MergeSeconds = $null; SummaryKBMean = $null
         }

@@ -129,6 +129,19 @@ Describe 'examples/remoting/prune-remote.ps1 -Local' {
         [IO.File]::ReadAllLines((Join-Path $run 'kept.txt')) -join "`n" | Should -BeExactly ($single -join "`n")
     }
 
+    It 'fails the shard on a file it cannot read (an I/O error, not a bad image), so a scheduler retries it' {
+        $withDangling = Join-Path $TestDrive 'images-dangling'
+        Copy-Item $images $withDangling -Recurse
+        $null = New-Item -ItemType SymbolicLink -Path (Join-Path $withDangling "$($classes[0])/gone.png") -Target (Join-Path $TestDrive 'no-such-file.png')
+        $run = Join-Path $TestDrive 'remote-dangling'
+        $out = Invoke-ChildPwsh -Command "try { & '$remote' -Local -Images '$withDangling' -Work '$run' -Shards 1 -ThrottleLimit 1 -K 5 -KeepFraction 0.4; 'FINISHED' } catch { 'STOPPED: ' + `$_ }"
+        $text = $out -join "`n"
+        $text | Should -Match 'STOPPED: Step Shard failed.*could not be read.*gone\.png'
+        $text | Should -Not -Match 'FINISHED'
+        Join-Path $run 'unreadable/0.txt' | Should -Not -Exist   # the shard is not marked as embedded
+        Join-Path $run 'emb/0.parquet' | Should -Not -Exist
+    }
+
     It 'runs shards that hold no image at all, and still keeps what one process keeps' {
         # Six images over 16 shards: at least ten shards are empty, through every step.
         $few = Join-Path $TestDrive 'images-few'

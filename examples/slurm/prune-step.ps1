@@ -89,8 +89,18 @@ function Skip([string] $Path) {
 # ("path<TAB>error id<TAB>message"), written after the embeddings: a shard whose list is missing
 # (killed in between) embeds again.
 function Save-Unreadable($Errors) {
+    # A file that could not be read at all (an I/O error, no permission, gone since the listing)
+    # is not a bad image: the step fails, so the scheduler retries it, instead of leaving the file
+    # out for good. Only what was read and could not be decoded goes on the list.
+    $failedReads = @($Errors | Where-Object {
+            $e = $_.Exception
+            while ($e -and -not (($e -is [IO.IOException] -and $e -isnot [IO.EndOfStreamException]) -or $e -is [UnauthorizedAccessException])) { $e = $e.InnerException }
+            $null -ne $e
+        })
+    if ($failedReads) { throw "Shard $me`: $($failedReads.Count) file(s) could not be read, e.g. $($failedReads[0].Exception.Message) Fix the access and run the step again." }
     $path = Out-Path 'unreadable' '.txt'
-    $lines = @($Errors | ForEach-Object { "{0}`t{1}`t{2}" -f $_.TargetObject, $_.FullyQualifiedErrorId, ($_.Exception.Message -replace '\s+', ' ') })
+    # One line a file: path, error id, message; tabs and line breaks inside a name or message become spaces.
+    $lines = @($Errors | ForEach-Object { "{0}`t{1}`t{2}" -f ("$($_.TargetObject)" -replace '[\t\r\n]', ' '), $_.FullyQualifiedErrorId, ($_.Exception.Message -replace '\s+', ' ') })
     $temp = "$path.$PID.partial"
     [IO.File]::WriteAllLines($temp, [string[]]$lines)
     Move-Item -LiteralPath $temp $path -Force
@@ -126,10 +136,18 @@ switch ($Step) {
                     Get-Embedding -ErrorAction SilentlyContinue -ErrorVariable unreadable)
             # A shard can hold no image at all (few files over many shards, or none readable):
             # it marks itself empty, and every later step of it works on no records.
-            if ($records.Count) { $records | Export-Embedding $emb }
-            else { Write-Host "Shard $me holds no readable image."; [IO.File]::WriteAllText("$none.$PID.partial", ''); Move-Item -LiteralPath "$none.$PID.partial" $none -Force }
-            $records = $null
             Save-Unreadable $unreadable
+            # Exactly one of emb/<i>.parquet and emb/<i>.none says what the shard holds: the other,
+            # left by an earlier run, goes first, so it can never hide what this run writes (killed
+            # in between, the shard has neither and embeds again).
+            if ($records.Count) { Remove-Item -LiteralPath $none -ErrorAction Ignore; $records | Export-Embedding $emb }
+            else {
+                Write-Host "Shard $me holds no readable image."
+                Remove-Item -LiteralPath $emb -ErrorAction Ignore
+                [IO.File]::WriteAllText("$none.$PID.partial", '')
+                Move-Item -LiteralPath "$none.$PID.partial" $none -Force
+            }
+            $records = $null
         }
         $out = Out-Path 'r1' '.json'
         if (Skip $out) { break }
@@ -157,7 +175,7 @@ switch ($Step) {
         $rows = @(Get-Scored | Select-PrunedSet -Cut (Join-Path $Work 'cut.json') -IncludePruned |
                 Select-Object Id, Label, Cluster, Distance, Kept, Reason)
         if ($rows.Count) { $rows | Export-Csv -LiteralPath $temp -NoTypeInformation -Encoding utf8NoBOM }
-        else { [IO.File]::WriteAllText($temp, "`"Id`",`"Label`",`"Cluster`",`"Distance`",`"Kept`",`"Reason`"`n") }   # an empty shard: the header alone
+        else { [IO.File]::WriteAllText($temp, "`"Id`",`"Label`",`"Cluster`",`"Distance`",`"Kept`",`"Reason`"$([Environment]::NewLine)") }   # an empty shard: the header alone, as Export-Csv writes it
         Move-Item -LiteralPath $temp $out -Force
     }
     'Collect' {
@@ -172,7 +190,9 @@ switch ($Step) {
         [IO.File]::WriteAllLines($temp, $kept)
         Move-Item -LiteralPath $temp $out -Force
         $unreadable = @(Get-ChildItem -LiteralPath (Join-Path $Work 'unreadable') -Filter '*.txt' -ErrorAction SilentlyContinue | ForEach-Object { [IO.File]::ReadAllLines($_.FullName) })
-        Write-Host ("Collect: {0} records in {1} shards, {2} kept -> {3}" -f $rows.Count, $Count, $kept.Count, $out)
+        $empty = @(Get-ChildItem -LiteralPath (Join-Path $Work 'emb') -Filter '*.none' -ErrorAction SilentlyContinue).Count
         if ($unreadable.Count) { Write-Warning "Collect: $($unreadable.Count) unreadable file(s) were left out, listed in $(Join-Path $Work 'unreadable')." }
+        if ($empty) { Write-Host "Collect: $empty of $Count shards held no readable image." }
+        Write-Host ("Collect: {0} records in {1} shards, {2} kept -> {3}" -f $rows.Count, $Count, $kept.Count, $out)
     }
 }

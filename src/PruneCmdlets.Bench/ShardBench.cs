@@ -96,10 +96,10 @@ static class ShardBench
         double simMerge2 = sm2.Elapsed.TotalSeconds;
         bool simSame = simCut.Groups.Zip(cut.Groups).All(p => p.First.CutId == p.Second.CutId && p.First.CutKey == p.Second.CutKey);
 
-        // The kept Ids, sorted, for the bench to compare with the same data run as cmdlets (shard-gen).
+        // One process's kept Ids, sorted, for the bench to compare with the same data run as cmdlets (shard-gen).
         if (o.TryGetValue("kept-out", out var keptOut))
         {
-            var sorted = kept.ToArray();
+            var sorted = all.Ids.Where((_, i) => single.Keep[i]).ToArray();
             Array.Sort(sorted, StringComparer.Ordinal);
             File.WriteAllLines(keptOut, sorted);
         }

@@ -140,7 +140,9 @@ public class ShardedSelectionTests
         var summaries = parts.Take(3).Select((p, s) => ($"s{s}.json", ShardedSelection.Summarize(policy, p, model.Fingerprint, s, 4))).ToList();
         var easy = new SelectionPolicy { Keep = KeepStrategy.Easy, KeepFraction = 0.5 };
         var withEmptyEasy = summaries.Append(("empty.json", ShardedSelection.Summarize(easy, parts[3], null, 3, 4))).ToList();
-        Assert.Equal("ShardSummaryMismatch", Assert.Throws<ShardFileException>(() => ShardedSelection.Plan(withEmptyEasy)).ErrorId);
+        var e = Assert.Throws<ShardFileException>(() => ShardedSelection.Plan(withEmptyEasy));
+        Assert.Equal("ShardSummaryMismatch", e.ErrorId);
+        Assert.Contains("different policy", e.Message); // not a model it never named
         var withEmpty = summaries.Append(("empty.json", ShardedSelection.Summarize(policy, parts[3], null, 3, 4))).ToList();
         Assert.Equal(model.Fingerprint, ShardedSelection.Plan(withEmpty).Model); // the empty shard does not blank the plan's model
     }

@@ -53,11 +53,13 @@ public sealed class MergeShardSummaryCommand : PSCmdlet
         string outPath = GetUnresolvedProviderPathFromPSPath(OutFile);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         ShardPlanDocument merged;
+        int empty;
         try
         {
             var docs = _files.Distinct(StringComparer.Ordinal).Select(f => (f, ShardFiles.ReadSummary(f))).ToList();
             int? count = MyInvocation.BoundParameters.ContainsKey(nameof(ShardCount)) ? ShardCount : null;
             merged = docs[0].Item2.Round == 1 ? ShardedSelection.Plan(docs, count) : ShardedSelection.Cut(docs, count);
+            empty = docs.Count(d => d.Item2.Records == 0);
         }
         catch (Exception e) when (e is ShardFileException or PruneCmdlets.Selection.SelectionInputException)
         {
@@ -73,8 +75,9 @@ public sealed class MergeShardSummaryCommand : PSCmdlet
             ThrowTerminatingError(ErrorHelper.FileError("ExportFailed", outPath, e));
             return;
         }
-        WriteVerbose($"Merged {_files.Count} round-{(cut ? 2 : 1)} summaries of {merged.Records} records in {clock.Elapsed.TotalSeconds:F2}s: " +
-            $"{merged.Total} kept over {merged.Groups.Count} group(s); {(cut ? "cut" : "plan")} written to '{outPath}' ({bytes.Length:N0} bytes).");
+        WriteVerbose($"Merged {_files.Count} round-{(cut ? 2 : 1)} summaries of {merged.Records} records in {clock.Elapsed.TotalSeconds:F2}s" +
+            (empty > 0 ? $" ({empty} of them from shards that held no records)" : "") +
+            $": {merged.Total} kept over {merged.Groups.Count} group(s); {(cut ? "cut" : "plan")} written to '{outPath}' ({bytes.Length:N0} bytes).");
         foreach (var g in merged.Groups.Take(50))
             WriteVerbose($"  {g.Name}: keep {g.Quota} of {g.Size}" + (cut && g.CutId is not null ? $", cut at '{g.CutId}'" + (g.CutDistance is { } d ? $" (Distance {d:G6})" : "") : ""));
         if (PassThru) WriteObject(new FileInfo(outPath));

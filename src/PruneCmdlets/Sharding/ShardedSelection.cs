@@ -383,7 +383,7 @@ public static class ShardedSelection
             bool emptyWithoutModel = doc.Records == 0 && doc.Model is null;
             if (emptyWithoutModel ? Fingerprint(doc.Policy, first.Model) != first.Fingerprint : doc.Fingerprint != first.Fingerprint)
                 throw new ShardFileException("ShardSummaryMismatch",
-                    doc.Model != first.Model
+                    doc.Model != first.Model && !emptyWithoutModel
                         ? $"'{path}' was scored against k-means model {doc.Model ?? "(none)"}, but '{firstPath}' against {first.Model ?? "(none)"}; every shard must be scored against one saved model."
                         : $"'{path}' was summarised under a different policy than '{firstPath}'; every shard must run the same policy.", path);
             if (doc.ShardCount != count)
