@@ -574,9 +574,10 @@ if (Want 'Shards') {
     $stepRows = [Collections.Generic.List[object]]::new()
     foreach ($step in $stepScripts.Keys) {
         $runs = foreach ($s in 0..($shards - 1)) { Invoke-ShardStep $stepScripts[$step] $s }
+        $seconds = @($runs.seconds | Sort-Object)
         $row = [pscustomobject]@{
             Benchmark = 'shard-steps'; N = $n; Shards = $shards; Step = $step; RecordsPerShard = [int][Math]::Round($n / $shards)
-            SecondsMedian = [Math]::Round((($runs.seconds | Sort-Object)[[int][Math]::Floor(($shards - 1) / 2)] + ($runs.seconds | Sort-Object)[[int][Math]::Ceiling(($shards - 1) / 2)]) / 2, 2); SecondsMax = [Math]::Round(($runs.seconds | Measure-Object -Maximum).Maximum, 2)
+            SecondsMedian = [Math]::Round(($seconds[[Math]::Floor(($shards - 1) / 2)] + $seconds[[Math]::Ceiling(($shards - 1) / 2)]) / 2, 2); SecondsMax = [Math]::Round($seconds[-1], 2)
             PeakWorkingSetMBMax = [Math]::Round(($runs.peak | Measure-Object -Maximum).Maximum / 1MB)
             MergeSeconds = $null; SummaryKBMean = $null
         }

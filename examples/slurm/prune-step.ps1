@@ -84,10 +84,16 @@ function Skip([string] $Path) {
     if (Test-Path -LiteralPath $Path) { Write-Host "$Step $(if ($null -ne $me) { "shard $me " })already done: $Path"; return $true }
     $false
 }
-# An image Get-Embedding cannot read is left out and the shard goes on, as one process leaves
+# Writes a small file whole or not at all: to a temporary name beside it, then renamed.
+function Write-Lines([string] $Path, [string[]] $Lines) {
+    $temp = "$Path.$PID.partial"
+    [IO.File]::WriteAllLines($temp, $Lines)
+    Move-Item -LiteralPath $temp $Path -Force
+}
+# An image Get-Embedding cannot decode is left out and the shard goes on, as one process leaves
 # it out (its errors do not stop the pipeline); the shard lists them in <Work>/unreadable/<i>.txt
-# ("path<TAB>error id<TAB>message"), written after the embeddings: a shard whose list is missing
-# (killed in between) embeds again.
+# ("path<TAB>error id<TAB>message"). The Shard step counts as embedded only when that list and
+# the embeddings (or the empty-shard marker) both exist, so a shard killed between them embeds again.
 function Save-Unreadable($Errors) {
     # A file that could not be read at all (an I/O error, no permission, gone since the listing)
     # is not a bad image: the step fails, so the scheduler retries it, instead of leaving the file
@@ -101,9 +107,7 @@ function Save-Unreadable($Errors) {
     $path = Out-Path 'unreadable' '.txt'
     # One line a file: path, error id, message; tabs and line breaks inside a name or message become spaces.
     $lines = @($Errors | ForEach-Object { "{0}`t{1}`t{2}" -f ("$($_.TargetObject)" -replace '[\t\r\n]', ' '), $_.FullyQualifiedErrorId, ($_.Exception.Message -replace '\s+', ' ') })
-    $temp = "$path.$PID.partial"
-    [IO.File]::WriteAllLines($temp, [string[]]$lines)
-    Move-Item -LiteralPath $temp $path -Force
+    Write-Lines $path $lines
     if ($lines.Count) { Write-Warning "Shard $me`: $($lines.Count) unreadable file(s) left out, listed in $path." }
 }
 
@@ -134,18 +138,16 @@ switch ($Step) {
             $records = @(Get-ChildItem -LiteralPath $Images -Recurse -File | Sort-Object FullName |
                     Select-Shard @shard -RelativeTo $Images |
                     Get-Embedding -ErrorAction SilentlyContinue -ErrorVariable unreadable)
-            # A shard can hold no image at all (few files over many shards, or none readable):
-            # it marks itself empty, and every later step of it works on no records.
             Save-Unreadable $unreadable
-            # Exactly one of emb/<i>.parquet and emb/<i>.none says what the shard holds: the other,
-            # left by an earlier run, goes first, so it can never hide what this run writes (killed
-            # in between, the shard has neither and embeds again).
+            # A shard can hold no image at all (few files over many shards, or none readable): it
+            # marks itself empty, and every later step of it works on no records. Exactly one of
+            # emb/<i>.parquet and emb/<i>.none says what the shard holds: the other, left by an
+            # earlier run, goes first, so it can never hide what this run writes.
             if ($records.Count) { Remove-Item -LiteralPath $none -ErrorAction Ignore; $records | Export-Embedding $emb }
             else {
                 Write-Host "Shard $me holds no readable image."
                 Remove-Item -LiteralPath $emb -ErrorAction Ignore
-                [IO.File]::WriteAllText("$none.$PID.partial", '')
-                Move-Item -LiteralPath "$none.$PID.partial" $none -Force
+                Write-Lines $none @()
             }
             $records = $null
         }
@@ -171,11 +173,11 @@ switch ($Step) {
     'Select' {
         $out = Out-Path 'decided' '.csv'
         if (Skip $out) { break }
-        $temp = "$out.$PID.partial"
         $rows = @(Get-Scored | Select-PrunedSet -Cut (Join-Path $Work 'cut.json') -IncludePruned |
                 Select-Object Id, Label, Cluster, Distance, Kept, Reason)
-        if ($rows.Count) { $rows | Export-Csv -LiteralPath $temp -NoTypeInformation -Encoding utf8NoBOM }
-        else { [IO.File]::WriteAllText($temp, "`"Id`",`"Label`",`"Cluster`",`"Distance`",`"Kept`",`"Reason`"$([Environment]::NewLine)") }   # an empty shard: the header alone, as Export-Csv writes it
+        if (-not $rows.Count) { Write-Lines $out '"Id","Label","Cluster","Distance","Kept","Reason"'; break }   # an empty shard: the header alone, as Export-Csv writes it
+        $temp = "$out.$PID.partial"
+        $rows | Export-Csv -LiteralPath $temp -NoTypeInformation -Encoding utf8NoBOM
         Move-Item -LiteralPath $temp $out -Force
     }
     'Collect' {
@@ -186,9 +188,7 @@ switch ($Step) {
         $rows = @($decided | ForEach-Object { Import-Csv -LiteralPath $_.FullName })
         $kept = [string[]]@($rows | Where-Object Kept -EQ 'True' | ForEach-Object Id)
         [Array]::Sort($kept, [StringComparer]::Ordinal)
-        $temp = "$out.$PID.partial"
-        [IO.File]::WriteAllLines($temp, $kept)
-        Move-Item -LiteralPath $temp $out -Force
+        Write-Lines $out $kept
         $unreadable = @(Get-ChildItem -LiteralPath (Join-Path $Work 'unreadable') -Filter '*.txt' -ErrorAction SilentlyContinue | ForEach-Object { [IO.File]::ReadAllLines($_.FullName) })
         $empty = @(Get-ChildItem -LiteralPath (Join-Path $Work 'emb') -Filter '*.none' -ErrorAction SilentlyContinue).Count
         if ($unreadable.Count) { Write-Warning "Collect: $($unreadable.Count) unreadable file(s) were left out, listed in $(Join-Path $Work 'unreadable')." }

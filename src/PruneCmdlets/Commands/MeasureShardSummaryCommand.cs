@@ -78,8 +78,9 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
             if (Keep is KeepStrategy.Auto)
                 ThrowTerminatingError(ErrorHelper.Terminating("ShardedPolicyNotSupported", ErrorCategory.InvalidArgument,
                     "-Keep Auto is resolved from the records one process sees; a sharded run needs the strategy spelt out: -Keep Hard, Easy or Random."));
-            if (Arguments().Check() is { } error) ThrowTerminatingError(error);
-            try { ShardedSelection.CheckShardable(Arguments().Policy); }
+            var arguments = Arguments();
+            if (arguments.Check() is { } error) ThrowTerminatingError(error);
+            try { ShardedSelection.CheckShardable(arguments.Policy); }
             catch (Exception e) when (e is SelectionInputException or ArgumentException)
             {
                 ThrowTerminatingError(ErrorHelper.Terminating(e is SelectionInputException s ? s.ErrorId : "InvalidPolicy", ErrorCategory.InvalidArgument, e.Message, null, e));

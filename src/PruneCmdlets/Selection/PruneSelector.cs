@@ -226,8 +226,8 @@ public static class PruneSelector
 
         if (strategy == KeepStrategy.Stratified)
         {
-            plans ??= StratifiedPlans(distances!, groupOf, quotas, stratified ?? new StratifiedOptions());
-            if (plans.Length != quotas.Length || plans.Where((p, g) => p.Takes.Sum() != quotas[g] || p.BinOf.Length != sizes[g]).Any())
+            if (plans is null) plans = StratifiedPlans(distances!, groupOf, quotas, stratified ?? new StratifiedOptions());
+            else if (plans.Length != quotas.Length || plans.Where((p, g) => p.Takes.Sum() != quotas[g] || p.BinOf.Length != sizes[g]).Any())
                 throw new ArgumentException("The Stratified plans must be those of these groups and quotas (PruneSelector.StratifiedPlans).", nameof(plans));
             var rng = new DeterministicRandom(seed);
             var members = Members(groupOf, quotas.Length);

@@ -369,9 +369,10 @@ public static class ShardedSelection
     private static ShardSummaryDocument Collect(IReadOnlyList<(string Path, ShardSummaryDocument Doc)> summaries, int round, int? shardCount)
     {
         if (summaries.Count == 0) throw new ShardFileException("NoInput", "No shard summaries were given.");
-        // The reference is the first summary with records: a shard that held none scored nothing,
-        // so it names no model, and it agrees with any model as long as its policy is the same.
-        var (firstPath, first) = summaries.FirstOrDefault(s => s.Doc.Records > 0 || s.Doc.Model is not null, summaries[0]);
+        // A shard that held no records scored nothing, so it names no model: it agrees with any
+        // model as long as its policy is the same. The reference is the first summary that names one.
+        static bool NamesNoModel(ShardSummaryDocument d) => d.Records == 0 && d.Model is null;
+        var (firstPath, first) = summaries.FirstOrDefault(s => !NamesNoModel(s.Doc), summaries[0]);
         int count = shardCount ?? first.ShardCount;
         var seen = new string?[Math.Max(count, 0)];
         foreach (var (path, doc) in summaries)
@@ -380,10 +381,10 @@ public static class ShardedSelection
                 throw new ShardFileException("ShardSummaryMismatch", $"'{path}' is a round-{doc.Round} summary, but '{firstPath}' is round {round}; merge the summaries of one round at a time.", path);
             if (Fingerprint(doc.Policy, doc.Model) != doc.Fingerprint)
                 throw new ShardFileException("CorruptShardFile", $"'{path}''s policy does not match its fingerprint: the file was edited or damaged.", path);
-            bool emptyWithoutModel = doc.Records == 0 && doc.Model is null;
-            if (emptyWithoutModel ? Fingerprint(doc.Policy, first.Model) != first.Fingerprint : doc.Fingerprint != first.Fingerprint)
+            bool noModel = NamesNoModel(doc);
+            if ((noModel ? Fingerprint(doc.Policy, first.Model) : doc.Fingerprint) != first.Fingerprint)
                 throw new ShardFileException("ShardSummaryMismatch",
-                    doc.Model != first.Model && !emptyWithoutModel
+                    doc.Model != first.Model && !noModel
                         ? $"'{path}' was scored against k-means model {doc.Model ?? "(none)"}, but '{firstPath}' against {first.Model ?? "(none)"}; every shard must be scored against one saved model."
                         : $"'{path}' was summarised under a different policy than '{firstPath}'; every shard must run the same policy.", path);
             if (doc.ShardCount != count)
