@@ -12,6 +12,7 @@
     FormatsToProcess     = @('module/PruneCmdlets.Format.ps1xml')
     CmdletsToExport      = @(
         'Get-Embedding'
+        'Find-DataIssue'
         'Get-TextEmbedding'
         'Import-Embedding'
         'Export-Embedding'

@@ -21,6 +21,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
     private const string RecommendationSet = "Recommendation";
     private const string CutSet = "Cut";
     private readonly List<EmbeddingRecord> _records = new();
+    private HashSet<EmbeddingRecord>? _excluded;
     private int _seen;
 
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -63,6 +64,9 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
     public long Seed { get; set; }
 
     [Parameter]
+    public PruneCmdlets.Issues.DataIssueKind[]? Exclude { get; set; }
+
+    [Parameter]
     public SwitchParameter Invert { get; set; }
 
     [Parameter]
@@ -73,7 +77,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
     protected override void BeginProcessing()
     {
         if (ParameterSetName == CutSet)
-            foreach (var p in new[] { nameof(Keep), nameof(BalanceBy), nameof(MinPerGroup), nameof(Temperature), nameof(HardCutoff), nameof(Bins), nameof(Seed) })
+            foreach (var p in new[] { nameof(Exclude), nameof(Keep), nameof(BalanceBy), nameof(MinPerGroup), nameof(Temperature), nameof(HardCutoff), nameof(Bins), nameof(Seed) })
                 if (Given(p))
                     ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
                         $"-Cut carries the whole policy the shard summaries were made with; remove -{p}.", p));
@@ -109,6 +113,29 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
                 $"All {_records.Count} records arrived already pruned (Kept = false); there is nothing left to select from.", _records[0]));
         }
         if (Keep == KeepStrategy.Auto) ResolveAuto(candidates);
+        // -Exclude: flagged records are pruned first, and the policy's amount stays an amount of
+        // every candidate, so excluding wrong records does not shrink what is kept.
+        int? keepTotal = null;
+        if (Exclude is { Length: > 0 })
+        {
+            if (!candidates.Any(r => r.Issues is not null))
+                ThrowTerminatingError(ErrorHelper.Terminating("MissingIssues", ErrorCategory.InvalidArgument,
+                    $"-Exclude {string.Join(", ", Exclude)} prunes records by their Issues, and no record has been checked: pipe the records through Find-DataIssue first.", candidates[0]));
+            var unchecked_ = candidates.FirstOrDefault(r => r.Issues is null);
+            if (unchecked_ is not null)
+                ThrowTerminatingError(ErrorHelper.Terminating("MissingIssues", ErrorCategory.InvalidArgument,
+                    $"Record '{unchecked_.Id}' has not been through Find-DataIssue, so -Exclude cannot tell whether it is flagged; check every record in one Find-DataIssue run.", unchecked_));
+            keepTotal = ParameterSetName == CountSet ? Math.Min(KeepCount, n) : PruneSelector.CountForFraction(KeepFraction, n);
+            _excluded = candidates.Where(r => Exclude.Any(k => r.HasIssue(k.ToString()))).ToHashSet();
+            candidates = candidates.Where(r => !_excluded.Contains(r)).ToList();
+            WriteVerbose($"-Exclude {string.Join(", ", Exclude)}: {_excluded.Count} of {n} records pruned for their issues first; the policy keeps {Math.Min(keepTotal.Value, candidates.Count)} ({keepTotal.Value} of {n}) from the other {candidates.Count}.");
+            if (keepTotal > candidates.Count)
+                WriteWarning($"Only {candidates.Count} records are left after -Exclude, fewer than the {keepTotal} to keep; all of them are kept.");
+            n = candidates.Count;
+            if (n == 0)
+                ThrowTerminatingError(ErrorHelper.Terminating("NothingLeftToSelect", ErrorCategory.InvalidData,
+                    $"Every record carries an excluded issue ({string.Join(", ", Exclude)}); there is nothing left to select from.", _records[0]));
+        }
         if (Keep != KeepStrategy.Random)
         {
             var missing = candidates.FirstOrDefault(r => r.Distance is null);
@@ -133,6 +160,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
         }
 
         var policy = Arguments().Policy;
+        if (keepTotal is { } total0) policy = policy with { KeepFraction = null, KeepCount = Math.Min(total0, n) };
         var input = new SelectionInput(n)
         {
             Ids = candidates.Select(r => r.Id).ToArray(),
@@ -181,6 +209,12 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
             if (r.Kept == false)
             {
                 if (Invert || IncludePruned) WriteObject(r);
+                continue;
+            }
+            if (_excluded?.Contains(r) == true)
+            {
+                string why = string.Join("; ", Exclude!.Where(k => r.HasIssue(k.ToString())).Select(k => r.IssueSentence(k.ToString())));
+                if (Invert || IncludePruned) WriteObject(r.WithDecision(false, $"pruned: {why}", outcome));
                 continue;
             }
             bool keep = outcome.Keep[c];

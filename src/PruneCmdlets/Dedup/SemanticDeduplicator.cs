@@ -119,9 +119,13 @@ public static class SemanticDeduplicator
     /// group whose members score the same (exact copies do) keeps the smallest Id, and the result
     /// is the same however the records arrive: a cluster deduplicated alone in its own shard gives
     /// the decisions it gets among all records. Without Ids, input order stands in.
+    /// With <paramref name="acrossClusters"/> every pair of the set is compared, not only pairs
+    /// inside a cluster (Find-DataIssue's duplicate check); the keep rule still measures each
+    /// member against its own cluster's centroid, so a group that lies inside one cluster keeps
+    /// the member Invoke-SemDeDup keeps.
     /// </remarks>
     public static SemDeDupResult Run(IReadOnlyList<ReadOnlyMemory<float>> vectors, int[] cluster, KMeansModel? model, SemDeDupOptions options,
-        Action<SemDeDupProgress>? progress = null, CancellationToken cancel = default, IReadOnlyList<string>? ids = null)
+        Action<SemDeDupProgress>? progress = null, CancellationToken cancel = default, IReadOnlyList<string>? ids = null, bool acrossClusters = false)
     {
         options.Validate();
         int n = vectors.Count;
@@ -137,11 +141,12 @@ public static class SemanticDeduplicator
         }
 
         if (ids is not null && ids.Count != n) throw new ArgumentException("One Id per vector is needed.", nameof(ids));
-        // Rows sorted by (cluster, Id, input index): every cluster is one contiguous block of unit vectors.
+        // Rows sorted by (cluster, Id, input index): every cluster is one contiguous block of unit
+        // vectors. Across clusters the whole set is one block, in (Id, input index) order.
         var order = Enumerable.Range(0, n).ToArray();
         Array.Sort(order, (a, b) =>
         {
-            int c = cluster[a].CompareTo(cluster[b]);
+            int c = acrossClusters ? 0 : cluster[a].CompareTo(cluster[b]);
             if (c == 0 && ids is not null) c = string.CompareOrdinal(ids[a], ids[b]);
             return c != 0 ? c : a.CompareTo(b);
         });
@@ -154,7 +159,7 @@ public static class SemanticDeduplicator
         for (int s = 0; s < n;)
         {
             int e = s;
-            while (e < n && cluster[order[e]] == cluster[order[s]]) e++;
+            while (e < n && (acrossClusters || cluster[order[e]] == cluster[order[s]])) e++;
             ranges.Add((cluster[order[s]], s, e - s));
             s = e;
         }
@@ -285,7 +290,6 @@ public static class SemanticDeduplicator
         var groups = new List<DuplicateSet>(membersOf.Count);
         foreach (var (root, positions) in membersOf)
         {
-            int c = cluster[order[root]];
             // Positions ascend in the cluster's (Id) order: on equal scores the first, smallest Id, is kept.
             int keptPos = positions[0];
             double keptScore = CentroidDistance(positions[0]);
@@ -298,20 +302,19 @@ public static class SemanticDeduplicator
             double toKept = double.PositiveInfinity;
             foreach (int p in positions)
                 if (p != keptPos) toKept = Math.Min(toKept, Similarity(u, d, keptPos, p));
-            groups.Add(new DuplicateSet(c, positions.Select(p => order[p]).OrderBy(i => i).ToArray(), order[keptPos],
+            groups.Add(new DuplicateSet(cluster[order[keptPos]], positions.Select(p => order[p]).OrderBy(i => i).ToArray(), order[keptPos],
                 links.MaxSimilarity(root), links.MinSimilarity(root), toKept, links.Pairs(root)));
 
+            // Each member against its own cluster's centroid (a group found across clusters may span several).
             double CentroidDistance(int p)
             {
+                int c = cluster[order[p]];
                 if (model is not null)
                     return model.Metric == DistanceMetric.Cosine
                         ? model.DistanceOf(u.Span.Slice(p * d, d), c)
                         : model.DistanceOf(vectors[order[p]].Span, c);
                 if (!clusterMeans.TryGetValue(c, out var mean))
-                {
-                    var range = ranges.First(r => r.Cluster == c);
-                    clusterMeans[c] = mean = SphericalMean(u, d, range.Start, range.Count);
-                }
+                    clusterMeans[c] = mean = SphericalMean(u, d, Enumerable.Range(0, n).Where(q => cluster[order[q]] == c));
                 return DistanceKernel.ExactSquaredDistance(u.Span.Slice(p * d, d), mean) / 2.0;
             }
         }
@@ -320,12 +323,14 @@ public static class SemanticDeduplicator
     }
 
     /// <summary>The cluster's mean direction: the mean of its unit rows scaled to unit length (zeros if they cancel).</summary>
-    private static float[] SphericalMean(ReadOnlyMemory<float> u, int d, int start, int count)
+    private static float[] SphericalMean(ReadOnlyMemory<float> u, int d, IEnumerable<int> positions)
     {
         var sum = new double[d];
-        var rows = u.Span;
-        for (int p = start; p < start + count; p++)
-            for (int j = 0; j < d; j++) sum[j] += rows[p * d + j];
+        foreach (int p in positions)
+        {
+            var row = u.Span.Slice(p * d, d);
+            for (int j = 0; j < d; j++) sum[j] += row[j];
+        }
         double norm = Math.Sqrt(sum.Sum(v => v * v));
         var mean = new float[d];
         if (norm > 0) for (int j = 0; j < d; j++) mean[j] = (float)(sum[j] / norm);

@@ -131,6 +131,41 @@ public sealed class LogisticRegressionModel
         return result;
     }
 
+    /// <summary>
+    /// Class probabilities (softmax of the logits) of each raw row, N×K row-major in the order
+    /// of <see cref="Classes"/>: the logits as <see cref="Predict"/> computes them, the softmax in
+    /// double after subtracting the largest logit.
+    /// </summary>
+    public double[] PredictProbabilities(float[] x, int n, int maxThreads = -1, CancellationToken cancel = default)
+    {
+        CheckShape(x, n);
+        int d = Dimension, k = Classes.Count;
+        var result = new double[(long)n * k];
+        var po = new ParallelOptions { MaxDegreeOfParallelism = maxThreads, CancellationToken = cancel };
+        Parallel.For(0, (n + 255) / 256, po, () => new double[d], (b, _, row) =>
+        {
+            int end = Math.Min(n, (b + 1) * 256);
+            for (int i = b * 256; i < end; i++)
+            {
+                for (int j = 0; j < d; j++) row[j] = (float)((x[(long)i * d + j] - Mean[j]) / Scale[j]);
+                long at = (long)i * k;
+                double max = double.NegativeInfinity;
+                for (int c = 0; c < k; c++)
+                {
+                    double z = Intercepts[c];
+                    for (int j = 0; j < d; j++) z += Weights[c * d + j] * row[j];
+                    result[at + c] = z;
+                    if (z > max) max = z;
+                }
+                double sum = 0;
+                for (int c = 0; c < k; c++) sum += result[at + c] = Math.Exp(result[at + c] - max);
+                for (int c = 0; c < k; c++) result[at + c] /= sum;
+            }
+            return row;
+        }, _ => { });
+        return result;
+    }
+
     /// <summary>Fraction of rows whose predicted class equals the given label (a label the model never saw counts as wrong).</summary>
     public double Accuracy(float[] x, int n, IReadOnlyList<string> labels, int maxThreads = -1, CancellationToken cancel = default)
     {

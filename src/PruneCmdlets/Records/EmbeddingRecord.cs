@@ -57,6 +57,11 @@ public sealed class EmbeddingRecord
             Text = stored.Text,
             TokenCount = stored.TokenCount,
             TruncatedTokens = stored.TruncatedTokens,
+            Issues = stored.Issues,
+            LabelQuality = stored.LabelQuality,
+            SuggestedLabel = stored.SuggestedLabel,
+            OutlierScore = stored.OutlierScore,
+            LeakOf = stored.LeakOf,
         };
 
     private readonly ReadOnlyMemory<float> _block;
@@ -147,6 +152,36 @@ public sealed class EmbeddingRecord
     /// <summary>Cosine similarity to the group's kept member (1 for the keeper itself), with <see cref="DuplicateOf"/>.</summary>
     public double? Similarity { get; private set; }
 
+    /// <summary>
+    /// Set by Find-DataIssue: the stable names of what is wrong with the record (LabelError,
+    /// Outlier, Duplicate, Leak); empty when the checks found nothing, null before any check ran.
+    /// </summary>
+    public string[]? Issues { get; private set; }
+
+    /// <summary>Set by Find-DataIssue with <see cref="Issues"/>: one sentence per issue saying why, joined by "; ".</summary>
+    public string? IssueReason { get; private set; }
+
+    /// <summary>Find-DataIssue: the out-of-sample probability of the record's own label (low is suspect; ranks label errors).</summary>
+    public double? LabelQuality { get; private set; }
+
+    /// <summary>Find-DataIssue: the label the rest of the data suggests for this record.</summary>
+    public string? SuggestedLabel { get; private set; }
+
+    /// <summary>Find-DataIssue: mean cosine distance to the record's nearest neighbours (high is isolated).</summary>
+    public double? OutlierScore { get; private set; }
+
+    /// <summary>Find-DataIssue -Reference: the Id of the reference record this one is a copy of.</summary>
+    public string? LeakOf { get; private set; }
+
+    /// <summary>Find-DataIssue -Reference: embedding cosine similarity to <see cref="LeakOf"/>.</summary>
+    public double? LeakSimilarity { get; private set; }
+
+    /// <summary>Find-DataIssue -Reference: pixel similarity to <see cref="LeakOf"/> where both are image files.</summary>
+    public double? LeakPixelSimilarity { get; private set; }
+
+    /// <summary>The Find-DataIssue run that checked this record: its checks, thresholds and findings (shared by every record of the run).</summary>
+    public PruneCmdlets.Issues.DataIssueSummary? DataIssues { get; private set; }
+
     /// <summary>The Select-PrunedSet run that decided this record: its policy, groups, quotas and cuts (shared by every record of the run).</summary>
     public PruneCmdlets.Selection.SelectionOutcome? Selection { get; private set; }
 
@@ -194,6 +229,36 @@ public sealed class EmbeddingRecord
         copy.DuplicateOf = keeperId;
         copy.Similarity = similarity;
         return copy;
+    }
+
+    /// <summary>The record with what Find-DataIssue found; a duplicate group's keeper and members get DuplicateOf and Similarity as Invoke-SemDeDup sets them.</summary>
+    internal EmbeddingRecord WithIssues(PruneCmdlets.Issues.RecordIssues found, PruneCmdlets.Issues.DataIssueSummary summary)
+    {
+        var copy = Copy();
+        copy.Issues = found.Issues;
+        copy.IssueReason = found.Reason;
+        copy._issueSentences = found.Sentences;
+        copy.LabelQuality = found.LabelQuality;
+        copy.SuggestedLabel = found.SuggestedLabel;
+        copy.OutlierScore = found.OutlierScore;
+        copy.LeakOf = found.LeakOf;
+        copy.LeakSimilarity = found.LeakSimilarity;
+        copy.LeakPixelSimilarity = found.LeakPixelSimilarity;
+        if (found.DuplicateOf is not null) { copy.DuplicateOf = found.DuplicateOf; copy.Similarity = found.DuplicateSimilarity; }
+        copy.DataIssues = summary;
+        return copy;
+    }
+
+    private string[]? _issueSentences;
+
+    /// <summary>True when the record carries the issue <paramref name="name"/>.</summary>
+    internal bool HasIssue(string name) => Issues is { } issues && Array.IndexOf(issues, name) >= 0;
+
+    /// <summary>The sentence that explains issue <paramref name="name"/>, or the name itself when the record came back from a file without sentences.</summary>
+    internal string IssueSentence(string name)
+    {
+        int i = Issues is { } issues ? Array.IndexOf(issues, name) : -1;
+        return i >= 0 && _issueSentences is { } s && i < s.Length ? s[i] : name;
     }
 
     private EmbeddingRecord Copy() => (EmbeddingRecord)MemberwiseClone();

@@ -17,4 +17,9 @@ internal readonly record struct StoredAnnotations(
     double? Similarity = null,
     string? Text = null,
     int? TokenCount = null,
-    int? TruncatedTokens = null);
+    int? TruncatedTokens = null,
+    string[]? Issues = null,
+    double? LabelQuality = null,
+    string? SuggestedLabel = null,
+    double? OutlierScore = null,
+    string? LeakOf = null);

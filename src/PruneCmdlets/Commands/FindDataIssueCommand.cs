@@ -1,0 +1,222 @@
+using System.Management.Automation;
+using PruneCmdlets.Clustering;
+using PruneCmdlets.Dedup;
+using PruneCmdlets.Issues;
+
+namespace PruneCmdlets.Commands;
+
+/// <summary>
+/// Tells hard from wrong: annotates every record, in input order, with what is wrong with it
+/// (Issues: LabelError, Outlier, Duplicate, Leak), a sentence saying why (IssueReason) and the
+/// scores behind each flag (LabelQuality, SuggestedLabel, OutlierScore, DuplicateOf, LeakOf).
+/// The run's findings over the whole set (noise matrix, thresholds, how well the embedding fits
+/// the labels) ride on every record as DataIssues.
+/// </summary>
+[Cmdlet(VerbsCommon.Find, "DataIssue")]
+[OutputType(typeof(EmbeddingRecord))]
+public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
+{
+    private const int ProgressId = 0x4449;
+    private readonly CancellationTokenSource _stop = new();
+    private RecordCollector? _collector;
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
+
+    [Parameter(Position = 0)]
+    public DataCheck[]? Check { get; set; }
+
+    [Parameter]
+    public PSObject[]? Reference { get; set; }
+
+    [Parameter]
+    public LabelClassifier Classifier { get; set; } = LabelClassifier.Probe;
+
+    [Parameter]
+    [ValidateRange(2, 100)]
+    public int Folds { get; set; } = DataIssueOptions.DefaultFolds;
+
+    [Parameter]
+    [ValidateRange(1, 1000)]
+    public int Neighbors { get; set; } = DataIssueOptions.DefaultNeighbors;
+
+    [Parameter]
+    [ValidateRange(0.0, 2.0)]
+    public double OutlierThreshold { get; set; }
+
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double DuplicateEpsilon { get; set; } = DataIssueOptions.DefaultDuplicateEpsilon;
+
+    [Parameter]
+    public DuplicateKeepRule KeepRule { get; set; } = DuplicateKeepRule.FarthestFromCentroid;
+
+    [Parameter]
+    [ValidateRange(-1.0, 1.0)]
+    public double LeakThreshold { get; set; } = LeakOptions.DefaultThreshold;
+
+    [Parameter]
+    [ValidateRange(-1.0, 1.0)]
+    public double PixelThreshold { get; set; } = LeakOptions.DefaultPixelThreshold;
+
+    [Parameter]
+    public SwitchParameter NoPixelCheck { get; set; }
+
+    [Parameter]
+    public long Seed { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 4096)]
+    public int MaxThreads { get; set; } = Environment.ProcessorCount;
+
+    private bool Given(string name) => MyInvocation.BoundParameters.ContainsKey(name);
+
+    protected override void BeginProcessing()
+    {
+        var checks = Requested();
+        if (checks.HasFlag(DataCheck.Leak) && Reference is null)
+            ThrowTerminatingError(ErrorHelper.Terminating("ReferenceRequired", ErrorCategory.InvalidArgument,
+                "-Check Leak compares the records with a reference set: give one with -Reference (for example the test split's records).", "Reference"));
+        foreach (var (name, needs) in new[] { (nameof(Folds), DataCheck.Label), (nameof(Classifier), DataCheck.Label), (nameof(OutlierThreshold), DataCheck.Outlier),
+                     (nameof(DuplicateEpsilon), DataCheck.Duplicate), (nameof(KeepRule), DataCheck.Duplicate), (nameof(LeakThreshold), DataCheck.Leak),
+                     (nameof(PixelThreshold), DataCheck.Leak), (nameof(NoPixelCheck), DataCheck.Leak) })
+            if (Given(name) && Check is not null && !checks.HasFlag(needs))
+                ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
+                    $"-{name} belongs to the {needs} check, which -Check does not include; add {needs} to -Check or remove -{name}.", name));
+        if (Given(nameof(Folds)) && Classifier == LabelClassifier.Neighbors)
+            ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
+                "-Folds sets the probe's cross-validation; -Classifier Neighbors needs no folds (each record is left out of its own vote).", "Folds"));
+        _collector = new RecordCollector(this);
+    }
+
+    /// <summary>The checks -Check names, or null-check defaults (decided once the input is known).</summary>
+    private DataCheck Requested() => Check is null ? DataCheck.None : Check.Aggregate(DataCheck.None, (a, b) => a | b);
+
+    protected override void ProcessRecord() => _collector!.Add(InputObject);
+
+    protected override void EndProcessing()
+    {
+        var records = _collector!.Records;
+        if (records.Count == 0) ThrowTerminatingError(ErrorHelper.NoInput("Find-DataIssue"));
+        RecordCollector.EnsureSourcesUnchanged(this, records);
+        DropZeroVectors(records);
+        if (records.Count == 0) ThrowTerminatingError(ErrorHelper.NoInput("Find-DataIssue"));
+
+        var reference = Reference is null ? null : CollectReference(records);
+        var checks = Check is null ? DefaultChecks(records, reference is not null) : Requested();
+        bool labelled = records.Any(r => !string.IsNullOrEmpty(r.Label));
+        if (checks.HasFlag(DataCheck.Label) && !labelled)
+            ThrowTerminatingError(ErrorHelper.Terminating("NoLabels", ErrorCategory.InvalidArgument,
+                "-Check Label needs labels, and no record has one: label the records (Get-Embedding sets Label from the folder, Import-Embedding from -LabelPath), or run -Check Outlier, Duplicate.", records[0]));
+        int unlabelled = records.Count(r => string.IsNullOrEmpty(r.Label));
+        if (checks.HasFlag(DataCheck.Label) && unlabelled > 0)
+            WriteWarning($"{unlabelled} of {records.Count} record(s) have no Label; the label check leaves them out.");
+
+        var (clusters, model) = Clusters(records);
+        var options = new DataIssueOptions
+        {
+            Checks = checks, Classifier = Classifier, Folds = Folds, Neighbors = Neighbors,
+            OutlierThreshold = Given(nameof(OutlierThreshold)) ? OutlierThreshold : null,
+            DuplicateEpsilon = DuplicateEpsilon, DuplicateKeepRule = KeepRule, Seed = Seed, MaxThreads = MaxThreads,
+            Leak = new LeakOptions { Threshold = LeakThreshold, PixelThreshold = PixelThreshold, PixelCheck = !NoPixelCheck },
+        };
+        var input = new DataIssueInput
+        {
+            Vectors = records.Select(r => r.VectorMemory).ToList(), Ids = records.Select(r => r.Id).ToList(),
+            Labels = records.Select(r => r.Label).ToList(), Paths = records.Select(r => r.Path).ToList(),
+            Clusters = clusters, Model = model, Reference = reference,
+        };
+        WriteVerbose($"Find-DataIssue: {records.Count} records, {records[0].Dimension} dimensions; checks {checks}; " +
+            (checks.HasFlag(DataCheck.Label) ? (Classifier == LabelClassifier.Probe ? $"label check by the logistic-regression probe over {Folds} stratified folds (seed {Seed}); " : $"label check by the labels of {Neighbors} nearest neighbours; ") : "") +
+            $"{Neighbors} nearest neighbours by cosine, exact; threads {MaxThreads}.");
+
+        (RecordIssues[] Records, DataIssueSummary Summary) result;
+        try
+        {
+            int lastPercent = -1;
+            string lastStage = "";
+            result = BackgroundWork.Run(this, _stop.Token, report => DataIssueFinder.Run(input, options, p =>
+            {
+                int percent = (int)Math.Min(99, 100 * p.Fraction);
+                if (percent == lastPercent && p.Stage == lastStage) return;
+                lastPercent = percent;
+                lastStage = p.Stage;
+                report(new ProgressRecord(ProgressId, "Find-DataIssue", p.Stage) { PercentComplete = percent });
+            }, _stop.Token));
+        }
+        catch (DataIssueException e)
+        {
+            ThrowTerminatingError(ErrorHelper.Terminating(e.ErrorId, ErrorCategory.InvalidData, e.Record >= 0 ? e.Message.Replace($"Record {e.Record} ", $"Record '{records[e.Record].Id}' ") : e.Message,
+                e.Record >= 0 ? records[e.Record] : null, e));
+            return;
+        }
+        WriteProgress(new ProgressRecord(ProgressId, "Find-DataIssue", "done") { RecordType = ProgressRecordType.Completed });
+
+        var summary = result.Summary;
+        WriteVerbose($"Found: {string.Join(", ", summary.Counts.Select(kv => $"{kv.Key} {kv.Value}"))} of {summary.Records} records." +
+            (summary.CrossValidatedAccuracy is { } a ? $" Cross-validated accuracy of the labels {a:P1}; neighbour label agreement {summary.NeighborAgreement:P1}." : "") +
+            (summary.OutlierThreshold is { } t ? $" Outlier threshold {t:0.0000} ({summary.OutlierRule})." : "") +
+            (summary.LeakThreshold is not null ? $" {summary.LeakPixelChecks} pixel comparisons against {summary.ReferenceRecords} reference records." : ""));
+        if (summary.FitWarning is { } warning) WriteWarning(warning);
+        for (int i = 0; i < records.Count; i++) WriteObject(records[i].WithIssues(result.Records[i], summary));
+    }
+
+    /// <summary>Every check the input allows: Label when records are labelled, Leak when there is a reference.</summary>
+    private static DataCheck DefaultChecks(List<EmbeddingRecord> records, bool reference)
+    {
+        var checks = DataCheck.Outlier | DataCheck.Duplicate;
+        if (records.Select(r => r.Label).Where(l => !string.IsNullOrEmpty(l)).Distinct(StringComparer.Ordinal).Skip(1).Any()) checks |= DataCheck.Label;
+        if (reference) checks |= DataCheck.Leak;
+        return checks;
+    }
+
+    private void DropZeroVectors(List<EmbeddingRecord> records)
+    {
+        for (int i = records.Count - 1; i >= 0; i--)
+            if (PruneCmdlets.Numerics.VectorMath.SquaredNorm(records[i].VectorMemory.Span) == 0)
+            {
+                WriteError(ErrorHelper.ZeroVector(records[i], records[i].Id));
+                records.RemoveAt(i);
+            }
+    }
+
+    /// <summary>The reference records, checked against the records: same dimension, same model.</summary>
+    private DataIssueReference CollectReference(List<EmbeddingRecord> records)
+    {
+        var list = new List<EmbeddingRecord>();
+        int index = 0;
+        foreach (var item in Reference!)
+        {
+            var r = item is null ? null : RecordAdapter.TryAdapt(item, index);
+            index++;
+            if (r is null) { WriteError(ErrorHelper.MissingVector(item!)); continue; }
+            if (r.Dimension != records[0].Dimension)
+                ThrowTerminatingError(ErrorHelper.Terminating("ReferenceDimensionMismatch", ErrorCategory.InvalidArgument,
+                    $"Reference record '{r.Id}' has {r.Dimension} dimensions but the records have {records[0].Dimension}: embed the reference with the same model as the records.", r));
+            if (r.Model is not null && records[0].Model is not null && !string.Equals(r.Model, records[0].Model, StringComparison.Ordinal))
+                ThrowTerminatingError(ErrorHelper.Terminating("ReferenceModelMismatch", ErrorCategory.InvalidArgument,
+                    $"Reference record '{r.Id}' was embedded by '{r.Model}' but the records by '{records[0].Model}': similarities between two models' embeddings mean nothing; embed both with one model.", r));
+            if (!r.KnownFinite && !PruneCmdlets.Numerics.VectorMath.AllFinite(r.VectorMemory.Span)) { WriteError(ErrorHelper.NonFiniteVector(r, r.Id)); continue; }
+            if (PruneCmdlets.Numerics.VectorMath.SquaredNorm(r.VectorMemory.Span) == 0) { WriteError(ErrorHelper.ZeroVector(r, r.Id)); continue; }
+            list.Add(r);
+        }
+        if (list.Count == 0)
+            ThrowTerminatingError(ErrorHelper.Terminating("EmptyReference", ErrorCategory.InvalidArgument, "-Reference holds no usable records: pass the reference set's embeddings (for example Import-Embedding test.npy).", "Reference"));
+        RecordCollector.EnsureSourcesUnchanged(this, list);
+        return new DataIssueReference { Vectors = list.Select(r => r.VectorMemory).ToList(), Ids = list.Select(r => r.Id).ToList(), Paths = list.Select(r => r.Path).ToList() };
+    }
+
+    /// <summary>The clusters for the duplicate keep rule, when every record has one from the same k-means model.</summary>
+    private static (int[]? Clusters, KMeansModel? Model) Clusters(List<EmbeddingRecord> records)
+    {
+        if (records.Any(r => r.Cluster is null)) return (null, null);
+        var model = records[0].KMeansModel;
+        if (records.Any(r => !ReferenceEquals(r.KMeansModel, model))) return (null, null);
+        if (model is not null && records.Any(r => r.Cluster!.Value >= model.K)) return (null, null);
+        return (records.Select(r => r.Cluster!.Value).ToArray(), model);
+    }
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    public void Dispose() => _stop.Dispose();
+}

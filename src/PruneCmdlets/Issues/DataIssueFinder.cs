@@ -1,0 +1,324 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using PruneCmdlets.Clustering;
+using PruneCmdlets.Dedup;
+using PruneCmdlets.Embedding;
+using PruneCmdlets.Numerics;
+
+namespace PruneCmdlets.Issues;
+
+/// <summary>The records to check: their vectors and what is known of each, in input order.</summary>
+public sealed class DataIssueInput
+{
+    public required IReadOnlyList<ReadOnlyMemory<float>> Vectors { get; init; }
+    public required IReadOnlyList<string> Ids { get; init; }
+    public IReadOnlyList<string?>? Labels { get; init; }
+    public IReadOnlyList<string?>? Paths { get; init; }
+    /// <summary>Each record's k-means cluster, for the duplicate keep rule; null measures every record against the set's mean direction.</summary>
+    public int[]? Clusters { get; init; }
+    public KMeansModel? Model { get; init; }
+    /// <summary>The reference set of the leak check (a test split).</summary>
+    public DataIssueReference? Reference { get; init; }
+}
+
+/// <summary>The records a leak is searched in.</summary>
+public sealed class DataIssueReference
+{
+    public required IReadOnlyList<ReadOnlyMemory<float>> Vectors { get; init; }
+    public required IReadOnlyList<string> Ids { get; init; }
+    public IReadOnlyList<string?>? Paths { get; init; }
+}
+
+/// <summary>Progress of a run: which check, and how far it is (0 to 1).</summary>
+public readonly record struct DataIssueProgress(string Stage, double Fraction);
+
+/// <summary>
+/// Runs the checks Find-DataIssue offers over one set of records and says, per record, which
+/// issues it has and why, and over the set what was found. Every check is exact (all pairs are
+/// scored by the blocked kernel) and seeded; see each check's type for its method.
+/// </summary>
+public static class DataIssueFinder
+{
+    public static (RecordIssues[] Records, DataIssueSummary Summary) Run(DataIssueInput input, DataIssueOptions options,
+        Action<DataIssueProgress>? progress = null, CancellationToken cancel = default)
+    {
+        options.Validate();
+        int n = input.Vectors.Count;
+        if (n == 0) throw new DataIssueException("NoInput", "There are no records to check.");
+        int d = input.Vectors[0].Length;
+        var checks = options.Checks;
+        if (checks.HasFlag(DataCheck.Leak) && input.Reference is null)
+            throw new DataIssueException("ReferenceRequired", "The leak check compares the records with a reference set: give one with -Reference (for example the test split's records).");
+        var c = CultureInfo.InvariantCulture;
+        var matrix = EmbeddingMatrix.Build(input.Vectors, DistanceMetric.Cosine, out var zeroRows);
+        if (zeroRows.Count > 0) throw new DataIssueException("ZeroVector", $"Record {zeroRows[0]} is all zeros: it has no direction, so no cosine similarity.", zeroRows[0]);
+        var u = matrix.Data;
+
+        var issues = Enumerable.Range(0, n).Select(_ => new List<string>()).ToArray();
+        var reasons = Enumerable.Range(0, n).Select(_ => new List<string>()).ToArray();
+        var labelQuality = new double?[n];
+        var suggested = new string?[n];
+        var outlierScore = new double?[n];
+        var duplicateOf = new string?[n];
+        var duplicateSimilarity = new double?[n];
+        var leakOf = new string?[n];
+        var leakSimilarity = new double?[n];
+        var leakPixels = new double?[n];
+
+        NeighborGraph? graph = null;
+        NeighborGraph Graph() => graph ??= NeighborGraph.Within(u, n, d, Math.Min(options.Neighbors, Math.Max(1, n - 1)), options.MaxThreads, cancel,
+            (done, total) => progress?.Invoke(new DataIssueProgress("nearest neighbours", (double)done / total)));
+
+        double? outlierThreshold = null;
+        string? outlierRule = null;
+        if (checks.HasFlag(DataCheck.Outlier))
+        {
+            if (n < 2) throw new DataIssueException("TooFewRecords", "The outlier check measures each record against its nearest neighbours, so it needs at least two records.");
+            var g = Graph();
+            var scores = OutlierScores(g);
+            (outlierThreshold, outlierRule) = options.OutlierThreshold is { } t
+                ? (t, "given with -OutlierThreshold")
+                : FitFence(scores, options.OutlierFence);
+            for (int i = 0; i < n; i++)
+            {
+                outlierScore[i] = scores[i];
+                if (scores[i] > outlierThreshold)
+                {
+                    issues[i].Add(nameof(DataIssueKind.Outlier));
+                    reasons[i].Add($"outlier: mean cosine distance {scores[i].ToString("0.0000", c)} to its {g.K} nearest neighbours, above {outlierThreshold.Value.ToString("0.0000", c)} ({outlierRule})");
+                }
+            }
+        }
+
+        LabelCheckResult? label = null;
+        double? agreement = null;
+        int unlabelled = 0;
+        if (checks.HasFlag(DataCheck.Label))
+        {
+            var labels = input.Labels ?? throw new DataIssueException("NoLabels", "The label check needs labels: give the records a Label (Get-Embedding sets it from the folder, Import-Embedding from -LabelPath).");
+            var labelled = Enumerable.Range(0, n).Where(i => !string.IsNullOrEmpty(labels[i])).ToArray();
+            unlabelled = n - labelled.Length;
+            if (labelled.Length == 0) throw new DataIssueException("NoLabels", "No record has a Label, and the label check compares given labels with what the data says. Label the records, or run the other checks with -Check Outlier, Duplicate.");
+            var (classes, given) = LabelIssueFinder.Encode(labelled.Select(i => labels[i]!).ToArray(), options.Classifier == LabelClassifier.Probe ? options.Folds : 1);
+            // Neighbours among the labelled records only: an unlabelled neighbour has no vote.
+            NeighborGraph labelledGraph;
+            if (labelled.Length == n) labelledGraph = Graph();
+            else
+            {
+                var sub = EmbeddingMatrix.Build(labelled.Select(i => input.Vectors[i]).ToList(), DistanceMetric.Cosine, out _);
+                labelledGraph = NeighborGraph.Within(sub.Data, labelled.Length, d, Math.Min(options.Neighbors, Math.Max(1, labelled.Length - 1)), options.MaxThreads, cancel);
+            }
+            agreement = LabelIssueFinder.NeighborAgreement(labelledGraph, given);
+            double[] probabilities;
+            if (options.Classifier == LabelClassifier.Probe)
+            {
+                var x = EmbeddingMatrix.CopyRows(labelled.Select(i => input.Vectors[i]).ToList(), DistanceMetric.Euclidean, out _);
+                var probe = options.Probe;
+                probe.MaxThreads = options.MaxThreads;
+                probabilities = LabelIssueFinder.ProbeProbabilities(x, labelled.Length, d, given, classes, options.Folds, options.Seed, probe,
+                    f => progress?.Invoke(new DataIssueProgress("label check: probe folds", (double)f / options.Folds)), cancel);
+            }
+            else probabilities = LabelIssueFinder.NeighborProbabilities(labelledGraph, given, classes.Length);
+            label = LabelIssueFinder.ConfidentLearning(probabilities, given, classes, options.Classifier, options.Folds);
+            string by = options.Classifier == LabelClassifier.Probe ? "the probe says" : "its neighbours say";
+            for (int t = 0; t < labelled.Length; t++)
+            {
+                int i = labelled[t];
+                int s = label.Suggested[t];
+                labelQuality[i] = label.Quality[t];
+                suggested[i] = classes[s];
+                if (!label.Issue[t]) continue;
+                issues[i].Add(nameof(DataIssueKind.LabelError));
+                reasons[i].Add($"label error: labelled '{classes[given[t]]}' (out-of-sample p {label.Quality[t].ToString("0.00", c)}); {by} '{classes[s]}' ({probabilities[(long)t * classes.Length + s].ToString("0.00", c)})");
+            }
+        }
+
+        int duplicateGroups = 0;
+        if (checks.HasFlag(DataCheck.Duplicate))
+        {
+            var dedup = new SemDeDupOptions { Epsilon = options.DuplicateEpsilon, KeepRule = options.DuplicateKeepRule, MaxThreads = options.MaxThreads };
+            var clusters = input.Clusters ?? new int[n];
+            var result = SemanticDeduplicator.Run(input.Vectors, clusters, input.Clusters is null ? null : input.Model, dedup,
+                p => progress?.Invoke(new DataIssueProgress("duplicates", p.PairsTotal == 0 ? 1 : (double)p.PairsDone / p.PairsTotal)), cancel, input.Ids, acrossClusters: true);
+            duplicateGroups = result.Groups.Count;
+            var (keeperOf, similarity, _) = DuplicateDecisions.Explain(result, input.Vectors, dedup, i => input.Ids[i]);
+            double threshold = 1 - options.DuplicateEpsilon;
+            for (int i = 0; i < n; i++)
+            {
+                if (keeperOf[i] < 0) continue;
+                duplicateOf[i] = input.Ids[keeperOf[i]];
+                duplicateSimilarity[i] = similarity[i];
+                if (keeperOf[i] == i) continue;
+                issues[i].Add(nameof(DataIssueKind.Duplicate));
+                reasons[i].Add(similarity[i] >= threshold
+                    ? $"duplicate: near-copy of '{input.Ids[keeperOf[i]]}', which is kept in its place (cosine {similarity[i].ToString("0.0000", c)} ≥ {threshold.ToString("0.####", c)})"
+                    : $"duplicate: near-copy of '{input.Ids[keeperOf[i]]}', which is kept in its place, through a chain of pairs with cosine ≥ {threshold.ToString("0.####", c)} (cosine {similarity[i].ToString("0.0000", c)} to it)");
+            }
+        }
+
+        int pixelChecks = 0;
+        if (checks.HasFlag(DataCheck.Leak))
+        {
+            var reference = input.Reference!;
+            if (reference.Vectors.Count == 0) throw new DataIssueException("EmptyReference", "The reference set holds no records.");
+            pixelChecks = FindLeaks(u, n, d, input, reference, options.Leak, options.MaxThreads, progress, cancel, leakOf, leakSimilarity, leakPixels);
+            for (int i = 0; i < n; i++)
+            {
+                if (leakOf[i] is null) continue;
+                issues[i].Add(nameof(DataIssueKind.Leak));
+                reasons[i].Add($"leak: near-copy of reference record '{leakOf[i]}' (embedding cosine {leakSimilarity[i]!.Value.ToString("0.0000", c)}" +
+                    (leakPixels[i] is { } p ? $", pixels {p.ToString("0.000", c)})" : ")"));
+            }
+        }
+
+        var records = new RecordIssues[n];
+        for (int i = 0; i < n; i++)
+            records[i] = new RecordIssues
+            {
+                Issues = issues[i].ToArray(),
+                Sentences = reasons[i].ToArray(),
+                LabelQuality = labelQuality[i], SuggestedLabel = suggested[i], OutlierScore = outlierScore[i],
+                DuplicateOf = duplicateOf[i], DuplicateSimilarity = duplicateSimilarity[i],
+                LeakOf = leakOf[i], LeakSimilarity = leakSimilarity[i], LeakPixelSimilarity = leakPixels[i],
+            };
+
+        var names = Enum.GetNames<DataIssueKind>();
+        var counts = names.ToDictionary(k => k, k => records.Count(r => r.Issues.Contains(k)));
+        var byClass = names.ToDictionary(k => k, k => (IReadOnlyDictionary<string, int>)Enumerable.Range(0, n).Where(i => records[i].Issues.Contains(k))
+            .GroupBy(i => input.Labels?[i] is { Length: > 0 } l ? l : "(no label)", StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal));
+        var summary = new DataIssueSummary
+        {
+            Records = n, Checks = checks, Seed = options.Seed, Neighbors = options.Neighbors, Counts = counts, CountsByClass = byClass,
+            Classifier = label?.Classifier, Folds = label?.Folds ?? 0, Classes = label?.Classes ?? Array.Empty<string>(),
+            ClassThresholds = label?.Thresholds ?? Array.Empty<double>(), NoiseMatrix = label is null ? Array.Empty<NoiseCell>() : Noise(label),
+            CrossValidatedAccuracy = label?.CrossValidatedAccuracy, NeighborAgreement = agreement, Unlabelled = unlabelled,
+            OutlierThreshold = outlierThreshold, OutlierRule = outlierRule,
+            DuplicateThreshold = checks.HasFlag(DataCheck.Duplicate) ? 1 - options.DuplicateEpsilon : null, DuplicateGroups = duplicateGroups,
+            ReferenceRecords = input.Reference?.Vectors.Count ?? 0,
+            LeakThreshold = checks.HasFlag(DataCheck.Leak) ? options.Leak.Threshold : null,
+            LeakCandidateThreshold = checks.HasFlag(DataCheck.Leak) && options.Leak.PixelCheck ? options.Leak.CandidateThreshold : null,
+            LeakPixelThreshold = checks.HasFlag(DataCheck.Leak) && options.Leak.PixelCheck ? options.Leak.PixelThreshold : null,
+            LeakPixelChecks = pixelChecks,
+        };
+        return (records, summary);
+    }
+
+    /// <summary>Each record's mean cosine distance (1 − similarity) to its nearest neighbours.</summary>
+    public static double[] OutlierScores(NeighborGraph graph)
+    {
+        var scores = new double[graph.Rows];
+        for (int i = 0; i < graph.Rows; i++)
+        {
+            double sum = 0;
+            int found = 0;
+            for (int t = 0; t < graph.K; t++)
+            {
+                long at = (long)i * graph.K + t;
+                if (graph.Index[at] < 0) break;
+                sum += 1 - graph.Similarity[at];
+                found++;
+            }
+            scores[i] = found == 0 ? 0 : sum / found;
+        }
+        return scores;
+    }
+
+    /// <summary>Tukey's fence on the scores: Q3 + fence·IQR, quartiles by linear interpolation (numpy's default).</summary>
+    public static (double Threshold, string Rule) FitFence(double[] scores, double fence)
+    {
+        var sorted = (double[])scores.Clone();
+        Array.Sort(sorted);
+        double q1 = Quantile(sorted, 0.25), q3 = Quantile(sorted, 0.75);
+        double threshold = q3 + fence * (q3 - q1);
+        var c = CultureInfo.InvariantCulture;
+        return (threshold, $"Q3 + {fence.ToString("0.##", c)}·IQR of every record's score: {q3.ToString("0.0000", c)} + {fence.ToString("0.##", c)}·{(q3 - q1).ToString("0.0000", c)}");
+    }
+
+    internal static double Quantile(double[] sorted, double q)
+    {
+        double h = (sorted.Length - 1) * q;
+        int lo = (int)Math.Floor(h);
+        int hi = Math.Min(sorted.Length - 1, lo + 1);
+        return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+    }
+
+    private static NoiseCell[] Noise(LabelCheckResult label)
+    {
+        int k = label.Classes.Length;
+        var cells = new List<NoiseCell>();
+        for (int g = 0; g < k; g++)
+            for (int s = 0; s < k; s++)
+                if (label.ConfidentJoint[g * k + s] > 0) cells.Add(new NoiseCell(label.Classes[g], label.Classes[s], label.ConfidentJoint[g * k + s]));
+        return cells.ToArray();
+    }
+
+    /// <summary>
+    /// For each record, its nearest reference records by embedding; where both are image files,
+    /// the candidates at or above the candidate threshold are confirmed by their pixels and the
+    /// one with the best pixel similarity (at or above the pixel threshold) is the leak;
+    /// otherwise the nearest reference record is a leak at or above the embedding threshold.
+    /// Returns the number of pixel comparisons made.
+    /// </summary>
+    private static int FindLeaks(ReadOnlyMemory<float> u, int n, int d, DataIssueInput input, DataIssueReference reference, LeakOptions options,
+        int maxThreads, Action<DataIssueProgress>? progress, CancellationToken cancel, string?[] leakOf, double?[] leakSimilarity, double?[] leakPixels)
+    {
+        int m = reference.Vectors.Count;
+        if (reference.Vectors[0].Length != d)
+            throw new DataIssueException("ReferenceDimensionMismatch", $"The reference records have {reference.Vectors[0].Length} dimensions but the records have {d}: embed both with the same model.");
+        var refMatrix = EmbeddingMatrix.Build(reference.Vectors, DistanceMetric.Cosine, out var zero);
+        if (zero.Count > 0) throw new DataIssueException("ZeroVector", $"Reference record '{reference.Ids[zero[0]]}' is all zeros: it has no direction, so no cosine similarity.");
+        int k = Math.Min(options.Candidates, m);
+        var graph = NeighborGraph.Between(u, n, refMatrix.Data, m, d, k, maxThreads, cancel,
+            (done, total) => progress?.Invoke(new DataIssueProgress("leaks: nearest reference records", (double)done / total)));
+
+        var signatures = new ConcurrentDictionary<string, PixelSignature?>(StringComparer.Ordinal);
+        PixelSignature? Signature(string? path)
+        {
+            if (!options.PixelCheck || string.IsNullOrEmpty(path) || !ImageTensorLoader.ImageExtensions.Contains(Path.GetExtension(path))) return null;
+            return signatures.GetOrAdd(path, p =>
+            {
+                try { return PixelSignature.FromFile(p); }
+                catch (Exception e) when (e is ImageLoadException or IOException or UnauthorizedAccessException) { return null; }
+            });
+        }
+
+        int pixelChecks = 0, done = 0;
+        var po = new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1, CancellationToken = cancel };
+        Parallel.For(0, n, po, i =>
+        {
+            long at = (long)i * k;
+            var mine = Signature(input.Paths?[i]);
+            int best = -1;
+            double bestPixels = double.NegativeInfinity;
+            bool anyPixels = false;
+            if (mine is not null)
+                for (int t = 0; t < k; t++)
+                {
+                    int j = graph.Index[at + t];
+                    if (j < 0 || graph.Similarity[at + t] < options.CandidateThreshold) break;
+                    var theirs = Signature(reference.Paths?[j]);
+                    if (theirs is null) continue;
+                    anyPixels = true;
+                    Interlocked.Increment(ref pixelChecks);
+                    double p = mine.Similarity(theirs);
+                    if (p >= options.PixelThreshold && p > bestPixels) { best = t; bestPixels = p; }
+                }
+            if (best >= 0)
+            {
+                leakOf[i] = reference.Ids[graph.Index[at + best]];
+                leakSimilarity[i] = graph.Similarity[at + best];
+                leakPixels[i] = bestPixels;
+            }
+            else if (!anyPixels && graph.Index[at] >= 0 && graph.Similarity[at] >= options.Threshold && (mine is null || Signature(reference.Paths?[graph.Index[at]]) is null))
+            {
+                // No pixels to look at on one side: the embedding alone decides.
+                leakOf[i] = reference.Ids[graph.Index[at]];
+                leakSimilarity[i] = graph.Similarity[at];
+            }
+            int now = Interlocked.Increment(ref done);
+            if (now % 256 == 0) progress?.Invoke(new DataIssueProgress("leaks: pixel checks", (double)now / n));
+        });
+        return pixelChecks;
+    }
+}

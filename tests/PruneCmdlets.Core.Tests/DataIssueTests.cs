@@ -1,0 +1,332 @@
+using PruneCmdlets.Clustering;
+using PruneCmdlets.Dedup;
+using PruneCmdlets.Issues;
+using PruneCmdlets.Numerics;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using Xunit;
+
+namespace PruneCmdlets.Core.Tests;
+
+public class DataIssueTests
+{
+    private static float[] Unit(float[] x, int n, int d)
+    {
+        var u = (float[])x.Clone();
+        VectorMath.NormalizeRows(u, n, d);
+        return u;
+    }
+
+    private static double Cosine(float[] x, int d, int a, int b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (int j = 0; j < d; j++) { dot += (double)x[a * d + j] * x[b * d + j]; na += (double)x[a * d + j] * x[a * d + j]; nb += (double)x[b * d + j] * x[b * d + j]; }
+        return dot / Math.Sqrt(na * nb);
+    }
+
+    // ---- exact neighbours ----------------------------------------------------------------------
+
+    [Theory]
+    [InlineData(257, 37, 5)]
+    [InlineData(8300, 3, 3)]   // more rows than one packed batch of columns
+    [InlineData(4, 6, 10)]     // fewer rows than k: the rest stays empty
+    public void NeighborGraph_FindsTheBruteForceNeighbours(int n, int d, int k)
+    {
+        var x = TestData.Gaussian(n, d, seed: n + d);
+        var g = NeighborGraph.Within(Unit(x, n, d), n, d, k);
+        var rows = n > 1000 ? new[] { 0, 1, 95, 96, 4097, 8191, 8192, n - 1 } : Enumerable.Range(0, n).ToArray();
+        foreach (int i in rows)
+        {
+            var truth = Enumerable.Range(0, n).Where(j => j != i).Select(j => (J: j, S: Cosine(x, d, i, j))).OrderByDescending(t => t.S).ThenBy(t => t.J).ToArray();
+            int found = Math.Min(k, n - 1);
+            for (int t = 0; t < k; t++)
+            {
+                long at = (long)i * k + t;
+                if (t >= found) { Assert.Equal(-1, g.Index[at]); Assert.True(double.IsNaN(g.Similarity[at])); continue; }
+                Assert.NotEqual(i, g.Index[at]);
+                // The t-th neighbour's similarity is the t-th best of all pairs (to float rounding), and its own figure is exact.
+                Assert.Equal(truth[t].S, g.Similarity[at], 5);
+                Assert.Equal(Cosine(x, d, i, g.Index[at]), g.Similarity[at], 5);
+                if (t > 0) Assert.True(g.Similarity[at] <= g.Similarity[at - 1]);
+            }
+        }
+    }
+
+    [Fact]
+    public void TopDots_SameOnEveryThreadCountAndInstructionSet()
+    {
+        int n = 700, d = 45, k = 7;
+        var u = Unit(TestData.Gaussian(n, d, seed: 3), n, d);
+        // Duplicated rows make exact ties, which must go to the lower index everywhere.
+        Array.Copy(u, 10 * d, u, 20 * d, d);
+        Array.Copy(u, 10 * d, u, 30 * d, d);
+        var reference = DistanceKernel.TopDots(u, n, u, n, d, k, 0, maxThreads: 1, isa: DistanceKernel.Isa.Scalar);
+        foreach (var isa in new[] { DistanceKernel.Isa.Auto, DistanceKernel.Isa.Avx2, DistanceKernel.Isa.Scalar })
+            foreach (int threads in new[] { 1, 3 })
+            {
+                if (isa == DistanceKernel.Isa.Avx2 && !System.Runtime.Intrinsics.X86.Fma.IsSupported) continue;
+                var r = DistanceKernel.TopDots(u, n, u, n, d, k, 0, maxThreads: threads, isa: isa);
+                Assert.Equal(reference.Index, r.Index);
+                Assert.Equal(reference.Dot, r.Dot);
+            }
+        Assert.Equal(20, reference.Index[10 * k]);  // row 10's best are its two copies, lower index first
+        Assert.Equal(30, reference.Index[10 * k + 1]);
+        Assert.Equal(10, reference.Index[30 * k]);
+    }
+
+    // ---- confident learning --------------------------------------------------------------------
+
+    [Fact]
+    public void ConfidentLearning_FlagsWhereAnotherClassClearsItsThreshold()
+    {
+        // Hand computed: t0 = (0.9 + 0.8 + 0.2)/3 = 0.6333, t1 = (0.9 + 0.7 + 0.4)/3 = 0.6667.
+        double[] p = { 0.9, 0.1, 0.8, 0.2, 0.2, 0.8, 0.1, 0.9, 0.3, 0.7, 0.6, 0.4 };
+        int[] given = { 0, 0, 0, 1, 1, 1 };
+        var r = LabelIssueFinder.ConfidentLearning(p, given, new[] { "a", "b" }, LabelClassifier.Probe, 5);
+        Assert.Equal(1.9 / 3, r.Thresholds[0], 12);
+        Assert.Equal(2.0 / 3, r.Thresholds[1], 12);
+        // Record 2 (labelled a, p(b) 0.8 ≥ 0.667) is the one issue; record 5 (labelled b, p(a) 0.6 < 0.633) clears no threshold,
+        // so it is neither counted nor flagged, though its most probable class is not its label.
+        Assert.Equal(new[] { false, false, true, false, false, false }, r.Issue);
+        Assert.Equal(new long[] { 2, 1, 0, 2 }, r.ConfidentJoint);
+        Assert.Equal(new[] { 0, 0, 1, 1, 1, 0 }, r.Suggested);
+        Assert.Equal(new[] { 0.9, 0.8, 0.2, 0.9, 0.7, 0.4 }, r.Quality);
+        Assert.Equal(4.0 / 6, r.CrossValidatedAccuracy, 12);
+    }
+
+    [Fact]
+    public void StratifiedFolds_SpreadEveryClassOverEveryFold()
+    {
+        var given = Enumerable.Range(0, 103).Select(i => i % 7 == 0 ? 1 : i % 3 == 0 ? 2 : 0).ToArray();
+        var fold = LabelIssueFinder.StratifiedFolds(given, 3, 5, seed: 11);
+        for (int c = 0; c < 3; c++)
+        {
+            var sizes = Enumerable.Range(0, 5).Select(f => Enumerable.Range(0, given.Length).Count(i => given[i] == c && fold[i] == f)).ToArray();
+            Assert.True(sizes.Max() - sizes.Min() <= 1, $"class {c}: {string.Join(",", sizes)}");
+        }
+        var sizesAll = Enumerable.Range(0, 5).Select(f => fold.Count(x => x == f)).ToArray();
+        Assert.True(sizesAll.Max() - sizesAll.Min() <= 1);
+        Assert.Equal(fold, LabelIssueFinder.StratifiedFolds(given, 3, 5, seed: 11));
+        Assert.NotEqual(fold, LabelIssueFinder.StratifiedFolds(given, 3, 5, seed: 12));
+    }
+
+    /// <summary>Five Gaussian classes in 16 dimensions, 80 each, with 4 labels of every class moved to the next class.</summary>
+    private static (DataIssueInput Input, HashSet<int> Flipped) NoisyClasses()
+    {
+        int perClass = 80, classes = 5, d = 16, n = perClass * classes;
+        var rng = new Random(5);
+        var centres = TestData.Gaussian(classes, d, seed: 9, scale: 3.0);
+        var vectors = new List<ReadOnlyMemory<float>>();
+        var labels = new List<string?>();
+        var flipped = new HashSet<int>();
+        for (int i = 0; i < n; i++)
+        {
+            int c = i % classes;
+            var v = new float[d];
+            for (int j = 0; j < d; j++) v[j] = centres[c * d + j] + (float)TestData.NextGaussian(rng);
+            vectors.Add(v);
+            bool flip = i / classes % 20 == 3; // 4 records of every class
+            if (flip) flipped.Add(i);
+            labels.Add("class" + (flip ? (c + 1) % classes : c));
+        }
+        return (new DataIssueInput { Vectors = vectors, Ids = Enumerable.Range(0, n).Select(i => "r" + i).ToList(), Labels = labels }, flipped);
+    }
+
+    [Theory]
+    [InlineData(LabelClassifier.Probe)]
+    [InlineData(LabelClassifier.Neighbors)]
+    public void LabelCheck_FindsFlippedLabels(LabelClassifier classifier)
+    {
+        var (input, flipped) = NoisyClasses();
+        var options = new DataIssueOptions { Checks = DataCheck.Label, Classifier = classifier, Seed = 1 };
+        var (records, summary) = DataIssueFinder.Run(input, options);
+        var flagged = Enumerable.Range(0, records.Length).Where(i => records[i].Issues.Contains("LabelError")).ToHashSet();
+        int hits = flagged.Count(flipped.Contains);
+        Assert.True(hits >= 0.8 * flipped.Count, $"recall {hits}/{flipped.Count}"); // the neighbours vote in tenths: a 0.9 may fall just short of a threshold
+        Assert.True(hits >= 0.8 * flagged.Count, $"precision {hits}/{flagged.Count}");
+        foreach (int i in flipped.Where(flagged.Contains))
+        {
+            // The suggestion is the record's true class, and its own label scores low.
+            Assert.Equal("class" + i % 5, records[i].SuggestedLabel);
+            Assert.True(records[i].LabelQuality < 0.5);
+            Assert.StartsWith($"label error: labelled '{input.Labels![i]}'", records[i].Reason);
+        }
+        Assert.Equal(flagged.Count, summary.Counts["LabelError"]);
+        Assert.Equal(flagged.Count, summary.NoiseMatrix.Where(c => c.Given != c.Suggested).Sum(c => c.Count));
+        // 5% of labels are wrong: both fit figures sit near 0.95, far from a random 0.2.
+        Assert.InRange(summary.CrossValidatedAccuracy!.Value, 0.85, 0.97);
+        Assert.InRange(summary.NeighborAgreement!.Value, 0.8, 0.97);
+        Assert.Null(summary.FitWarning);
+    }
+
+    [Fact]
+    public void LabelCheck_SameOnOneThreadOrMany()
+    {
+        var (input, _) = NoisyClasses();
+        var one = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Label, Seed = 3, MaxThreads = 1 }).Records;
+        var many = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Label, Seed = 3, MaxThreads = 4 }).Records;
+        Assert.Equal(one.Select(r => r.LabelQuality), many.Select(r => r.LabelQuality));
+        var other = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Label, Seed = 4, MaxThreads = 1 }).Records;
+        Assert.NotEqual(one.Select(r => r.LabelQuality), other.Select(r => r.LabelQuality)); // the seed draws the folds
+    }
+
+    [Fact]
+    public void LabelCheck_RefusesWhatItCannotCheck()
+    {
+        var (input, _) = NoisyClasses();
+        var single = new DataIssueInput { Vectors = input.Vectors, Ids = input.Ids, Labels = input.Labels!.Select(_ => (string?)"x").ToList() };
+        Assert.Equal("SingleClass", Assert.Throws<DataIssueException>(() => DataIssueFinder.Run(single, new DataIssueOptions { Checks = DataCheck.Label })).ErrorId);
+        var labels = input.Labels!.ToList();
+        labels[0] = "rare"; labels[1] = "rare";
+        var small = new DataIssueInput { Vectors = input.Vectors, Ids = input.Ids, Labels = labels };
+        var e = Assert.Throws<DataIssueException>(() => DataIssueFinder.Run(small, new DataIssueOptions { Checks = DataCheck.Label, Folds = 3 }));
+        Assert.Equal("ClassTooSmall", e.ErrorId);
+        Assert.Contains("'rare' has 2 record(s)", e.Message);
+        // The neighbour classifier has no folds, so a class of two is fine.
+        DataIssueFinder.Run(small, new DataIssueOptions { Checks = DataCheck.Label, Classifier = LabelClassifier.Neighbors });
+    }
+
+    // ---- outliers -------------------------------------------------------------------------------
+
+    [Fact]
+    public void Quantiles_AsNumpyInterpolates()
+    {
+        var s = new double[] { 1, 2, 3, 4 };
+        Assert.Equal(1.75, DataIssueFinder.Quantile(s, 0.25), 12);
+        Assert.Equal(3.25, DataIssueFinder.Quantile(s, 0.75), 12);
+        var (t, _) = DataIssueFinder.FitFence(new double[] { 4, 1, 3, 2 }, 3.0);
+        Assert.Equal(3.25 + 3 * 1.5, t, 12);
+    }
+
+    [Fact]
+    public void Outliers_AreTheRecordsFarFromEveryNeighbour()
+    {
+        int n = 203, d = 8;
+        var rng = new Random(2);
+        var vectors = new List<ReadOnlyMemory<float>>();
+        for (int i = 0; i < n; i++)
+        {
+            var v = new float[d];
+            v[0] = 10;
+            for (int j = 1; j < d; j++) v[j] = (float)TestData.NextGaussian(rng);
+            if (i is 17 or 99 or 150) { v[0] = -10; v[i % 7 + 1] += 30; } // pointing elsewhere, and apart from each other
+            vectors.Add(v);
+        }
+        var input = new DataIssueInput { Vectors = vectors, Ids = Enumerable.Range(0, n).Select(i => "r" + i).ToList() };
+        var (records, summary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Outlier, Neighbors = 5 });
+        var flagged = Enumerable.Range(0, n).Where(i => records[i].Issues.Contains("Outlier")).ToArray();
+        Assert.Equal(new[] { 17, 99, 150 }, flagged);
+        // The score is the mean cosine distance to the 5 nearest, by hand for record 17.
+        var x = vectors.SelectMany(v => v.ToArray()).ToArray();
+        double expected = Enumerable.Range(0, n).Where(j => j != 17).Select(j => 1 - Cosine(x, d, 17, j)).OrderBy(s => s).Take(5).Average();
+        Assert.Equal(expected, records[17].OutlierScore!.Value, 6);
+        Assert.Contains("above", records[17].Reason);
+        // An explicit threshold replaces the fence.
+        var strict = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Outlier, Neighbors = 5, OutlierThreshold = 0 }).Records;
+        Assert.True(strict.Count(r => r.Issues.Contains("Outlier")) > 150);
+        Assert.True(summary.OutlierThreshold < records[17].OutlierScore);
+    }
+
+    // ---- duplicates -----------------------------------------------------------------------------
+
+    [Fact]
+    public void Duplicates_AreFoundAcrossClusters_AndKeepWhatSemDeDupKeeps()
+    {
+        int d = 6;
+        var rng = new Random(4);
+        var vectors = new List<ReadOnlyMemory<float>>();
+        for (int i = 0; i < 40; i++) vectors.Add(Enumerable.Range(0, d).Select(_ => (float)TestData.NextGaussian(rng)).ToArray());
+        // Rows 3 and 30: a copy in another cluster. Rows 5, 6, 7: near-copies inside one cluster.
+        vectors[30] = vectors[3].ToArray();
+        vectors[6] = vectors[5].ToArray().Select((v, j) => j == 0 ? v + 0.01f : v).ToArray();
+        vectors[7] = vectors[5].ToArray().Select((v, j) => j == 1 ? v - 0.01f : v).ToArray();
+        var cluster = Enumerable.Range(0, 40).Select(i => i < 20 ? 0 : 1).ToArray();
+        var ids = Enumerable.Range(0, 40).Select(i => $"id{i:D2}").ToList();
+        var input = new DataIssueInput { Vectors = vectors, Ids = ids, Clusters = cluster };
+        var (records, summary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Duplicate });
+
+        var within = SemanticDeduplicator.Run(vectors, cluster, null, new SemDeDupOptions(), ids: ids);
+        Assert.Single(within.Groups); // SemDeDup sees only the group inside cluster 0
+        int semKeeper = within.Groups[0].Kept;
+        foreach (int m in new[] { 5, 6, 7 })
+        {
+            Assert.Equal(ids[semKeeper], records[m].DuplicateOf);
+            Assert.Equal(m != semKeeper, records[m].Issues.Contains("Duplicate"));
+        }
+        // The copy across clusters: equal scores are impossible here (different clusters), so exactly one of the two is kept.
+        Assert.Equal(records[3].DuplicateOf, records[30].DuplicateOf);
+        Assert.Equal(1, new[] { 3, 30 }.Count(i => records[i].Issues.Contains("Duplicate")));
+        Assert.Equal(2, summary.DuplicateGroups);
+        Assert.Equal(3, summary.Counts["Duplicate"]);
+        Assert.Equal(3, Enumerable.Range(0, 40).Count(i => records[i].Issues.Length > 0));
+    }
+
+    // ---- leaks ----------------------------------------------------------------------------------
+
+    [Fact]
+    public void Leaks_WithoutPixels_AreTheRecordsNearAReferenceRecord()
+    {
+        int d = 12;
+        var rng = new Random(8);
+        var reference = Enumerable.Range(0, 30).Select(_ => (ReadOnlyMemory<float>)Enumerable.Range(0, d).Select(_ => (float)TestData.NextGaussian(rng)).ToArray()).ToList();
+        var vectors = Enumerable.Range(0, 50).Select(_ => (ReadOnlyMemory<float>)Enumerable.Range(0, d).Select(_ => (float)TestData.NextGaussian(rng)).ToArray()).ToList();
+        vectors[4] = reference[11].ToArray().Select(v => v * 2 + 0.01f).ToArray();   // scaled copy: cosine ≈ 1
+        vectors[9] = reference[2].ToArray().Select((v, j) => j < 3 ? -v : v).ToArray(); // a different vector: cosine ≈ 0.5
+        var input = new DataIssueInput
+        {
+            Vectors = vectors, Ids = Enumerable.Range(0, 50).Select(i => "train" + i).ToList(),
+            Reference = new DataIssueReference { Vectors = reference, Ids = Enumerable.Range(0, 30).Select(i => "test" + i).ToList() },
+        };
+        var (records, summary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Leak });
+        Assert.Equal(new[] { 4 }, Enumerable.Range(0, 50).Where(i => records[i].Issues.Contains("Leak")).ToArray());
+        Assert.Equal("test11", records[4].LeakOf);
+        Assert.True(records[4].LeakSimilarity > 0.999);
+        Assert.Null(records[4].LeakPixelSimilarity);
+        Assert.Equal(0, summary.LeakPixelChecks);
+        var noReference = new DataIssueInput { Vectors = vectors, Ids = input.Ids };
+        Assert.Equal("ReferenceRequired", Assert.Throws<DataIssueException>(() => DataIssueFinder.Run(noReference, new DataIssueOptions { Checks = DataCheck.Leak })).ErrorId);
+    }
+
+    private static Image<Rgb24> Scene(int seed, int width = 120, int height = 90)
+    {
+        var rng = new Random(seed);
+        var image = new Image<Rgb24>(width, height);
+        // A few soft blobs: structure at every scale, like a photo, not noise that resizing erases.
+        var blobs = Enumerable.Range(0, 6).Select(_ => (X: rng.NextDouble() * width, Y: rng.NextDouble() * height, R: 8 + rng.NextDouble() * 25, V: rng.Next(60, 255))).ToArray();
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+            {
+                double v = 30;
+                foreach (var b in blobs) v += b.V * Math.Exp(-((x - b.X) * (x - b.X) + (y - b.Y) * (y - b.Y)) / (2 * b.R * b.R));
+                byte g = (byte)Math.Min(255, v);
+                image[x, y] = new Rgb24(g, (byte)(g * 0.8), (byte)(255 - g));
+            }
+        return image;
+    }
+
+    [Fact]
+    public void PixelSignature_MatchesEditedCopies_AndNotOtherImages()
+    {
+        var dir = Directory.CreateTempSubdirectory("pixel-signature");
+        try
+        {
+            string P(string name) => Path.Combine(dir.FullName, name);
+            using (var a = Scene(1)) a.SaveAsPng(P("a.png"));
+            using (var a = Scene(1))
+            {
+                // Cropped by 4% on two sides, resized down, brightened, re-encoded as JPEG at quality 60.
+                a.Mutate(x => x.Crop(new Rectangle(5, 4, 115, 86)).Resize(70, 52).Brightness(1.25f));
+                a.SaveAsJpeg(P("a-copy.jpg"), new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 60 });
+            }
+            using (var b = Scene(2)) b.SaveAsPng(P("b.png"));
+            var sa = PixelSignature.FromFile(P("a.png"));
+            double copy = sa.Similarity(PixelSignature.FromFile(P("a-copy.jpg")));
+            double other = sa.Similarity(PixelSignature.FromFile(P("b.png")));
+            Assert.True(copy >= LeakOptions.DefaultPixelThreshold, $"copy {copy}");
+            Assert.True(other < 0.7, $"other {other}");
+            Assert.Equal(1.0, sa.Similarity(sa), 9);
+        }
+        finally { dir.Delete(true); }
+    }
+}
