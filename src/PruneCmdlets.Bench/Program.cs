@@ -27,6 +27,7 @@ switch (args.FirstOrDefault())
     case "lbfgs": LbfgsComparison.Compare(opts); break;
     case "shards": ShardBench.Run(opts); break;
     case "shard-gen": ShardBench.Generate(opts); break;
+    case "issues-labels": IssueBench.Labels(opts); break;
     default:
         Console.Error.WriteLine("usage: gen|lloyd|score|init --key value ...");
         return 2;

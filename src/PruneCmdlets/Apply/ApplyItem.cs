@@ -30,4 +30,9 @@ internal sealed record ApplyItem(
     string? Reason = null,
     long? ExpectedSize = null,
     string? ExpectedSha256 = null,
-    string? Model = null);
+    string? Model = null,
+    string? Issues = null,
+    double? LabelQuality = null,
+    string? SuggestedLabel = null,
+    double? OutlierScore = null,
+    string? LeakOf = null);

@@ -20,7 +20,8 @@ internal static class ManifestCsv
     public const string FileName = "manifest.csv";
 
     public static readonly string[] Columns =
-        { "Id", "Path", "Destination", "Size", "Sha256", "Label", "Cluster", "Distance", "Percentile", "DuplicateOf", "Similarity", "Kept", "Reason", "Model" };
+        { "Id", "Path", "Destination", "Size", "Sha256", "Label", "Cluster", "Distance", "Percentile", "DuplicateOf", "Similarity", "Kept", "Reason", "Model",
+          "Issues", "LabelQuality", "SuggestedLabel", "OutlierScore", "LeakOf" };
 
     public static void Write(Stream stream, IEnumerable<ManifestRow> rows)
     {
@@ -33,6 +34,7 @@ internal static class ManifestCsv
             {
                 i.Id, i.Path, r.Destination, Number(r.Size), r.Sha256, i.Label, Number(i.Cluster), Number(i.Distance),
                 Number(i.Percentile), i.DuplicateOf, Number(i.Similarity), i.Kept ? "True" : "False", i.Reason, i.Model,
+                i.Issues, Number(i.LabelQuality), i.SuggestedLabel, Number(i.OutlierScore), i.LeakOf,
             });
         }
     }

@@ -19,7 +19,8 @@ internal static class ApplyItemAdapter
         if (input.BaseObject is EmbeddingRecord r)
         {
             if (string.IsNullOrEmpty(r.Path)) { problem = $"Record '{r.Id}' has no Path, so there is no file to place; records imported from an array have none."; return null; }
-            return new ApplyItem(r.Id, resolvePath(r.Path), r.Kept ?? true, r.Label, r.Cluster, r.Distance, r.Percentile, r.DuplicateOf, r.Similarity, r.Reason, Model: r.Model);
+            return new ApplyItem(r.Id, resolvePath(r.Path), r.Kept ?? true, r.Label, r.Cluster, r.Distance, r.Percentile, r.DuplicateOf, r.Similarity, r.Reason, Model: r.Model,
+                Issues: r.Issues is null ? null : string.Join(";", r.Issues), LabelQuality: r.LabelQuality, SuggestedLabel: r.SuggestedLabel, OutlierScore: r.OutlierScore, LeakOf: r.LeakOf);
         }
         string? path = Text(input, "Path") ?? Text(input, "FullName");
         string? id = Text(input, "Id");
@@ -45,7 +46,8 @@ internal static class ApplyItemAdapter
         }
         var full = resolvePath(path);
         return new ApplyItem(id ?? full, full, kept, Text(input, "Label"), (int?)Number(input, "Cluster"), Number(input, "Distance"),
-            Number(input, "Percentile"), Text(input, "DuplicateOf"), Number(input, "Similarity"), Text(input, "Reason"), size, sha, Text(input, "Model"));
+            Number(input, "Percentile"), Text(input, "DuplicateOf"), Number(input, "Similarity"), Text(input, "Reason"), size, sha, Text(input, "Model"),
+            Text(input, "Issues"), Number(input, "LabelQuality"), Text(input, "SuggestedLabel"), Number(input, "OutlierScore"), Text(input, "LeakOf"));
     }
 
     private static string? Text(PSObject o, string name)

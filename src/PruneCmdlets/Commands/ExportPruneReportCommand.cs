@@ -21,6 +21,7 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
     private readonly List<ReportRecord> _records = new();
     private KMeansModel? _kmeans;
     private SelectionOutcome? _selection;
+    private PruneCmdlets.Issues.DataIssueSummary? _issues;
     private string? _model;
     private int _seen;
 
@@ -89,10 +90,13 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
             _kmeans ??= e.KMeansModel;
             _selection ??= e.Selection;
             _model ??= e.Model;
+            _issues ??= e.DataIssues;
             return new ReportRecord
             {
                 Id = e.Id, Path = e.Path, Label = e.Label, Cluster = e.Cluster, Distance = e.Distance, Kept = e.Kept.Value, Reason = e.Reason,
                 DuplicateOf = e.DuplicateOf, Similarity = e.Similarity, Text = e.Text, Vector = e.VectorMemory,
+                Issues = e.Issues, IssueReason = e.IssueReason, LabelQuality = e.LabelQuality, SuggestedLabel = e.SuggestedLabel,
+                OutlierScore = e.OutlierScore, LeakOf = e.LeakOf, LeakSimilarity = e.LeakSimilarity,
             };
         }
         // Any object with the manifest's columns, e.g. Import-Csv manifest.csv.
@@ -116,6 +120,8 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
         {
             Id = id, Path = Str("Path"), Label = Str("Label"), Cluster = Num("Cluster") is { } c ? (int)c : null, Distance = Num("Distance"),
             Kept = kept.Value, Reason = Str("Reason"), DuplicateOf = Str("DuplicateOf"), Similarity = Num("Similarity"), Text = Str("Text"),
+            Issues = Str("Issues")?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), LabelQuality = Num("LabelQuality"),
+            SuggestedLabel = Str("SuggestedLabel"), OutlierScore = Num("OutlierScore"), LeakOf = Str("LeakOf"),
         };
     }
 
@@ -158,7 +164,7 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
         var input = new ReportInput
         {
             Records = _records, KMeans = _kmeans, Selection = _selection, Probe = probe.Count > 0 ? probe : null,
-            Recommendation = recommendation, Stability = Stability,
+            Recommendation = recommendation, Stability = Stability, DataIssues = _issues,
         };
         WriteVerbose($"Report of {_records.Count} records ({_records.Count(r => r.Kept)} kept) to {path}: up to {options.MaxGalleries} galleries of {options.ThumbnailsPerSection} thumbnails per row, " +
             $"{options.MaxDuplicateGroups} duplicate groups, {options.MapPoints} map points" + (probe.Count > 0 ? $", {probe.Count} probe rows" : "") + (Stability is not null ? ", stability" : "") + ".");

@@ -172,7 +172,13 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
         };
         if (BalanceBy == BalanceBy.Density) RecordCollector.EnsureSourcesUnchanged(this, candidates);
         SelectionOutcome outcome;
-        try { outcome = PolicySelector.Run(policy, input); }
+        try
+        {
+            outcome = PolicySelector.Run(policy, input);
+            if (_excluded is not null)
+                outcome.Exclusion = new SelectionExclusion(Exclude!.Select(k => k.ToString()).ToArray(), _excluded.Count, n + _excluded.Count,
+                    ParameterSetName == CountSet ? null : KeepFraction, ParameterSetName == CountSet ? KeepCount : null);
+        }
         catch (SelectionInputException e)
         {
             var category = e.ErrorId is "ClusterOutOfRange" or "InvalidDistance" ? ErrorCategory.InvalidData : ErrorCategory.InvalidArgument;

@@ -345,6 +345,11 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
             Strings(S.Text, (p, v) => p.Texts = v),
             Ints(S.TokenCount, (p, v) => p.TokenCounts = v),
             Ints(S.TruncatedTokens, (p, v) => p.TruncatedTokens = v),
+            Strings(S.Issues, (p, v) => p.Issues = v),
+            Numbers(S.LabelQuality, (p, v) => p.LabelQualities = v),
+            Strings(S.SuggestedLabel, (p, v) => p.SuggestedLabels = v),
+            Numbers(S.OutlierScore, (p, v) => p.OutlierScores = v),
+            Strings(S.LeakOf, (p, v) => p.LeakOfs = v),
         };
 
         private static AnnotationColumn Strings(string name, Action<ParquetEmbeddingRows, string?[]> set)

@@ -36,6 +36,12 @@ public static class ParquetEmbeddingSchema
     public const string Text = "text";
     public const string TokenCount = "token_count";
     public const string TruncatedTokens = "truncated_tokens";
+    /// <summary>Find-DataIssue's issue names, joined by ";" (empty for a checked record without issues).</summary>
+    public const string Issues = "issues";
+    public const string LabelQuality = "label_quality";
+    public const string SuggestedLabel = "suggested_label";
+    public const string OutlierScore = "outlier_score";
+    public const string LeakOf = "leak_of";
 
     /// <summary>Rows per row group unless told otherwise: 32 Ki rows, 64 MiB of float32 at 512 dimensions.</summary>
     public const int DefaultRowGroupSize = 32_768;

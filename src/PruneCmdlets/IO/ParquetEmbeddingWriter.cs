@@ -101,6 +101,11 @@ public static class ParquetEmbeddingWriter
             new StringColumn(S.Text, r => r.Text),
             new ValueColumn<int>(S.TokenCount, r => r.TokenCount),
             new ValueColumn<int>(S.TruncatedTokens, r => r.TruncatedTokens),
+            new StringColumn(S.Issues, r => r.Issues is null ? null : string.Join(";", r.Issues)),
+            new ValueColumn<double>(S.LabelQuality, r => r.LabelQuality),
+            new StringColumn(S.SuggestedLabel, r => r.SuggestedLabel),
+            new ValueColumn<double>(S.OutlierScore, r => r.OutlierScore),
+            new StringColumn(S.LeakOf, r => r.LeakOf),
         };
         columns.AddRange(optional.Where(c => records.Any(c.Carries)));
         return columns;

@@ -16,7 +16,7 @@ public readonly record struct ReportProgress(string Step, int Done, int Total);
 /// and selection stability. Every section is bounded (see <see cref="ReportOptions"/>), so the
 /// file stays small for a million records: tables and plots aggregate, galleries sample.
 /// </summary>
-public static class PruneReportWriter
+public static partial class PruneReportWriter
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
@@ -36,15 +36,20 @@ public static class PruneReportWriter
         if (records.Count == 0) throw new ArgumentException("The report needs at least one record.", nameof(input));
         var galleries = PlanGalleries(input, options);
         var duplicates = DuplicateGroups(records, options);
+        var issues = PlanIssues(input, options);
 
-        // Thumbnails for every record a gallery or duplicate group shows, made once each.
-        var wanted = galleries.SelectMany(g => g.Rows.SelectMany(r => r.Members)).Concat(duplicates.SelectMany(g => g.Members)).Distinct().ToArray();
+        // Thumbnails for every record a gallery or duplicate group shows, made once each, and
+        // for the reference twin of every leak shown (its Id is its file's path).
+        var wanted = galleries.SelectMany(g => g.Rows.SelectMany(r => r.Members)).Concat(duplicates.SelectMany(g => g.Members)).Concat(issues.All).Distinct().ToArray();
         var thumbs = new Dictionary<int, string?>();
+        var leakThumbs = new Dictionary<int, string?>();
         if (wanted.Length > 0)
         {
-            var made = new Thumbnailer(options.ThumbnailSize).Make(wanted.Select(i => records[i].Path).ToArray(), options.MaxThreads,
-                done => progress?.Invoke(new ReportProgress("thumbnails", done, wanted.Length)), cancel);
+            var paths = wanted.Select(i => records[i].Path).Concat(issues.Leaks.Select(i => records[i].LeakOf)).ToArray();
+            var made = new Thumbnailer(options.ThumbnailSize).Make(paths, options.MaxThreads,
+                done => progress?.Invoke(new ReportProgress("thumbnails", done, paths.Length)), cancel);
             for (int t = 0; t < wanted.Length; t++) thumbs[wanted[t]] = made[t];
+            for (int t = 0; t < issues.Leaks.Length; t++) leakThumbs[issues.Leaks[t]] = made[wanted.Length + t];
         }
 
         var h = new HtmlBuilder();
@@ -63,6 +68,7 @@ public static class PruneReportWriter
 
         progress?.Invoke(new ReportProgress("summary", 0, 1));
         Summary(h, input, options);
+        DataIssues(h, input, issues, thumbs, leakThumbs, options);
         Classes(h, input, options);
         Distances(h, input, options);
         Galleries(h, input, galleries, thumbs);
@@ -135,6 +141,9 @@ public static class PruneReportWriter
     public static string Pipeline(ReportInput input)
     {
         var parts = new List<string> { "Get-ChildItem <images> -Recurse -File", "Get-Embedding" };
+        if (input.DataIssues is { } issues)
+            parts.Add($"Find-DataIssue -Check {string.Join(", ", Enum.GetValues<PruneCmdlets.Issues.DataCheck>().Where(c => c != 0 && issues.Checks.HasFlag(c)))}" +
+                (issues.Checks.HasFlag(PruneCmdlets.Issues.DataCheck.Leak) ? " -Reference $reference" : "") + (issues.Seed != 0 ? $" -Seed {issues.Seed}" : ""));
         if (input.KMeans is { } m) parts.Add($"Invoke-KMeans -K {m.K} -Metric {m.Metric} -Seed {m.Seed}");
         if (input.Records.Any(r => r.DuplicateOf is not null)) parts.Add("Invoke-SemDeDup -IncludePruned");
         if (input.Records.Any(r => r.Distance is not null)) parts.Add("Measure-Prototypicality");
@@ -142,7 +151,9 @@ public static class PruneReportWriter
         {
             var p = s.Policy;
             var sb = new StringBuilder("Select-PrunedSet ");
-            sb.Append(p.KeepFraction is { } f ? $"-KeepFraction {f.ToString("0.####", C)}" : $"-KeepCount {p.KeepCount}");
+            if (s.Exclusion is { } x)
+                sb.Append(x.KeepFraction is { } xf ? $"-KeepFraction {xf.ToString("0.####", C)}" : $"-KeepCount {x.KeepCount}").Append($" -Exclude {string.Join(", ", x.Issues)}");
+            else sb.Append(p.KeepFraction is { } f ? $"-KeepFraction {f.ToString("0.####", C)}" : $"-KeepCount {p.KeepCount}");
             sb.Append($" -Keep {p.Keep}");
             if (p.BalanceBy != BalanceBy.None) sb.Append($" -BalanceBy {p.BalanceBy}");
             if (p.MinPerGroup is { } mpg) sb.Append($" -MinPerGroup {mpg}");
@@ -542,6 +553,9 @@ figcaption{font-size:10.5px;line-height:1.3;margin-top:3px}.cap-id{display:block
 .dup-group{border-top:1px solid var(--line);padding:4px 0 8px}.more{align-self:center;color:var(--muted)}
 .sizes{display:flex;align-items:flex-end;gap:1px;height:90px;border-bottom:1px solid var(--line)}.size-bar{flex:1;min-width:1px;background:#7570b3}
 .jaccard td{text-align:center;font-variant-numeric:tabular-nums;padding:3px 8px}.jaccard th{font-weight:500;font-size:12px;padding-right:8px}
+.fit{background:var(--panel);border-left:4px solid #7570b3;padding:6px 10px}.fit-warning{background:#fdf0e6;border-left:4px solid var(--pruned);padding:6px 10px;font-weight:600}
+table.noise td{text-align:right;font-variant-numeric:tabular-nums;padding:2px 8px;border:1px solid var(--line)}table.noise td.diag{color:var(--muted)}table.noise td.off{background:#fdf0e6;color:var(--pruned);font-weight:600}
+.leak-pair{display:flex;gap:4px;border:1px solid var(--line);border-radius:8px;padding:4px}figure.thumb.reference{border-color:#7570b3}.badge.reference{background:#7570b3}
 footer{margin-top:32px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);padding-top:8px}
 @media print{details.gallery{break-inside:avoid}}
 """;

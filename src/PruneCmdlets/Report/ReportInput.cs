@@ -20,6 +20,16 @@ public sealed class ReportRecord
     public string? Text { get; init; }
     /// <summary>The embedding, for the 2-D map; empty when the record has none (a manifest row).</summary>
     public ReadOnlyMemory<float> Vector { get; init; }
+    /// <summary>Find-DataIssue's findings (null when the record was never checked).</summary>
+    public string[]? Issues { get; init; }
+    public string? IssueReason { get; init; }
+    public double? LabelQuality { get; init; }
+    public string? SuggestedLabel { get; init; }
+    public double? OutlierScore { get; init; }
+    public string? LeakOf { get; init; }
+    public double? LeakSimilarity { get; init; }
+
+    internal bool Has(string issue) => Issues is { } i && Array.IndexOf(i, issue) >= 0;
 }
 
 /// <summary>Every knob of the report in one place, with the defaults the help documents.</summary>
@@ -37,6 +47,8 @@ public sealed class ReportOptions
     public int MapPoints { get; set; } = 2000;
     /// <summary>Per-class distance histograms (the largest classes).</summary>
     public int MaxClassPlots { get; set; } = 24;
+    /// <summary>Rows of the issues-per-class table and classes of the noise matrix, at most.</summary>
+    public int MaxIssueClasses { get; set; } = 30;
     public int ThumbnailSize { get; set; } = 112;
     /// <summary>A class whose kept share falls below this is flagged; null: half the overall kept share.</summary>
     public double? Floor { get; set; }
@@ -69,4 +81,6 @@ public sealed class ReportInput
     public IReadOnlyList<ProbeResult>? Probe { get; init; }
     public PruningRecommendation? Recommendation { get; init; }
     public SelectionStability? Stability { get; init; }
+    /// <summary>The Find-DataIssue run the records were checked by, for the data-issues section.</summary>
+    public PruneCmdlets.Issues.DataIssueSummary? DataIssues { get; init; }
 }

@@ -147,5 +147,15 @@ public sealed class SelectionOutcome
     /// <summary>Stratified: every group's CCS plan (cutoff, bins, takes), the one the selection drew from.</summary>
     public StratifiedPlan[]? StratifiedPlans { get; }
 
+    /// <summary>Select-PrunedSet -Exclude: what was pruned for its issues before the policy ran, and the amount asked for over every record.</summary>
+    public SelectionExclusion? Exclusion { get; internal set; }
+
     public int Kept => Keep.Count(k => k);
 }
+
+/// <summary>
+/// Records pruned for their data issues before a policy ran (Select-PrunedSet -Exclude): which
+/// issues, how many records, and the amount the user asked for, a fraction or count of every
+/// record, which the policy's KeepCount over the rest stands in for.
+/// </summary>
+public sealed record SelectionExclusion(string[] Issues, int Excluded, int Candidates, double? KeepFraction, int? KeepCount);

@@ -1,0 +1,115 @@
+// Find-DataIssue on real embeddings, for build.ps1 -Task Bench -Only DataIssues: the label check
+// against known flips, and what keep-hard trains to with and without excluding the flagged
+// records, every probe scored on a clean test set. One JSON line per command.
+using System.Diagnostics;
+using System.Text.Json;
+using PruneCmdlets.Clustering;
+using PruneCmdlets.Issues;
+using PruneCmdlets.IO;
+using PruneCmdlets.Numerics;
+using PruneCmdlets.Probing;
+using PruneCmdlets.Scoring;
+using PruneCmdlets.Selection;
+
+internal static class IssueBench
+{
+    private static (float[] X, int N, int D) Load(string path)
+    {
+        using var m = NpyReader.OpenMatrix(path);
+        var (data, rows) = m.ReadBlocks(Array.MaxLength).Single();
+        return (data, rows, m.Columns);
+    }
+
+    /// <summary>Flips a fraction of the labels to a uniformly drawn other class (seeded); returns the noisy labels and which were flipped.</summary>
+    internal static (string[] Noisy, bool[] Flipped) Flip(string[] labels, double fraction, long seed)
+    {
+        var classes = labels.Distinct(StringComparer.Ordinal).OrderBy(l => l, StringComparer.Ordinal).ToArray();
+        var rng = new DeterministicRandom(seed);
+        var order = Enumerable.Range(0, labels.Length).ToArray();
+        rng.Shuffle(order);
+        var noisy = (string[])labels.Clone();
+        var flipped = new bool[labels.Length];
+        foreach (int i in order.Take((int)Math.Round(fraction * labels.Length)))
+        {
+            int c = Array.IndexOf(classes, labels[i]);
+            noisy[i] = classes[(c + 1 + rng.NextInt(classes.Length - 1)) % classes.Length];
+            flipped[i] = true;
+        }
+        return (noisy, flipped);
+    }
+
+    /// <summary>issues-labels: precision and recall of LabelError against the flips, per classifier, and the keep table.</summary>
+    public static void Labels(Dictionary<string, string> o)
+    {
+        var (x, n, d) = Load(o["train"]);
+        var clean = File.ReadAllLines(o["train-labels"]);
+        var (tx, tn, _) = Load(o["test"]);
+        var testLabels = File.ReadAllLines(o["test-labels"]);
+        double noise = double.Parse(o.GetValueOrDefault("noise", "0.1"), System.Globalization.CultureInfo.InvariantCulture);
+        long seed = long.Parse(o.GetValueOrDefault("seed", "1"));
+        int k = int.Parse(o.GetValueOrDefault("k", "10"));
+        var keeps = o.GetValueOrDefault("keeps", "0.8,0.6,0.4").Split(',').Select(s => double.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var (noisy, flipped) = Flip(clean, noise, seed);
+        if (o.TryGetValue("write-noisy", out var noisyPath)) File.WriteAllLines(noisyPath, noisy);
+
+        var vectors = Enumerable.Range(0, n).Select(i => (ReadOnlyMemory<float>)x.AsMemory(i * d, d)).ToList();
+        var input = new DataIssueInput { Vectors = vectors, Ids = Enumerable.Range(0, n).Select(i => i.ToString()).ToList(), Labels = noisy };
+        var detection = new Dictionary<string, object>();
+        bool[]? probeFlags = null;
+        foreach (var classifier in new[] { LabelClassifier.Probe, LabelClassifier.Neighbors })
+        {
+            var sw = Stopwatch.StartNew();
+            var (records, summary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Label, Classifier = classifier, Seed = seed });
+            var flags = records.Select(r => r.Issues.Contains("LabelError")).ToArray();
+            if (classifier == LabelClassifier.Probe) probeFlags = flags;
+            int tp = Enumerable.Range(0, n).Count(i => flags[i] && flipped[i]);
+            detection[classifier.ToString()] = new
+            {
+                Flagged = flags.Count(f => f), TruePositives = tp, Precision = (double)tp / Math.Max(1, flags.Count(f => f)), Recall = (double)tp / flipped.Count(f => f),
+                summary.CrossValidatedAccuracy, summary.NeighborAgreement, Seconds = sw.Elapsed.TotalSeconds,
+            };
+        }
+
+        // Prototypes: k-means (self-supervised) and the class means of the noisy labels (supervised).
+        var km = KMeansTrainer.FitAndAssign(x, n, d, new KMeansOptions { K = k, Seed = seed });
+        var unit = EmbeddingMatrix.Build(vectors, DistanceMetric.Cosine, out _);
+        var kmDistance = Prototypicality.ToAssigned(unit.Data, n, km.Model, km.Assignment);
+        var classModel = Prototypicality.ClassMeans(unit.Data, n, d, noisy, DistanceMetric.Cosine, out _, out var classOf);
+        var classDistance = Prototypicality.ToAssigned(unit.Data, n, classModel, classOf);
+        var probeOptions = new LogisticRegressionOptions { MaxIterations = 100 };
+
+        (double Accuracy, double Wrong, int Kept) Probe(bool[] keep)
+        {
+            var rows = Enumerable.Range(0, n).Where(i => keep[i]).ToArray();
+            var sub = new float[rows.Length * d];
+            for (int t = 0; t < rows.Length; t++) Array.Copy(x, rows[t] * d, sub, t * d, d);
+            var model = LogisticRegression.Fit(sub, rows.Length, d, rows.Select(i => noisy[i]).ToArray(), probeOptions);
+            return (model.Accuracy(tx, tn, testLabels), rows.Count(i => flipped[i]) / (double)rows.Length, rows.Length);
+        }
+        bool[] Select(KeepStrategy strategy, double[] distance, double fraction, bool[]? exclude)
+        {
+            var candidates = Enumerable.Range(0, n).Where(i => exclude is null || !exclude[i]).ToArray();
+            var policy = new SelectionPolicy { Keep = strategy, KeepCount = Math.Min(candidates.Length, PruneSelector.CountForFraction(fraction, n)), Seed = seed };
+            var outcome = PolicySelector.Run(policy, new SelectionInput(candidates.Length)
+            {
+                Ids = candidates.Select(i => i.ToString()).ToArray(), Distances = candidates.Select(i => distance[i]).ToArray(), Labels = candidates.Select(i => (string?)noisy[i]).ToArray(),
+            }, explain: false);
+            var keep = new bool[n];
+            for (int t = 0; t < candidates.Length; t++) keep[candidates[t]] = outcome.Keep[t];
+            return keep;
+        }
+
+        var table = new List<object>();
+        var all = Probe(Enumerable.Repeat(true, n).ToArray());
+        foreach (double f in keeps)
+        {
+            var random = Probe(Select(KeepStrategy.Random, kmDistance, f, null));
+            var kmHard = Probe(Select(KeepStrategy.Hard, kmDistance, f, null));
+            var classHard = Probe(Select(KeepStrategy.Hard, classDistance, f, null));
+            var excluded = Probe(Select(KeepStrategy.Hard, kmDistance, f, probeFlags));
+            table.Add(new { Keep = f, Random = random, KMeansHard = kmHard, ClassMeanHard = classHard, ExcludeLabelErrorThenKMeansHard = excluded });
+        }
+        Console.WriteLine(JsonSerializer.Serialize(new { N = n, D = d, TestN = tn, Noise = noise, Seed = seed, Flipped = flipped.Count(f => f), Detection = detection, AllData = all, Table = table },
+            new JsonSerializerOptions { IncludeFields = true }));
+    }
+}
