@@ -7,6 +7,7 @@ using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 
 namespace PruneCmdlets.Examples
 {
@@ -125,6 +126,49 @@ namespace PruneCmdlets.Examples
             stored.Metadata.ExifProfile = new ExifProfile();
             stored.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)6);
             stored.SaveAsJpeg(path, new JpegEncoder { Quality = 95 });
+        }
+
+        /// <summary>
+        /// A photo-like scene: soft coloured blobs at every scale on a gradient, so that two seeds
+        /// differ in layout (as two photos do) and resizing keeps the structure.
+        /// </summary>
+        public static void SaveScene(int seed, int width, int height, string path)
+        {
+            var rng = new Random(seed * 7919 + 1);
+            using var image = new Image<Rgb24>(width, height);
+            var blobs = new (double X, double Y, double R, double Cr, double Cg, double Cb)[10];
+            for (int b = 0; b < blobs.Length; b++)
+                blobs[b] = (rng.NextDouble() * width, rng.NextDouble() * height, (0.05 + 0.25 * rng.NextDouble()) * Math.Min(width, height),
+                    rng.Next(-120, 200), rng.Next(-120, 200), rng.Next(-120, 200));
+            double gx = rng.NextDouble() * 60, gy = rng.NextDouble() * 60;
+            for (int y = 0; y < height; y++)
+                for (int x = 0; x < width; x++)
+                {
+                    double r = 40 + gx * x / width, g = 40 + gy * y / height, bl = 60;
+                    foreach (var b in blobs)
+                    {
+                        double w = Math.Exp(-((x - b.X) * (x - b.X) + (y - b.Y) * (y - b.Y)) / (2 * b.R * b.R));
+                        r += b.Cr * w; g += b.Cg * w; bl += b.Cb * w;
+                    }
+                    image[x, y] = new Rgb24((byte)Math.Clamp(r, 0, 255), (byte)Math.Clamp(g, 0, 255), (byte)Math.Clamp(bl, 0, 255));
+                }
+            image.SaveAsPng(path);
+        }
+
+        /// <summary>
+        /// An edited copy of an image file, as a leak between splits looks: cropped by
+        /// <paramref name="crop"/> of each side, resized by <paramref name="scale"/>, brightness
+        /// multiplied by <paramref name="brightness"/>, re-encoded as JPEG at <paramref name="quality"/>.
+        /// </summary>
+        public static void SaveEditedCopy(string source, string path, double crop, double scale, float brightness, int quality)
+        {
+            using var image = Image.Load<Rgb24>(source);
+            int dx = (int)Math.Round(image.Width * crop), dy = (int)Math.Round(image.Height * crop);
+            int w = image.Width - 2 * dx, h = image.Height - 2 * dy;
+            image.Mutate(x => x.Crop(new Rectangle(dx, dy, w, h))
+                .Resize(Math.Max(1, (int)Math.Round(w * scale)), Math.Max(1, (int)Math.Round(h * scale)))
+                .Brightness(brightness));
+            image.SaveAsJpeg(path, new JpegEncoder { Quality = quality });
         }
 
         /// <summary>A PNG of one colour: any resize or crop leaves every pixel at (r, g, b).</summary>

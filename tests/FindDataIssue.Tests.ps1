@@ -1,0 +1,185 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    Import-Module $ManifestPath -Force
+
+    # Four Gaussian classes of 60 in 12 dimensions (seeded), with 3 labels of every class moved
+    # to the next class: records 7, 27, 47 of each class's sequence. Returns the records and the
+    # Ids of the flipped ones.
+    function New-NoisyRecords {
+        $rng = [Random]::new(21)
+        $centres = foreach ($c in 0..3) { , [double[]]@(foreach ($j in 0..11) { 4 * ($rng.NextDouble() - 0.5) * 2 }) }
+        $flipped = [Collections.Generic.List[string]]::new()
+        $records = for ($i = 0; $i -lt 240; $i++) {
+            $c = $i % 4
+            $v = [float[]]::new(12)
+            for ($j = 0; $j -lt 12; $j++) {
+                $g = [Math]::Sqrt(-2 * [Math]::Log(1 - $rng.NextDouble())) * [Math]::Cos(2 * [Math]::PI * $rng.NextDouble())
+                $v[$j] = $centres[$c][$j] + $g
+            }
+            $label = "class$c"
+            if ([Math]::Floor($i / 4) % 20 -eq 7) { $label = "class$(($c + 1) % 4)"; $flipped.Add("r$i") }
+            [pscustomobject]@{ Id = "r$i"; Label = $label; Vector = $v }
+        }
+        , @($records), $flipped
+    }
+    $script:noisy, $script:flipped = New-NoisyRecords
+}
+
+Describe 'Find-DataIssue' {
+    Context 'label errors' {
+        BeforeAll { $script:checked = @($noisy | Find-DataIssue -Check Label -Seed 2) }
+
+        It 'emits every record, in input order, annotated' {
+            $checked.Id | Should -Be $noisy.Id
+            $checked | ForEach-Object { $_.Issues -is [string[]] | Should -BeTrue; $_.LabelQuality | Should -Not -BeNullOrEmpty }
+        }
+        It 'flags the flipped labels and suggests the true class' {
+            $flagged = @($checked | Where-Object { $_.Issues -contains 'LabelError' })
+            $hits = @($flagged | Where-Object { $_.Id -in $flipped })
+            $hits.Count | Should -BeGreaterOrEqual (0.8 * $flipped.Count)
+            $hits.Count | Should -BeGreaterOrEqual (0.8 * $flagged.Count)
+            foreach ($r in $hits) {
+                $true_class = "class$([int]$r.Id.Substring(1) % 4)"
+                $r.SuggestedLabel | Should -Be $true_class
+                $r.IssueReason | Should -BeLike "label error: labelled '$($r.Label)' (out-of-sample p *); the probe says '$true_class' (*)"
+            }
+            # Unflagged records keep their own label as the suggestion and score it high on average.
+            ($checked | Where-Object { $_.Issues.Count -eq 0 } | Measure-Object LabelQuality -Average).Average | Should -BeGreaterThan 0.8
+        }
+        It 'reports the noise matrix and the fit figures over the whole set' {
+            $s = $checked[0].DataIssues
+            [object]::ReferenceEquals($s, $checked[-1].DataIssues) | Should -BeTrue
+            $flaggedCount = @($checked | Where-Object { $_.Issues -contains 'LabelError' }).Count
+            ($s.NoiseMatrix | Where-Object { $_.Given -ne $_.Suggested } | Measure-Object Count -Sum).Sum | Should -Be $flaggedCount
+            $s.Counts['LabelError'] | Should -Be $flaggedCount
+            $s.Classes | Should -Be @('class0', 'class1', 'class2', 'class3')
+            $s.CrossValidatedAccuracy | Should -BeGreaterThan 0.85
+            $s.CrossValidatedAccuracy | Should -BeLessThan 0.99   # 5% of the labels are wrong
+            $s.NeighborAgreement | Should -BeGreaterThan 0.8
+            $s.FitWarning | Should -BeNullOrEmpty
+        }
+        It 'warns that the embedding does not fit labels that are noise' {
+            $shuffled = $noisy | ForEach-Object { [pscustomobject]@{ Id = $_.Id; Label = "c$([int]$_.Id.Substring(1) % 3)"; Vector = $_.Vector } }
+            $out = $shuffled | Find-DataIssue -Check Label -WarningVariable warned -WarningAction SilentlyContinue
+            "$warned" | Should -BeLike '*fits these labels poorly*-ModelPath*'
+            $out[0].DataIssues.CrossValidatedAccuracy | Should -BeLessThan 0.6
+        }
+        It 'gives the same bits with one thread or many' {
+            $one = @($noisy | Find-DataIssue -Check Label -Seed 2 -MaxThreads 1)
+            ($one | ForEach-Object { $_.LabelQuality.ToString('R') }) | Should -Be ($checked | ForEach-Object { $_.LabelQuality.ToString('R') })
+        }
+        It 'refuses <Case>' -ForEach @(
+            @{ Case = 'a class smaller than the folds'; Id = 'ClassTooSmall'; Make = { $noisy | Select-Object -First 200; [pscustomobject]@{ Id = 'x'; Label = 'rare'; Vector = $noisy[0].Vector } } }
+            @{ Case = 'a single class'; Id = 'SingleClass'; Make = { $noisy | ForEach-Object { [pscustomobject]@{ Id = $_.Id; Label = 'one'; Vector = $_.Vector } } } }
+            @{ Case = 'no labels at all'; Id = 'NoLabels'; Make = { $noisy | ForEach-Object { [pscustomobject]@{ Id = $_.Id; Vector = $_.Vector } } } }
+        ) {
+            { & $Make | Find-DataIssue -Check Label -ErrorAction Stop } | Should -Throw -ErrorId "$Id,PruneCmdlets.Commands.FindDataIssueCommand"
+        }
+    }
+
+    Context 'defaults, outliers and duplicates' {
+        It 'runs every check the input allows, and only those' {
+            $unlabelled = $noisy | ForEach-Object { [pscustomobject]@{ Id = $_.Id; Vector = $_.Vector } }
+            $s = @($unlabelled | Find-DataIssue)[0].DataIssues
+            $s.Checks | Should -Be ([PruneCmdlets.Issues.DataCheck]'Outlier, Duplicate')
+            $s = @($noisy | Find-DataIssue)[0].DataIssues
+            $s.Checks | Should -Be ([PruneCmdlets.Issues.DataCheck]'Label, Outlier, Duplicate')
+        }
+        It 'flags a planted outlier and a planted copy, and says why' {
+            $far = [float[]]::new(12); $far[0] = -40; $far[5] = 35
+            $copy = [float[]]$noisy[10].Vector.Clone(); $copy[0] += 0.0001
+            $set = @($noisy) + [pscustomobject]@{ Id = 'far'; Label = 'class0'; Vector = $far } + [pscustomobject]@{ Id = 'zcopy'; Label = $noisy[10].Label; Vector = $copy }
+            $out = @($set | Find-DataIssue -Check Outlier, Duplicate)
+            $o = $out | Where-Object Id -EQ 'far'
+            $o.Issues | Should -Be @('Outlier')
+            $o.IssueReason | Should -BeLike 'outlier: mean cosine distance * to its 10 nearest neighbours, above *'
+            $o.OutlierScore | Should -BeGreaterThan $o.DataIssues.OutlierThreshold
+            @($out | Where-Object { $_.Issues -contains 'Outlier' }).Id | Should -Be @('far')
+            # The copy and its original: one group, SemDeDup's keeper, only the other member flagged.
+            $pair = @($out | Where-Object { $_.Id -in 'r10', 'zcopy' })
+            $pair.DuplicateOf | Select-Object -Unique | Should -HaveCount 1
+            @($pair | Where-Object { $_.Issues -contains 'Duplicate' }).Count | Should -Be 1
+            @($out | Where-Object { $_.Issues -contains 'Duplicate' }).Count | Should -Be 1
+        }
+        It 'refuses a parameter of a check it does not run' {
+            { $noisy | Find-DataIssue -Check Outlier -Folds 3 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterNotApplicable,PruneCmdlets.Commands.FindDataIssueCommand'
+            { $noisy | Find-DataIssue -Check Leak -ErrorAction Stop } | Should -Throw -ErrorId 'ReferenceRequired,PruneCmdlets.Commands.FindDataIssueCommand'
+            { $noisy | Find-DataIssue -Reference (New-VectorRecord -Id q -Vector @(1, 2, 3)) -ErrorAction Stop } | Should -Throw -ErrorId 'ReferenceDimensionMismatch,PruneCmdlets.Commands.FindDataIssueCommand'
+        }
+    }
+
+    Context 'leaks between real image files' {
+        BeforeAll {
+            Initialize-SyntheticImages
+            $S = [PruneCmdlets.Examples.SyntheticImages]
+            $train = New-Item -ItemType Directory (Join-Path $TestDrive 'train') -Force
+            $test = New-Item -ItemType Directory (Join-Path $TestDrive 'test') -Force
+            foreach ($i in 0..9) { $S::SavePng($i % 5, 100 + $i, 160, 120, (Join-Path $train "t$i.png")) }
+            foreach ($i in 0..4) { $S::SavePng($i, 200 + $i, 160, 120, (Join-Path $test "q$i.png")) }
+            # Test image q2, cropped by 3% a side, shrunk to 70%, brightened and re-encoded, planted in train.
+            $S::SaveEditedCopy((Join-Path $test 'q2.png'), (Join-Path $train 'leaked.jpg'), 0.03, 0.7, 1.2, 70)
+            $script:testRecords = @(Get-ChildItem $test -File | Get-Embedding)
+            $script:trainRecords = @(Get-ChildItem $train -File | Get-Embedding)
+            $script:leaks = @($trainRecords | Find-DataIssue -Check Leak -Reference $testRecords)
+        }
+        It 'finds the edited copy, names its twin and confirms it by the pixels' {
+            $flagged = @($leaks | Where-Object { $_.Issues -contains 'Leak' })
+            $flagged.Id | Should -Be @((Join-Path $train 'leaked.jpg'))
+            $flagged[0].LeakOf | Should -Be (Join-Path $test 'q2.png')
+            $flagged[0].LeakPixelSimilarity | Should -BeGreaterOrEqual 0.9
+            $flagged[0].IssueReason | Should -BeLike "leak: near-copy of reference record '*q2.png' (embedding cosine *, pixels *)"
+            $leaks[0].DataIssues.LeakPixelChecks | Should -BeGreaterThan 0
+        }
+        It 'finds nothing where the pixels differ, however close the embeddings' {
+            # Same class and layout generator, other variants: similar embeddings, other pixels.
+            @($leaks | Where-Object { $_.Issues -contains 'Leak' -and $_.Id -notlike '*leaked.jpg' }) | Should -HaveCount 0
+        }
+    }
+
+    Context 'pruning that keeps hard, not wrong' {
+        BeforeAll {
+            $script:scored = @($noisy | Find-DataIssue -Check Label -Seed 2 | Invoke-KMeans -K 4 -Seed 1 | Measure-Prototypicality)
+            $script:flaggedIds = @($scored | Where-Object { $_.Issues -contains 'LabelError' }).Id
+        }
+        It 'prunes the flagged records first and keeps the fraction of every record' {
+            $flaggedIds.Count | Should -BeGreaterThan 5
+            $all = @($scored | Select-PrunedSet -KeepFraction 0.5 -Exclude LabelError -IncludePruned)
+            $all.Id | Should -Be $scored.Id
+            @($all | Where-Object Kept).Count | Should -Be 120
+            foreach ($r in $all | Where-Object { $_.Id -in $flaggedIds }) {
+                $r.Kept | Should -BeFalse
+                $r.Reason | Should -BeLike 'pruned: label error: labelled*'
+            }
+            # The kept are the hardest of the others: every kept Distance is at least every pruned, non-excluded one.
+            $minKept = ($all | Where-Object Kept | Measure-Object Distance -Minimum).Minimum
+            $maxPruned = ($all | Where-Object { -not $_.Kept -and $_.Id -notin $flaggedIds } | Measure-Object Distance -Maximum).Maximum
+            $minKept | Should -BeGreaterOrEqual $maxPruned
+            # Without -Exclude the hard cut keeps some of the flagged records.
+            @($scored | Select-PrunedSet -KeepFraction 0.5 | Where-Object { $_.Id -in $flaggedIds }).Count | Should -BeGreaterThan 0
+        }
+        It 'refuses to exclude by issues nobody looked for' {
+            { $noisy | Invoke-KMeans -K 4 -Seed 1 | Measure-Prototypicality | Select-PrunedSet -KeepFraction 0.5 -Exclude Outlier -ErrorAction Stop } |
+                Should -Throw -ErrorId 'MissingIssues,PruneCmdlets.Commands.SelectPrunedSetCommand'
+        }
+        It 'shows the data issues in the report and names the exclusion in Reproduce' {
+            $path = Join-Path $TestDrive 'issues.html'
+            $scored | Select-PrunedSet -KeepFraction 0.5 -Exclude LabelError -IncludePruned | Export-PruneReport $path
+            $html = Get-Content $path -Raw
+            $html | Should -Match '<section id="data-issues">'
+            $html | Should -Match ('data-count="issue-LabelError">{0}<' -f $flaggedIds.Count)
+            $html | Should -Match 'class="noise"'
+            $html | Should -Match 'data-issue="label-errors"'
+            $html | Should -Match 'Find-DataIssue -Check Label -Seed 2 \| Invoke-KMeans'
+            $html | Should -Match 'Select-PrunedSet -KeepFraction 0\.5 -Exclude LabelError'
+        }
+        It 'carries the annotations into the manifest and back through Parquet' {
+            $parquet = Join-Path $TestDrive 'issues.parquet'
+            $scored | Export-Embedding $parquet
+            $back = @(Import-Embedding $parquet)
+            ($back | Where-Object { $_.Issues -contains 'LabelError' }).Id | Should -Be $flaggedIds
+            $back[0].LabelQuality | Should -Be $scored[0].LabelQuality
+            $back[0].SuggestedLabel | Should -Be $scored[0].SuggestedLabel
+            @($back | Where-Object { $null -eq $_.Issues }) | Should -HaveCount 0
+        }
+    }
+}
