@@ -253,6 +253,16 @@ public class PrunedSetExporterTests : IDisposable
     }
 
     [Fact]
+    public void Rewriting_the_same_bytes_through_a_symbolic_link_changes_nothing()
+    {
+        string real = Path.Combine(_dir.Path, "summary.json"), link = Path.Combine(_dir.Path, "latest.json");
+        File.WriteAllText(real, "{\"same\": \"bytes, longer than the link's own text\"}");
+        File.CreateSymbolicLink(link, "summary.json");
+        Assert.False(AtomicFile.Write(link, File.ReadAllBytes(real)));
+        Assert.Equal("summary.json", new FileInfo(link).LinkTarget);
+    }
+
+    [Fact]
     public void A_destination_folder_that_refuses_writes_stops_the_run_with_one_error_naming_the_folder()
     {
         var (src, dest, items) = Tree();

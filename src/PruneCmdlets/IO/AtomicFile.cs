@@ -78,11 +78,24 @@ internal static partial class AtomicFile
     public static bool Write(string target, ReadOnlySpan<byte> bytes)
     {
         string full = Path.GetFullPath(target);
-        if (File.Exists(full) && new FileInfo(full).Length == bytes.Length && File.ReadAllBytes(full).AsSpan().SequenceEqual(bytes)) return false;
+        if (File.Exists(full) && Holds(full, bytes)) return false;
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         byte[] copy = bytes.ToArray();
         Replace(full, s => s.Write(copy));
         return true;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> holds exactly <paramref name="bytes"/>, measured through an
+    /// open file: FileInfo.Length of a symbolic link is the link's own size, not its target's.
+    /// </summary>
+    private static bool Holds(string path, ReadOnlySpan<byte> bytes)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        if (stream.Length != bytes.Length) return false;
+        var held = new byte[bytes.Length];
+        stream.ReadExactly(held);
+        return held.AsSpan().SequenceEqual(bytes);
     }
 
     public static void TryDelete(string path)
