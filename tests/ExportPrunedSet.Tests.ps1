@@ -48,6 +48,73 @@ BeforeAll {
         if ($IsMacOS) { stat -f %d -- $Path } else { stat -c %d -- $Path }
     }
 
+    # A child pwsh applying cls/a.bin, b.bin and c.bin from $Root into $Dest, caught in the middle
+    # of b: b is a FIFO, so the copy reads what the writer sends, then waits for more. Returns the
+    # child, the writer and b's temporary file once 1 MB of b is on disk under it (a and c are
+    # 5 000 bytes, so the one temporary file that large is b's), the child still running.
+    function Start-BlockedExport {
+        param([string] $Root, [string] $Dest)
+        New-SourceFile (Join-Path $Root 'cls/a.bin') -Size 5000 -Seed 1
+        New-SourceFile (Join-Path $Root 'cls/c.bin') -Size 5000 -Seed 3
+        $b = Join-Path $Root 'cls/b.bin'
+        mkfifo -- $b
+        $writerInfo = [Diagnostics.ProcessStartInfo]::new('sh')
+        foreach ($a in '-c', "exec 3>'$b'; head -c 3000000 /dev/urandom >&3; exec sleep 60") { $writerInfo.ArgumentList.Add($a) }
+        $writerInfo.RedirectStandardOutput = $true   # so no process of it holds the test run's output open
+        $writerInfo.RedirectStandardError = $true
+        $writer = [Diagnostics.Process]::Start($writerInfo)
+        $exe = [Environment]::ProcessPath
+        $psi = [Diagnostics.ProcessStartInfo]::new($exe)
+        if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $psi.ArgumentList.Add([Environment]::GetCommandLineArgs()[0]) }
+        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ManifestPath'; 'a', 'b', 'c' | ForEach-Object { [pscustomobject]@{ Path = '$Root/cls/' + `$_ + '.bin' } } | Export-PrunedSet '$Dest' -RelativeTo '$Root'") {
+            $psi.ArgumentList.Add($a)
+        }
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $child = [Diagnostics.Process]::Start($psi)
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $partial = $null
+        while (-not $partial -and $clock.Elapsed.TotalSeconds -lt 30 -and -not $child.HasExited) {
+            Start-Sleep -Milliseconds 50
+            $partial = Get-ChildItem -LiteralPath (Join-Path $Dest 'cls') -Force -File -ErrorAction SilentlyContinue |
+                Where-Object { $_.Name -like '.*.prune-tmp' -and $_.Length -ge 1MB }
+        }
+        $run = [pscustomobject]@{ Child = $child; Writer = $writer; Partial = $partial; Fifo = $b }
+        try {
+            $child.HasExited | Should -BeFalse -Because 'the child waits on the FIFO until it is killed'
+            $partial | Should -Not -BeNullOrEmpty -Because 'part of b reached the disk under a temporary name'
+        }
+        catch { Stop-BlockedExport $run; throw }
+        $run
+    }
+    # After the blocked run is killed, b becomes a plain file again and the same command finishes
+    # the job: the leftover removed, a skipped, b and c copied, and nothing else left (no lock).
+    function Complete-KilledExport {
+        param($Run, [string] $Root, [string] $Dest)
+        Remove-Item -LiteralPath $Run.Fifo
+        New-SourceFile $Run.Fifo -Size 4000 -Seed 2
+        $s = 'a', 'b', 'c' | ForEach-Object { [pscustomobject]@{ Path = "$Root/cls/$_.bin" } } | Export-PrunedSet $Dest -RelativeTo $Root
+        $s.TemporaryFilesRemoved, $s.Skipped, $s.Copied, $s.Failed | Should -Be 1, 1, 2, 0
+        Get-RelativeFiles $Dest | Should -Be @('cls/a.bin', 'cls/b.bin', 'cls/c.bin', 'manifest.csv', 'prune.json')
+        Get-Sha256 (Join-Path $Dest 'cls/b.bin') | Should -Be (Get-Sha256 $Run.Fifo)
+    }
+    function Stop-BlockedExport {
+        param($Run)
+        if (-not $Run.Child.HasExited) { $Run.Child.Kill($true) }   # SIGKILL: no catch, no finally runs in the child
+        $Run.Child.WaitForExit()
+        if (-not $Run.Writer.HasExited) { $Run.Writer.Kill($true) }
+        $Run.Writer.WaitForExit()
+    }
+
+    # Mounts a tmpfs with these options on a new folder (needs root on Linux); false where it cannot.
+    function Mount-Tmpfs {
+        param([string] $Path, [string] $Options)
+        $null = New-Item -ItemType Directory -Force $Path
+        if (-not $IsLinux) { return $false }
+        mount -t tmpfs -o $Options tmpfs $Path 2>$null
+        $LASTEXITCODE -eq 0
+    }
+
     # Hash and write time of every file under a tree, to prove the sources are left as they were.
     function Get-TreeState {
         param([string] $Root)
@@ -116,6 +183,93 @@ Describe 'Export-PrunedSet lays out the kept files' {
     }
 }
 
+Describe 'Export-PrunedSet with names at the file system''s limit' {
+    It 'places a file whose name is 255 bytes (<Name>) and skips it on a re-run' -ForEach @(
+        @{ Name = 'ASCII'; File = ('n' * 251) + '.png' }
+        @{ Name = 'two-byte UTF-8'; File = ([string][char]0xE9 * 125) + '.png' }
+    ) {
+        [Text.Encoding]::UTF8.GetByteCount($File) | Should -BeGreaterOrEqual 254
+        $root = Join-Path $TestDrive "long-$Name/in"
+        $dest = Join-Path $TestDrive "long-$Name/out"
+        $path = Join-Path $root "cls/$File"
+        New-SourceFile $path -Size 2000 -Seed 4
+        $s = [pscustomobject]@{ Path = $path } | Export-PrunedSet $dest -RelativeTo $root -ErrorVariable err -ErrorAction SilentlyContinue
+        $err | Should -HaveCount 0
+        $s.Copied | Should -Be 1
+        Get-Sha256 (Join-Path $dest "cls/$File") | Should -Be (Get-Sha256 $path)
+        ([pscustomobject]@{ Path = $path } | Export-PrunedSet $dest -RelativeTo $root).Skipped | Should -Be 1
+    }
+}
+
+Describe 'Export-PrunedSet with symbolically linked sources (Hugging Face cache, git-annex, DVC)' {
+    BeforeAll {
+        # blobs/<name> hold the bytes; snapshots/rev/<class>/<file> are relative links to them.
+        $script:Cache = Join-Path $TestDrive 'hf'
+        $script:Snap = Join-Path $Cache 'snapshots/rev'
+        $i = 0
+        $script:Linked = foreach ($rel in 'cat/a.png', 'cat/b.png', 'dog/c.png') {
+            $name = $rel.Replace('/', '-')
+            $blob = Join-Path $Cache "blobs/$name"
+            New-SourceFile $blob -Size (3000 + 100 * $i) -Seed (20 + $i)
+            $link = Join-Path $Snap $rel
+            $null = New-Item -ItemType Directory -Force (Split-Path $link)
+            $null = New-Item -ItemType SymbolicLink -Path $link -Target "../../../blobs/$name"
+            [pscustomobject]@{ Path = $link; Blob = $blob; Rel = $rel }
+            $i++
+        }
+        function Get-LinkedDecision { $Linked | ForEach-Object { [pscustomobject]@{ Path = $_.Path } } }
+    }
+
+    It 'records each blob''s size and hash, copies its bytes, and skips every file on the identical re-run' {
+        $dest = Join-Path $TestDrive 'hf-copy'
+        $s = Get-LinkedDecision | Export-PrunedSet $dest -RelativeTo $Snap
+        $s.Copied, $s.Failed | Should -Be 3, 0
+        $rows = @(Import-Csv (Join-Path $dest 'manifest.csv'))
+        $rows.Size | Should -Be ($Linked | ForEach-Object { "$((Get-Item -LiteralPath $_.Blob).Length)" })
+        $rows.Sha256 | Should -Be ($Linked | ForEach-Object { Get-Sha256 $_.Blob })
+        foreach ($l in $Linked) {
+            $placed = Get-Item -LiteralPath (Join-Path $dest $l.Rel)
+            $placed.LinkTarget | Should -BeNullOrEmpty
+            Get-Sha256 $placed.FullName | Should -Be (Get-Sha256 $l.Blob)
+        }
+        $again = Get-LinkedDecision | Export-PrunedSet $dest -RelativeTo $Snap -ErrorVariable err -ErrorAction SilentlyContinue
+        $err | Should -HaveCount 0
+        $again.Skipped, $again.Failed | Should -Be 3, 0
+        # The saved manifest re-applies too: the sizes it holds are the blobs'.
+        $saved = Import-Csv (Join-Path $dest 'manifest.csv') | Export-PrunedSet $dest -RelativeTo $Snap -ErrorVariable err -ErrorAction SilentlyContinue
+        $err | Should -HaveCount 0
+        $saved.Skipped | Should -Be 3
+    }
+
+    It 'HardLink links the blobs, not the links: each placed file is its blob' -Skip:$IsWindows {
+        $dest = Join-Path $TestDrive 'hf-hard'
+        $s = Get-LinkedDecision | Export-PrunedSet $dest -RelativeTo $Snap -Mode HardLink
+        $s.Linked, $s.Failed | Should -Be 3, 0
+        foreach ($l in $Linked) {
+            $placed = Join-Path $dest $l.Rel
+            (Get-Item -LiteralPath $placed).LinkTarget | Should -BeNullOrEmpty -Because 'a hard link to the relative link would dangle'
+            Get-Inode $placed | Should -Be (Get-Inode $l.Blob)
+        }
+        (Get-LinkedDecision | Export-PrunedSet $dest -RelativeTo $Snap -Mode HardLink).Skipped | Should -Be 3
+    }
+
+    It 'reports a dangling link as SourceNotFound naming it, and places the rest' {
+        $broken = Join-Path $Snap 'dog/gone.png'
+        $null = New-Item -ItemType SymbolicLink -Path $broken -Target '../../../blobs/not-fetched'
+        $dest = Join-Path $TestDrive 'hf-broken'
+        try {
+            $s = @(Get-LinkedDecision) + [pscustomobject]@{ Path = $broken } | Export-PrunedSet $dest -RelativeTo $Snap -ErrorVariable err -ErrorAction SilentlyContinue
+        }
+        finally { Remove-Item -LiteralPath $broken }
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -Be "SourceNotFound,$Cmd"
+        $err[0].TargetObject | Should -Be $broken
+        $err[0].Exception.Message | Should -BeLike "*'$broken'*not-fetched*"
+        $s.Copied, $s.Failed | Should -Be 3, 1
+        Test-Path -LiteralPath (Join-Path $dest 'dog/gone.png') | Should -BeFalse
+    }
+}
+
 Describe 'Export-PrunedSet with hostile file names' {
     BeforeAll {
         $root = Join-Path $TestDrive 'hostile/in'
@@ -169,56 +323,32 @@ Describe 'Export-PrunedSet after an interruption and on re-runs' {
     It 'after kill -9 in the middle of a copy leaves no partial file under a real name, and a re-run finishes the job' -Skip:$IsWindows {
         $root = Join-Path $TestDrive 'killed/in'
         $dest = Join-Path $TestDrive 'killed/out'
-        New-SourceFile (Join-Path $root 'cls/a.bin') -Size 5000 -Seed 1
-        New-SourceFile (Join-Path $root 'cls/c.bin') -Size 5000 -Seed 3
-        $b = Join-Path $root 'cls/b.bin'
-        # b is a FIFO: the copy reads what the writer sends, then waits for more, so the child is
-        # killed at a known point, with part of b on disk under its temporary name.
-        mkfifo -- $b
-        $writerInfo = [Diagnostics.ProcessStartInfo]::new('sh')
-        foreach ($a in '-c', "exec 3>'$b'; head -c 3000000 /dev/urandom >&3; exec sleep 60") { $writerInfo.ArgumentList.Add($a) }
-        $writerInfo.RedirectStandardOutput = $true   # so no process of it holds the test run's output open
-        $writerInfo.RedirectStandardError = $true
-        $writer = [Diagnostics.Process]::Start($writerInfo)
-        $exe = [Environment]::ProcessPath
-        $psi = [Diagnostics.ProcessStartInfo]::new($exe)
-        if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $psi.ArgumentList.Add([Environment]::GetCommandLineArgs()[0]) }
-        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ManifestPath'; 'a', 'b', 'c' | ForEach-Object { [pscustomobject]@{ Path = '$root/cls/' + `$_ + '.bin' } } | Export-PrunedSet '$dest' -RelativeTo '$root'") {
-            $psi.ArgumentList.Add($a)
-        }
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $child = [Diagnostics.Process]::Start($psi)
-        try {
-            $clock = [Diagnostics.Stopwatch]::StartNew()
-            $partial = $null
-            while (-not $partial -and $clock.Elapsed.TotalSeconds -lt 30 -and -not $child.HasExited) {
-                Start-Sleep -Milliseconds 50
-                $partial = Get-ChildItem -LiteralPath (Join-Path $dest 'cls') -Force -File -ErrorAction SilentlyContinue |
-                    Where-Object { $_.Name -like '.b.bin.*.prune-tmp' -and $_.Length -ge 1MB }
-            }
-            $child.HasExited | Should -BeFalse -Because 'the child waits on the FIFO until it is killed'
-            $partial | Should -Not -BeNullOrEmpty -Because 'part of b reached the disk under a temporary name'
-            $child.Kill()   # SIGKILL: no catch, no finally runs in the child
-            $child.WaitForExit()
-        }
-        finally {
-            if (-not $child.HasExited) { $child.Kill($true) }
-            if (-not $writer.HasExited) { $writer.Kill($true) }
-            $writer.WaitForExit()
-        }
+        $run = Start-BlockedExport -Root $root -Dest $dest
+        Stop-BlockedExport $run
         Test-Path -LiteralPath (Join-Path $dest 'cls/b.bin') | Should -BeFalse
         Test-Path -LiteralPath (Join-Path $dest 'cls/c.bin') | Should -BeFalse
         Test-Path -LiteralPath (Join-Path $dest 'manifest.csv') | Should -BeFalse
         Get-Sha256 (Join-Path $dest 'cls/a.bin') | Should -Be (Get-Sha256 (Join-Path $root 'cls/a.bin'))
 
-        # b becomes a plain file again; the same command finishes the job.
-        Remove-Item -LiteralPath $b
-        New-SourceFile $b -Size 4000 -Seed 2
-        $s = 'a', 'b', 'c' | ForEach-Object { [pscustomobject]@{ Path = "$root/cls/$_.bin" } } | Export-PrunedSet $dest -RelativeTo $root
-        $s.TemporaryFilesRemoved, $s.Skipped, $s.Copied, $s.Failed | Should -Be 1, 1, 2, 0
-        Get-RelativeFiles $dest | Should -Be @('cls/a.bin', 'cls/b.bin', 'cls/c.bin', 'manifest.csv', 'prune.json')
-        Get-Sha256 (Join-Path $dest 'cls/b.bin') | Should -Be (Get-Sha256 $b)
+        Complete-KilledExport -Run $run -Root $root -Dest $dest
+    }
+
+    It 'refuses to start while another run writes into the destination, naming its process, and deletes none of its files; once it is killed its lock blocks nothing' -Skip:$IsWindows {
+        $root = Join-Path $TestDrive 'locked/in'
+        $dest = Join-Path $TestDrive 'locked/out'
+        $run = Start-BlockedExport -Root $root -Dest $dest
+        try {
+            $second = $null
+            try { $null = 'a', 'c' | ForEach-Object { [pscustomobject]@{ Path = "$root/cls/$_.bin" } } | Export-PrunedSet $dest -RelativeTo $root } catch { $second = $_ }
+            $second.FullyQualifiedErrorId | Should -Be "DestinationLocked,$Cmd"
+            $second.Exception.Message | Should -BeLike "*(process $($run.Child.Id)) is writing into '$dest'*"
+            Test-Path -LiteralPath $run.Partial.FullName | Should -BeTrue -Because 'the live run''s temporary file is left alone'
+            Test-Path -LiteralPath (Join-Path $dest 'cls/c.bin') | Should -BeFalse
+        }
+        finally { Stop-BlockedExport $run }
+        # Killed: its lock file stays, but no process holds it, so the next run goes ahead.
+        Test-Path -LiteralPath (Join-Path $dest '.prune-lock') | Should -BeTrue
+        Complete-KilledExport -Run $run -Root $root -Dest $dest
     }
 
     It 'skips identical files on a re-run, counts them as skipped and rewrites none' {
@@ -367,6 +497,40 @@ Describe 'Export-PrunedSet on a full disk' {
     }
     AfterAll { if ($Mounted) { umount $Small } }
 
+    It 'stops with DiskFull naming the folder when a folder cannot be created, writes the summary, then RunStopped' {
+        # A tmpfs with few inodes: each file needs two folders (cls<n>/sub), so a folder runs out of them first.
+        $inodes = Join-Path $TestDrive 'full/inodes'
+        if (-not (Mount-Tmpfs $inodes 'size=1m,nr_inodes=9')) {
+            if ($env:CI -eq 'true') { throw 'CI must run the full-disk test, but a tmpfs could not be mounted (run the tests as root).' }
+            Set-ItResult -Skipped -Because 'a tmpfs cannot be mounted here (needs root on Linux)'; return
+        }
+        try {
+            $root = Join-Path $TestDrive 'inodes/in'
+            $decision = foreach ($i in 0..39) {
+                $p = Join-Path $root ('cls{0:d2}/sub/x.bin' -f $i)
+                New-SourceFile $p -Size 100 -Seed $i
+                [pscustomobject]@{ Path = $p }
+            }
+            $dest = Join-Path $inodes 'pruned'
+            $stop = $null
+            $s = $null
+            try { $null = $decision | Export-PrunedSet $dest -RelativeTo $root -OutVariable s -ErrorVariable err -ErrorAction SilentlyContinue } catch { $stop = $_ }
+            $stop.FullyQualifiedErrorId | Should -Be "RunStopped,$Cmd"
+            $s | Should -HaveCount 1 -Because 'the summary comes before RunStopped'
+            $s = $s[0]
+            $s.Stopped | Should -BeTrue
+            $s.Copied | Should -BeGreaterThan 0
+            $s.Failed | Should -Be 1
+            $s.Copied + $s.Failed + $s.NotWritten | Should -Be 40
+            $errors = @($err | Where-Object { $_ -is [Management.Automation.ErrorRecord] -and $_.FullyQualifiedErrorId -notlike 'RunStopped,*' })
+            $errors | Should -HaveCount 1
+            $errors[0].FullyQualifiedErrorId | Should -Be "DiskFull,$Cmd"
+            $folder = Join-Path $dest ('cls{0:d2}' -f $s.Copied)
+            $errors[0].Exception.Message | Should -BeLike "*the folder '$folder*' could not be created*"
+        }
+        finally { umount $inodes }
+    }
+
     It 'fails the file that does not fit with DiskFull naming it, leaves no partial file and keeps what was placed' {
         if (-not $Mounted) { Set-ItResult -Skipped -Because 'a tmpfs cannot be mounted here (needs root on Linux)'; return }
         $root = Join-Path $TestDrive 'full/in'
@@ -513,10 +677,43 @@ Describe 'Export-PrunedSet safety' {
         if ($Rel -ne '.') { Test-Path -LiteralPath $dest | Should -BeFalse }
     }
 
+    It 'refuses a destination inside the input tree reached through a symbolic link (<Name>) and creates nothing' -ForEach @(
+        @{ Name = 'a link to the tree'; Link = 'alias-in'; To = 'in'; Into = 'alias-in/pruned'; ViaLink = $false }
+        @{ Name = 'a link to a class folder, below folders not made yet'; Link = 'alias-cat'; To = 'in/cat'; Into = 'alias-cat/new/pruned'; ViaLink = $false }
+        @{ Name = 'a link to the folder above, which holds the sources'; Link = 'alias-up'; To = '.'; Into = 'alias-up'; ViaLink = $false }
+        @{ Name = 'sources given through a link, the destination by its real path'; Link = 'alias-src'; To = 'in'; Into = 'in/pruned'; ViaLink = $true }
+    ) {
+        $safety = Join-Path $TestDrive 'safety'
+        $link = Join-Path $safety $Link
+        if (-not (Test-Path -LiteralPath $link)) { $null = New-Item -ItemType SymbolicLink -Path $link -Target ([IO.Path]::GetFullPath((Join-Path $safety $To))) }
+        $items = if ($ViaLink) { $decision | ForEach-Object { $c = $_.PSObject.Copy(); $c.Path = $c.Path.Replace($root, $link); $c } } else { $decision }
+        $dest = Join-Path $safety $Into
+        $state = Get-TreeState $root
+        { $items | Export-PrunedSet $dest } | Should -Throw -ErrorId "DestinationInsideInput,$Cmd"
+        Get-TreeState $root | Should -Be $state
+        if ($Into -ne 'alias-up') { Test-Path -LiteralPath $dest | Should -BeFalse }
+    }
+
     It 'refuses a destination that is a file' {
         $file = Join-Path $TestDrive 'safety/a-file'
         Set-Content -LiteralPath $file 'x'
         { $decision | Export-PrunedSet $file } | Should -Throw -ErrorId "DestinationIsFile,$Cmd"
+    }
+
+    It 'stops at once with one DestinationNotWritable error naming a read-only destination' -Skip:$IsWindows {
+        $dest = Join-Path $TestDrive 'safety/read-only'
+        # Root writes through permissions: a read-only tmpfs then; otherwise a folder without write permission.
+        $mounted = Mount-Tmpfs $dest 'ro,size=64k'
+        if (-not $mounted) { chmod a-w $dest }
+        try {
+            $stop = $null
+            try { $null = $decision | Export-PrunedSet $dest -ErrorVariable err -ErrorAction SilentlyContinue } catch { $stop = $_ }
+            $stop.FullyQualifiedErrorId | Should -Be "DestinationNotWritable,$Cmd"
+            $stop.Exception.Message | Should -BeLike "*'$dest'*"
+            $stop.Exception.Message | Should -Not -BeLike '*prune-tmp*'
+            @($err | Where-Object { $_ -is [Management.Automation.ErrorRecord] -and $_.FullyQualifiedErrorId -ne "DestinationNotWritable,$Cmd" }) | Should -HaveCount 0
+        }
+        finally { if ($mounted) { umount $dest } else { chmod u+w $dest } }
     }
 
     It 'never modifies, moves or deletes a source, whatever the mode' {

@@ -85,7 +85,7 @@ public class PrunedSetExporterTests : IDisposable
     }
 
     private static string Target(string dest, string name) => Path.Combine(dest, "cls", name + ".bin");
-    private static bool IsB(string temporary) => Path.GetFileName(temporary).StartsWith(".b.bin.", StringComparison.Ordinal);
+    private static bool IsB(string target) => Path.GetFileName(target) == "b.bin";
 
     [Fact]
     public void A_full_disk_stops_the_run_names_the_file_removes_its_partial_copy_and_keeps_the_rest()
@@ -96,9 +96,9 @@ public class PrunedSetExporterTests : IDisposable
         string? partial = null;
         var exporter = new PrunedSetExporter
         {
-            CreateTemporary = p =>
+            CreateTemporary = (p, target) =>
             {
-                if (!IsB(p)) return DefaultTemporary(p);
+                if (!IsB(target)) return DefaultTemporary(p);
                 partial = p;
                 return new FailingStream(p, 2048, DiskFull);
             },
@@ -140,7 +140,7 @@ public class PrunedSetExporterTests : IDisposable
         var (src, dest, items) = Tree();
         var exporter = new PrunedSetExporter
         {
-            CreateTemporary = p => IsB(p) ? new FailingStream(p, 100, () => new IOException("Input/output error", 5)) : DefaultTemporary(p),
+            CreateTemporary = (p, target) => IsB(target) ? new FailingStream(p, 100, () => new IOException("Input/output error", 5)) : DefaultTemporary(p),
         };
         var host = new Host();
         var summary = exporter.Run(items, new PrunedSetLayout(dest, src), Info(), host, CancellationToken.None);
@@ -166,9 +166,9 @@ public class PrunedSetExporterTests : IDisposable
         string? temporary = null;
         var exporter = new PrunedSetExporter
         {
-            CreateTemporary = p =>
+            CreateTemporary = (p, target) =>
             {
-                if (!IsB(p)) return DefaultTemporary(p);
+                if (!IsB(target)) return DefaultTemporary(p);
                 temporary = p;
                 return new HookedStream(p, () =>
                 {
@@ -232,6 +232,99 @@ public class PrunedSetExporterTests : IDisposable
         Assert.False(AtomicFile.IsTemporary(Path.Combine(_dir.Path, "x.png.prune-tmp")));
         Assert.False(AtomicFile.IsTemporary(Path.Combine(_dir.Path, ".x.png.prune-tmp")));
         Assert.False(AtomicFile.IsTemporary(Path.Combine(_dir.Path, ".x.png.0123456789abcdef0123456789ABCDEF.prune-tmp")));
+        Assert.False(AtomicFile.IsTemporary(Path.Combine(_dir.Path, ".0123456789abcdef0.prune-tmp")));
+        // What a run of an earlier version, killed, may have left is still found.
+        Assert.True(AtomicFile.IsTemporary(Path.Combine(_dir.Path, ".x.png.0123456789abcdef0123456789abcdef.prune-tmp")));
+        // Short whatever the target: a name at the 255-byte limit still has a temporary name.
+        Assert.Equal(27, Path.GetFileName(AtomicFile.TemporaryFor(Path.Combine(_dir.Path, new string('n', 255)))).Length);
+    }
+
+    [Fact]
+    public void Every_atomic_writer_writes_names_of_255_bytes()
+    {
+        // Two-byte UTF-8: 127 characters + ".npy" are 258 bytes, one fewer fits.
+        foreach (var name in new[] { new string('n', 251) + ".npy", new string('\u00e9', 125) + ".npy" })
+        {
+            string path = Path.Combine(_dir.Path, name);
+            Assert.True(AtomicFile.Write(path, new byte[] { 1, 2, 3 }));
+            Assert.Equal(new byte[] { 1, 2, 3 }, File.ReadAllBytes(path));
+        }
+        Assert.Empty(AtomicFile.Leftovers(_dir.Path));
+    }
+
+    [Fact]
+    public void Rewriting_the_same_bytes_through_a_symbolic_link_changes_nothing()
+    {
+        string real = Path.Combine(_dir.Path, "summary.json"), link = Path.Combine(_dir.Path, "latest.json");
+        File.WriteAllText(real, "{\"same\": \"bytes, longer than the link's own text\"}");
+        File.CreateSymbolicLink(link, "summary.json");
+        Assert.False(AtomicFile.Write(link, File.ReadAllBytes(real)));
+        Assert.Equal("summary.json", new FileInfo(link).LinkTarget);
+    }
+
+    [Fact]
+    public void A_destination_folder_that_refuses_writes_stops_the_run_with_one_error_naming_the_folder()
+    {
+        var (src, dest, items) = Tree();
+        string? temporary = null;
+        var exporter = new PrunedSetExporter
+        {
+            CreateTemporary = (p, target) =>
+            {
+                temporary = p;
+                throw new UnauthorizedAccessException($"Access to the path '{p}' is denied.");
+            },
+        };
+        var host = new Host();
+        var summary = exporter.Run(items, new PrunedSetLayout(dest, src), Info(), host, CancellationToken.None);
+
+        Assert.True(summary.Stopped);
+        Assert.Equal((0, 1, 2), (summary.Copied, summary.Failed, summary.NotWritten));
+        var apply = Assert.IsType<ApplyException>(Assert.Single(host.Errors).Error);
+        Assert.Equal("DestinationNotWritable", apply.ErrorId);
+        Assert.Equal(Path.Combine(dest, "cls"), apply.FilePath);
+        Assert.Contains($"'{Path.Combine(dest, "cls")}'", apply.Message);
+        Assert.DoesNotContain(Path.GetFileName(temporary!), apply.Message);
+        Assert.Empty(AtomicFile.Leftovers(dest));
+    }
+
+    [Fact]
+    public void A_run_holding_the_destination_stops_a_second_one_before_it_deletes_anything()
+    {
+        var (src, dest, items) = Tree();
+        Directory.CreateDirectory(Path.Combine(dest, "cls"));
+        string live = AtomicFile.TemporaryFor(Target(dest, "b"));
+        File.WriteAllText(live, "being written by the other run");
+        using (DestinationLock.Acquire(dest))
+        {
+            var host = new Host();
+            var e = Assert.Throws<ApplyException>(() => new PrunedSetExporter().Run(items, new PrunedSetLayout(dest, src), Info(), host, CancellationToken.None));
+            Assert.Equal("DestinationLocked", e.ErrorId);
+            Assert.True(e.Terminating);
+            Assert.Contains($"process {Environment.ProcessId}", e.Message);
+            Assert.Contains($"'{dest}'", e.Message);
+            Assert.True(File.Exists(live));
+            Assert.False(File.Exists(Target(dest, "a")));
+            Assert.Empty(host.Errors);
+        }
+        // Let go: the next run takes the lock, and its file goes with it.
+        var summary = new PrunedSetExporter().Run(items, new PrunedSetLayout(dest, src), Info(), new Host(), CancellationToken.None);
+        Assert.Equal((3, 1), (summary.Copied, summary.TemporaryFilesRemoved));
+        Assert.False(File.Exists(Path.Combine(dest, DestinationLock.FileName)));
+    }
+
+    [Fact]
+    public void A_lock_file_no_process_holds_blocks_nothing_and_is_not_an_unlisted_file()
+    {
+        var (src, dest, items) = Tree();
+        Directory.CreateDirectory(dest);
+        // What a killed run leaves: its id in the file, no OS lock on it.
+        File.WriteAllText(Path.Combine(dest, DestinationLock.FileName), "999999\nabc\n");
+        var host = new Host();
+        var summary = new PrunedSetExporter().Run(items, new PrunedSetLayout(dest, src), Info(), host, CancellationToken.None);
+        Assert.Equal((3, 0, 0), (summary.Copied, summary.Failed, summary.Unlisted));
+        Assert.Empty(host.Warnings);
+        Assert.False(File.Exists(Path.Combine(dest, DestinationLock.FileName)));
     }
 
     [Fact]

@@ -13,24 +13,25 @@ internal static partial class HardLink
     private const int EXDEV = 18;                    // Linux and macOS
     private const int ERROR_NOT_SAME_DEVICE = 17;    // Windows
 
-    public static void Create(string existing, string newLink)
+    /// <summary>Links <paramref name="newLink"/> (a temporary name) to <paramref name="existing"/>; errors name <paramref name="target"/>, the name it is for.</summary>
+    public static void Create(string existing, string newLink, string target)
     {
         if (OperatingSystem.IsWindows())
         {
             if (CreateHardLinkW(newLink, existing, IntPtr.Zero)) return;
             int error = Marshal.GetLastPInvokeError();
-            throw Failure(existing, newLink, error, error == ERROR_NOT_SAME_DEVICE, new System.ComponentModel.Win32Exception(error).Message);
+            throw Failure(existing, target, error, error == ERROR_NOT_SAME_DEVICE, new System.ComponentModel.Win32Exception(error).Message);
         }
         if (link(existing, newLink) == 0) return;
         int errno = Marshal.GetLastPInvokeError();
-        throw Failure(existing, newLink, errno, errno == EXDEV, Marshal.GetPInvokeErrorMessage(errno));
+        throw Failure(existing, target, errno, errno == EXDEV, Marshal.GetPInvokeErrorMessage(errno));
     }
 
-    private static IOException Failure(string existing, string newLink, int code, bool crossDevice, string message)
+    private static IOException Failure(string existing, string target, int code, bool crossDevice, string message)
         => crossDevice
             ? new ApplyException("HardLinkCrossDevice", existing,
-                $"Cannot hard-link '{existing}' into '{Path.GetDirectoryName(newLink)}': a hard link cannot cross file systems. Use -Mode Copy (or -Mode SymbolicLink), or choose a destination on the same file system as the sources.", stopsRun: true)
-            : new IOException($"Cannot hard-link '{existing}' as '{newLink}': {message}", code);
+                $"Cannot hard-link '{existing}' into '{Path.GetDirectoryName(target)}': a hard link cannot cross file systems. Use -Mode Copy (or -Mode SymbolicLink), or choose a destination on the same file system as the sources.", stopsRun: true)
+            : new IOException($"Cannot hard-link '{existing}' as '{target}': {message}", code);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int link(string existing, string newLink);

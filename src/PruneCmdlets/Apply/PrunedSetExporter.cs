@@ -18,7 +18,12 @@ namespace PruneCmdlets.Apply;
 /// - a record from a saved manifest (with Size and Sha256) is checked against its source first,
 ///   and a copy is checked again against the hash of the bytes it copied, so a file that changed
 ///   since the decision is never placed;
-/// - a full disk stops the run: every further file would fail too.
+/// - a full disk, or a destination folder that refuses writes, stops the run: every further
+///   file would fail too;
+/// - one run at a time per destination (<see cref="DestinationLock"/>), taken before the first
+///   change on disk, so a second run cannot delete the first one's live temporary files;
+/// - a source that is a symbolic link (a Hugging Face cache, git-annex, DVC) is read, measured
+///   and hard-linked through its final target, never as the link itself.
 /// Identity of an existing target is checked by size and full SHA-256, never by timestamps: a
 /// restored backup or a re-encoded image can keep its size and mtime.
 /// </summary>
@@ -33,13 +38,56 @@ internal sealed class PrunedSetExporter
     /// <summary>Inputs the caller could not turn into items (no Path): counted as failed in the summary and prune.json.</summary>
     public int RejectedInputs { get; init; }
 
-    /// <summary>Opens the temporary file a copy is written to. A seam for tests (a stream that throws "disk full"); the default creates the file exclusively.</summary>
-    public Func<string, Stream> CreateTemporary { get; init; } =
-        path => new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.None);
+    /// <summary>
+    /// Opens the temporary file (first argument) a copy of the target (second) is written to. A
+    /// seam for tests (a stream that throws "disk full"); the default creates the file exclusively.
+    /// </summary>
+    public Func<string, string, Stream> CreateTemporary { get; init; } =
+        (path, _) => new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.None);
+
+    private DestinationLock? _lock;
 
     private enum Outcome { Copied, Linked, Skipped, NotWritten }
 
     public PrunedSetSummary Run(IReadOnlyList<ApplyItem> items, PrunedSetLayout layout, ApplyRunInfo info, IApplyHost host, CancellationToken cancel)
+    {
+        try { return RunLocked(items, layout, info, host, cancel); }
+        finally
+        {
+            _lock?.Dispose();
+            _lock = null;
+        }
+    }
+
+    /// <summary>
+    /// Takes the destination's lock before the first change on disk (so -WhatIf takes none). A
+    /// destination that cannot be created or written at all ends the command here, with one
+    /// error that names it, before any file is tried.
+    /// </summary>
+    private void Lock(PrunedSetLayout layout)
+    {
+        if (_lock is not null) return;
+        string destination = layout.Destination;
+        try { _lock = DestinationLock.Acquire(destination); }
+        catch (IOException e) when (e is not ApplyException && AtomicFile.IsDiskFull(e))
+        {
+            throw new ApplyException("DiskFull", destination,
+                $"The disk is full: nothing can be written into the destination '{destination}'; nothing was placed. Free space or choose another destination.", e, terminating: true);
+        }
+        catch (Exception e) when (AtomicFile.IsNotWritable(e))
+        {
+            throw NotWritable(destination, e, terminating: true);
+        }
+    }
+
+    private static ApplyException NotWritable(string folder, Exception e, bool terminating)
+        => new("DestinationNotWritable", folder,
+            $"Cannot write into '{folder}': {(e is UnauthorizedAccessException ? "permission denied" : "the file system is read-only")}. " +
+            (terminating ? "Nothing was placed." : "The run stopped, as every further file would fail too; the files placed so far are complete.") +
+            " Make the folder writable (e.g. chmod -R u+w, or remount it read-write) or choose another destination, then run the same command again.",
+            e, stopsRun: !terminating, terminating: terminating);
+
+    private PrunedSetSummary RunLocked(IReadOnlyList<ApplyItem> items, PrunedSetLayout layout, ApplyRunInfo info, IApplyHost host, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var summary = new PrunedSetSummary { Destination = layout.Destination, RelativeTo = layout.Root, Mode = Mode, Records = items.Count, Failed = RejectedInputs };
@@ -47,6 +95,7 @@ internal sealed class PrunedSetExporter
         foreach (var leftover in AtomicFile.Leftovers(layout.Destination).ToList())
             if (host.ShouldProcess(leftover, "Remove leftover temporary file of an interrupted run"))
             {
+                Lock(layout); // another run's live temporary file is no leftover
                 File.Delete(leftover);
                 summary.TemporaryFilesRemoved++;
             }
@@ -65,7 +114,7 @@ internal sealed class PrunedSetExporter
             cancel.ThrowIfCancellationRequested();
             if (!item.Kept)
             {
-                rows.Add(new ManifestRow(item, null, File.Exists(item.Path) ? new FileInfo(item.Path).Length : null, null));
+                rows.Add(new ManifestRow(item, null, SizeOrNull(item.Path), null));
                 continue;
             }
             if (summary.Stopped) { summary.NotWritten++; continue; }
@@ -77,7 +126,7 @@ internal sealed class PrunedSetExporter
                         $"'{item.Path}' is not inside '{layout.Root}', the folder the layout is relative to; give a -RelativeTo that holds every kept file.");
                 long before = bytesDone;
                 targets.Add(layout.Target(relative));
-                var (outcome, size, sha) = Place(item, layout.Target(relative), host,
+                var (outcome, size, sha) = Place(item, layout, layout.Target(relative), host,
                     copied => host.Progress(new ApplyProgress(filesDone, kept.Count, before + copied, bytesTotal, clock.Elapsed, item.Path)), cancel);
                 bytesDone = before + size;
                 switch (outcome)
@@ -90,7 +139,7 @@ internal sealed class PrunedSetExporter
                 // -ManifestOnly lists where each kept file belongs, for tools that place files themselves.
                 rows.Add(new ManifestRow(item, outcome == Outcome.NotWritten && !ManifestOnly ? null : relative, size, sha));
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when ((e is IOException or UnauthorizedAccessException) && e is not ApplyException { Terminating: true })
             {
                 summary.Failed++;
                 if (e is ApplyException { StopsRun: true }) summary.Stopped = true;
@@ -110,7 +159,7 @@ internal sealed class PrunedSetExporter
             var manifest = Path.Combine(layout.Destination, ManifestCsv.FileName);
             if (host.ShouldProcess(manifest, $"Write the manifest of {rows.Count} records and {PruneJson.FileName}"))
             {
-                Directory.CreateDirectory(layout.Destination);
+                Lock(layout);
                 summary.Elapsed = clock.Elapsed;
                 WriteOrStop(manifest, s => ManifestCsv.Write(s, rows));
                 WriteOrStop(Path.Combine(layout.Destination, PruneJson.FileName), s => PruneJson.Write(s, info, summary, info.Started + clock.Elapsed));
@@ -134,8 +183,8 @@ internal sealed class PrunedSetExporter
         string? first = null;
         foreach (var file in Directory.EnumerateFiles(layout.Destination, "*", options))
         {
-            if (targets.Contains(file) || AtomicFile.IsTemporary(file)
-                || string.Equals(file, manifest, PrunedSetLayout.PathComparison) || string.Equals(file, json, PrunedSetLayout.PathComparison)) continue;
+            if (targets.Contains(file) || AtomicFile.IsTemporary(file) || string.Equals(file, manifest, PrunedSetLayout.PathComparison)
+                || string.Equals(file, json, PrunedSetLayout.PathComparison) || string.Equals(file, Path.Combine(layout.Destination, DestinationLock.FileName), PrunedSetLayout.PathComparison)) continue;
             first ??= file;
             summary.Unlisted++;
         }
@@ -154,29 +203,54 @@ internal sealed class PrunedSetExporter
     }
 
     private static long SizeOrZero(string path) => SizeOrNull(path) ?? 0;
-    private static long? SizeOrNull(string path) { var f = new FileInfo(path); return f.Exists ? f.Length : null; }
 
-    private (Outcome, long Size, string? Sha) Place(ApplyItem item, string target, IApplyHost host, Action<long> copied, CancellationToken cancel)
+    /// <summary>The size of the file <paramref name="path"/> names, through links: a link's own size is that of the text it holds.</summary>
+    private static long? SizeOrNull(string path)
+    {
+        try
+        {
+            var f = new FileInfo(path);
+            if (f.LinkTarget is not null) f = (FileInfo)f.ResolveLinkTarget(returnFinalTarget: true)!;
+            return f.Exists ? f.Length : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; } // a link loop, a folder it may not look into
+    }
+
+    /// <summary>
+    /// The file a source path names: itself, or the final target of the symbolic link it is (the
+    /// blob of a Hugging Face cache, git-annex or DVC). Its size, hash and bytes are the data;
+    /// hard-linking the link itself would give a second link, dangling when its target is relative.
+    /// </summary>
+    private static FileInfo SourceFile(string source)
+    {
+        var info = new FileInfo(source);
+        if (info.LinkTarget is null)
+            return info.Exists ? info : throw new ApplyException("SourceNotFound", source, $"The source '{source}' does not exist (or is a folder); it was not placed.");
+        var target = (FileInfo)info.ResolveLinkTarget(returnFinalTarget: true)!;
+        return target.Exists ? target : throw new ApplyException("SourceNotFound", source,
+            $"The source '{source}' is a symbolic link to '{target.FullName}', which does not exist (or is a folder); it was not placed. Fetch the file it stands for (git annex get, dvc pull, a new download) or leave the record out.");
+    }
+
+    private (Outcome, long Size, string? Sha) Place(ApplyItem item, PrunedSetLayout layout, string target, IApplyHost host, Action<long> copied, CancellationToken cancel)
     {
         string source = item.Path;
-        var info = new FileInfo(source);
-        if (!info.Exists)
-            throw new ApplyException("SourceNotFound", source, $"The source '{source}' does not exist (or is a folder); it was not placed.");
+        var info = SourceFile(source);
+        string data = info.FullName; // what is read and hard-linked: the source, or the file its links lead to
         long size = info.Length;
         string? sha = null;
         if (item.ExpectedSize is long expectedSize && expectedSize != size)
             throw SourceChanged(source, $"it is {size} bytes now, the manifest says {expectedSize}");
         if (item.ExpectedSha256 is { Length: > 0 } expected)
         {
-            sha = FileHash.Sha256(source, cancel);
+            sha = FileHash.Sha256(data, cancel);
             if (!string.Equals(sha, expected, StringComparison.OrdinalIgnoreCase))
                 throw SourceChanged(source, $"its SHA-256 is {sha} now, the manifest says {expected.ToLowerInvariant()}");
         }
-        if (ManifestOnly) return (Outcome.NotWritten, size, sha ?? FileHash.Sha256(source, cancel));
+        if (ManifestOnly) return (Outcome.NotWritten, size, sha ?? FileHash.Sha256(data, cancel));
 
         if (Directory.Exists(target))
             throw new ApplyException("TargetExists", target, $"'{target}' is a folder; it cannot receive the file '{source}'. Move it away and run again.");
-        var state = Inspect(target, source, size, ref sha, cancel);
+        var state = Inspect(target, source, data, size, ref sha, cancel);
         if (state == TargetState.Same)
         {
             host.Verbose($"Skipped '{target}': already identical to '{source}'.");
@@ -189,26 +263,32 @@ internal sealed class PrunedSetExporter
 
         string action = (Mode switch
         {
-            ApplyMode.HardLink => $"Hard-link to '{source}'",
+            ApplyMode.HardLink => $"Hard-link to '{data}'",
             ApplyMode.SymbolicLink => $"Create a symbolic link to '{source}'",
             _ => $"Copy '{source}' ({size:N0} bytes)",
         }) + (state == TargetState.Different ? " (replacing a different file: -Force)" : state == TargetState.SameContentOtherForm ? " (replacing an identical file of another kind)" : "");
         if (!host.ShouldProcess(target, action)) return (Outcome.NotWritten, size, sha);
 
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        Lock(layout);
+        string folder = Path.GetDirectoryName(target)!;
+        try { Directory.CreateDirectory(folder); }
+        catch (Exception e) when (DestinationStop(e, target, source, folder, creatingFolder: true) is { } stop) { throw stop; }
+        // Opened before anything is written, so what fails from here on is the destination's
+        // (a source that cannot be read is that file's own error).
+        using var input = Mode == ApplyMode.Copy ? new FileStream(data, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan) : null;
         string temporary = AtomicFile.TemporaryFor(target);
         try
         {
             switch (Mode)
             {
                 case ApplyMode.Copy:
-                    var copiedSha = Copy(source, temporary, info.LastWriteTimeUtc, copied, cancel);
+                    var copiedSha = Copy(input!, temporary, target, info.LastWriteTimeUtc, copied, cancel);
                     if (sha is not null && sha != copiedSha)
                         throw SourceChanged(source, "it changed while it was being copied");
                     sha = copiedSha;
                     break;
                 case ApplyMode.HardLink:
-                    HardLink.Create(source, temporary);
+                    HardLink.Create(data, temporary, target);
                     break;
                 default:
                     File.CreateSymbolicLink(temporary, source);
@@ -216,12 +296,10 @@ internal sealed class PrunedSetExporter
             }
             File.Move(temporary, target, overwrite: replace);
         }
-        catch (IOException e) when (e is not ApplyException && AtomicFile.IsDiskFull(e))
+        catch (Exception e) when (DestinationStop(e, target, source, folder, creatingFolder: false) is { } stop)
         {
             AtomicFile.TryDelete(temporary);
-            throw new ApplyException("DiskFull", target,
-                $"The disk is full: '{target}' (from '{source}') could not be written and its partial copy was removed. The run stopped, as every further file would fail too; free space or choose another destination and run the same command again (files already placed are skipped).",
-                e, stopsRun: true);
+            throw stop;
         }
         catch
         {
@@ -229,9 +307,27 @@ internal sealed class PrunedSetExporter
             throw;
         }
         // Links share the source's bytes: hash the source for the manifest.
-        sha ??= FileHash.Sha256(source, cancel);
+        sha ??= FileHash.Sha256(data, cancel);
         host.Verbose($"{(Mode == ApplyMode.Copy ? "Copied" : "Linked")} '{source}' to '{target}'.");
         return (Mode == ApplyMode.Copy ? Outcome.Copied : Outcome.Linked, size, sha);
+    }
+
+    /// <summary>
+    /// A failure of the destination that every further file would meet too, as the error that
+    /// stops the run (naming the target or its folder, never the temporary name); null for
+    /// failures of this file alone.
+    /// </summary>
+    private static ApplyException? DestinationStop(Exception e, string target, string source, string folder, bool creatingFolder)
+    {
+        if (e is ApplyException || e is not (IOException or UnauthorizedAccessException)) return null;
+        if (e is IOException io && AtomicFile.IsDiskFull(io))
+            return new ApplyException("DiskFull", target,
+                (creatingFolder
+                    ? $"The disk is full: the folder '{folder}' could not be created, so '{target}' (from '{source}') was not written."
+                    : $"The disk is full: '{target}' (from '{source}') could not be written and its partial copy was removed.") +
+                " The run stopped, as every further file would fail too; free space or choose another destination and run the same command again (files already placed are skipped).",
+                e, stopsRun: true);
+        return AtomicFile.IsNotWritable(e) ? NotWritable(folder, e, terminating: false) : null;
     }
 
     private static ApplyException SourceChanged(string source, string how)
@@ -245,7 +341,7 @@ internal sealed class PrunedSetExporter
     /// is replaced without -Force, as no data is lost. A plain file with the same bytes counts as
     /// Same for both Copy and HardLink: telling a copy from a hard link needs the inode.
     /// </summary>
-    private TargetState Inspect(string target, string source, long size, ref string? sha, CancellationToken cancel)
+    private TargetState Inspect(string target, string source, string data, long size, ref string? sha, CancellationToken cancel)
     {
         var existing = new FileInfo(target);
         bool isLink = existing.LinkTarget is not null;
@@ -256,17 +352,16 @@ internal sealed class PrunedSetExporter
         long length;
         using (var s = new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)) length = s.Length;
         if (length != size) return TargetState.Different;
-        sha ??= FileHash.Sha256(source, cancel);
+        sha ??= FileHash.Sha256(data, cancel);
         if (FileHash.Sha256(target, cancel) != sha) return TargetState.Different;
         return isLink == (Mode == ApplyMode.SymbolicLink) ? TargetState.Same : TargetState.SameContentOtherForm;
     }
 
     /// <summary>Copies through the temporary-file seam, hashing the bytes as they pass, and flushes them to disk before the rename.</summary>
-    private string Copy(string source, string temporary, DateTime lastWriteUtc, Action<long> copied, CancellationToken cancel)
+    private string Copy(Stream input, string temporary, string target, DateTime lastWriteUtc, Action<long> copied, CancellationToken cancel)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using (var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan))
-        using (var output = CreateTemporary(temporary))
+        using (var output = CreateTemporary(temporary, target))
         {
             var buffer = new byte[BufferSize];
             long total = 0;

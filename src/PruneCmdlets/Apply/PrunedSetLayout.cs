@@ -1,3 +1,5 @@
+using PruneCmdlets.IO;
+
 namespace PruneCmdlets.Apply;
 
 /// <summary>
@@ -54,15 +56,48 @@ internal sealed class PrunedSetLayout
         return path.StartsWith(prefix, PathComparison);
     }
 
-    /// <summary>Null when the destination may be used with these sources, otherwise why not.</summary>
+    /// <summary>
+    /// Null when the destination may be used with these sources, otherwise why not. Each check is
+    /// made on the paths as given and again with every symbolic link followed (<see cref="RealPath"/>),
+    /// so a link to the input tree, or sources given through one, cannot hide that the copies and
+    /// the manifest would land among the sources.
+    /// </summary>
     public string? Refusal(IEnumerable<string> sources)
     {
-        if (IsInside(Destination, Root))
-            return $"The destination '{Destination}' is inside the input tree '{Root}': the next listing of that tree would read the pruned copies back as data. Choose a destination outside it, e.g. '{Root}-pruned'.";
+        string destination = Resolved(Destination), root = Resolved(Root);
+        if (IsInside(Destination, Root) || IsInside(destination, root))
+            return $"The destination '{Destination}' is inside the input tree '{Root}'{Followed(destination, root)}: the next listing of that tree would read the pruned copies back as data. Choose a destination outside it, e.g. '{Root}-pruned'.";
+        var folders = new Dictionary<string, string>(PathComparison == StringComparison.Ordinal ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
         foreach (var s in sources)
-            if (IsInside(s, Destination))
-                return $"The source '{s}' lies inside the destination '{Destination}': applying would write over the very files it reads. Choose another destination.";
+        {
+            string real = ResolvedSource(s, folders);
+            if (IsInside(s, Destination) || IsInside(real, destination))
+                return $"The source '{s}' lies inside the destination '{Destination}'{Followed(real, destination)}: applying would write over the very files it reads. Choose another destination.";
+        }
         return null;
+    }
+
+    private string Followed(string path, string folder)
+        => string.Equals(path, Destination, PathComparison) && string.Equals(folder, Root, PathComparison) ? ""
+           : $" (once symbolic links are followed, '{path}' lies in '{folder}')";
+
+    /// <summary>The path with its links followed; as given when they cannot be (a loop, no permission to look).</summary>
+    private static string Resolved(string path)
+    {
+        try { return RealPath.Of(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Path.GetFullPath(path); }
+    }
+
+    /// <summary>A source with its links followed, each folder resolved once: the sources of a large set share a few folders.</summary>
+    private static string ResolvedSource(string source, Dictionary<string, string> folders)
+    {
+        string full = Path.GetFullPath(source);
+        string? folder = Path.GetDirectoryName(full);
+        if (folder is null) return Resolved(full);
+        if (!folders.TryGetValue(folder, out var real)) folders[folder] = real = Resolved(folder);
+        string leaf = Path.Combine(real, Path.GetFileName(full));
+        try { return new FileInfo(leaf).LinkTarget is null ? leaf : Resolved(leaf); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return leaf; }
     }
 
     /// <summary>The path of <paramref name="source"/> relative to the root, with '/' separators (as the manifest stores it); null when outside the root.</summary>

@@ -74,6 +74,8 @@ internal static class ErrorHelper
             "PathOutsideRoot" => ErrorCategory.InvalidArgument,
             "HardLinkCrossDevice" => ErrorCategory.InvalidOperation,
             "DiskFull" => ErrorCategory.LimitsExceeded,
+            "DestinationLocked" => ErrorCategory.ResourceBusy,
+            "DestinationNotWritable" => ErrorCategory.PermissionDenied,
             _ => FileError(id, path, e).CategoryInfo.Category,
         }, path);
 

@@ -14,7 +14,7 @@ namespace PruneCmdlets.Embedding;
 ///
 /// The optimised graph holds layout transformations for this CPU's vector width (ORT's NCHWc
 /// blocks), so the key names everything it depends on: the model file (full path, length, last
-/// write time), the ONNX Runtime version, the device and the instruction sets ORT picks kernels
+/// write time; of the file a symbolic link leads to), the ONNX Runtime version, the device and the instruction sets ORT picks kernels
 /// by. A changed model or a different machine gets a new entry; an entry that fails to load is
 /// deleted and the model is optimised from its source again. Nothing here is ever required:
 /// when the folder cannot be written, sessions are built as before.
@@ -50,6 +50,9 @@ internal static class OptimizedModelCache
         var folder = Folder();
         if (folder is null) return null;
         var file = new FileInfo(modelPath);
+        // A model in a Hugging Face cache (or git-annex, DVC) is a link to its blob: key on the blob,
+        // as the link's own length and time stay the same when the blob behind it changes.
+        if (file.LinkTarget is not null && file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo blob) file = blob;
         string key = string.Join("|", file.FullName, file.Length, file.LastWriteTimeUtc.Ticks, OrtVersion(), device, MachineKernels());
         string digest = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..24].ToLowerInvariant();
         return Path.Combine(folder, $"{Path.GetFileNameWithoutExtension(modelPath)}-{digest}.onnx");

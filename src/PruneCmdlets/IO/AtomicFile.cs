@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
 namespace PruneCmdlets.IO;
@@ -5,7 +6,7 @@ namespace PruneCmdlets.IO;
 /// <summary>
 /// Files appear complete or not at all, for every writer of the module (embeddings, models,
 /// shard summaries, the report, the applied data set): the bytes go to a hidden temporary name in
-/// the target's own folder (so the rename stays on one file system and is atomic; ".name.GUID.prune-tmp",
+/// the target's own folder (so the rename stays on one file system and is atomic; ".&lt;16 hex&gt;.prune-tmp",
 /// which no "*.json" or "*.npy" wildcard and no data loader matches), are flushed to disk, and the
 /// temporary file is renamed over the target. A process killed mid-write leaves the target as it
 /// was, plus at most such a temporary name, which <see cref="Leftovers"/> finds.
@@ -14,17 +15,27 @@ internal static partial class AtomicFile
 {
     public const string Suffix = ".prune-tmp";
 
-    /// <summary>A fresh temporary name beside <paramref name="target"/>.</summary>
+    /// <summary>
+    /// A fresh temporary name beside <paramref name="target"/>: 27 bytes whatever the target is
+    /// called, so every name the file system accepts (up to its 255-byte limit) can be written;
+    /// a name built from the target's would be longer than the target. 64 random bits keep
+    /// writers in one folder, in any process, apart (a clash fails the exclusive create, it
+    /// never shares a file).
+    /// </summary>
     public static string TemporaryFor(string target)
     {
         string full = Path.GetFullPath(target);
-        return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}{Suffix}");
+        return Path.Combine(Path.GetDirectoryName(full)!, $".{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}{Suffix}");
     }
 
-    /// <summary>True for names <see cref="TemporaryFor"/> makes, and only those (a user's own files never match).</summary>
+    /// <summary>
+    /// True for names <see cref="TemporaryFor"/> makes, and only those (a user's own files never
+    /// match); also for the longer ".name.&lt;32 hex&gt;.prune-tmp" of earlier versions, which a
+    /// run killed before an upgrade may have left.
+    /// </summary>
     public static bool IsTemporary(string path) => TemporaryName().IsMatch(Path.GetFileName(path));
 
-    [GeneratedRegex(@"^\..+\.[0-9a-f]{32}\.prune-tmp$")]
+    [GeneratedRegex(@"^\.(?:[0-9a-f]{16}|.+\.[0-9a-f]{32})\.prune-tmp$")]
     private static partial Regex TemporaryName();
 
     /// <summary>Leftover temporary files under <paramref name="folder"/> (none when it does not exist).</summary>
@@ -67,11 +78,24 @@ internal static partial class AtomicFile
     public static bool Write(string target, ReadOnlySpan<byte> bytes)
     {
         string full = Path.GetFullPath(target);
-        if (File.Exists(full) && new FileInfo(full).Length == bytes.Length && File.ReadAllBytes(full).AsSpan().SequenceEqual(bytes)) return false;
+        if (File.Exists(full) && Holds(full, bytes)) return false;
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         byte[] copy = bytes.ToArray();
         Replace(full, s => s.Write(copy));
         return true;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> holds exactly <paramref name="bytes"/>, measured through an
+    /// open file: FileInfo.Length of a symbolic link is the link's own size, not its target's.
+    /// </summary>
+    private static bool Holds(string path, ReadOnlySpan<byte> bytes)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        if (stream.Length != bytes.Length) return false;
+        var held = new byte[bytes.Length];
+        stream.ReadExactly(held);
+        return held.AsSpan().SequenceEqual(bytes);
     }
 
     public static void TryDelete(string path)
@@ -86,4 +110,12 @@ internal static partial class AtomicFile
         if (OperatingSystem.IsWindows()) code &= 0xFFFF;
         return OperatingSystem.IsWindows() ? code is 112 or 39 : code is 28 or 122 || (OperatingSystem.IsMacOS() && code == 69);
     }
+
+    /// <summary>
+    /// The folder refuses writes: no permission (UnauthorizedAccessException), EROFS on Unix (a
+    /// read-only mount), ERROR_WRITE_PROTECT on Windows.
+    /// </summary>
+    public static bool IsNotWritable(Exception e)
+        => e is UnauthorizedAccessException
+           || e is IOException io && (OperatingSystem.IsWindows() ? (io.HResult & 0xFFFF) == 19 : io.HResult == 30);
 }
