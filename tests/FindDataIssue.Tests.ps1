@@ -3,8 +3,8 @@ BeforeAll {
     Import-Module $ManifestPath -Force
 
     # Four Gaussian classes of 60 in 12 dimensions (seeded), with 3 labels of every class moved
-    # to the next class: records 7, 27, 47 of each class's sequence. Returns the records and the
-    # Ids of the flipped ones.
+    # to the next class: records 7, 27, 47 of each class's sequence. Sets $noisy (the records)
+    # and $flipped (the Ids of the flipped ones).
     function New-NoisyRecords {
         $rng = [Random]::new(21)
         $centres = foreach ($c in 0..3) { , [double[]]@(foreach ($j in 0..11) { 4 * ($rng.NextDouble() - 0.5) * 2 }) }
@@ -20,9 +20,10 @@ BeforeAll {
             if ([Math]::Floor($i / 4) % 20 -eq 7) { $label = "class$(($c + 1) % 4)"; $flipped.Add("r$i") }
             [pscustomobject]@{ Id = "r$i"; Label = $label; Vector = $v }
         }
-        , @($records), $flipped
+        $script:noisy = @($records)
+        $script:flipped = @($flipped)
     }
-    $script:noisy, $script:flipped = New-NoisyRecords
+    New-NoisyRecords
 }
 
 Describe 'Find-DataIssue' {
@@ -114,8 +115,9 @@ Describe 'Find-DataIssue' {
             $S = [PruneCmdlets.Examples.SyntheticImages]
             $train = New-Item -ItemType Directory (Join-Path $TestDrive 'train') -Force
             $test = New-Item -ItemType Directory (Join-Path $TestDrive 'test') -Force
-            foreach ($i in 0..9) { $S::SavePng($i % 5, 100 + $i, 160, 120, (Join-Path $train "t$i.png")) }
-            foreach ($i in 0..4) { $S::SavePng($i, 200 + $i, 160, 120, (Join-Path $test "q$i.png")) }
+            # Photo-like scenes: distinct seeds give distinct layouts, as distinct photos do.
+            foreach ($i in 0..9) { $S::SaveScene(100 + $i, 160, 120, (Join-Path $train "t$i.png")) }
+            foreach ($i in 0..4) { $S::SaveScene(200 + $i, 160, 120, (Join-Path $test "q$i.png")) }
             # Test image q2, cropped by 3% a side, shrunk to 70%, brightened and re-encoded, planted in train.
             $S::SaveEditedCopy((Join-Path $test 'q2.png'), (Join-Path $train 'leaked.jpg'), 0.03, 0.7, 1.2, 70)
             $script:testRecords = @(Get-ChildItem $test -File | Get-Embedding)
@@ -131,7 +133,7 @@ Describe 'Find-DataIssue' {
             $leaks[0].DataIssues.LeakPixelChecks | Should -BeGreaterThan 0
         }
         It 'finds nothing where the pixels differ, however close the embeddings' {
-            # Same class and layout generator, other variants: similar embeddings, other pixels.
+            # Same generator, other seeds: scenes alike in kind, other pixels.
             @($leaks | Where-Object { $_.Issues -contains 'Leak' -and $_.Id -notlike '*leaked.jpg' }) | Should -HaveCount 0
         }
     }
@@ -172,7 +174,7 @@ Describe 'Find-DataIssue' {
             $html | Should -Match 'Find-DataIssue -Check Label -Seed 2 \| Invoke-KMeans'
             $html | Should -Match 'Select-PrunedSet -KeepFraction 0\.5 -Exclude LabelError'
         }
-        It 'carries the annotations into the manifest and back through Parquet' {
+        It 'carries the annotations through Parquet and back' {
             $parquet = Join-Path $TestDrive 'issues.parquet'
             $scored | Export-Embedding $parquet
             $back = @(Import-Embedding $parquet)
