@@ -129,6 +129,17 @@ Describe 'Export-Embedding and Import-Embedding' {
             { Import-Embedding $path } | Should -Throw -ExpectedMessage $Message
             $out | Should -HaveCount 0
         }
+        It 'reads text side files by their byte-order mark and refuses a line that is not valid text, naming it' {
+            $npy = Join-Path $TestDrive 'side.npy'
+            [IO.File]::WriteAllBytes($npy, (New-NpyBytes "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1), }" (Get-FloatBytes @(1, 2))))
+            $ids = Join-Path $TestDrive 'ids16.txt'
+            $be = [Text.UnicodeEncoding]::new($true, $true)
+            [IO.File]::WriteAllBytes($ids, $be.GetPreamble() + $be.GetBytes("café`r`n日本`r`n"))
+            (Import-Embedding $npy -IdPath $ids).Id | Should -Be 'café', '日本'
+            $labels = Join-Path $TestDrive 'latin1.txt'
+            [IO.File]::WriteAllBytes($labels, [byte[]](0x63, 0x61, 0x74, 0x0A, 0x63, 0x61, 0x66, 0xE9, 0x0A))
+            { Import-Embedding $npy -LabelPath $labels } | Should -Throw -ErrorId "InvalidLabelFile,$import" -ExpectedMessage '*Line 2 of*latin1.txt*not valid UTF-8*'
+        }
         It 'names a NaN or Inf row and imports the others' {
             $path = Join-Path $TestDrive 'nan.npy'
             [IO.File]::WriteAllBytes($path, (New-NpyBytes "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }" (Get-FloatBytes @(1, 2, [float]::NaN, 0, 5, [float]::PositiveInfinity))))

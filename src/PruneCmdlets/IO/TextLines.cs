@@ -135,6 +135,24 @@ internal readonly record struct TextLine(long Number, ReadOnlyMemory<byte> Bytes
 internal static class TextLines
 {
     /// <summary>
+    /// Every line of a small text file (a label or id side file), decoded strictly as
+    /// <see cref="Read"/> decodes it; throws InvalidDataException naming the first line that is
+    /// not valid text, or IOException when the file cannot be read: a mangled label must stop
+    /// the import, not ride along as U+FFFD.
+    /// </summary>
+    public static string[] ReadAll(string path)
+    {
+        var lines = new List<string>();
+        foreach (var l in Read(path))
+        {
+            if (l.Error is not null) throw new IOException(l.Error);
+            lines.Add(l.Encoding.Decode(l.Bytes.Span, out int badAt)
+                ?? throw new InvalidDataException($"Line {l.Number} of '{path}' is not valid {l.Encoding.Name}{(l.Encoding.IsUtf8 ? "" : " (as its byte-order mark declares)")} (bad byte at column {badAt + 1}); convert the file to UTF-8, e.g. with iconv."));
+        }
+        return lines.ToArray();
+    }
+
+    /// <summary>
     /// The file's lines as bytes (numbered from <paramref name="firstLine"/>, without the line
     /// break, a trailing CR removed), read in blocks, so no line but the one in hand is in
     /// memory. The encoding comes from the byte-order mark (which is not part of line 1); a
