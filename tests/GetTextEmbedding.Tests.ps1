@@ -162,6 +162,23 @@ Describe 'Get-TextEmbedding reading files' {
         $errs[0].Exception.Message | Should -Match 'column 4'
     }
 
+    It 'reads a UTF-16 CSV by its byte-order mark, with a quote inside an unquoted field, and names a bad line' {
+        # Notepad and Windows PowerShell 5.1 write UTF-16 LE with a mark; 5" is a character, not an opening quote.
+        $path = Join-Path $files 'tickets16.csv'
+        $utf16 = [Text.UnicodeEncoding]::new($false, $true)
+        $bytes = $utf16.GetPreamble() + $utf16.GetBytes("Id,Text`r`nr1,hello 5`" world`r`nr2,hello`r`n") +
+            [byte[]](0x00, 0xD8, 0x0A, 0x00) + $utf16.GetBytes("r4,world`r`n")
+        [IO.File]::WriteAllBytes($path, $bytes)
+        $recs = Get-TextEmbedding -Path $path -ModelPath $echo -VocabPath $vocab -NoNormalize -IncludeText -ErrorVariable errs -ErrorAction SilentlyContinue
+        $recs.Id | Should -Be 'r1', 'r2', 'r4'
+        $recs.Text | Should -Be 'hello 5" world', 'hello', 'world'
+        $recs[1].Vector | Should -Be @($hello, 1)
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike "InvalidEncoding,$cmd"
+        $errs[0].TargetObject | Should -Be "${path}:4"
+        $errs[0].Exception.Message | Should -Match 'not valid UTF-16 LE'
+    }
+
     It 'reads the text, id and label columns of a .parquet file, others by -TextProperty, and names a missing column' {
         # The module writes the file: records with their full text, ids and labels.
         $pq = Join-Path $files 'rows.parquet'

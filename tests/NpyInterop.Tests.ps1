@@ -115,6 +115,31 @@ Describe 'Export-Embedding and Import-Embedding' {
             [IO.File]::WriteAllBytes($path, (New-NpyBytes "{'descr': '<i4', 'fortran_order': False, 'shape': (1, 2), }" ([byte[]]::new(8))))
             { Import-Embedding $path } | Should -Throw -ErrorId "InvalidNpyFile,$import" -ExpectedMessage '*float32 or float64*'
         }
+        It 'refuses a header numpy refuses, or whose shape overflows, naming the file: <Case>' -ForEach @(
+            @{ Case = 'a key given twice'; Dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'shape': (3, 2), }"; Message = "*'shape' is given twice*" }
+            @{ Case = 'trailing text'; Dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } x"; Message = '*text after the dictionary*' }
+            @{ Case = 'an unknown key'; Dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'rows': 2, }"; Message = "*unknown: 'rows'*" }
+            @{ Case = 'a product past 64 bits'; Dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (4, 4611686018427387905), }"; Message = '*more values than a 64-bit count*' }
+            @{ Case = 'a width past an array'; Dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4294967296), }"; Message = '*more than one process can address*' }
+        ) {
+            $path = Join-Path $TestDrive 'lying.npy'
+            [IO.File]::WriteAllBytes($path, (New-NpyBytes $Dict (Get-FloatBytes @(1, 2, 3, 4, 5, 6))))
+            $out = [Collections.Generic.List[object]]::new()
+            { Import-Embedding $path | ForEach-Object { $out.Add($_) } } | Should -Throw -ErrorId "InvalidNpyFile,$import" -ExpectedMessage "*lying.npy*"
+            { Import-Embedding $path } | Should -Throw -ExpectedMessage $Message
+            $out | Should -HaveCount 0
+        }
+        It 'reads text side files by their byte-order mark and refuses a line that is not valid text, naming it' {
+            $npy = Join-Path $TestDrive 'side.npy'
+            [IO.File]::WriteAllBytes($npy, (New-NpyBytes "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1), }" (Get-FloatBytes @(1, 2))))
+            $ids = Join-Path $TestDrive 'ids16.txt'
+            $be = [Text.UnicodeEncoding]::new($true, $true)
+            [IO.File]::WriteAllBytes($ids, $be.GetPreamble() + $be.GetBytes("café`r`n日本`r`n"))
+            (Import-Embedding $npy -IdPath $ids).Id | Should -Be 'café', '日本'
+            $labels = Join-Path $TestDrive 'latin1.txt'
+            [IO.File]::WriteAllBytes($labels, [byte[]](0x63, 0x61, 0x74, 0x0A, 0x63, 0x61, 0x66, 0xE9, 0x0A))
+            { Import-Embedding $npy -LabelPath $labels } | Should -Throw -ErrorId "InvalidLabelFile,$import" -ExpectedMessage '*Line 2 of*latin1.txt*not valid UTF-8*'
+        }
         It 'names a NaN or Inf row and imports the others' {
             $path = Join-Path $TestDrive 'nan.npy'
             [IO.File]::WriteAllBytes($path, (New-NpyBytes "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }" (Get-FloatBytes @(1, 2, [float]::NaN, 0, 5, [float]::PositiveInfinity))))

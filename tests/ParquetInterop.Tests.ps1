@@ -32,6 +32,25 @@ public static class BadParquet {
             await group.WriteAllPartsAsync<float>(schema.GetDataFields()[1], values, def, rep, default);
         }).GetAwaiter().GetResult();
     }
+
+    /// <summary>One row group of rows of any lengths, ragged ones included.</summary>
+    public static void WriteRows(string path, string[] ids, float[][] rows) {
+        var id = new DataField<string>("id");
+        var element = new DataField<float>("element", nullable: false);
+        var schema = new ParquetSchema(id, new ListField("embedding", element));
+        var values = new System.Collections.Generic.List<float>();
+        var rep = new System.Collections.Generic.List<int>();
+        foreach (var row in rows) for (int j = 0; j < row.Length; j++) { values.Add(row[j]); rep.Add(j == 0 ? 0 : 1); }
+        var def = new int[values.Count];
+        System.Array.Fill(def, schema.GetDataFields()[1].MaxDefinitionLevel);
+        using var stream = System.IO.File.Create(path);
+        System.Threading.Tasks.Task.Run(async () => {
+            await using var writer = await ParquetWriter.CreateAsync(schema, stream, null, false, default);
+            using var group = writer.CreateRowGroup();
+            await group.WriteAsync(schema.GetDataFields()[0], ids);
+            await group.WriteAllPartsAsync<float>(schema.GetDataFields()[1], values.ToArray(), def, rep.ToArray(), default);
+        }).GetAwaiter().GetResult();
+    }
 }
 }
 '@
@@ -104,6 +123,26 @@ Describe 'Export-Embedding and Import-Embedding in Parquet' {
         $errs[0].TargetObject | Should -Be "${bad}:1"
         $errs[1].FullyQualifiedErrorId | Should -Be "NonFiniteVector,$import"
         $errs[1].Exception.Message | Should -Match "Row 2 of '.*bad\.parquet' holds NaN or infinity in 'embedding'"
+    }
+
+    It 'takes the most common vector length, not the length of the first row, in a folder of part files' {
+        # part-0 starts with a 3-value row among 2-value ones: before, it set the length, went
+        # on down the pipeline, and every good row of both files was refused.
+        $folder = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'ragged-parts')
+        [PruneCmdlets.Tests.BadParquet]::WriteRows((Join-Path $folder 'part-0.parquet'), [string[]]('bad', 'a', 'b'), [float[][]](([float[]](9, 9, 9)), ([float[]](1, 2)), ([float[]](3, 4))))
+        [PruneCmdlets.Tests.BadParquet]::WriteRows((Join-Path $folder 'part-1.parquet'), [string[]]('c', 'd'), [float[][]](([float[]](5, 6)), ([float[]](7, 8))))
+        $r = Import-Embedding $folder -ErrorVariable errs -ErrorAction SilentlyContinue
+        $r.Id | Should -Be a, b, c, d
+        $r[3].Vector | Should -Be ([float[]](7, 8))
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -Be "RaggedVector,$import"
+        $errs[0].TargetObject | Should -Be "$(Join-Path $folder 'part-0.parquet'):0"
+        $tie = Join-Path $TestDrive 'tie.parquet'
+        [PruneCmdlets.Tests.BadParquet]::WriteRows($tie, [string[]]('x', 'y'), [float[][]](([float[]](1, 2, 3)), ([float[]](1, 2))))
+        $r = Import-Embedding $tie -ErrorVariable errs -ErrorAction SilentlyContinue
+        $r | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -Be "AmbiguousDimension,$import"
+        $errs[0].TargetObject | Should -Be $tie
     }
 
     It 'reports a missing column, a wrong column type and a truncated file, and goes on with the next file' {

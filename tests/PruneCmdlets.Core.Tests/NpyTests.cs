@@ -118,9 +118,83 @@ public class NpyTests : IDisposable
     [Fact]
     public void Read_Version3_Utf8Header()
     {
-        // Version 3.0 exists for UTF-8 in headers; put a non-ASCII character in a harmless place.
-        var bytes = Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), 'note': 'é', }", LeF32(5, 6), 3);
-        Assert.Equal(new[] { new[] { 5f, 6f } }, ReadAll(Save(bytes)));
+        // Version 3.0 exists for UTF-8 in headers (structured field names); the key set is still
+        // exactly numpy's, so a key with a non-ASCII name is refused, and named as written.
+        Assert.Equal(new[] { new[] { 5f, 6f } }, ReadAll(Save(Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }", LeF32(5, 6), 3))));
+        var bytes = Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), 'é': 1, }", LeF32(5, 6), 3);
+        var e = Assert.Throws<InvalidDataException>(() => ReadAll(Save(bytes, "v3.npy")));
+        Assert.Contains("unknown: 'é'", e.Message);
+    }
+
+    /// <summary>
+    /// Headers numpy.load refuses (numpy.lib.format._read_array_header: ast.literal_eval, then
+    /// the key set, shape and fortran_order checks, then the dtype), and a few it reads that are
+    /// refused here on purpose (a key given twice, a negative dimension): each names the file.
+    /// </summary>
+    [Theory]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } garbage", "text after the dictionary")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}}", "text after the dictionary")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'shape': (3, 2)}", "'shape' is given twice")]
+    [InlineData("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), 'descr': '<f4'}", "'descr' is given twice")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'extra': 1}", "unknown: 'extra'")]
+    [InlineData("{'descr': '<f4', 'shape': (2, 3), }", "missing: 'fortran_order'")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'Shape': (2, 3), }", "missing: 'shape'; unknown: 'Shape'")]
+    [InlineData("{'descr': '<f4', 'fortran_order': 0, 'shape': (2, 3), }", "'fortran_order' is not True or False")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': [2, 3], }", "'shape' is not a tuple")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (2, '3'), }", "item 2 is the string '3'")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3.0), }", "'.' where ')' should be")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 03), }", "leading zero")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (2 3), }", "'3' where ')' should be")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (2,, 3), }", "',' cannot start a value")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }", "negative dimension")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), ", "ends where")]
+    [InlineData("{descr: '<f4', 'fortran_order': False, 'shape': (2, 3), }", "'descr' is not a Python literal")]
+    [InlineData("{'descr': 4, 'fortran_order': False, 'shape': (2, 3), }", "'descr' is not a dtype string")]
+    [InlineData("{'descr': '<f99999999999', 'fortran_order': False, 'shape': (2, 3), }", "item size too large")]
+    [InlineData("{'descr': '<f\\x34', 'fortran_order': False, 'shape': (2, 3), }", "backslash")]
+    [InlineData("('<f4', False, (2, 3))", "not a dictionary")]
+    public void Errors_HeaderNumpyRefuses_NamesTheFile(string dict, string expected)
+    {
+        var path = Save(Npy(dict, LeF32(1, 2, 3, 4, 5, 6)), "lying.npy");
+        var e = Assert.Throws<InvalidDataException>(() => ReadAll(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains(expected, e.Message);
+        Assert.Throws<InvalidDataException>(() => NpyReader.ReadLabels(path));
+    }
+
+    /// <summary>Spellings of the same header that ast.literal_eval reads, so numpy.load does too.</summary>
+    [Theory]
+    [InlineData("{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (2, 3)}", 1)]
+    [InlineData("{'shape': (2,3), 'fortran_order': False, 'descr': '<f4'}", 1)]
+    [InlineData("{'descr': u'<f4', 'fortran_order': False, 'shape': (0x2, 0b11,), }", 2)]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': ((2), 3), }", 3)]
+    [InlineData("{'descr':'<f4',\n 'fortran_order':False,\t'shape':(2L,3L)}", 1)]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 3)]
+    public void Read_HeaderSpellingsNumpyAccepts(string dict, int major)
+    {
+        var rows = ReadAll(Save(Npy(dict, LeF32(1, 2, 3, 4, 5, 6), major)));
+        Assert.Equal(new[] { new[] { 1f, 2f, 3f }, new[] { 4f, 5f, 6f } }, rows);
+    }
+
+    [Fact]
+    public void Errors_ShapeWhoseProductOverflows_IsRefusedNotReadAsAnotherShape()
+    {
+        // 4 × (2^62 + 3) wraps round to 12 in 64 bits: read before as a 4×3 matrix of these 48 bytes.
+        var wraps = Save(Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4, 4611686018427387907), }", LeF32(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)), "wrap.npy");
+        var e = Assert.Throws<InvalidDataException>(() => ReadAll(wraps));
+        Assert.Contains("more values than a 64-bit count", e.Message);
+        Assert.Contains(wraps, e.Message);
+        // 0 × 2^32 holds no values, but its width truncates to 0 columns: a DivideByZeroException before.
+        var zero = Save(Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4294967296), }", Array.Empty<byte>()), "zero.npy");
+        e = Assert.Throws<InvalidDataException>(() => ReadAll(zero));
+        Assert.Contains(zero, e.Message);
+        // A label count that wraps round to 4 bytes: an array of 2^62 strings before.
+        var labels = Save(Npy("{'descr': '<i4', 'fortran_order': False, 'shape': (4611686018427387905,), }", new byte[4]), "l.npy");
+        e = Assert.Throws<InvalidDataException>(() => NpyReader.ReadLabels(labels));
+        Assert.Contains(labels, e.Message);
+        // A dimension past 64 bits.
+        var huge = Save(Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 18446744073709551617), }", LeF32(1)), "huge.npy");
+        Assert.Contains("past 64 bits", Assert.Throws<InvalidDataException>(() => ReadAll(huge)).Message);
     }
 
     [Fact]

@@ -282,6 +282,83 @@ public class ParquetTests : IDisposable
         Assert.Equal(new[] { 1, 0, 0, 0 }, problems.Select(p => p.BeforeRecord));
     }
 
+    private static float?[] Vec(params float[] v) => v.Select(x => (float?)x).ToArray();
+
+    [Fact]
+    public void RaggedFirstRowIsReportedAndTheMostCommonLengthIsTheSets()
+    {
+        // Row 0 has 3 values, the others 2: the first row used to set the length, so row 0 went
+        // on down the pipeline and every good row was refused as ragged.
+        var path = WriteArrow("first.parquet", ("id", Strings("bad", "a", "b", "c")),
+            ("embedding", FloatList(Vec(9, 9, 9), Vec(1, 2), Vec(3, 4), Vec(5, 6))));
+        var problems = new List<ParquetRowProblem>();
+        var set = new ParquetEmbeddingSet(new ParquetColumnNames());
+        var got = ReadSet(set, path, problems);
+        Assert.Equal(new[] { "a", "b", "c" }, got.Select(r => r.Id));
+        Assert.Equal(new[] { 3f, 4f }, got[1].Vector);
+        Assert.Equal(2, set.Dimension);
+        var p = Assert.Single(problems);
+        Assert.Equal((ParquetProblem.RaggedVector, 0L), (p.Problem, p.Row));
+        Assert.Contains("has 3 values in 'embedding' but the set's vectors have 2", p.Message);
+    }
+
+    [Fact]
+    public void LengthIsDecidedByTheFirstHundredRowsThenRowsStreamAndRaggedOnesAreNamed()
+    {
+        // 150 rows in groups of two: the first 100 usable rows (50 groups, held) decide; the
+        // groups after stream. Rows 0 and 120 are ragged.
+        var rows = Enumerable.Range(0, 150).Select(i => i is 0 or 120 ? Vec(i, i, i, i) : Vec(i, -i)).ToArray();
+        var path = WriteArrow("many.parquet", ("embedding", FloatList(rows)));
+        var problems = new List<ParquetRowProblem>();
+        var got = ReadSet(new ParquetEmbeddingSet(new ParquetColumnNames()), path, problems);
+        Assert.Equal(148, got.Count);
+        Assert.Equal(new[] { 0L, 120L }, problems.Select(p => p.Row));
+        Assert.All(problems, p => Assert.Equal(ParquetProblem.RaggedVector, p.Problem));
+        Assert.Equal(new[] { 1f, -1f }, got[0].Vector);
+        Assert.Equal("149", got[^1].Id);
+        Assert.Equal(new[] { 149f, -149f }, got[^1].Vector);
+    }
+
+    [Fact]
+    public void EachFileOfASetIsJudgedByItsMostCommonLength()
+    {
+        // The first file's first row is ragged (the folder case): the set still takes 2. The
+        // second file starts with a ragged row too but mostly has 2: only that row is refused.
+        // The third has mostly 3: the whole file is another model's.
+        var a = WriteArrow("a.parquet", ("embedding", FloatList(Vec(1, 2, 3), Vec(1, 2), Vec(3, 4))));
+        var b = WriteArrow("b.parquet", ("embedding", FloatList(Vec(7, 7, 7, 7), Vec(5, 6), Vec(7, 8))));
+        var c = WriteArrow("c.parquet", ("embedding", FloatList(Vec(1, 2), Vec(1, 2, 3), Vec(4, 5, 6))));
+        var set = new ParquetEmbeddingSet(new ParquetColumnNames());
+        var problems = new List<ParquetRowProblem>();
+        var errors = new List<ParquetEmbeddingException>();
+        var got = ReadSet(set, a, problems, errors).Concat(ReadSet(set, b, problems, errors)).Concat(ReadSet(set, c, problems, errors)).ToList();
+        Assert.Equal(new[] { "1", "2", "4", "5" }, got.Select(r => r.Id));
+        Assert.Equal(new[] { (a, 0L), (b, 0L) }, problems.Select(p => (p.File, p.Row)));
+        var e = Assert.Single(errors);
+        Assert.Equal((ParquetProblem.DimensionMismatch, c), (e.Problem, e.File));
+        Assert.Contains("Most of the 'embedding' vectors", e.Message);
+        Assert.Contains("2 rows of 3, 1 row of 2", e.Message);
+    }
+
+    [Fact]
+    public void AFileWithNoMostCommonLengthIsRefusedUnlessTheSetsLengthIsAmongTheLeaders()
+    {
+        var tie = WriteArrow("tie.parquet", ("embedding", FloatList(Vec(1, 2, 3), Vec(1, 2))));
+        var errors = new List<ParquetEmbeddingException>();
+        Assert.Empty(ReadSet(new ParquetEmbeddingSet(new ParquetColumnNames()), tie, null, errors));
+        var e = Assert.Single(errors);
+        Assert.Equal(ParquetProblem.AmbiguousDimension, e.Problem);
+        Assert.Contains("1 row of 2, 1 row of 3", e.Message);
+
+        // After a file of 2-d vectors the same tie goes to the set's length.
+        var set = new ParquetEmbeddingSet(new ParquetColumnNames());
+        var first = WriteArrow("first2.parquet", ("embedding", FloatList(Vec(0, 1))));
+        var problems = new List<ParquetRowProblem>();
+        var got = ReadSet(set, first).Concat(ReadSet(set, tie, problems)).ToList();
+        Assert.Equal(new[] { "0", "2" }, got.Select(r => r.Id));
+        Assert.Equal((ParquetProblem.RaggedVector, 0L), (Assert.Single(problems).Problem, problems[0].Row));
+    }
+
     [Theory]
     [InlineData("strings")]
     [InlineData("longs")]

@@ -190,7 +190,7 @@ public sealed class ImportEmbeddingCommand : PSCmdlet, IDisposable
         {
             values = allowNpy && path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)
                 ? NpyReader.ReadLabels(path)
-                : File.ReadAllLines(path).Where((l, i) => !(l.Length == 0 && i == rows)).ToArray();
+                : TextLines.ReadAll(path).Where((l, i) => !(l.Length == 0 && i == rows)).ToArray();   // UTF-8, or UTF-16/32 by their mark; invalid text stops the import
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {

@@ -24,8 +24,9 @@ public static class NpyReader
                 throw new InvalidDataException($"'{path}' is {header.Shape.Length}-D with shape ({string.Join(", ", header.Shape)}); embeddings must be a 2-D array of N rows × D dimensions.");
             long n = header.Shape[0], d = header.Shape[1];
             if (d < 1) throw new InvalidDataException($"'{path}' has rows of zero dimensions.");
-            if (n > int.MaxValue || n * d > Array.MaxLength) throw new InvalidDataException($"'{path}' holds {n}×{d} values, more than one process can address as a single array.");
-            long expected = n * d * header.ItemSize;
+            // d is bounded before the product, so n·d cannot wrap round into a small (or zero) width.
+            if (n > int.MaxValue || d > Array.MaxLength || checked(n * d) > Array.MaxLength) throw new InvalidDataException($"'{path}' holds {n}×{d} values, more than one process can address as a single array.");
+            long expected = checked(n * d * header.ItemSize);
             long available = stream.Length - header.DataOffset;
             if (available < expected)
                 throw new InvalidDataException($"'{path}' is truncated: shape ({n}, {d}) needs {expected} data bytes but only {available} are present.");
@@ -48,8 +49,9 @@ public static class NpyReader
         if (h.Shape.Length != 1 && !column)
             throw new InvalidDataException($"'{path}' has shape ({string.Join(", ", h.Shape)}); labels must be a 1-D array.");
         long n = h.Shape[0];
+        // n is bounded before the product, so it cannot wrap round into a small size.
+        if (n > Array.MaxLength || checked(n * h.ItemSize) > int.MaxValue) throw new InvalidDataException($"'{path}' holds {n} labels of {h.ItemSize} bytes, too large for a label file.");
         long bytes = n * h.ItemSize;
-        if (bytes > int.MaxValue) throw new InvalidDataException($"'{path}' is too large for a label file.");
         var data = new byte[bytes];
         if (NpyHeader.ReadFully(stream, data) < bytes)
             throw new InvalidDataException($"'{path}' is truncated: {n} labels need {bytes} data bytes.");

@@ -22,7 +22,7 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
     /// <summary>Rows of the files read so far, skipped ones included.</summary>
     public int RowsSoFar { get; private set; }
 
-    /// <summary>The vector length of the set, from its first usable row; -1 before that.</summary>
+    /// <summary>The vector length of the set: the most common among the first usable rows of its first file (<see cref="RowsToDecide"/>); -1 before that.</summary>
     public int Dimension { get; private set; } = -1;
 
     /// <summary>File extensions read as Parquet.</summary>
@@ -48,9 +48,11 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
 
     /// <summary>
     /// The usable rows of <paramref name="file"/>, one row group per piece, in file order. A file
-    /// that cannot be read (not Parquet, truncated, missing or mistyped column, vectors of
-    /// another length than the set's) ends with a piece holding only its
-    /// <see cref="ParquetEmbeddingRows.FileError"/>; the pieces before it stand.
+    /// that cannot be read (not Parquet, truncated, missing or mistyped column, vectors mostly
+    /// of another length than the set's, or of no most common length) ends with a piece holding
+    /// only its <see cref="ParquetEmbeddingRows.FileError"/>; the pieces before it stand. The
+    /// first row groups are held until <see cref="RowsToDecide"/> usable rows decide the file's
+    /// vector length (<see cref="Decide"/>).
     /// </summary>
     public IEnumerable<ParquetEmbeddingRows> Read(string file, CancellationToken cancel = default)
     {
@@ -61,19 +63,42 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
             yield break;
         }
         int fileFirstRow = RowsSoFar;
-        Task<ParquetEmbeddingRows>? next = null;
+        Task<DecodedGroup>? next = null;
+        // Row groups wait here, decoded, until enough rows decide the file's vector length.
+        var held = new List<DecodedGroup>();
+        var lengths = new Dictionary<int, int>();
+        int fileDimension = -1;
         try
         {
             int groupFirstRow = fileFirstRow;
-            if (context.Reader.RowGroupCount > 0) next = Start(context, 0, groupFirstRow, cancel);
-            for (int g = 0; g < context.Reader.RowGroupCount; g++)
+            int groups = context.Reader.RowGroupCount;
+            if (groups > 0) next = Start(context, 0, groupFirstRow, cancel);
+            for (int g = 0; g < groups; g++)
             {
-                var piece = next!.GetAwaiter().GetResult();
+                var group = next!.GetAwaiter().GetResult();
                 next = null;
                 groupFirstRow += (int)context.Reader.RowGroups[g].RowCount;
-                if (piece.FileError is null && g + 1 < context.Reader.RowGroupCount) next = Start(context, g + 1, groupFirstRow, cancel);
-                yield return piece;
-                if (piece.FileError is not null) yield break;
+                bool failed = group.Piece.FileError is not null;
+                if (!failed && g + 1 < groups) next = Start(context, g + 1, groupFirstRow, cancel);
+                if (fileDimension >= 0)
+                {
+                    yield return failed ? group.Piece : Filter(context, group, fileDimension);
+                    if (failed) yield break;
+                    continue;
+                }
+                if (!failed)
+                {
+                    held.Add(group);
+                    foreach (int l in group.Length) if (l > 0) lengths[l] = lengths.GetValueOrDefault(l) + 1;
+                }
+                // A failure ends the file: the rows held so far are decided by what was read.
+                var (decided, refusal) = Decide(context, lengths, final: failed || g + 1 == groups);
+                if (refusal is not null) { yield return new ParquetEmbeddingRows(file) { FileError = refusal }; yield break; }
+                if (decided < 0) continue;
+                fileDimension = decided;
+                foreach (var h in held) yield return Filter(context, h, fileDimension);
+                held.Clear();
+                if (failed) { yield return group.Piece; yield break; }
             }
         }
         finally
@@ -85,7 +110,46 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
         }
     }
 
-    private Task<ParquetEmbeddingRows> Start(FileContext context, int group, int firstRow, CancellationToken cancel)
+    /// <summary>
+    /// How many usable rows decide a file's vector length (fewer when the file has fewer): the
+    /// length most of them have. A ragged first row is then one row reported among many good
+    /// ones, not the length every good row is refused against. Row groups usually hold far
+    /// more rows, so the first one decides; a file of tiny groups is held this long.
+    /// </summary>
+    internal const int RowsToDecide = 100;
+
+    /// <summary>
+    /// The file's vector length once the rows seen decide it (-1 while they do not): the most
+    /// common length among at least <see cref="RowsToDecide"/> usable rows, or all of them at
+    /// the file's end (<paramref name="final"/>); a tie goes to the set's length when it is
+    /// among the leaders, and otherwise refuses the file (AmbiguousDimension), as does a length
+    /// other than the set's (DimensionMismatch). The first file's length becomes the set's.
+    /// </summary>
+    private (int Dimension, ParquetEmbeddingException? Refusal) Decide(FileContext f, Dictionary<int, int> lengths, bool final)
+    {
+        int seen = lengths.Values.Sum();
+        if (seen == 0) return final ? (Math.Max(Dimension, 1), null) : (-1, null);   // no usable row: each is reported as it is
+        if (seen < RowsToDecide && !final) return (-1, null);
+        int top = lengths.Values.Max();
+        var leaders = lengths.Where(kv => kv.Value == top).Select(kv => kv.Key).Order().ToList();
+        int chosen;
+        if (leaders.Count == 1) chosen = leaders[0];
+        else if (Dimension >= 0 && leaders.Contains(Dimension)) chosen = Dimension;
+        else if (!final) return (-1, null);
+        else
+            return (-1, new ParquetEmbeddingException(ParquetProblem.AmbiguousDimension, f.File, f.VectorColumn,
+                $"The '{f.VectorColumn}' vectors of '{f.File}' have several lengths and none is the most common ({Tally(lengths)}); no length can be trusted, so the file was skipped. Rewrite it with one vector length."));
+        if (Dimension >= 0 && chosen != Dimension)
+            return (-1, new ParquetEmbeddingException(ParquetProblem.DimensionMismatch, f.File, f.VectorColumn,
+                $"Most of the '{f.VectorColumn}' vectors of '{f.File}' have {chosen} dimensions ({Tally(lengths)} among its first rows) but the set's earlier files have {Dimension}; all files of a set must come from the same model. The file was skipped."));
+        Dimension = chosen;
+        return (chosen, null);
+    }
+
+    private static string Tally(Dictionary<int, int> lengths)
+        => string.Join(", ", lengths.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Select(kv => $"{kv.Value} row{(kv.Value == 1 ? "" : "s")} of {kv.Key}"));
+
+    private Task<DecodedGroup> Start(FileContext context, int group, int firstRow, CancellationToken cancel)
         => Task.Run(() => ReadGroupAsync(context, group, firstRow, cancel), cancel);
 
     private static (T? Value, ParquetEmbeddingException? Error) Run<T>(Func<Task<T>> work) where T : class
@@ -107,7 +171,23 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
         catch { await reader.DisposeAsync().ConfigureAwait(false); throw; }
     }
 
-    private async Task<ParquetEmbeddingRows> ReadGroupAsync(FileContext f, int g, int firstRow, CancellationToken cancel)
+    /// <summary>
+    /// A row group's vectors, as float32 and split into rows, with its other columns; which
+    /// rows are usable is decided later (<see cref="Filter"/>), once the file's length is known.
+    /// </summary>
+    private sealed class DecodedGroup(ParquetEmbeddingRows piece)
+    {
+        public ParquetEmbeddingRows Piece { get; } = piece;
+        public float[] Values { get; init; } = Array.Empty<float>();
+        /// <summary>Each row's first value in <see cref="Values"/>.</summary>
+        public int[] Start { get; init; } = Array.Empty<int>();
+        /// <summary>Each row's number of values; -1 null or empty, -2 a null element.</summary>
+        public int[] Length { get; init; } = Array.Empty<int>();
+        public int SetFirstRow { get; init; }
+        public long FileFirstRow { get; init; }
+    }
+
+    private async Task<DecodedGroup> ReadGroupAsync(FileContext f, int g, int firstRow, CancellationToken cancel)
     {
         string column = f.VectorColumn;
         long fileRow = RowsBefore(f, g);   // the group's first row within its file, for messages
@@ -125,27 +205,39 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
             else
                 await group.ReadRawAsync<float>(f.Leaf, (float[])values, levels.Definition.AsMemory(0, (int)slots), levels.Repetition.AsMemory(0, (int)slots), cancel).ConfigureAwait(false);
 
-            var piece = Assemble(f, g, rows, (int)slots, values, levels.Definition, levels.Repetition, firstRow, fileRow);
+            var (start, length) = Split(f, rows, (int)slots, levels.Definition, levels.Repetition);
+            // float64 becomes float32 now (beyond float32's range it turns infinite, and is
+            // reported so): the double buffer is reused for the next group, and a group may wait.
+            float[] floats;
+            if (values is double[] doubles)
+            {
+                floats = new float[slots];
+                for (int i = 0; i < floats.Length; i++) floats[i] = (float)doubles[i];
+            }
+            else floats = (float[])values;
+            var piece = new ParquetEmbeddingRows(f.File);
             column = f.IdColumn?.Name ?? column;
             if (f.IdColumn is not null) piece.Ids = await ParquetScalarColumns.ReadStringsAsync(group, f.IdColumn, rows, cancel).ConfigureAwait(false);
             if (f.LabelColumn is not null) { column = f.LabelColumn.Name; piece.Labels = await ParquetScalarColumns.ReadStringsAsync(group, f.LabelColumn, rows, cancel).ConfigureAwait(false); }
             if (f.PathColumn is not null) { column = f.PathColumn.Name; piece.Paths = await ParquetScalarColumns.ReadStringsAsync(group, f.PathColumn, rows, cancel).ConfigureAwait(false); }
             foreach (var a in f.Annotations) { column = a.Field.Name; await a.Read(piece, group, a.Field, rows, cancel).ConfigureAwait(false); }
             RowGroupMemory.Release(4 * slots);
-            return piece;
+            return new DecodedGroup(piece) { Values = floats, Start = start, Length = length, SetFirstRow = firstRow, FileFirstRow = fileRow };
         }
-        catch (ParquetEmbeddingException e) { return new ParquetEmbeddingRows(f.File) { FileError = e }; }
+        catch (ParquetEmbeddingException e) { return Failed(f, e); }
         catch (OverflowException e)
         {
-            return new ParquetEmbeddingRows(f.File) { FileError = new ParquetEmbeddingException(ParquetProblem.WrongColumnType, f.File, column,
-                $"Column '{column}' of '{f.File}' (rows {fileRow}–{fileRow + f.Reader.RowGroups[g].RowCount - 1}): {e.Message}; the rest of the file was skipped.", e) };
+            return Failed(f, new ParquetEmbeddingException(ParquetProblem.WrongColumnType, f.File, column,
+                $"Column '{column}' of '{f.File}' (rows {fileRow}–{fileRow + f.Reader.RowGroups[g].RowCount - 1}): {e.Message}; the rest of the file was skipped.", e));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return new ParquetEmbeddingRows(f.File) { FileError = new ParquetEmbeddingException(ParquetProblem.InvalidParquetFile, f.File, column,
-                $"Reading column '{column}' of '{f.File}' failed in row group {g} (rows {fileRow}–{fileRow + f.Reader.RowGroups[g].RowCount - 1}): {e.Message}. The file may be truncated or damaged; the rows before were read, the rest of the file was skipped.", e) };
+            return Failed(f, new ParquetEmbeddingException(ParquetProblem.InvalidParquetFile, f.File, column,
+                $"Reading column '{column}' of '{f.File}' failed in row group {g} (rows {fileRow}–{fileRow + f.Reader.RowGroups[g].RowCount - 1}): {e.Message}. The file may be truncated or damaged; the rows before were read, the rest of the file was skipped.", e));
         }
     }
+
+    private static DecodedGroup Failed(FileContext f, ParquetEmbeddingException e) => new(new ParquetEmbeddingRows(f.File) { FileError = e });
 
     private static long RowsBefore(FileContext f, int g)
     {
@@ -154,11 +246,8 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
         return n;
     }
 
-    /// <summary>
-    /// Splits the leaf's values into rows by their repetition levels (0 starts a row) and keeps
-    /// the rows whose every element is present, finite and of the set's length.
-    /// </summary>
-    private ParquetEmbeddingRows Assemble(FileContext f, int g, int rows, int slots, Array values, int[] definition, int[] repetition, int setFirstRow, long fileFirstRow)
+    /// <summary>Splits the leaf's values into rows by their repetition levels (0 starts a row): each row's first dense value and length.</summary>
+    private static (int[] Start, int[] Length) Split(FileContext f, int rows, int slots, int[] definition, int[] repetition)
     {
         int maxLevel = f.Leaf.MaxDefinitionLevel;
         // A definition level below this marks the whole list as null or empty; between it and
@@ -181,36 +270,31 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
             else length[row] = -2;
         }
         if (row + 1 != rows) throw new InvalidDataException($"the column holds {row + 1} rows but the row group {rows}");
+        return (start, length);
+    }
 
+    /// <summary>
+    /// Keeps the rows whose every element is present, finite and <paramref name="d"/> long, and
+    /// reports the others one by one. Each usable row moves down over the skipped ones (usually
+    /// none), so a row group costs no second copy of its vectors.
+    /// </summary>
+    private static ParquetEmbeddingRows Filter(FileContext f, DecodedGroup group, int d)
+    {
+        var (length, start, block, piece) = (group.Length, group.Start, group.Values, group.Piece);
+        int rows = length.Length;
         var problems = new List<ParquetRowProblem>();
-        if (Dimension < 0 || !f.DimensionChecked)
-        {
-            int first = Array.FindIndex(length, l => l > 0);
-            if (first >= 0)
-            {
-                if (Dimension < 0) Dimension = length[first];
-                else if (length[first] != Dimension)
-                    throw new ParquetEmbeddingException(ParquetProblem.DimensionMismatch, f.File, f.VectorColumn,
-                        $"The '{f.VectorColumn}' vectors of '{f.File}' have {length[first]} dimensions (row {fileFirstRow + first}) but the set's earlier files have {Dimension}; all files of a set must come from the same model. The file was skipped.");
-                f.DimensionChecked = true;
-            }
-        }
-        int d = Math.Max(Dimension, 1);
         int usable = length.Count(l => l == d);
-        // A float32 file's values become the block itself: each usable row moves down over the
-        // skipped ones (usually none), so a row group costs no second copy of its vectors.
-        var block = values as float[] ?? new float[(long)usable * d];
         var setRows = new int[usable];
         var groupRows = new int[usable];
         int k = 0;
         for (int r = 0; r < rows; r++)
         {
-            long at = fileFirstRow + r;
+            long at = group.FileFirstRow + r;
             string? problem = length[r] switch
             {
                 -1 => $"Row {at} of '{f.File}' has a null or empty '{f.VectorColumn}'; it was skipped.",
                 -2 => $"Row {at} of '{f.File}' has a null element in '{f.VectorColumn}'; it was skipped.",
-                _ when length[r] != d => $"Row {at} of '{f.File}' has {length[r]} values in '{f.VectorColumn}' but the set's vectors have {d}; it was skipped.",
+                _ when length[r] != d => $"Row {at} of '{f.File}' has {length[r]} values in '{f.VectorColumn}' but the set's vectors have {d} (the length most of the first rows have); it was skipped.",
                 _ => null,
             };
             if (problem is not null)
@@ -218,24 +302,24 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
                 problems.Add(new ParquetRowProblem(length[r] < 0 ? ParquetProblem.NullVector : ParquetProblem.RaggedVector, f.File, f.VectorColumn, at, problem, k));
                 continue;
             }
-            var target = block.AsSpan(k * d, d);
-            if (values is double[] doubles)
-                for (int j = 0; j < d; j++) target[j] = (float)doubles[start[r] + j];
-            else if (start[r] != k * d) Array.Copy(block, start[r], block, k * d, d);
-            if (!Numerics.VectorMath.AllFinite(target))
+            if (start[r] != k * d) Array.Copy(block, start[r], block, k * d, d);
+            if (!Numerics.VectorMath.AllFinite(block.AsSpan(k * d, d)))
             {
                 problems.Add(new ParquetRowProblem(ParquetProblem.NonFiniteVector, f.File, f.VectorColumn, at,
                     $"Row {at} of '{f.File}' holds NaN or infinity in '{f.VectorColumn}'{(f.LeafIsDouble ? " (or a float64 beyond float32's range)" : "")}; it was skipped.", k));
                 continue;
             }
-            setRows[k] = setFirstRow + r;
+            setRows[k] = group.SetFirstRow + r;
             groupRows[k] = r;
             k++;
         }
-        return new ParquetEmbeddingRows(f.File)
-        {
-            Count = k, Dimension = d, Block = block, SetRows = setRows, GroupRows = groupRows, Problems = problems,
-        };
+        piece.Count = k;
+        piece.Dimension = d;
+        piece.Block = block;
+        piece.SetRows = setRows;
+        piece.GroupRows = groupRows;
+        piece.Problems = problems;
+        return piece;
     }
 
     /// <summary>An open file, its resolved columns and the buffers its row groups are decoded into (one group at a time).</summary>
@@ -278,7 +362,6 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
         public DataField? PathColumn { get; }
         public List<(Func<ParquetEmbeddingRows, ParquetRowGroupReader, DataField, int, CancellationToken, Task> Read, DataField Field)> Annotations { get; } = new();
         public int TotalRows { get; }
-        public bool DimensionChecked { get; set; }
 
         private double[]? _doubles;
         private (int[] Definition, int[] Repetition) _levels = (Array.Empty<int>(), Array.Empty<int>());

@@ -9,10 +9,12 @@ public enum ParquetProblem
     MissingColumn,
     /// <summary>A column of a type the property cannot take (a string embedding, a list of int64): the file is skipped.</summary>
     WrongColumnType,
-    /// <summary>The file's vectors have a different length than the set's first file: the file is skipped.</summary>
+    /// <summary>Most of the file's vectors have a different length than the set's first file's: the file is skipped.</summary>
     DimensionMismatch,
-    /// <summary>A row whose vector has a different length than the first row's: the row is skipped.</summary>
+    /// <summary>A row whose vector has a different length than most of the file's first rows (the set's length): the row is skipped.</summary>
     RaggedVector,
+    /// <summary>The file's first rows hold vectors of several lengths, none more often than the others: the file is skipped.</summary>
+    AmbiguousDimension,
     /// <summary>A row whose vector is null, empty or holds a null element: the row is skipped.</summary>
     NullVector,
     /// <summary>A row whose vector holds NaN or infinity (or a float64 beyond float32's range): the row is skipped.</summary>
@@ -43,14 +45,14 @@ public sealed class ParquetEmbeddingRows
 
     public string File { get; }
     public ParquetEmbeddingException? FileError { get; internal init; }
-    public int Count { get; internal init; }
-    public int Dimension { get; internal init; }
-    internal float[] Block { get; init; } = Array.Empty<float>();
+    public int Count { get; internal set; }
+    public int Dimension { get; internal set; }
+    internal float[] Block { get; set; } = Array.Empty<float>();
     /// <summary>0-based row in the set (all files so far) of each record: its Id when the file has no id column.</summary>
-    internal int[] SetRows { get; init; } = Array.Empty<int>();
+    internal int[] SetRows { get; set; } = Array.Empty<int>();
     /// <summary>Row in the row group of each record, to index the column arrays below.</summary>
-    internal int[] GroupRows { get; init; } = Array.Empty<int>();
-    public IReadOnlyList<ParquetRowProblem> Problems { get; internal init; } = Array.Empty<ParquetRowProblem>();
+    internal int[] GroupRows { get; set; } = Array.Empty<int>();
+    public IReadOnlyList<ParquetRowProblem> Problems { get; internal set; } = Array.Empty<ParquetRowProblem>();
 
     internal string?[]? Ids, Labels, Paths, Models, Prototypes, Reasons, DuplicateOfs, Texts, Issues, SuggestedLabels, LeakOfs;
     internal double?[]? LabelQualities, OutlierScores;

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
@@ -10,13 +9,15 @@ public enum TextReadProblem
     None,
     /// <summary>The bytes of the document's line(s) are not valid UTF-8.</summary>
     InvalidUtf8,
+    /// <summary>The bytes of the document's line(s) are not valid UTF-16 or UTF-32, the encoding the file's byte-order mark declares.</summary>
+    InvalidEncoding,
     /// <summary>A JSON Lines line that is not a JSON object (or string), or whose text field is not a string.</summary>
     MalformedJsonLine,
     /// <summary>A JSON Lines object without the text field.</summary>
     MissingTextField,
     /// <summary>A CSV/TSV file whose header has no text column: the whole file is skipped.</summary>
     MissingColumn,
-    /// <summary>A CSV/TSV row with fewer fields than the text column needs, or an unterminated quote.</summary>
+    /// <summary>A CSV/TSV row with fewer fields than the text column needs, or a quoted field that never closes.</summary>
     MalformedCsvRow,
     /// <summary>A file format this build cannot read: the whole file is skipped.</summary>
     UnsupportedFormat,
@@ -38,31 +39,38 @@ public sealed record TextDocument(string File, long Line, string? Text, string? 
 public sealed record TextFields(string Text = "Text", string Id = "Id", string Label = "Label");
 
 /// <summary>
-/// Streams documents out of text files, strictly as UTF-8 (a leading byte-order mark is
-/// skipped), one line at a time, so a corpus never has to fit in memory and one bad line
-/// costs only its own document:
+/// Streams documents out of text files, strictly as UTF-8, or as UTF-16 or UTF-32 when the
+/// file starts with their byte-order mark (<see cref="TextEncoding"/>), one line at a time, so
+/// a corpus never has to fit in memory and one bad line costs only its own document:
 ///   .txt and anything unrecognised: one document per non-blank line (blank lines separate, they are not documents);
 ///   .jsonl/.ndjson: one JSON object per line, the text in the Text field (a line that is a JSON string is the text itself);
-///   .csv/.tsv: RFC 4180 (quoted fields may hold delimiters, doubled quotes and line breaks), the first row a header;
+///   .csv/.tsv: the first row a header, fields read as Python's csv module and PowerShell's Import-Csv read them (<see cref="ReadDelimited"/>);
 ///   whole-file mode: the file is one document.
 /// </summary>
 public static class TextDocumentReader
 {
-    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-    private static readonly UTF8Encoding Lenient = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+    /// <summary>
+    /// A quoted CSV field longer than this (in characters, 16 Mi) is taken for one whose closing quote
+    /// is missing, as one that reaches the end of the file is: a stray quote must not make one
+    /// document of a whole corpus, nor hold it in memory.
+    /// </summary>
+    public const int MaxQuotedFieldChars = 16 << 20;
 
     /// <summary>Extensions a directory is searched for (without whole-file mode).</summary>
     public static readonly IReadOnlySet<string> KnownExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         { ".txt", ".jsonl", ".ndjson", ".csv", ".tsv", ".parquet" };
 
-    public static IEnumerable<TextDocument> Read(string path, TextFields fields, bool wholeFile)
+    public static IEnumerable<TextDocument> Read(string path, TextFields fields, bool wholeFile) => Read(path, fields, wholeFile, MaxQuotedFieldChars);
+
+    /// <summary>As <see cref="Read(string, TextFields, bool)"/>, with another limit for a quoted CSV field (tests take a small one).</summary>
+    internal static IEnumerable<TextDocument> Read(string path, TextFields fields, bool wholeFile, int maxQuotedFieldChars)
     {
         if (wholeFile) return ReadWholeFile(path);
         return Path.GetExtension(path).ToLowerInvariant() switch
         {
             ".jsonl" or ".ndjson" => ReadJsonLines(path, fields),
-            ".csv" => ReadDelimited(path, fields, ','),
-            ".tsv" => ReadDelimited(path, fields, '\t'),
+            ".csv" => ReadDelimited(path, fields, ',', maxQuotedFieldChars),
+            ".tsv" => ReadDelimited(path, fields, '\t', maxQuotedFieldChars),
             ".parquet" => ReadParquet(path, fields),
             _ => ReadPlainLines(path),
         };
@@ -132,35 +140,35 @@ public static class TextDocumentReader
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { bytes = Array.Empty<byte>(); error = e.Message; }
         if (error is not null) { yield return new TextDocument(path, 0, null, null, null, TextReadProblem.ReadFailed, $"Cannot read '{path}': {error}"); yield break; }
-        var span = bytes.AsSpan();
-        if (span.StartsWith("\uFEFF"u8)) span = span[3..];
-        string? text = Decode(span, out int badAt);
+        var encoding = TextEncoding.FromMark(bytes);
+        var span = bytes.AsSpan(encoding.MarkLength);
+        string? text = encoding.Decode(span, out int badAt);
         yield return text is null
-            ? new TextDocument(path, 0, null, null, null, TextReadProblem.InvalidUtf8, $"'{path}' is not valid UTF-8 (first bad byte at offset {badAt}, line {LineOf(span, badAt)}); the file was skipped. Convert it, e.g. iconv -f latin1 -t utf-8.")
+            ? new TextDocument(path, 0, null, null, null, Invalid(encoding), $"'{path}' is not valid {Declared(encoding)} (first bad byte at offset {badAt}, line {1 + encoding.CountNewlines(span[..badAt])}); the file was skipped. {Advice(encoding)}")
             : new TextDocument(path, 0, text, null, null);
     }
 
     private static IEnumerable<TextDocument> ReadPlainLines(string path)
     {
-        foreach (var (line, bytes, readError) in Lines(path))
+        foreach (var l in TextLines.Read(path))
         {
-            if (readError is not null) { yield return new TextDocument(path, line, null, null, null, TextReadProblem.ReadFailed, readError); yield break; }
-            string? text = Decode(bytes.Span, out int badAt);
-            if (text is null) { yield return InvalidUtf8(path, line, badAt); continue; }
+            if (l.Error is not null) { yield return new TextDocument(path, l.Number, null, null, null, TextReadProblem.ReadFailed, l.Error); yield break; }
+            string? text = l.Encoding.Decode(l.Bytes.Span, out int badAt);
+            if (text is null) { yield return InvalidText(path, l.Number, badAt, l.Encoding); continue; }
             if (string.IsNullOrWhiteSpace(text)) continue;
-            yield return new TextDocument(path, line, text, null, null);
+            yield return new TextDocument(path, l.Number, text, null, null);
         }
     }
 
     private static IEnumerable<TextDocument> ReadJsonLines(string path, TextFields fields)
     {
-        foreach (var (line, bytes, readError) in Lines(path))
+        foreach (var l in TextLines.Read(path))
         {
-            if (readError is not null) { yield return new TextDocument(path, line, null, null, null, TextReadProblem.ReadFailed, readError); yield break; }
-            string? raw = Decode(bytes.Span, out int badAt);
-            if (raw is null) { yield return InvalidUtf8(path, line, badAt); continue; }
+            if (l.Error is not null) { yield return new TextDocument(path, l.Number, null, null, null, TextReadProblem.ReadFailed, l.Error); yield break; }
+            string? raw = l.Encoding.Decode(l.Bytes.Span, out int badAt);
+            if (raw is null) { yield return InvalidText(path, l.Number, badAt, l.Encoding); continue; }
             if (string.IsNullOrWhiteSpace(raw)) continue;
-            yield return ParseJsonLine(path, line, raw, fields);
+            yield return ParseJsonLine(path, l.Number, raw, fields);
         }
     }
 
@@ -201,134 +209,116 @@ public static class TextDocumentReader
         _ => null,
     };
 
-    private static IEnumerable<TextDocument> ReadDelimited(string path, TextFields fields, char delimiter)
+    /// <summary>Where the CSV parser is within a field.</summary>
+    private enum CsvState { FieldStart, Unquoted, Quoted, QuoteInQuoted }
+
+    /// <summary>
+    /// CSV or TSV with a header row, read as Python's csv module (excel dialect) and
+    /// PowerShell's Import-Csv read it: a field that starts with a quote is quoted (it may hold
+    /// delimiters and line breaks, and "" is a quote); a quote anywhere else is an ordinary
+    /// character (a 5" screen); text after a quoted field's closing quote is kept ("a"b is ab).
+    /// A quoted field that never closes (the file ends inside it, or it outgrows
+    /// <see cref="MaxQuotedFieldChars"/>) makes its row a MalformedCsvRow naming the line it
+    /// started on, and reading starts again on the next line, taking the opening quote as the
+    /// mistake, so the rows it would have swallowed are read (or named) one by one; in a header
+    /// it skips the file. Blank lines between rows are skipped, as both readers do.
+    /// </summary>
+    private static IEnumerable<TextDocument> ReadDelimited(string path, TextFields fields, char delimiter, int maxQuotedFieldChars)
     {
         int textColumn = -1, idColumn = -1, labelColumn = -1;
         bool header = true;
         var fieldsOfRow = new List<string>();
         var field = new StringBuilder();
-        bool inQuotes = false, fieldQuoted = false, rowInvalid = false;
-        long rowStart = 0;
-        foreach (var (line, bytes, readError) in Lines(path))
+        TextEncoding? encoding = null;
+        long from = 0, firstLine = 1;
+        while (true)
         {
-            if (readError is not null) { yield return new TextDocument(path, line, null, null, null, TextReadProblem.ReadFailed, readError); yield break; }
-            string? decoded = Decode(bytes.Span, out int badAt);
-            if (!inQuotes) { rowStart = line; rowInvalid = false; fieldsOfRow.Clear(); field.Clear(); fieldQuoted = false; }
-            if (decoded is null) { rowInvalid = true; decoded = Lenient.GetString(bytes.Span); }
-            else if (inQuotes) field.Append('\n');
-            if (!inQuotes && decoded.Length == 0) continue;   // blank line between rows
-            foreach (char c in decoded)
+            var state = CsvState.FieldStart;
+            bool rowInvalid = false, runaway = false;
+            long rowStart = 0, afterRowStart = 0;   // the row's first line, and where the line after it starts
+            int quotedField = 0;                    // which field (from 1) holds the open quote
+            foreach (var l in TextLines.Read(path, encoding, from, firstLine))
             {
-                if (inQuotes)
+                if (l.Error is not null) { yield return new TextDocument(path, l.Number, null, null, null, TextReadProblem.ReadFailed, l.Error); yield break; }
+                encoding = l.Encoding;
+                bool continues = state == CsvState.Quoted;   // a quoted field goes on from the line before
+                string? decoded = encoding.Decode(l.Bytes.Span, out _);
+                if (!continues) { rowStart = l.Number; afterRowStart = l.Next; rowInvalid = false; fieldsOfRow.Clear(); field.Clear(); state = CsvState.FieldStart; }
+                if (decoded is null) { rowInvalid = true; decoded = encoding.Lenient.GetString(l.Bytes.Span); }
+                if (continues) field.Append('\n');
+                else if (decoded.Length == 0) continue;   // a blank line between rows
+                foreach (char c in decoded)
                 {
-                    if (c == '"') inQuotes = false; else field.Append(c);
+                    switch (state)
+                    {
+                        case CsvState.FieldStart when c == '"': state = CsvState.Quoted; quotedField = fieldsOfRow.Count + 1; break;
+                        case CsvState.Quoted when c == '"': state = CsvState.QuoteInQuoted; break;
+                        case CsvState.Quoted: field.Append(c); break;
+                        case CsvState.QuoteInQuoted when c == '"': field.Append('"'); state = CsvState.Quoted; break;   // a doubled quote
+                        case not CsvState.Quoted when c == delimiter: fieldsOfRow.Add(field.ToString()); field.Clear(); state = CsvState.FieldStart; break;
+                        default: field.Append(c); state = CsvState.Unquoted; break;   // a quote after a field's start is a character
+                    }
                 }
-                else if (c == '"')
+                if (state == CsvState.Quoted)
                 {
-                    if (fieldQuoted) field.Append('"');   // a doubled quote inside a quoted field
-                    inQuotes = true;
-                    fieldQuoted = true;
+                    if (field.Length <= maxQuotedFieldChars) continue;   // the quoted field goes on on the next line
+                    runaway = true;
+                    break;
                 }
-                else if (c == delimiter) { fieldsOfRow.Add(field.ToString()); field.Clear(); fieldQuoted = false; }
-                else field.Append(c);
+                fieldsOfRow.Add(field.ToString());
+                field.Clear();
+                state = CsvState.FieldStart;
+                if (header)
+                {
+                    header = false;
+                    textColumn = fieldsOfRow.FindIndex(h => h.Trim().Equals(fields.Text, StringComparison.OrdinalIgnoreCase));
+                    idColumn = fieldsOfRow.FindIndex(h => h.Trim().Equals(fields.Id, StringComparison.OrdinalIgnoreCase));
+                    labelColumn = fieldsOfRow.FindIndex(h => h.Trim().Equals(fields.Label, StringComparison.OrdinalIgnoreCase));
+                    if (textColumn < 0)
+                    {
+                        yield return new TextDocument(path, 0, null, null, null, TextReadProblem.MissingColumn,
+                            $"'{path}' has no '{fields.Text}' column (its header: {string.Join(", ", fieldsOfRow.Select(h => $"'{h}'"))}); the file was skipped. Name the column with -TextProperty.");
+                        yield break;
+                    }
+                    continue;
+                }
+                if (rowInvalid) { yield return InvalidText(path, rowStart, -1, encoding); continue; }
+                if (fieldsOfRow.Count <= textColumn)
+                {
+                    yield return new TextDocument(path, rowStart, null, null, null, TextReadProblem.MalformedCsvRow,
+                        $"The row on line {rowStart} of '{path}' has {fieldsOfRow.Count} field(s), too few for the '{fields.Text}' column (number {textColumn + 1}); it was skipped.");
+                    continue;
+                }
+                yield return new TextDocument(path, rowStart, fieldsOfRow[textColumn],
+                    idColumn >= 0 && idColumn < fieldsOfRow.Count && fieldsOfRow[idColumn].Length > 0 ? fieldsOfRow[idColumn] : null,
+                    labelColumn >= 0 && labelColumn < fieldsOfRow.Count ? fieldsOfRow[labelColumn] : null);
             }
-            if (inQuotes) continue;   // the quoted field goes on on the next line
-            fieldsOfRow.Add(field.ToString());
-            field.Clear();
-            fieldQuoted = false;
+            if (state != CsvState.Quoted) yield break;
+            string why = runaway ? $"that holds more than {maxQuotedFieldChars:N0} characters without closing" : "that never closes (the file ends inside it)";
             if (header)
             {
-                header = false;
-                textColumn = fieldsOfRow.FindIndex(h => h.Trim().Equals(fields.Text, StringComparison.OrdinalIgnoreCase));
-                idColumn = fieldsOfRow.FindIndex(h => h.Trim().Equals(fields.Id, StringComparison.OrdinalIgnoreCase));
-                labelColumn = fieldsOfRow.FindIndex(h => h.Trim().Equals(fields.Label, StringComparison.OrdinalIgnoreCase));
-                if (textColumn < 0)
-                {
-                    yield return new TextDocument(path, 0, null, null, null, TextReadProblem.MissingColumn,
-                        $"'{path}' has no '{fields.Text}' column (its header: {string.Join(", ", fieldsOfRow.Select(h => $"'{h}'"))}); the file was skipped. Name the column with -TextProperty.");
-                    yield break;
-                }
-                continue;
-            }
-            if (rowInvalid) { yield return InvalidUtf8(path, rowStart, -1); continue; }
-            if (fieldsOfRow.Count <= textColumn)
-            {
                 yield return new TextDocument(path, rowStart, null, null, null, TextReadProblem.MalformedCsvRow,
-                    $"The row on line {rowStart} of '{path}' has {fieldsOfRow.Count} field(s), too few for the '{fields.Text}' column (number {textColumn + 1}); it was skipped.");
-                continue;
+                    $"The header of '{path}' (line {rowStart}) opens a quoted field (field {quotedField}) {why}; the file was skipped. Close the quote, or double it (\"\") inside a quoted field.");
+                yield break;
             }
-            yield return new TextDocument(path, rowStart, fieldsOfRow[textColumn],
-                idColumn >= 0 && idColumn < fieldsOfRow.Count && fieldsOfRow[idColumn].Length > 0 ? fieldsOfRow[idColumn] : null,
-                labelColumn >= 0 && labelColumn < fieldsOfRow.Count ? fieldsOfRow[labelColumn] : null);
-        }
-        if (inQuotes)
             yield return new TextDocument(path, rowStart, null, null, null, TextReadProblem.MalformedCsvRow,
-                $"The row on line {rowStart} of '{path}' opens a quoted field that never closes; it was skipped.");
-    }
-
-    private static TextDocument InvalidUtf8(string path, long line, int badAt)
-        => new(path, line, null, null, null, TextReadProblem.InvalidUtf8,
-            $"Line {line} of '{path}' is not valid UTF-8{(badAt >= 0 ? $" (bad byte at column {badAt + 1})" : "")}; that document was skipped, the others were read. Convert the file, e.g. iconv -f latin1 -t utf-8.");
-
-    /// <summary>The text, or null (and the offset of the first bad byte) when the bytes are not UTF-8.</summary>
-    private static string? Decode(ReadOnlySpan<byte> bytes, out int badAt)
-    {
-        badAt = -1;
-        if (System.Text.Unicode.Utf8.IsValid(bytes)) return Strict.GetString(bytes);
-        // Find the offset for the message: the longest valid prefix.
-        var status = System.Text.Unicode.Utf8.ToUtf16(bytes, new char[bytes.Length], out int read, out _, replaceInvalidSequences: false);
-        badAt = status == OperationStatus.Done ? bytes.Length : read;
-        return null;
-    }
-
-    private static long LineOf(ReadOnlySpan<byte> bytes, int offset) => 1 + bytes[..Math.Min(offset, bytes.Length)].Count((byte)'\n');
-
-    /// <summary>
-    /// The file's lines as bytes (numbered from 1, without the line break, a trailing CR
-    /// removed, the byte-order mark removed from line 1), read in blocks, so no line but the
-    /// one in hand is in memory. A read error ends the sequence with its message.
-    /// </summary>
-    private static IEnumerable<(long Line, ReadOnlyMemory<byte> Bytes, string? Error)> Lines(string path)
-    {
-        FileStream stream;
-        string? openError = null;
-        try { stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { stream = null!; openError = e.Message; }
-        if (openError is not null) { yield return (0, default, $"Cannot read '{path}': {openError}"); yield break; }
-        using (stream)
-        {
-            var block = new byte[1 << 16];
-            var pending = new ArrayBufferWriter<byte>();
-            long line = 0;
-            bool first = true;
-            while (true)
-            {
-                int n;
-                string? error = null;
-                try { n = stream.Read(block, 0, block.Length); }
-                catch (IOException e) { n = 0; error = e.Message; }
-                if (error is not null) { yield return (line + 1, default, $"Reading '{path}' failed after line {line}: {error}"); yield break; }
-                if (n == 0) break;
-                int start = 0;
-                while (true)
-                {
-                    int nl = Array.IndexOf(block, (byte)'\n', start, n - start);
-                    if (nl < 0) { pending.Write(block.AsSpan(start, n - start)); break; }
-                    ReadOnlyMemory<byte> bytes;
-                    if (pending.WrittenCount > 0) { pending.Write(block.AsSpan(start, nl - start)); bytes = pending.WrittenMemory.ToArray(); pending.Clear(); }
-                    else bytes = block.AsMemory(start, nl - start).ToArray();
-                    yield return (++line, Trim(bytes, ref first), null);
-                    start = nl + 1;
-                }
-            }
-            if (pending.WrittenCount > 0) yield return (++line, Trim(pending.WrittenMemory.ToArray(), ref first), null);
+                $"The row on line {rowStart} of '{path}' opens a quoted field (field {quotedField}) {why}; the row was skipped and the lines after it were read as rows of their own. Close the quote, or double it (\"\") inside a quoted field.");
+            // Read again from the line after the row's first: the quote was the mistake, not the rows after it.
+            (from, firstLine) = (afterRowStart, rowStart + 1);
+            field.Clear();
         }
     }
 
-    private static ReadOnlyMemory<byte> Trim(ReadOnlyMemory<byte> line, ref bool first)
-    {
-        if (first) { first = false; if (line.Span.StartsWith("\uFEFF"u8)) line = line[3..]; }
-        if (line.Length > 0 && line.Span[^1] == (byte)'\r') line = line[..^1];
-        return line;
-    }
+    private static TextReadProblem Invalid(TextEncoding encoding) => encoding.IsUtf8 ? TextReadProblem.InvalidUtf8 : TextReadProblem.InvalidEncoding;
+
+    /// <summary>What the file was read as, and why: "UTF-8", or "UTF-16 LE (as its byte-order mark declares)".</summary>
+    private static string Declared(TextEncoding encoding) => encoding.IsUtf8 ? "UTF-8" : $"{encoding.Name} (as its byte-order mark declares)";
+
+    private static string Advice(TextEncoding encoding) => encoding.IsUtf8
+        ? "Convert the file, e.g. iconv -f latin1 -t utf-8."
+        : $"The file may be damaged, or its first bytes are not a byte-order mark; convert it, e.g. iconv -f {encoding.Name.Replace(" ", "")} -t utf-8.";
+
+    private static TextDocument InvalidText(string path, long line, int badAt, TextEncoding encoding)
+        => new(path, line, null, null, null, Invalid(encoding),
+            $"Line {line} of '{path}' is not valid {Declared(encoding)}{(badAt >= 0 ? $" (bad byte at column {badAt + 1})" : "")}; that document was skipped, the others were read. {Advice(encoding)}");
 }
