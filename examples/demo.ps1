@@ -4,10 +4,11 @@
     Prunes a generated, labelled image set end to end with the embedded ResNet18.
 .DESCRIPTION
     Draws a small image data set (five classes of shapes and textures, a few near-duplicates,
-    a few broken files), then runs the whole pipeline:
+    a few images filed under the wrong class, a few broken files), then runs the whole pipeline:
 
-        Get-ChildItem | Get-Embedding | Invoke-KMeans | Measure-Prototypicality |
-            Invoke-SemDeDup -IncludePruned | Select-PrunedSet -IncludePruned | Export-PruneReport
+        Get-ChildItem | Get-Embedding | Find-DataIssue | Invoke-KMeans | Measure-Prototypicality |
+            Invoke-SemDeDup -IncludePruned | Select-PrunedSet -Exclude LabelError, Outlier -IncludePruned |
+            Export-PruneReport
         ... | Export-PrunedSet ./pruned
 
     prints kept and pruned counts per class, writes kept.csv and report.html (every decision
@@ -44,6 +45,10 @@ for ($c = 0; $c -lt $classes.Count; $c++) {
         if ($v % 2) { [PruneCmdlets.Examples.SyntheticImages]::SaveJpeg($c, $v, 96, 80, "$file.jpg", 90) }
         else { [PruneCmdlets.Examples.SyntheticImages]::SavePng($c, $v, 80, 96, "$file.png") }
     }
+    # Label errors: two drawings of the next class filed under this one, as a careless annotator files them.
+    foreach ($v in 1, 2) {
+        [PruneCmdlets.Examples.SyntheticImages]::SavePng(($c + 1) % $classes.Count, 1000 + $v, 80, 96, (Join-Path $dir ('{0}-mislabelled-{1}.png' -f $classes[$c], $v)))
+    }
     # Near-duplicates: the same drawing again, re-encoded with one pixel changed.
     foreach ($v in 0, 2, 4) {   # even variants are the 80×96 PNGs
         [PruneCmdlets.Examples.SyntheticImages]::SaveNearDuplicate($c, $v, 80, 96, (Join-Path $dir ('{0}-{1:D4}-copy.jpg' -f $classes[$c], $v)))
@@ -55,7 +60,7 @@ $null = New-Item -ItemType File -Force (Join-Path $images "$($classes[1])/empty.
 $whole = [IO.File]::ReadAllBytes((Join-Path $images "$($classes[2])/$($classes[2])-0001.jpg"))
 [IO.File]::WriteAllBytes((Join-Path $images "$($classes[2])/truncated.jpg"), $whole[0..200])
 $fileCount = (Get-ChildItem $images -Recurse -File).Count
-Write-Host ("Drew {0} files ({1} classes × {2}, 3 near-duplicates per class, 3 broken) in {3:N1}s." -f $fileCount, $classes.Count, $PerClass, $clock.Elapsed.TotalSeconds)
+Write-Host ("Drew {0} files ({1} classes × {2}, 2 mislabelled and 3 near-duplicates per class, 3 broken) in {3:N1}s." -f $fileCount, $classes.Count, $PerClass, $clock.Elapsed.TotalSeconds)
 
 # ---- 2. embed, cluster, score -------------------------------------------------------------
 $embedClock = [Diagnostics.Stopwatch]::StartNew()
@@ -64,7 +69,16 @@ Write-Host ("Embedded {0} images with ResNet18 in {1:N1}s ({2:N0} images/s); {3}
     $embedded.Count, $embedClock.Elapsed.TotalSeconds, ($embedded.Count / $embedClock.Elapsed.TotalSeconds), $broken.Count)
 foreach ($e in $broken) { Write-Host "  [$($e.FullyQualifiedErrorId.Split(',')[0])] $($e.TargetObject)" }
 
-$scored = $embedded | Invoke-KMeans -K $classes.Count -Seed $Seed | Measure-Prototypicality
+# Tell hard from wrong before pruning: label errors (confident learning over a cross-validated
+# probe), outliers and near-duplicates anywhere in the set.
+$checked = @($embedded | Find-DataIssue -Seed $Seed)
+$issues = $checked[0].DataIssues
+$flagged = @($checked | Where-Object { $_.Issues -contains 'LabelError' })
+Write-Host ("Find-DataIssue: {0}. The embedding fits the labels with {1:P1} cross-validated accuracy; {2} of the {3} planted mislabelled images are flagged as label errors." -f
+    $issues, $issues.CrossValidatedAccuracy, @($flagged | Where-Object Id -Like '*-mislabelled-*').Count, @($checked | Where-Object Id -Like '*-mislabelled-*').Count)
+$flagged | Sort-Object LabelQuality | Select-Object -First 2 | ForEach-Object { Write-Host "  $(Split-Path $_.Id -Leaf): $($_.IssueReason)" }
+
+$scored = $checked | Invoke-KMeans -K $classes.Count -Seed $Seed | Measure-Prototypicality
 $model = $scored[0].KMeansModel
 Write-Host ("k-means: K={0}, {1}, {2} iterations, inertia {3:N3}." -f $model.K, $model.Metric, $model.Iterations, $model.Inertia)
 $purity = ($scored | Group-Object Cluster | ForEach-Object { ($_.Group | Group-Object Label | Measure-Object Count -Maximum).Maximum } |
@@ -75,14 +89,14 @@ Write-Host ("Cluster purity (share of each cluster's majority class): {0:P1}" -f
 # Near-duplicates first: SemDeDup inside each cluster; -IncludePruned keeps the removed copies
 # in the stream (Kept = false, with the member they duplicate) so the report can show them.
 $decided = @($scored | Invoke-SemDeDup -IncludePruned |
-        Select-PrunedSet -KeepFraction $KeepFraction -Keep $Keep -BalanceBy Label -Seed $Seed -IncludePruned)
+        Select-PrunedSet -KeepFraction $KeepFraction -Keep $Keep -BalanceBy Label -Seed $Seed -Exclude LabelError, Outlier -IncludePruned)
 $kept = @($decided | Where-Object Kept)
 $planted = @($decided | Where-Object Id -Like '*-copy.jpg').Count
 $caught = @($decided | Where-Object { $_.DuplicateOf -and $_.Id -like '*-copy.jpg' }).Count
 $removed = @($decided | Where-Object { -not $_.Kept -and $_.Reason -like 'pruned: near-duplicate*' }).Count
 Write-Host ("Invoke-SemDeDup (cosine similarity >= 0.99 inside a cluster) removed {0} near-duplicates; {1} of the {2} planted copies are in a duplicate group." -f $removed, $caught, $planted)
 Write-Host ''
-Write-Host "Kept $($kept.Count) of $($decided.Count) ($Keep, $($KeepFraction.ToString('P0')) per class of what SemDeDup left):"
+Write-Host "Kept $($kept.Count) of $($decided.Count) ($Keep, $($KeepFraction.ToString('P0')) per class of what SemDeDup left, label errors and outliers pruned first):"
 $decided | Group-Object Label | Sort-Object Name | ForEach-Object {
     $k = @($_.Group | Where-Object Kept).Count
     [pscustomobject]@{ Class = $_.Name; Total = $_.Count; Kept = $k; Pruned = $_.Count - $k

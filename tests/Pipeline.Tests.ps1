@@ -44,31 +44,41 @@ Describe 'The pruning pipeline' {
         $lines = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/demo.ps1')' -OutputDirectory '$outDir' -PerClass 6 -KeepFraction 0.5"
         ($lines -join "`n") | Should -Match 'Demo finished'
         $rows = Import-Csv (Join-Path $outDir 'kept.csv')
-        # 5 classes × (6 + 3 copies) = 45 decodable; SemDeDup removes the 3 copies of each class
-        # (or their originals), then half of the 6 left per class is kept: 3 × 5.
+        # 5 classes × (6 + 2 mislabelled + 3 copies) = 55 decodable; SemDeDup removes the 3 copies of
+        # each class (or their originals); of the 40 left, half is kept (20), chosen from those
+        # Find-DataIssue did not flag as label errors or outliers.
         ($lines -join "`n") | Should -Match '15 of the 15 planted copies are in a duplicate group'
-        $rows.Count | Should -Be 15
+        ($lines -join "`n") | Should -Match 'Find-DataIssue: 55 records: LabelError [1-9]'
+        $rows.Count | Should -Be 20
         ($lines -join "`n") | Should -Match 'ImageDecodeFailed'
         $report = Get-Content (Join-Path $outDir 'report.html') -Raw
-        $report | Should -Match 'data-count="in">45<'
-        $report | Should -Match 'data-count="kept">15<'
+        $report | Should -Match 'data-count="in">55<'
+        $report | Should -Match 'data-count="kept">20<'
+        $report | Should -Match '<section id="data-issues">'
         ($lines -join "`n") | Should -Match 'pruned: (near-duplicate of|Easy side of the cut)'
-        # The decision applied: the 15 kept images as <class>/<file>, every one of the 45 records in the manifest.
+        # The decision applied: the 20 kept images as <class>/<file>, every one of the 55 records in the manifest.
         $pruned = Join-Path $outDir 'pruned'
         $placed = @(Get-ChildItem -LiteralPath $pruned -Recurse -File -Force | Where-Object Name -NotIn 'manifest.csv', 'prune.json')
-        $placed | Should -HaveCount 15
+        $placed | Should -HaveCount 20
         $keptIds = @($rows.Id | ForEach-Object { [IO.Path]::GetRelativePath((Join-Path $outDir 'images'), $_).Replace('\', '/') } | Sort-Object)
         @($placed | ForEach-Object { [IO.Path]::GetRelativePath($pruned, $_.FullName).Replace('\', '/') } | Sort-Object) | Should -Be $keptIds
         $manifest = @(Import-Csv (Join-Path $pruned 'manifest.csv'))
-        $manifest | Should -HaveCount 45
-        @($manifest | Where-Object Kept -EQ 'True') | Should -HaveCount 15
+        $manifest | Should -HaveCount 55
+        @($manifest | Where-Object Kept -EQ 'True') | Should -HaveCount 20
+        # Every record flagged as a label error was pruned for it, and most of them are planted ones.
+        $labelErrors = @($manifest | Where-Object { $_.Issues -split ';' -contains 'LabelError' })
+        $labelErrors.Count | Should -BeGreaterThan 0
+        $labelErrors.Kept | Select-Object -Unique | Should -Be 'False'
+        $labelErrors | ForEach-Object { $_.Reason | Should -BeLike 'pruned: label error*' }
+        @($labelErrors | Where-Object Id -Like '*-mislabelled-*').Count | Should -BeGreaterOrEqual ($labelErrors.Count / 2)
         $json = Get-Content -Raw (Join-Path $pruned 'prune.json') | ConvertFrom-Json
-        $json.counts.kept, $json.counts.pruned, $json.counts.copied | Should -Be 15, 30, 15
+        $json.counts.kept, $json.counts.pruned, $json.counts.copied | Should -Be 20, 35, 20
         $json.models | Should -Be 'ResNet18'
         $json.decision.keepFraction | Should -Be '0.5'
         $json.decision.balanceBy | Should -Be 'Label'
-        ($lines -join "`n") | Should -Match 'Export-PrunedSet: 15 copied, 0 linked, 0 skipped, 0 failed, 30 pruned'
-        ($lines -join "`n") | Should -Match 'Re-applied from its manifest as hard links: 0 copied, 15 linked, 0 skipped, 0 failed, 30 pruned'
-        @(Get-ChildItem -LiteralPath (Join-Path $outDir 'pruned-links') -Recurse -File | Where-Object Name -NotIn 'manifest.csv', 'prune.json') | Should -HaveCount 15
+        $json.decision.exclude | Should -Be 'LabelError,Outlier'
+        ($lines -join "`n") | Should -Match 'Export-PrunedSet: 20 copied, 0 linked, 0 skipped, 0 failed, 35 pruned'
+        ($lines -join "`n") | Should -Match 'Re-applied from its manifest as hard links: 0 copied, 20 linked, 0 skipped, 0 failed, 35 pruned'
+        @(Get-ChildItem -LiteralPath (Join-Path $outDir 'pruned-links') -Recurse -File | Where-Object Name -NotIn 'manifest.csv', 'prune.json') | Should -HaveCount 20
     }
 }
