@@ -345,6 +345,7 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
             Strings(S.Text, (p, v) => p.Texts = v),
             Ints(S.TokenCount, (p, v) => p.TokenCounts = v),
             Ints(S.TruncatedTokens, (p, v) => p.TruncatedTokens = v),
+            Strings(S.KMeansModel, (p, v) => p.KMeansModels = v),
         };
 
         private static AnnotationColumn Strings(string name, Action<ParquetEmbeddingRows, string?[]> set)

@@ -52,7 +52,7 @@ public sealed class ParquetEmbeddingRows
     internal int[] GroupRows { get; init; } = Array.Empty<int>();
     public IReadOnlyList<ParquetRowProblem> Problems { get; internal init; } = Array.Empty<ParquetRowProblem>();
 
-    internal string?[]? Ids, Labels, Paths, Models, Prototypes, Reasons, DuplicateOfs, Texts;
+    internal string?[]? Ids, Labels, Paths, Models, Prototypes, Reasons, DuplicateOfs, Texts, KMeansModels;
     internal int?[]? Clusters, TokenCounts, TruncatedTokens;
     internal double?[]? Distances, Percentiles, Similarities;
     internal bool?[]? Kept;
@@ -64,7 +64,7 @@ public sealed class ParquetEmbeddingRows
         var stored = new StoredAnnotations(
             Path: Paths?[i], Cluster: Clusters?[i], Distance: Distances?[i], Percentile: Percentiles?[i], Prototype: Prototypes?[i],
             Kept: Kept?[i], Reason: Reasons?[i], DuplicateOf: DuplicateOfs?[i], Similarity: Similarities?[i], Text: Texts?[i],
-            TokenCount: TokenCounts?[i], TruncatedTokens: TruncatedTokens?[i]);
+            TokenCount: TokenCounts?[i], TruncatedTokens: TruncatedTokens?[i], KMeansModel: KMeansModels?[i]);
         return EmbeddingRecord.Restored(Ids?[i], SetRows[k], Labels?[i], Block, k * Dimension, Dimension,
             modelOverride ?? Models?[i] ?? defaultModel, stored);
     }

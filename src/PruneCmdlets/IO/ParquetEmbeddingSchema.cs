@@ -36,6 +36,8 @@ public static class ParquetEmbeddingSchema
     public const string Text = "text";
     public const string TokenCount = "token_count";
     public const string TruncatedTokens = "truncated_tokens";
+    /// <summary>The SHA-256 fingerprint of the k-means model a record's cluster and distance come from (not its centroids).</summary>
+    public const string KMeansModel = "kmeans_model";
 
     /// <summary>Rows per row group unless told otherwise: 32 Ki rows, 64 MiB of float32 at 512 dimensions.</summary>
     public const int DefaultRowGroupSize = 32_768;

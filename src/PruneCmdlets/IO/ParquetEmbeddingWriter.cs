@@ -10,7 +10,8 @@ namespace PruneCmdlets.IO;
 /// null when the record has none), <c>embedding</c> (a LIST of required float32, one element
 /// per dimension), then one column per annotation that at least one record carries (model,
 /// cluster, distance, percentile, prototype, kept, reason, duplicate_of, similarity, text,
-/// token_count, truncated_tokens), null where a record does not. Rows go out one row group at a
+/// token_count, truncated_tokens, kmeans_model: the fingerprint of the k-means model the
+/// cluster and distance come from), null where a record does not. Rows go out one row group at a
 /// time, so besides the records only one row group's buffers are ever held.
 /// </summary>
 public static class ParquetEmbeddingWriter
@@ -101,6 +102,7 @@ public static class ParquetEmbeddingWriter
             new StringColumn(S.Text, r => r.Text),
             new ValueColumn<int>(S.TokenCount, r => r.TokenCount),
             new ValueColumn<int>(S.TruncatedTokens, r => r.TruncatedTokens),
+            new StringColumn(S.KMeansModel, r => r.KMeansModelFingerprint),
         };
         columns.AddRange(optional.Where(c => records.Any(c.Carries)));
         return columns;
