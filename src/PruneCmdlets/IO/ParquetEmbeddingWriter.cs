@@ -26,12 +26,19 @@ public static class ParquetEmbeddingWriter
         int rowGroupSize = S.DefaultRowGroupSize, ParquetCompression compression = ParquetCompression.Snappy,
         Action<int>? progress = null, CancellationToken cancel = default)
     {
+        AtomicFile.Replace(path, stream => Write(stream, records, dimension, rowGroupSize, compression, progress, cancel));
+    }
+
+    /// <summary>The file's bytes into <paramref name="stream"/> (a member of a set of files, which the caller makes atomic).</summary>
+    public static void Write(Stream stream, IReadOnlyList<EmbeddingRecord> records, int dimension,
+        int rowGroupSize = S.DefaultRowGroupSize, ParquetCompression compression = ParquetCompression.Snappy,
+        Action<int>? progress = null, CancellationToken cancel = default)
+    {
         if (rowGroupSize < 1) throw new ArgumentOutOfRangeException(nameof(rowGroupSize), rowGroupSize, "a row group holds at least one row.");
         if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "embeddings have at least one dimension.");
         // Parquet.Net is asynchronous; run it on the thread pool so no caller's synchronisation
         // context can deadlock the wait.
-        AtomicFile.Replace(path, stream =>
-            Task.Run(() => WriteAsync(stream, records, dimension, rowGroupSize, compression, progress, cancel), cancel).GetAwaiter().GetResult());
+        Task.Run(() => WriteAsync(stream, records, dimension, rowGroupSize, compression, progress, cancel), cancel).GetAwaiter().GetResult();
     }
 
     private static async Task WriteAsync(Stream stream, IReadOnlyList<EmbeddingRecord> records, int dimension, int rowGroupSize,
