@@ -80,7 +80,7 @@ public static class EmbeddingFileSet
         if (labels is not null) given.Add((EmbeddingSetRole.Labels, Path.GetFullPath(labels)));
         if (ids is not null) given.Add((EmbeddingSetRole.Ids, Path.GetFullPath(ids)));
         var others = record.Members!.Where(m => m.Role != EmbeddingSetRole.Embeddings).Select(Full).ToList();
-        var unchecked_ = new List<string>();
+        var unrecorded = new List<string>();
         foreach (var (role, path) in given)
         {
             var member = record.Members!.FirstOrDefault(m => m.Role == role && AtomicFile.PathComparer.Equals(Full(m), path));
@@ -89,7 +89,7 @@ public static class EmbeddingFileSet
                 if (role == EmbeddingSetRole.Embeddings)
                     throw new EmbeddingSetException("InvalidEmbeddingSet", recordPath,
                         $"'{recordPath}' does not name '{path}' as its matrix; it belongs to another set. Delete it, or export the set again.");
-                unchecked_.Add(path);
+                unrecorded.Add(path);
                 continue;
             }
             if (!File.Exists(path)) continue;   // the reader says it is missing
@@ -101,8 +101,8 @@ public static class EmbeddingFileSet
                 $"Export-Embedding was stopped part-way through writing the set, or the file was replaced since, so its rows would not match those of {string.Join(" and ", rest.Select(p => $"'{p}'"))}. " +
                 $"Export the set again; if you replaced '{path}' on purpose with a file that matches the others row for row, delete '{recordPath}'.");
         }
-        return $"Checked the set in '{recordPath}': {given.Count - unchecked_.Count} file(s) are the ones it was written with ({record.Rows} rows)" +
-            (unchecked_.Count > 0 ? $"; {string.Join(", ", unchecked_.Select(p => $"'{p}'"))} not of this set, read as given." : ".");
+        return $"Checked the set in '{recordPath}': {given.Count - unrecorded.Count} file(s) are the ones it was written with ({record.Rows} rows)" +
+            (unrecorded.Count > 0 ? $"; {string.Join(", ", unrecorded.Select(p => $"'{p}'"))} not of this set, read as given." : ".");
     }
 
     private static string Describe(EmbeddingSetRole role) => role switch
