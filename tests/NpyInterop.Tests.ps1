@@ -36,6 +36,58 @@ Describe 'Export-Embedding and Import-Embedding' {
             $back[$i].Id | Should -Be $records[$i].Id
         }
     }
+    Context 'a matrix with its label and Id files is one set' {
+        BeforeEach {
+            $script:Set = Join-Path $TestDrive ([guid]::NewGuid())
+            New-Item -ItemType Directory $Set | Out-Null
+            $script:Other = for ($i = 0; $i -lt 3; $i++) { New-VectorRecord -Id "other/$i" -Vector @($i, $i, $i) -Label "label$i" }
+            $records | Export-Embedding "$Set/x.npy" -LabelPath "$Set/labels.txt" -IdPath "$Set/ids.txt"
+        }
+        It 'refuses a set whose matrix is from another run, as a run stopped after its first rename leaves it' {
+            New-Item -ItemType Directory "$Set/next" | Out-Null
+            $Other | Export-Embedding "$Set/next/x.npy" -LabelPath "$Set/next/labels.txt" -IdPath "$Set/next/ids.txt"
+            Copy-Item "$Set/next/x.npy" "$Set/x.npy" -Force
+            $e = { Import-Embedding "$Set/x.npy" -LabelPath "$Set/labels.txt" -IdPath "$Set/ids.txt" } |
+                Should -Throw -ErrorId "EmbeddingSetMismatch,$import" -PassThru
+            $e.Exception.Message | Should -BeLike "*$Set/x.npy*$Set/labels.txt*$Set/ids.txt*"
+            $e.Exception.Message | Should -BeLike "*delete '$Set/x.npy.set.json'*"
+            $e.TargetObject | Should -Be "$Set/x.npy"
+            # Deleting the record, as the message says, reads the files as given.
+            Remove-Item "$Set/x.npy.set.json"
+            (Import-Embedding "$Set/x.npy" -LabelPath "$Set/labels.txt" -IdPath "$Set/ids.txt").Id | Should -Be $records.Id
+        }
+        It 'refuses an Id file replaced since the set was written' {
+            Set-Content "$Set/ids.txt" 'p', 'q', 'r'
+            { Import-Embedding "$Set/x.npy" -LabelPath "$Set/labels.txt" -IdPath "$Set/ids.txt" } | Should -Throw -ErrorId "EmbeddingSetMismatch,$import" -ExpectedMessage "*$Set/ids.txt*"
+        }
+        It 'leaves the whole old set when writing its third file fails' {
+            $before = 'x.npy', 'labels.txt' | ForEach-Object { , [IO.File]::ReadAllBytes("$Set/$_") }
+            { $Other | Export-Embedding "$Set/x.npy" -LabelPath "$Set/labels.txt" -IdPath "$Set/no-such-folder/ids.txt" } | Should -Throw -ErrorId "ExportFailed,$export"
+            [IO.File]::ReadAllBytes("$Set/x.npy") | Should -Be $before[0]
+            [IO.File]::ReadAllBytes("$Set/labels.txt") | Should -Be $before[1]
+            @(Get-ChildItem $Set -Force -Filter '*.prune-tmp') | Should -HaveCount 0
+            $back = Import-Embedding "$Set/x.npy" -LabelPath "$Set/labels.txt" -IdPath "$Set/ids.txt"
+            $back.Id | Should -Be $records.Id
+            $back.Label | Should -Be $records.Label
+        }
+        It 'writes the record last, naming each file by size and SHA-256, and returns the three files with -PassThru' {
+            $files = $Other | Export-Embedding "$Set/x.npy" -LabelPath "$Set/labels.txt" -IdPath "$Set/ids.txt" -PassThru
+            $files.Name | Should -Be 'x.npy', 'labels.txt', 'ids.txt'
+            $record = Get-Content "$Set/x.npy.set.json" -Raw | ConvertFrom-Json
+            $record.Members.File | Should -Be 'x.npy', 'labels.txt', 'ids.txt'
+            $record.Members[2].Sha256 | Should -Be (Get-FileHash "$Set/ids.txt" -Algorithm SHA256).Hash.ToLowerInvariant()
+            (Get-Item "$Set/x.npy.set.json").LastWriteTimeUtc | Should -BeGreaterOrEqual (Get-Item "$Set/ids.txt").LastWriteTimeUtc
+            Get-Content "$Set/ids.txt" | Should -Be $Other.Id
+        }
+        It 'writes a matrix alone without a record, and drops the record of an earlier set' {
+            $Other | Export-Embedding "$Set/x.npy"
+            "$Set/x.npy.set.json" | Should -Not -Exist
+            Import-Embedding "$Set/x.npy" | Should -HaveCount 3
+        }
+        It 'refuses one path given for two files of the set' {
+            { $Other | Export-Embedding "$Set/x.npy" -LabelPath "$Set/same.txt" -IdPath "$Set/same.txt" } | Should -Throw -ErrorId "SamePath,$export"
+        }
+    }
     It 'writes a numpy-compatible header: version 1.0, <f4, shape (3, 3), 64-byte aligned' {
         $npy = Join-Path $TestDrive 'h.npy'
         $records | Export-Embedding $npy

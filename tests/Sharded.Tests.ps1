@@ -207,6 +207,98 @@ Describe 'Merge-ShardSummary refuses incomplete or foreign summaries' {
     }
 }
 
+Describe 'Shard files edited by hand, or with null or missing fields' {
+    BeforeAll {
+        # Edits a JSON shard file as a person (or a script) would: parse, change, write back.
+        function script:Edit-ShardFile([string] $Path, [scriptblock] $Change) {
+            $root = [System.Text.Json.Nodes.JsonNode]::Parse([IO.File]::ReadAllText($Path))
+            & $Change $root
+            [IO.File]::WriteAllText($Path, $root.ToJsonString())
+        }
+        function script:Copy-Run([string] $Name) {
+            $case = Join-Path $TestDrive $Name
+            Copy-Item "$Run/0" $case -Recurse
+            $case
+        }
+    }
+    It 'refuses a round-2 summary whose count was changed' {
+        $case = Copy-Run 'edited-count'
+        Edit-ShardFile "$case/r2/1.json" { param($j) $g = $j['Groups'][0]; $g['AtOrBelowLow'] = [int]$g['AtOrBelowLow'].GetValue[int]() + 5 }
+        $e = { Merge-ShardSummary "$case/r2/*.json" "$case/cut2.json" } | Should -Throw -ErrorId 'CorruptShardFile,PruneCmdlets.Commands.MergeShardSummaryCommand' -PassThru
+        $e.Exception.Message | Should -BeLike "*$case/r2/1.json*"
+        $e.TargetObject | Should -Be "$case/r2/1.json"
+        "$case/cut2.json" | Should -Not -Exist
+    }
+    It "refuses a cut whose key was changed" {
+        $case = Copy-Run 'edited-cut'
+        Edit-ShardFile "$case/cut.json" { param($j) $g = $j['Groups'][0]; $g['CutKey'] = $g['CutKey'].GetValue[uint64]() - 1000 }
+        $e = { $Scored[0..99] | Select-PrunedSet -Cut "$case/cut.json" } | Should -Throw -ErrorId 'CorruptShardFile,PruneCmdlets.Commands.SelectPrunedSetCommand' -PassThru
+        $e.Exception.Message | Should -BeLike "*$case/cut.json*"
+    }
+    It 'refuses <File> with <Field> null or missing, naming the file' -ForEach @(
+        @{ File = 'r1/0.json'; Field = 'Policy'; Remove = $false; Step = 'Merge' }
+        @{ File = 'r1/0.json'; Field = 'Groups'; Remove = $false; Step = 'Merge' }
+        @{ File = 'r1/2.json'; Field = 'Groups/0'; Remove = $false; Step = 'Merge' }
+        @{ File = 'r1/2.json'; Field = 'Groups/0/Key'; Remove = $false; Step = 'Merge' }
+        @{ File = 'r1/3.json'; Field = 'Groups'; Remove = $true; Step = 'Merge' }
+        @{ File = 'r2/0.json'; Field = 'Plan/Policy'; Remove = $false; Step = 'Merge2' }
+        @{ File = 'plan.json'; Field = 'Policy'; Remove = $false; Step = 'Measure' }
+        @{ File = 'plan.json'; Field = 'Groups/0/High'; Remove = $true; Step = 'Measure' }
+        @{ File = 'cut.json'; Field = 'Groups/0/CutId'; Remove = $false; Step = 'Select' }
+        @{ File = 'cut.json'; Field = 'Groups'; Remove = $false; Step = 'Select' }
+        @{ File = 'cut.json'; Field = 'Policy'; Remove = $true; Step = 'Select' }
+    ) {
+        $case = Copy-Run ([guid]::NewGuid())
+        $path = "$case/$File"
+        Edit-ShardFile $path {
+            param($j)
+            $parts = $Field -split '/'
+            $node = $j
+            # Assigned in each branch: an if-expression's output would enumerate the JSON node.
+            foreach ($p in $parts | Select-Object -SkipLast 1) { if ($p -match '^\d+$') { $node = $node.AsArray()[[int]$p] } else { $node = $node.AsObject()[$p] } }
+            $last = $parts[-1]
+            if ($last -match '^\d+$') { $node.AsArray()[[int]$last] = $null }
+            elseif ($Remove) { [void]$node.AsObject().Remove($last) }
+            else { $node.AsObject()[$last] = $null }
+        }
+        $command, $cmdlet = switch ($Step) {
+            'Merge' { { Merge-ShardSummary "$case/r1/*.json" "$case/out.json" }, 'MergeShardSummaryCommand' }
+            'Merge2' { { Merge-ShardSummary "$case/r2/*.json" "$case/out.json" }, 'MergeShardSummaryCommand' }
+            'Measure' { { $Scored[0..99] | Measure-ShardSummary "$case/out.json" -Plan $path -Index 0 -Count 4 }, 'MeasureShardSummaryCommand' }
+            'Select' { { $Scored[0..99] | Select-PrunedSet -Cut $path }, 'SelectPrunedSetCommand' }
+        }
+        $e = $command | Should -Throw -ErrorId "CorruptShardFile,PruneCmdlets.Commands.$cmdlet" -PassThru
+        $e.Exception.Message | Should -BeLike "*$path*"
+        $e.CategoryInfo.Category | Should -Be 'InvalidData'
+    }
+}
+
+Describe 'Score once, select later: records saved as Parquet keep their k-means model' {
+    It 'names the model in a summary of re-imported records, and refuses to merge shards scored against two models' {
+        $case = Join-Path $TestDrive 'parquet-models'
+        New-Item -ItemType Directory $case | Out-Null
+        $shard0 = $Scored | Select-Shard 0 2
+        $shard1 = $Scored | Select-Shard 1 2
+        # Shard 1 scored against another model (fitted on its own records), then saved and read back.
+        $shard1Other = $shard1 | Invoke-KMeans -K 4 -Seed 9 | Measure-Prototypicality
+        $shard0 | Export-Embedding "$case/0.parquet"
+        $shard1Other | Export-Embedding "$case/1.parquet"
+        $back0 = Import-Embedding "$case/0.parquet"
+        $back0[0].KMeansModel | Should -BeNullOrEmpty
+        $back0[0].KMeansModelFingerprint | Should -Be $Scored[0].KMeansModel.Fingerprint
+        $back0 | Measure-ShardSummary "$case/s0.json" -KeepFraction 0.3 -Index 0 -Count 2
+        Import-Embedding "$case/1.parquet" | Measure-ShardSummary "$case/s1.json" -KeepFraction 0.3 -Index 1 -Count 2
+        (Get-Content "$case/s0.json" -Raw | ConvertFrom-Json).Model | Should -Be $Scored[0].KMeansModel.Fingerprint
+        $e = { Merge-ShardSummary "$case/s*.json" "$case/plan.json" } | Should -Throw -ErrorId 'ShardSummaryMismatch,PruneCmdlets.Commands.MergeShardSummaryCommand' -PassThru
+        $e.Exception.Message | Should -BeLike '*k-means model*'
+        # Both shards from the one model, through Parquet: the merge goes on.
+        $shard1 | Export-Embedding "$case/1.parquet"
+        Import-Embedding "$case/1.parquet" | Measure-ShardSummary "$case/s1.json" -KeepFraction 0.3 -Index 1 -Count 2
+        Merge-ShardSummary "$case/s*.json" "$case/plan.json"
+        "$case/plan.json" | Should -Exist
+    }
+}
+
 Describe 'Shard steps refuse what cannot be exact' {
     It 'refuses Stratified' {
         { $Scored[0..9] | Measure-ShardSummary "$TestDrive/s.json" -Keep Stratified -KeepFraction 0.5 -Index 0 -Count 2 } |

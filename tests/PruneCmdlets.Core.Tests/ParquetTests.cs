@@ -155,6 +155,44 @@ public class ParquetTests : IDisposable
         }
     }
 
+    [Fact]
+    public void KMeansModelFingerprintRoundTrips_AndSurvivesASecondExport()
+    {
+        const int n = 6, d = 3;
+        var x = TestData.Gaussian(n, d, seed: 3);
+        var a = new PruneCmdlets.Clustering.KMeansModel(TestData.Gaussian(2, d, seed: 4), 2, d, PruneCmdlets.Clustering.DistanceMetric.Cosine);
+        var b = new PruneCmdlets.Clustering.KMeansModel(TestData.Gaussian(2, d, seed: 5), 2, d, PruneCmdlets.Clustering.DistanceMetric.Cosine);
+        Assert.NotEqual(a.Fingerprint, b.Fingerprint);
+        var records = Enumerable.Range(0, n).Select(i =>
+        {
+            var r = new EmbeddingRecord($"r{i}", null, null, x.AsSpan(i * d, d).ToArray(), "m");
+            return i switch
+            {
+                0 => r,                                                   // never clustered
+                1 => r.WithCluster(1, b),
+                5 => r.WithScore(0.5, 0.5, "Cluster", 0, a).WithAnnotations(null, null, 0.2, 0.3, "Label"),   // rescored by class means: no model
+                _ => r.WithScore(0.1 * i, i / 10.0, "Cluster", i % 2, a),
+            };
+        }).ToList();
+        var expected = new[] { null, b.Fingerprint, a.Fingerprint, a.Fingerprint, a.Fingerprint, null };
+        Assert.Equal(expected, records.Select(r => r.KMeansModelFingerprint));
+
+        string path = _dir.File("scored.parquet");
+        ParquetEmbeddingWriter.Write(path, records, d);
+        var column = ReadArrow(path).Column("kmeans_model");
+        Assert.Equal(expected, Enumerable.Range(0, n).Select(i => Str(column, i)));
+        var back = ReadSet(new ParquetEmbeddingSet(new ParquetColumnNames()), path);
+        Assert.All(back, r => Assert.Null(r.KMeansModel));   // no centroids come back, only the fingerprint
+        Assert.Equal(expected, back.Select(r => r.KMeansModelFingerprint));
+
+        // Saved again from the imported records (score once, select later, save the selection).
+        string again = _dir.File("again.parquet");
+        ParquetEmbeddingWriter.Write(again, back.Select(r => r.WithDecision(true, "kept")).ToList(), d);
+        Assert.Equal(expected, ReadSet(new ParquetEmbeddingSet(new ParquetColumnNames()), again).Select(r => r.KMeansModelFingerprint));
+        // Clustered anew, a record names the new model, not the stored one.
+        Assert.Equal(b.Fingerprint, back[2].WithCluster(0, b).KMeansModelFingerprint);
+    }
+
     /// <summary>Writes columns as Arrow C++ does for pyarrow/pandas, storing the Arrow schema (so a fixed-size list stays one).</summary>
     private string WriteArrow(string name, params (string Name, IArrowArray Array)[] columns)
     {

@@ -195,6 +195,149 @@ public class ShardedSelectionTests
         Assert.All(s2, s => Assert.InRange(s.Groups[0].Keys!.Length, 1, 300));
     }
 
+    /// <summary>A sharded run of Hard by Label written to files: the round-2 summaries, the plan and the cut.</summary>
+    private static (string Dir, string[] Round2, string Plan, string Cut) WrittenRun(string? model = "m")
+    {
+        var (input, _) = TiedData(400, seed: 9);
+        var policy = new SelectionPolicy { Keep = KeepStrategy.Hard, KeepFraction = 0.3, BalanceBy = BalanceBy.Label };
+        var parts = Split(input, 2);
+        string dir = Path.Combine(Path.GetTempPath(), "shard-files-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var plan = ShardedSelection.Plan(parts.Select((p, s) => ($"{s}", ShardedSelection.Summarize(policy, p, model, s, 2))).ToList());
+        string planPath = Path.Combine(dir, "plan.json");
+        File.WriteAllBytes(planPath, ShardFiles.Serialize(plan));
+        plan = ShardFiles.ReadPlan(planPath, ShardPlanDocument.PlanFormat, out string sha);
+        var round2 = parts.Select((p, s) =>
+        {
+            string path = Path.Combine(dir, $"r2-{s}.json");
+            File.WriteAllBytes(path, ShardFiles.Serialize(ShardedSelection.Summarize(plan, sha, p, model, s, 2)));
+            return path;
+        }).ToArray();
+        string cutPath = Path.Combine(dir, "cut.json");
+        File.WriteAllBytes(cutPath, ShardFiles.Serialize(ShardedSelection.Cut(round2.Select(f => (f, ShardFiles.ReadSummary(f))).ToList())));
+        return (dir, round2, planPath, cutPath);
+    }
+
+    private static void Edit(string path, Action<System.Text.Json.Nodes.JsonObject> edit)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        edit(node);
+        File.WriteAllText(path, node.ToJsonString());
+    }
+
+    /// <summary>Sets the checksum a careful forger (or a buggy tool) would: the file is then intact by its checksum, and only the field checks remain.</summary>
+    /// <returns>False when the file does not even deserialise (a required field is missing), so no checksum can be made.</returns>
+    private static bool Reseal<T>(string path) where T : class, IShardFile
+    {
+        T doc;
+        try { doc = System.Text.Json.JsonSerializer.Deserialize<T>(File.ReadAllText(path))!; }
+        catch (System.Text.Json.JsonException) { return false; }
+        Edit(path, node => node["Checksum"] = ShardFiles.ContentChecksum(doc));
+        return true;
+    }
+
+    private static ShardFileException ReadFails(string path, bool cut)
+        => Assert.Throws<ShardFileException>(() =>
+        {
+            if (cut) ShardFiles.ReadPlan(path, ShardPlanDocument.CutFormat, out _);
+            else ShardFiles.ReadSummary(path);
+        });
+
+    [Fact]
+    public void EditedCountOrCutKey_IsCorruptShardFile_NamingTheFile()
+    {
+        var run = WrittenRun();
+        try
+        {
+            // Intact files read back, and a file's checksum is of its content, not of its spacing.
+            var intact = ShardFiles.ReadPlan(run.Cut, ShardPlanDocument.CutFormat, out _);
+            Edit(run.Cut, _ => { });   // rewritten compact, same values
+            Assert.Equal(intact.Checksum, ShardFiles.ReadPlan(run.Cut, ShardPlanDocument.CutFormat, out _).Checksum);
+
+            var group = ShardFiles.ReadSummary(run.Round2[0]).Groups.FindIndex(g => g.AtOrBelowLow is not null);
+            Edit(run.Round2[0], n => n["Groups"]![group]!["AtOrBelowLow"] = (int)n["Groups"]![group]!["AtOrBelowLow"]! + 1);
+            var e = ReadFails(run.Round2[0], cut: false);
+            Assert.Equal("CorruptShardFile", e.ErrorId);
+            Assert.Equal(run.Round2[0], e.Path);
+            Assert.Contains(run.Round2[0], e.Message);
+            Assert.Contains("edited", e.Message);
+
+            int cutGroup = intact.Groups.FindIndex(g => g.CutKey is not null);
+            Edit(run.Cut, n => n["Groups"]![cutGroup]!["CutKey"] = (ulong)n["Groups"]![cutGroup]!["CutKey"]! - 1);
+            e = ReadFails(run.Cut, cut: true);
+            Assert.Equal("CorruptShardFile", e.ErrorId);
+            Assert.Contains(run.Cut, e.Message);
+
+            Edit(run.Plan, n => n["Groups"]![0]!["Quota"] = (int)n["Groups"]![0]!["Quota"]! + 1);
+            Assert.Equal("CorruptShardFile", Assert.Throws<ShardFileException>(() => ShardFiles.ReadPlan(run.Plan, ShardPlanDocument.PlanFormat, out _)).ErrorId);
+
+            // A file of the version before checksums is refused with what to do, not read unchecked.
+            Edit(run.Round2[1], n => { n.Remove("Checksum"); n["Version"] = 1; });
+            Assert.Contains("older PruneCmdlets", ReadFails(run.Round2[1], cut: false).Message);
+        }
+        finally { Directory.Delete(run.Dir, true); }
+    }
+
+    public static IEnumerable<object[]> NullFields() => new[]
+    {
+        new object[] { "summary", "Policy", null! },
+        new object[] { "summary", "Groups", null! },
+        new object[] { "summary", "Groups/0", null! },
+        new object[] { "summary", "Groups/0/Key", null! },
+        new object[] { "summary", "Fingerprint", "(remove)" },
+        new object[] { "summary", "Plan", null! },
+        new object[] { "summary", "Plan/Groups", "(remove)" },
+        new object[] { "summary", "Plan/Groups/0/Name", null! },
+        new object[] { "summary", "Policy/KeepFraction", null! },
+        new object[] { "cut", "Policy", "(remove)" },
+        new object[] { "cut", "Groups", null! },
+        new object[] { "cut", "Groups/0", null! },
+        new object[] { "cut", "Groups/0/Key", null! },
+        new object[] { "cut", "Groups/cut/CutId", null! },
+        new object[] { "cut", "Groups/cut/CutKey", "(remove)" },
+        new object[] { "cut", "PlanSha256", null! },
+        new object[] { "cut", "Policy/Keep", 99 },
+    };
+
+    [Theory]
+    [MemberData(nameof(NullFields))]
+    public void NullOrMissingFields_AreCorruptShardFile_NamingTheFile(string file, string field, object? value)
+    {
+        var run = WrittenRun();
+        try
+        {
+            bool cut = file == "cut";
+            string path = cut ? run.Cut : run.Round2.First(p => ShardFiles.ReadSummary(p).Groups.Any(g => g.Ids is { Length: > 0 }));
+            void Mutate(System.Text.Json.Nodes.JsonObject root)
+            {
+                var parts = field.Split('/');
+                System.Text.Json.Nodes.JsonNode node = root;
+                foreach (var part in parts[..^1])
+                    node = part == "cut" ? node.AsArray().First(g => g?["CutKey"] is not null)! : int.TryParse(part, out int i) ? node[i]! : node[part]!;
+                string last = parts[^1];
+                if (int.TryParse(last, out int at)) node.AsArray()[at] = null;
+                else if (value is "(remove)") node.AsObject().Remove(last);
+                else node[last] = value is null ? null : System.Text.Json.Nodes.JsonValue.Create(value);
+            }
+            // Edited by hand: the checksum no longer matches.
+            Edit(path, Mutate);
+            var e = ReadFails(path, cut);
+            Assert.Equal("CorruptShardFile", e.ErrorId);
+            Assert.Contains(path, e.Message);
+            // Written with a matching checksum by some other tool: the field itself is refused.
+            if (!(cut ? Reseal<ShardPlanDocument>(path) : Reseal<ShardSummaryDocument>(path)))
+            {
+                Assert.Contains(field.Split('/')[^1], e.Message);   // the missing field is named
+                return;
+            }
+            e = ReadFails(path, cut);
+            Assert.Equal("CorruptShardFile", e.ErrorId);
+            Assert.Equal(path, e.Path);
+            Assert.DoesNotContain("hashes to", e.Message);   // refused for the field, not the checksum
+        }
+        finally { Directory.Delete(run.Dir, true); }
+    }
+
     // ---- helpers ----
 
     /// <summary>Records with many tied distances (few levels), labels, clusters of a real model and unique Ids.</summary>

@@ -56,11 +56,11 @@ public sealed class ExportEmbeddingCommand : PSCmdlet, IDisposable
         RecordCollector.EnsureSourcesUnchanged(this, records);
         string target = Resolve(Path);
         bool parquet = Format == EmbeddingFileFormat.Parquet || (Format == EmbeddingFileFormat.Auto && ParquetEmbeddingSet.IsParquetFile(target));
-        var targets = new List<(string Path, Action<string> Write)>
+        var members = new List<(EmbeddingSetRole Role, string Path, Action<Stream> Write)>
         {
             parquet
-                ? (target, p => WriteParquet(p, records))
-                : (target, p => NpyWriter.WriteMatrix(p, records.Select(r => r.VectorMemory).ToList(), _collector.Dimension)),
+                ? (EmbeddingSetRole.Embeddings, target, s => WriteParquet(s, target, records))
+                : (EmbeddingSetRole.Embeddings, target, s => NpyWriter.WriteMatrix(s, records.Select(r => r.VectorMemory).ToList(), _collector.Dimension)),
         };
         if (LabelPath is not null)
         {
@@ -68,29 +68,44 @@ public sealed class ExportEmbeddingCommand : PSCmdlet, IDisposable
             if (missing is not null)
                 ThrowTerminatingError(ErrorHelper.MissingLabel(missing, missing.Id, "every record needs one to write -LabelPath."));
             var labels = records.Select(r => r.Label!).ToList();
-            targets.Add((Resolve(LabelPath), p =>
+            string labelPath = Resolve(LabelPath);
+            members.Add((EmbeddingSetRole.Labels, labelPath, s =>
             {
-                if (p.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)) NpyWriter.WriteLabels(p, labels);
-                else File.WriteAllLines(p, labels);
+                if (labelPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)) NpyWriter.WriteLabels(s, labels);
+                else WriteLines(s, labels);
             }));
         }
-        if (IdPath is not null) targets.Add((Resolve(IdPath), p => File.WriteAllLines(p, records.Select(r => r.Id))));
+        if (IdPath is not null) members.Add((EmbeddingSetRole.Ids, Resolve(IdPath), s => WriteLines(s, records.Select(r => r.Id))));
 
+        var paths = members.Select(m => m.Path).ToList();
+        if (paths.Distinct(AtomicFile.PathComparer).Count() != paths.Count)
+            ThrowTerminatingError(ErrorHelper.Terminating("SamePath", ErrorCategory.InvalidArgument,
+                $"-Path, -LabelPath and -IdPath must name different files; given: {string.Join(", ", paths.Select(p => $"'{p}'"))}.", paths));
         // Refuse before writing anything, so -NoClobber never leaves a half-written set.
-        foreach (var (path, _) in targets)
+        foreach (var path in paths)
             if (NoClobber && File.Exists(path))
                 ThrowTerminatingError(ErrorHelper.Terminating("FileExists", ErrorCategory.ResourceExists,
                     $"'{path}' already exists and -NoClobber was given.", path));
-        foreach (var (path, write) in targets)
+        // One question for the whole set: answering no to one member would leave a mixed set.
+        if (!ShouldProcess(string.Join(", ", paths), $"Write {records.Count} records")) return;
+        // A .npy matrix with side files gets a record naming them (Import-Embedding checks it);
+        // Parquet holds its labels and Ids as columns and its reader takes no side files.
+        bool recorded = !parquet && members.Count > 1;
+        try { EmbeddingFileSet.Write(members, records.Count, recorded); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            if (!ShouldProcess(path, $"Write {records.Count} records")) continue;
-            try { write(path); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                ThrowTerminatingError(ErrorHelper.FileError("ExportFailed", path, e));
-            }
-            if (PassThru) WriteObject(new FileInfo(path));
+            // Nothing was renamed unless every member was written; the message names the file at fault.
+            ThrowTerminatingError(ErrorHelper.FileError("ExportFailed", target, e));
         }
+        if (recorded) WriteVerbose($"Wrote {records.Count} rows as a set of {members.Count} files, named with their sizes and SHA-256 in '{EmbeddingFileSet.RecordFor(target)}'.");
+        if (PassThru) foreach (var path in paths) WriteObject(new FileInfo(path));
+    }
+
+    /// <summary>Text side files: one value per line, UTF-8 without a BOM and the platform's line end, as File.WriteAllLines writes them.</summary>
+    private static void WriteLines(Stream stream, IEnumerable<string> lines)
+    {
+        using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true);
+        foreach (var line in lines) writer.WriteLine(line);
     }
 
     protected override void StopProcessing() => _stop.Cancel();
@@ -98,13 +113,13 @@ public sealed class ExportEmbeddingCommand : PSCmdlet, IDisposable
     public void Dispose() => _stop.Dispose();
 
     /// <summary>Row group by row group on a worker, with progress here; Ctrl+C leaves any old file as it was.</summary>
-    private void WriteParquet(string path, IReadOnlyList<EmbeddingRecord> records)
+    private void WriteParquet(Stream stream, string path, IReadOnlyList<EmbeddingRecord> records)
     {
         WriteVerbose($"Writing {records.Count} records of {_collector!.Dimension} dimensions to Parquet '{path}': row groups of {RowGroupSize} rows, {Compression} compression.");
         var started = System.Diagnostics.Stopwatch.StartNew();
         BackgroundWork.Run<object?>(this, _stop.Token, report =>
         {
-            ParquetEmbeddingWriter.Write(path, records, _collector.Dimension, RowGroupSize, Compression, done =>
+            ParquetEmbeddingWriter.Write(stream, records, _collector.Dimension, RowGroupSize, Compression, done =>
             {
                 double seconds = started.Elapsed.TotalSeconds;
                 report(new ProgressRecord(ProgressId, "Export-Embedding", $"{done} of {records.Count} rows written")

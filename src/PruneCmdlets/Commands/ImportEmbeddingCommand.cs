@@ -139,6 +139,22 @@ public sealed class ImportEmbeddingCommand : PSCmdlet, IDisposable
 
     private void ImportNpy(string path)
     {
+        // A set Export-Embedding wrote carries a record of its files: a matrix that is not the
+        // one written with these labels and Ids is refused before a row goes out.
+        try
+        {
+            if (EmbeddingFileSet.Check(path, LabelPath is null ? null : GetUnresolvedProviderPathFromPSPath(LabelPath),
+                    IdPath is null ? null : GetUnresolvedProviderPathFromPSPath(IdPath)) is { } checkedSet)
+                WriteVerbose(checkedSet);
+        }
+        catch (EmbeddingSetException e)
+        {
+            ThrowTerminatingError(ErrorHelper.Terminating(e.ErrorId, ErrorCategory.InvalidData, e.Message, e.Path, e));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(ErrorHelper.FileError("InvalidNpyFile", path, e));
+        }
         NpyMatrix matrix;
         try { matrix = NpyReader.OpenMatrix(path); }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)

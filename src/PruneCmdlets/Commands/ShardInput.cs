@@ -16,15 +16,19 @@ internal static class ShardInput
     public static (SelectionInput Input, string? Model) Build(PSCmdlet cmdlet, List<EmbeddingRecord> records, SelectionPolicy policy)
     {
         var candidates = records.Where(r => r.Kept != false).ToList();
+        // Records carry the model itself, or (imported from Parquet) only its fingerprint: the
+        // fingerprint is what every shard file names, so records are compared by it.
         Clustering.KMeansModel? model = null;
+        string? fingerprint = null;
         foreach (var r in candidates)
         {
             if (r.Prototype == "Label")
                 Fail(cmdlet, "ShardedLabelPrototype", $"Record '{r.Id}' was scored against its class mean (Measure-Prototypicality -Prototype Label), which each shard computes from its own records, so shards would disagree. Score every shard against one saved k-means model: Measure-Prototypicality -Model (Import-KMeansModel model.json).", r);
-            if (r.KMeansModel is null) continue;
-            if (model is null) model = r.KMeansModel;
-            else if (!ReferenceEquals(model, r.KMeansModel) && model.Fingerprint != r.KMeansModel.Fingerprint)
-                Fail(cmdlet, "MixedClusterModels", $"Record '{r.Id}' was scored against a different k-means model than the records before it; score every shard against one saved model.", r);
+            if (r.KMeansModelFingerprint is not { } f) continue;
+            model ??= r.KMeansModel;
+            if (fingerprint is null) fingerprint = f;
+            else if (fingerprint != f)
+                Fail(cmdlet, "MixedClusterModels", $"Record '{r.Id}' was scored against a different k-means model ({f}) than the records before it ({fingerprint}); score every shard against one saved model.", r);
         }
         if (policy.Keep != KeepStrategy.Random && candidates.FirstOrDefault(r => r.Distance is null) is { } noDistance)
             Fail(cmdlet, "MissingDistance", $"Record '{noDistance.Id}' has no Distance: pipe the records through Measure-Prototypicality -Model first, or use -Keep Random.", noDistance);
@@ -46,7 +50,7 @@ internal static class ShardInput
             Model = model,
             Vectors = policy.BalanceBy == BalanceBy.Density ? candidates.Select(r => r.VectorMemory).ToList() : null,
         };
-        return (input, model?.Fingerprint);
+        return (input, fingerprint);
     }
 
     private static void Fail(PSCmdlet cmdlet, string id, string message, object? target)

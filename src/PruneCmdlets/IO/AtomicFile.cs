@@ -53,21 +53,75 @@ internal static partial class AtomicFile
     public static void Replace(string target, Action<Stream> write)
     {
         string full = Path.GetFullPath(target);
+        string temporary = WriteTemporary(full, write);
+        try { File.Move(temporary, full, overwrite: true); }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes files that only make sense together (a matrix with its label and Id files) as a
+    /// set: every member to a temporary name beside its target first, so a failure while writing
+    /// any of them (a full disk at the third file, Ctrl+C) leaves every target as it was. Then,
+    /// with all of them written, <paramref name="record"/> makes the set's record from their sizes
+    /// and SHA-256 hashes, written as one more member; then the members are renamed over their
+    /// targets in the given order, and the record last. A process killed between two renames
+    /// leaves new members beside old ones, but also the old record (or none), which names other
+    /// hashes: a reader that checks it refuses the mixed set instead of pairing rows with another
+    /// row's label. Targets must be distinct.
+    /// </summary>
+    public static void ReplaceSet(IReadOnlyList<(string Target, Action<Stream> Write)> members,
+        (string Target, Func<IReadOnlyList<FileDigest>, byte[]> Make)? record = null)
+    {
+        var targets = members.Select(m => Path.GetFullPath(m.Target)).ToList();
+        if (record is { } r) targets.Add(Path.GetFullPath(r.Target));
+        if (targets.Distinct(PathComparer).Count() != targets.Count)
+            throw new ArgumentException($"A set's files must be distinct; these name one file twice: {string.Join(", ", targets.Select(t => $"'{t}'"))}.");
+        var temporaries = new List<string>(targets.Count);
+        try
+        {
+            var digests = new List<FileDigest>(members.Count);
+            for (int i = 0; i < members.Count; i++)
+            {
+                temporaries.Add(WriteTemporary(targets[i], members[i].Write));
+                digests.Add(FileDigest.Of(temporaries[i], targets[i]));
+            }
+            if (record is { } rec)
+            {
+                byte[] bytes = rec.Make(digests);
+                temporaries.Add(WriteTemporary(targets[^1], s => s.Write(bytes)));
+            }
+            for (int i = 0; i < targets.Count; i++) File.Move(temporaries[i], targets[i], overwrite: true);
+        }
+        catch
+        {
+            foreach (var t in temporaries) TryDelete(t);   // those already renamed are gone: nothing happens to them
+            throw;
+        }
+    }
+
+    /// <summary>How paths are compared: ignoring case where the file system usually does.</summary>
+    public static StringComparer PathComparer => OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+
+    /// <summary>Writes a fresh temporary file beside <paramref name="full"/>, flushed to disk; its name is returned, the target is not touched.</summary>
+    private static string WriteTemporary(string full, Action<Stream> write)
+    {
         string temporary = TemporaryFor(full);
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
+            using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            write(stream);
+            stream.Flush(flushToDisk: true);
         }
         catch
         {
             TryDelete(temporary);
             throw;
         }
+        return temporary;
     }
 
     /// <summary>
@@ -118,4 +172,16 @@ internal static partial class AtomicFile
     public static bool IsNotWritable(Exception e)
         => e is UnauthorizedAccessException
            || e is IOException io && (OperatingSystem.IsWindows() ? (io.HResult & 0xFFFF) == 19 : io.HResult == 30);
+}
+
+/// <summary>A member of a set of files as written: where it goes, its size and the SHA-256 (hex) of its bytes.</summary>
+public readonly record struct FileDigest(string Path, long Size, string Sha256)
+{
+    /// <summary>The digest of the file at <paramref name="read"/>, reported under the name <paramref name="path"/>.</summary>
+    public static FileDigest Of(string read, string path)
+    {
+        using var stream = new FileStream(read, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        string sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream)).ToLowerInvariant();
+        return new FileDigest(path, stream.Length, sha);
+    }
 }

@@ -12,7 +12,10 @@ public static class NpyWriter
         => WriteMatrix(path, rows.Select(r => (ReadOnlyMemory<float>)r).ToList(), d);
 
     /// <inheritdoc cref="WriteMatrix(string, IReadOnlyList{float[]}, int)"/>
-    public static void WriteMatrix(string path, IReadOnlyList<ReadOnlyMemory<float>> rows, int d) => Replace(path, stream =>
+    public static void WriteMatrix(string path, IReadOnlyList<ReadOnlyMemory<float>> rows, int d) => Replace(path, stream => WriteMatrix(stream, rows, d));
+
+    /// <summary>The bytes of <see cref="WriteMatrix(string, IReadOnlyList{float[]}, int)"/> into <paramref name="stream"/> (a member of a set of files).</summary>
+    public static void WriteMatrix(Stream stream, IReadOnlyList<ReadOnlyMemory<float>> rows, int d)
     {
         stream.Write(NpyHeader.Build("<f4", new long[] { rows.Count, d }));
         var buffer = new byte[d * 4];
@@ -23,13 +26,16 @@ public static class NpyWriter
             else for (int j = 0; j < d; j++) BinaryPrimitives.WriteSingleLittleEndian(buffer.AsSpan(j * 4), row.Span[j]);
             stream.Write(buffer);
         }
-    });
+    }
 
     /// <summary>
     /// Writes labels as int64 when every label is an integer (what classifiers expect),
     /// otherwise as fixed-width unicode strings ('&lt;U…'). Null labels are refused.
     /// </summary>
-    public static void WriteLabels(string path, IReadOnlyList<string> labels) => Replace(path, stream =>
+    public static void WriteLabels(string path, IReadOnlyList<string> labels) => Replace(path, stream => WriteLabels(stream, labels));
+
+    /// <summary>The bytes of <see cref="WriteLabels(string, IReadOnlyList{string})"/> into <paramref name="stream"/> (a member of a set of files).</summary>
+    public static void WriteLabels(Stream stream, IReadOnlyList<string> labels)
     {
         // Integers only when each label is exactly its canonical digits: "007" and "7" must stay two classes.
         bool allIntegers = labels.Count > 0 && labels.All(l =>
@@ -55,7 +61,7 @@ public static class NpyWriter
             foreach (var rune in l.EnumerateRunes()) BinaryPrimitives.WriteInt32LittleEndian(item.AsSpan(4 * i++), rune.Value);
             stream.Write(item);
         }
-    });
+    }
 
     private static void Replace(string path, Action<Stream> write) => AtomicFile.Replace(path, write);
 }

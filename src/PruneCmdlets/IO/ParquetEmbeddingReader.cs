@@ -428,6 +428,7 @@ public sealed class ParquetEmbeddingSet(ParquetColumnNames names)
             Strings(S.Text, (p, v) => p.Texts = v),
             Ints(S.TokenCount, (p, v) => p.TokenCounts = v),
             Ints(S.TruncatedTokens, (p, v) => p.TruncatedTokens = v),
+            Strings(S.KMeansModel, (p, v) => p.KMeansModels = v),
             Strings(S.Issues, (p, v) => p.Issues = v),
             Numbers(S.LabelQuality, (p, v) => p.LabelQualities = v),
             Strings(S.SuggestedLabel, (p, v) => p.SuggestedLabels = v),

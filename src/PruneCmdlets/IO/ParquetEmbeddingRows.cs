@@ -54,7 +54,7 @@ public sealed class ParquetEmbeddingRows
     internal int[] GroupRows { get; set; } = Array.Empty<int>();
     public IReadOnlyList<ParquetRowProblem> Problems { get; internal set; } = Array.Empty<ParquetRowProblem>();
 
-    internal string?[]? Ids, Labels, Paths, Models, Prototypes, Reasons, DuplicateOfs, Texts, Issues, SuggestedLabels, LeakOfs;
+    internal string?[]? Ids, Labels, Paths, Models, Prototypes, Reasons, DuplicateOfs, Texts, Issues, SuggestedLabels, LeakOfs, KMeansModels;
     internal double?[]? LabelQualities, OutlierScores;
     internal int?[]? Clusters, TokenCounts, TruncatedTokens;
     internal double?[]? Distances, Percentiles, Similarities;
@@ -69,7 +69,7 @@ public sealed class ParquetEmbeddingRows
             Kept: Kept?[i], Reason: Reasons?[i], DuplicateOf: DuplicateOfs?[i], Similarity: Similarities?[i], Text: Texts?[i],
             TokenCount: TokenCounts?[i], TruncatedTokens: TruncatedTokens?[i],
             Issues: Issues?[i] is { } issues ? issues.Split(';', StringSplitOptions.RemoveEmptyEntries) : null,
-            LabelQuality: LabelQualities?[i], SuggestedLabel: SuggestedLabels?[i], OutlierScore: OutlierScores?[i], LeakOf: LeakOfs?[i]);
+            LabelQuality: LabelQualities?[i], SuggestedLabel: SuggestedLabels?[i], OutlierScore: OutlierScores?[i], LeakOf: LeakOfs?[i], KMeansModel: KMeansModels?[i]);
         return EmbeddingRecord.Restored(Ids?[i], SetRows[k], Labels?[i], Block, k * Dimension, Dimension,
             modelOverride ?? Models?[i] ?? defaultModel, stored);
     }

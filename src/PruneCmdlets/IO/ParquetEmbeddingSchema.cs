@@ -36,6 +36,8 @@ public static class ParquetEmbeddingSchema
     public const string Text = "text";
     public const string TokenCount = "token_count";
     public const string TruncatedTokens = "truncated_tokens";
+    /// <summary>The SHA-256 fingerprint of the k-means model a record's cluster and distance come from (not its centroids).</summary>
+    public const string KMeansModel = "kmeans_model";
     /// <summary>Find-DataIssue's issue names, joined by ";" (empty for a checked record without issues).</summary>
     public const string Issues = "issues";
     public const string LabelQuality = "label_quality";

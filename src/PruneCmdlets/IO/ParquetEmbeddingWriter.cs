@@ -10,7 +10,8 @@ namespace PruneCmdlets.IO;
 /// null when the record has none), <c>embedding</c> (a LIST of required float32, one element
 /// per dimension), then one column per annotation that at least one record carries (model,
 /// cluster, distance, percentile, prototype, kept, reason, duplicate_of, similarity, text,
-/// token_count, truncated_tokens), null where a record does not. Rows go out one row group at a
+/// token_count, truncated_tokens, kmeans_model: the fingerprint of the k-means model the
+/// cluster and distance come from), null where a record does not. Rows go out one row group at a
 /// time, so besides the records only one row group's buffers are ever held.
 /// </summary>
 public static class ParquetEmbeddingWriter
@@ -25,12 +26,19 @@ public static class ParquetEmbeddingWriter
         int rowGroupSize = S.DefaultRowGroupSize, ParquetCompression compression = ParquetCompression.Snappy,
         Action<int>? progress = null, CancellationToken cancel = default)
     {
+        AtomicFile.Replace(path, stream => Write(stream, records, dimension, rowGroupSize, compression, progress, cancel));
+    }
+
+    /// <summary>The file's bytes into <paramref name="stream"/> (a member of a set of files, which the caller makes atomic).</summary>
+    public static void Write(Stream stream, IReadOnlyList<EmbeddingRecord> records, int dimension,
+        int rowGroupSize = S.DefaultRowGroupSize, ParquetCompression compression = ParquetCompression.Snappy,
+        Action<int>? progress = null, CancellationToken cancel = default)
+    {
         if (rowGroupSize < 1) throw new ArgumentOutOfRangeException(nameof(rowGroupSize), rowGroupSize, "a row group holds at least one row.");
         if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "embeddings have at least one dimension.");
         // Parquet.Net is asynchronous; run it on the thread pool so no caller's synchronisation
         // context can deadlock the wait.
-        AtomicFile.Replace(path, stream =>
-            Task.Run(() => WriteAsync(stream, records, dimension, rowGroupSize, compression, progress, cancel), cancel).GetAwaiter().GetResult());
+        Task.Run(() => WriteAsync(stream, records, dimension, rowGroupSize, compression, progress, cancel), cancel).GetAwaiter().GetResult();
     }
 
     private static async Task WriteAsync(Stream stream, IReadOnlyList<EmbeddingRecord> records, int dimension, int rowGroupSize,
@@ -101,6 +109,7 @@ public static class ParquetEmbeddingWriter
             new StringColumn(S.Text, r => r.Text),
             new ValueColumn<int>(S.TokenCount, r => r.TokenCount),
             new ValueColumn<int>(S.TruncatedTokens, r => r.TruncatedTokens),
+            new StringColumn(S.KMeansModel, r => r.KMeansModelFingerprint),
             new StringColumn(S.Issues, r => r.Issues is null ? null : string.Join(";", r.Issues)),
             new ValueColumn<double>(S.LabelQuality, r => r.LabelQuality),
             new StringColumn(S.SuggestedLabel, r => r.SuggestedLabel),

@@ -62,6 +62,7 @@ public sealed class EmbeddingRecord
             SuggestedLabel = stored.SuggestedLabel,
             OutlierScore = stored.OutlierScore,
             LeakOf = stored.LeakOf,
+            _storedKMeansFingerprint = stored.KMeansModel,
         };
 
     private readonly ReadOnlyMemory<float> _block;
@@ -131,6 +132,17 @@ public sealed class EmbeddingRecord
     /// <summary>The fitted k-means model this record was assigned with.</summary>
     public KMeansModel? KMeansModel { get; private set; }
 
+    // A record read back from a manifest (Parquet) has no centroids, only the fingerprint of
+    // the model it was scored with: kept so that its shard's summary still names that model.
+    private string? _storedKMeansFingerprint;
+
+    /// <summary>
+    /// The <see cref="Clustering.KMeansModel.Fingerprint"/> of the model this record's Cluster and
+    /// Distance come from: its <see cref="KMeansModel"/>'s, or, for a record imported from
+    /// Parquet, the one stored with it. Null when the record was not assigned against a model.
+    /// </summary>
+    public string? KMeansModelFingerprint => KMeansModel?.Fingerprint ?? _storedKMeansFingerprint;
+
     /// <summary>Distance to the record's prototype, set by Measure-Prototypicality: larger is harder.</summary>
     public double? Distance { get; private set; }
 
@@ -190,6 +202,7 @@ public sealed class EmbeddingRecord
         var copy = Copy();
         copy.Cluster = cluster;
         copy.KMeansModel = model;
+        copy._storedKMeansFingerprint = null;
         // Scores measured against other centroids no longer describe this record.
         copy.Distance = null;
         copy.Percentile = null;
@@ -206,6 +219,7 @@ public sealed class EmbeddingRecord
         var copy = Copy();
         copy.Cluster = cluster;
         copy.KMeansModel = model;
+        copy._storedKMeansFingerprint = null;
         copy.Distance = distance;
         copy.Percentile = percentile;
         copy.Prototype = prototype;
