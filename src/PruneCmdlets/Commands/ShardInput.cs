@@ -21,11 +21,9 @@ internal static class ShardInput
         {
             if (r.Prototype == "Label")
                 Fail(cmdlet, "ShardedLabelPrototype", $"Record '{r.Id}' was scored against its class mean (Measure-Prototypicality -Prototype Label), which each shard computes from its own records, so shards would disagree. Score every shard against one saved k-means model: Measure-Prototypicality -Model (Import-KMeansModel model.json).", r);
-            if (r.KMeansModel is null) continue;
-            if (model is null) model = r.KMeansModel;
-            else if (!ReferenceEquals(model, r.KMeansModel) && model.Fingerprint != r.KMeansModel.Fingerprint)
-                Fail(cmdlet, "MixedClusterModels", $"Record '{r.Id}' was scored against a different k-means model than the records before it; score every shard against one saved model.", r);
+            model ??= r.KMeansModel;
         }
+        RecordCollector.EnsureOneClustering(cmdlet, candidates, "score every shard against one saved model.");
         if (policy.Keep != KeepStrategy.Random && candidates.FirstOrDefault(r => r.Distance is null) is { } noDistance)
             Fail(cmdlet, "MissingDistance", $"Record '{noDistance.Id}' has no Distance: pipe the records through Measure-Prototypicality -Model first, or use -Keep Random.", noDistance);
         if (policy.BalanceBy is BalanceBy.Cluster or BalanceBy.Density && candidates.FirstOrDefault(r => r.Cluster is null) is { } noCluster)
