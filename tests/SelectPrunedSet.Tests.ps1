@@ -129,8 +129,9 @@ Describe 'Select-PrunedSet' {
             { $noModel | Select-PrunedSet -KeepCount 6 -BalanceBy Density -Keep Random } | Should -Throw -ErrorId "NoClusterModel,$cmd"
             { $scored | Select-PrunedSet -KeepCount 6 -BalanceBy Density } | Should -Throw -ErrorId "MissingCluster,$cmd"
         }
-        It 'refuses records from two k-means runs' {
-            $other = @($blobs | Invoke-KMeans -K 3 -Metric Euclidean -Seed 1)
+        It 'refuses records from two different k-means models' {
+            # Another K: a run with the same K and seed would give the same model, which is accepted.
+            $other = @($blobs | Invoke-KMeans -K 4 -Metric Euclidean -Seed 1)
             { @($dense[0..5]) + @($other[6..11]) | Select-PrunedSet -KeepCount 6 -BalanceBy Density -Keep Random } | Should -Throw -ErrorId "MixedClusterModels,$cmd"
         }
         It 'refuses a temperature that is not positive' {

@@ -105,6 +105,43 @@ public sealed class KMeansModel
     /// </summary>
     public string Fingerprint => _fingerprint ??= ComputeFingerprint();
 
+    /// <summary>
+    /// Whether two models are one clustering: the same object, or the same
+    /// <see cref="Fingerprint"/>. Two Import-KMeansModel loads of one file are two objects that
+    /// place every record the same, so their cluster numbers mean the same centroids. The one
+    /// rule every command that needs one model for all its records applies.
+    /// </summary>
+    public static bool SameClustering(KMeansModel? a, KMeansModel? b)
+        => ReferenceEquals(a, b) || (a is not null && b is not null && a.Fingerprint == b.Fingerprint);
+
+    /// <summary>
+    /// The position of the first model that is not the same clustering (<see cref="SameClustering"/>)
+    /// as the first model present, or −1 when they all are. Missing models are passed over, unless
+    /// <paramref name="missingDiffers"/>: then a missing model beside a present one differs too.
+    /// </summary>
+    public static int IndexOfOtherClustering(IEnumerable<KMeansModel?> models, bool missingDiffers = false)
+    {
+        KMeansModel? first = null;
+        bool seenMissing = false;
+        int i = 0;
+        foreach (var m in models)
+        {
+            if (m is null)
+            {
+                if (missingDiffers && first is not null) return i;
+                seenMissing = true;
+            }
+            else if (first is null)
+            {
+                if (missingDiffers && seenMissing) return i;
+                first = m;
+            }
+            else if (!SameClustering(first, m)) return i;
+            i++;
+        }
+        return -1;
+    }
+
     private string ComputeFingerprint()
     {
         using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);

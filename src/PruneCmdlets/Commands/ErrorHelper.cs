@@ -52,6 +52,11 @@ internal static class ErrorHelper
     public static ErrorRecord Terminating(string id, ErrorCategory category, string message, object? target = null, Exception? inner = null)
         => new(inner is null ? new InvalidOperationException(message) : new InvalidOperationException(message, inner), id, category, target);
 
+    /// <summary>Records scored or clustered against two different k-means models (see KMeansModel.SameClustering).</summary>
+    public static ErrorRecord MixedClusterModels(object item, string id, string advice) =>
+        Terminating("MixedClusterModels", ErrorCategory.InvalidArgument,
+            $"Record '{id}' was clustered against a different k-means model (another fingerprint) than the records before it: cluster numbers of different models do not match, so {advice}", item);
+
     public static ErrorRecord SourceFileChanged(string path)
         => Terminating("SourceFileChanged", ErrorCategory.InvalidData, PruneCmdlets.IO.MappedFloats.ChangedMessage(path), path);
 

@@ -211,7 +211,7 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
     {
         if (records.Any(r => r.Cluster is null)) return (null, null);
         var model = records[0].KMeansModel;
-        if (records.Any(r => !ReferenceEquals(r.KMeansModel, model))) return (null, null);
+        if (KMeansModel.IndexOfOtherClustering(records.Select(r => r.KMeansModel), missingDiffers: true) >= 0) return (null, null);
         if (model is not null && records.Any(r => r.Cluster!.Value >= model.K)) return (null, null);
         return (records.Select(r => r.Cluster!.Value).ToArray(), model);
     }

@@ -118,11 +118,9 @@ public sealed class InvokeSemDeDupCommand : PSCmdlet, IDisposable
         if (missing is not null)
             ThrowTerminatingError(ErrorHelper.Terminating("MissingCluster", ErrorCategory.InvalidArgument,
                 $"Record '{missing.Id}' has no Cluster: pipe the records through Invoke-KMeans first; SemDeDup only compares records inside one cluster.", missing));
+        // All with one model (or all without one): each cluster is searched around one centroid.
+        RecordCollector.EnsureOneClustering(this, records, "deduplicate each model's records separately.", missingDiffers: true);
         var model = records[0].KMeansModel;
-        foreach (var r in records)
-            if (!ReferenceEquals(r.KMeansModel, model))
-                ThrowTerminatingError(ErrorHelper.Terminating("MixedClusterModels", ErrorCategory.InvalidArgument,
-                    $"Record '{r.Id}' was clustered by a different Invoke-KMeans run than record '{records[0].Id}'; cluster numbers of different runs do not match, so deduplicate each run separately.", r));
         if (model is null) return null;
         if (model.Dimension != _collector!.Dimension)
             ThrowTerminatingError(ErrorHelper.Terminating("ModelDimensionMismatch", ErrorCategory.InvalidArgument,

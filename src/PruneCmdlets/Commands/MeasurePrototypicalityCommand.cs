@@ -84,11 +84,9 @@ public sealed class MeasurePrototypicalityCommand : PSCmdlet
             if (r.KMeansModel is null)
                 ThrowTerminatingError(ErrorHelper.Terminating("NoClusterModel", ErrorCategory.InvalidArgument,
                     $"Record '{r.Id}' has no k-means model: pipe the records through Invoke-KMeans first, pass -Model, or use -Prototype Label.", r));
-            else if (model is null) model = r.KMeansModel;
-            else if (!ReferenceEquals(model, r.KMeansModel))
-                ThrowTerminatingError(ErrorHelper.Terminating("MixedClusterModels", ErrorCategory.InvalidArgument,
-                    $"Record '{r.Id}' was clustered by a different Invoke-KMeans run than the records before it; score each run separately or pass -Model.", r));
+            else model ??= r.KMeansModel;
         }
+        RecordCollector.EnsureOneClustering(this, records, "score each model's records separately or pass -Model.");
         return model!;
     }
 

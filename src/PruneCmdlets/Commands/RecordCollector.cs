@@ -65,12 +65,22 @@ internal sealed class RecordCollector
             if (r.KMeansModel is null)
                 cmdlet.ThrowTerminatingError(ErrorHelper.Terminating("NoClusterModel", ErrorCategory.InvalidArgument,
                     $"Record '{r.Id}' has no KMeansModel: -BalanceBy Density measures each cluster against its centroid and the other centroids, so pipe the records through Invoke-KMeans (and Measure-Prototypicality) in this session.", r));
-            else if (model is null) model = r.KMeansModel;
-            else if (!ReferenceEquals(model, r.KMeansModel))
-                cmdlet.ThrowTerminatingError(ErrorHelper.Terminating("MixedClusterModels", ErrorCategory.InvalidArgument,
-                    $"Record '{r.Id}' was clustered by a different Invoke-KMeans run than the records before it; select from each run separately.", r));
+            else model ??= r.KMeansModel;
         }
+        EnsureOneClustering(cmdlet, records, "select from each model's records separately.");
         return model!;
+    }
+
+    /// <summary>
+    /// Stops the command with MixedClusterModels unless every record that carries a KMeansModel
+    /// carries the same clustering (KMeansModel.SameClustering: two loads of one saved model are
+    /// one). With <paramref name="missingDiffers"/>, a record without a model beside records with
+    /// one stops it too.
+    /// </summary>
+    public static void EnsureOneClustering(PSCmdlet cmdlet, IReadOnlyList<EmbeddingRecord> records, string advice, bool missingDiffers = false)
+    {
+        int i = PruneCmdlets.Clustering.KMeansModel.IndexOfOtherClustering(records.Select(r => r.KMeansModel), missingDiffers);
+        if (i >= 0) cmdlet.ThrowTerminatingError(ErrorHelper.MixedClusterModels(records[i], records[i].Id, advice));
     }
 
     public static void EnsureSourcesUnchanged(PSCmdlet cmdlet, IReadOnlyList<EmbeddingRecord> records)

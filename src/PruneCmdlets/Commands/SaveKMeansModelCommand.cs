@@ -50,9 +50,8 @@ public sealed class SaveKMeansModelCommand : PSCmdlet
                 "NoClusterModel", ErrorCategory.InvalidArgument, InputObject));
             return;
         }
-        if (ReferenceEquals(model, _model)) return;
         if (_model is null) { _model = model; return; }
-        if (model.Fingerprint != _model.Fingerprint)
+        if (!KMeansModel.SameClustering(model, _model))
             ThrowTerminatingError(ErrorHelper.Terminating("MixedClusterModels", ErrorCategory.InvalidArgument,
                 $"The input holds two different k-means models ({_model} and {model}); one file holds one model: save each run separately.", model));
     }

@@ -157,6 +157,8 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
                 ThrowTerminatingError(ErrorHelper.Terminating("MissingCluster", ErrorCategory.InvalidArgument,
                     $"Record '{missing.Id}' has no Cluster: pipe the records through Invoke-KMeans first" +
                     (BalanceBy == BalanceBy.Cluster ? ", or balance by Label." : "; density-based pruning needs the clusters and their centroids."), missing));
+            // Density checks this in SharedModel, beside the model it needs.
+            if (BalanceBy == BalanceBy.Cluster) RecordCollector.EnsureOneClustering(this, candidates, "balance each model's records separately.");
         }
 
         var policy = Arguments().Policy;

@@ -514,36 +514,9 @@ public static unsafe partial class DistanceKernel
 
     /// <summary>
     /// ‖x−c‖² computed directly in double: the exact figure a record reports, with none of the
-    /// cancellation of the expanded form (a record on its centroid gets exactly 0).
+    /// cancellation of the expanded form (a record on its centroid gets exactly 0). Float
+    /// differences are exact in double; they are summed in the fixed 16-lane grouping of
+    /// <see cref="FixedLanes"/>, so the figure is the same on every machine.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static double ExactSquaredDistance(ReadOnlySpan<float> x, ReadOnlySpan<float> c)
-    {
-        // Widened to double lanes (float differences are exact in double), summed in fixed
-        // lanes rather than one serial chain: several times faster, and the order never varies.
-        int i = 0;
-        double s = 0;
-        if (System.Numerics.Vector.IsHardwareAccelerated && x.Length >= System.Numerics.Vector<float>.Count)
-        {
-            int w = System.Numerics.Vector<float>.Count;
-            var lo = System.Numerics.Vector<double>.Zero;
-            var hi = System.Numerics.Vector<double>.Zero;
-            for (; i <= x.Length - w; i += w)
-            {
-                System.Numerics.Vector.Widen(new System.Numerics.Vector<float>(x.Slice(i, w)), out var xl, out var xh);
-                System.Numerics.Vector.Widen(new System.Numerics.Vector<float>(c.Slice(i, w)), out var cl, out var ch);
-                var dl = xl - cl;
-                var dh = xh - ch;
-                lo += dl * dl;
-                hi += dh * dh;
-            }
-            s = System.Numerics.Vector.Sum(lo + hi);
-        }
-        for (; i < x.Length; i++)
-        {
-            double diff = (double)x[i] - c[i];
-            s += diff * diff;
-        }
-        return s;
-    }
+    public static double ExactSquaredDistance(ReadOnlySpan<float> x, ReadOnlySpan<float> c) => FixedLanes.SumSquaredDifferences(x, c);
 }

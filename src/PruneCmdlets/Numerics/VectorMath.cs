@@ -3,54 +3,18 @@ namespace PruneCmdlets.Numerics;
 /// <summary>Row-wise helpers over contiguous row-major N×D float buffers.</summary>
 public static class VectorMath
 {
-    /// <summary>Squared L2 norm of a row, accumulated in double in a fixed order.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static double SquaredNorm(ReadOnlySpan<float> row)
-    {
-        // Widened to double lanes: exact squares, and independent lane sums instead of one
-        // serial chain (4× faster on a 512-d row). The order is fixed, so the result is too.
-        int i = 0;
-        double s = 0;
-        if (System.Numerics.Vector.IsHardwareAccelerated && row.Length >= System.Numerics.Vector<float>.Count)
-        {
-            int w = System.Numerics.Vector<float>.Count;
-            var lo = System.Numerics.Vector<double>.Zero;
-            var hi = System.Numerics.Vector<double>.Zero;
-            for (; i <= row.Length - w; i += w)
-            {
-                System.Numerics.Vector.Widen(new System.Numerics.Vector<float>(row.Slice(i, w)), out var a, out var b);
-                lo += a * a;
-                hi += b * b;
-            }
-            s = System.Numerics.Vector.Sum(lo + hi);
-        }
-        for (; i < row.Length; i++) s += (double)row[i] * row[i];
-        return s;
-    }
+    /// <summary>
+    /// Squared L2 norm of a row, accumulated in double (each square is exact) in the fixed
+    /// 16-lane grouping of <see cref="FixedLanes"/>, so every machine gets the same bits.
+    /// </summary>
+    public static double SquaredNorm(ReadOnlySpan<float> row) => FixedLanes.SumSquares(row);
 
     /// <summary>
-    /// ‖a − b‖² summed in float lanes: within (D + 2)·2⁻²⁴ of the exact figure, relatively, as
-    /// every term is non-negative. For bounds that allow for that error.
+    /// ‖a − b‖² summed in float lanes (grouped as in <see cref="FixedLanes"/>): within
+    /// (D + 2)·2⁻²⁴ of the exact figure, relatively, as every term is non-negative. For bounds
+    /// that allow for that error.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static double SquaredDistanceFloat(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        int i = 0;
-        float s = 0;
-        if (System.Numerics.Vector.IsHardwareAccelerated && a.Length >= System.Numerics.Vector<float>.Count)
-        {
-            int w = System.Numerics.Vector<float>.Count;
-            var acc = System.Numerics.Vector<float>.Zero;
-            for (; i <= a.Length - w; i += w)
-            {
-                var diff = new System.Numerics.Vector<float>(a.Slice(i, w)) - new System.Numerics.Vector<float>(b.Slice(i, w));
-                acc += diff * diff;
-            }
-            s = System.Numerics.Vector.Sum(acc);
-        }
-        for (; i < a.Length; i++) { float diff = a[i] - b[i]; s += diff * diff; }
-        return s;
-    }
+    public static double SquaredDistanceFloat(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => FixedLanes.SumSquaredDifferencesFloat(a, b);
 
     /// <summary>Squared norms of every row, as floats for the distance kernel.</summary>
     public static float[] RowSquaredNorms(ReadOnlyMemory<float> data, int n, int d) => RowSquaredNorms(data, n, d, out _);
