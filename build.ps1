@@ -32,7 +32,12 @@ param(
     [string[]] $Only,
 
     # CheckRelease and Publish only: the git tag being released (v<version>).
-    [string] $Tag
+    [string] $Tag,
+
+    # Package only: lay out the current build without building again (tests/Install.Tests.ps1
+    # does, while the module is loaded), into this folder instead of out/.
+    [switch] $NoBuild,
+    [string] $OutputDirectory = (Join-Path $PSScriptRoot 'out')
 )
 
 $ErrorActionPreference = 'Stop'
@@ -234,8 +239,9 @@ function Invoke-Bench {
 }
 
 function Invoke-Package {
-    Invoke-Build
-    $target = Join-Path $Root "out/PruneCmdlets/$Version"
+    if (-not $NoBuild) { Invoke-Build }
+    elseif (-not (Test-Path (Join-Path $ModuleBin 'PruneCmdlets.dll'))) { throw "-NoBuild needs a build: run './build.ps1 -Task Build' first." }
+    $target = Join-Path $OutputDirectory "PruneCmdlets/$Version"
     if (Test-Path $target) { Remove-Item $target -Recurse -Force }
     $null = New-Item -ItemType Directory -Force (Join-Path $target 'module')
     Copy-Item (Join-Path $Root 'PruneCmdlets.psd1') $target
@@ -269,7 +275,7 @@ function Invoke-Publish {
     Test-ReleaseTag
     if (-not $env:PSGALLERY_API_KEY) { throw 'PSGALLERY_API_KEY is not set: the release workflow passes the repository secret of that name.' }
     Invoke-Package
-    Publish-PSResource -Path (Join-Path $Root "out/PruneCmdlets/$Version") -Repository PSGallery -ApiKey $env:PSGALLERY_API_KEY
+    Publish-PSResource -Path (Join-Path $OutputDirectory "PruneCmdlets/$Version") -Repository PSGallery -ApiKey $env:PSGALLERY_API_KEY
     Write-Host "Published PruneCmdlets $Version to the PowerShell Gallery."
 }
 
