@@ -10,21 +10,34 @@
                printed is "N passed, N failed".
       Demo     Build, then prune a generated labelled image set with the embedded model.
       Bench    Build, then run the benchmarks (examples/bench.ps1).
-      Package  Build, then lay out out/PruneCmdlets/<version>/ for a PSModulePath folder.
+      Package  Build, then lay out out/PruneCmdlets/<version>/ for a PSModulePath folder or
+               Publish-PSResource (without the default models, restored on first use).
+      CheckRelease  Check that -Tag is v<ModuleVersion of PruneCmdlets.psd1> and that CHANGELOG.md
+               has an entry for that version; nothing is built.
+      Publish  CheckRelease, Package, then Publish-PSResource to the PowerShell Gallery with the
+               key in $env:PSGALLERY_API_KEY (the release workflow on a v* tag).
       Clean    Remove everything the other tasks produce.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'CheckRelease', 'Publish', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
     # Bench only: the parts of examples/bench.ps1 to run (for example Embedding,EmbeddingPhotos).
-    [string[]] $Only
+    [string[]] $Only,
+
+    # CheckRelease and Publish only: the git tag being released (v<version>).
+    [string] $Tag,
+
+    # Package only: lay out the current build without building again (tests/Install.Tests.ps1
+    # does, while the module is loaded), into this folder instead of out/.
+    [switch] $NoBuild,
+    [string] $OutputDirectory = (Join-Path $PSScriptRoot 'out')
 )
 
 $ErrorActionPreference = 'Stop'
@@ -205,6 +218,8 @@ function Invoke-Test {
     # Say plainly what did not run (its tests are not defined there, so they count nowhere).
     . (Join-Path $Root 'tests/Slurm.ps1')
     if ($why = Get-SlurmTestAbsence) { Write-Host "Not run: the Slurm test (tests/Slurm.Tests.ps1), because $why." }
+    . (Join-Path $Root 'tests/Browser.ps1')
+    if ($why = Get-BrowserTestAbsence) { Write-Host "Not run: the report's browser tests (tests/ExportPruneReport.Tests.ps1), because $why." }
     Write-Host "$passed passed, $failed failed"
     if ($failed -gt 0) { exit 1 }
 }
@@ -224,16 +239,44 @@ function Invoke-Bench {
 }
 
 function Invoke-Package {
-    Invoke-Build
-    $target = Join-Path $Root "out/PruneCmdlets/$Version"
+    if (-not $NoBuild) { Invoke-Build }
+    elseif (-not (Test-Path (Join-Path $ModuleBin 'PruneCmdlets.dll'))) { throw "-NoBuild needs a build: run './build.ps1 -Task Build' first." }
+    $target = Join-Path $OutputDirectory "PruneCmdlets/$Version"
     if (Test-Path $target) { Remove-Item $target -Recurse -Force }
     $null = New-Item -ItemType Directory -Force (Join-Path $target 'module')
     Copy-Item (Join-Path $Root 'PruneCmdlets.psd1') $target
-    Copy-Item $ModuleBin (Join-Path $target 'module') -Recurse
+    # The default models stay out: 149 MB of them would make a 187 MB .nupkg, near the gallery's
+    # 250 MB limit, re-shipped unchanged with every release. The module restores them on first use
+    # from their own NuGet packages, SHA-256 checked (src/PruneCmdlets/Embedding/DefaultModelStore.cs).
+    $bin = Join-Path $target 'module/bin'
+    $null = New-Item -ItemType Directory -Force $bin
+    Get-ChildItem $ModuleBin -Exclude 'models' | Copy-Item -Destination $bin -Recurse
     Copy-Item (Join-Path $Root 'module/PruneCmdlets.Format.ps1xml') (Join-Path $target 'module')
     Copy-Item $HelpDir $target -Recurse
     $size = (Get-ChildItem $target -Recurse -File | Measure-Object Length -Sum).Sum / 1MB
     Write-Host ("Packaged {0} ({1:N0} MB): copy the PruneCmdlets folder into a PSModulePath folder." -f $target, $size)
+}
+
+# The version comes from PruneCmdlets.psd1 alone: the tag must name it, and CHANGELOG.md must
+# have an entry headed "## <version>" with something under it.
+function Test-ReleaseTag {
+    if (-not $Tag) { throw "Give the tag being released: -Tag v$Version." }
+    if ($Tag -cne "v$Version") { throw "The tag '$Tag' does not match PruneCmdlets.psd1, whose ModuleVersion is ${Version}: tag v$Version, or change the manifest first." }
+    $changelog = Join-Path $Root 'CHANGELOG.md'
+    if (-not (Test-Path $changelog)) { throw "CHANGELOG.md is missing: add it with an entry '## $Version - <date>'." }
+    $text = (Get-Content -Raw $changelog) -replace "`r`n", "`n"
+    $entry = [regex]::Match($text, "(?ms)^## \[?$([regex]::Escape($Version))\]?(?:[ \t][^\n]*)?\n(.*?)(?=^## |\z)")
+    if (-not $entry.Success) { throw "CHANGELOG.md has no entry for ${Version}: add a section headed '## $Version - <date>' saying what changed." }
+    if (-not $entry.Groups[1].Value.Trim()) { throw "The CHANGELOG.md entry for ${Version} is empty: say what changed." }
+    Write-Host "Release ${Tag}: PruneCmdlets.psd1 says $Version and CHANGELOG.md has its entry."
+}
+
+function Invoke-Publish {
+    Test-ReleaseTag
+    if (-not $env:PSGALLERY_API_KEY) { throw 'PSGALLERY_API_KEY is not set: the release workflow passes the repository secret of that name.' }
+    Invoke-Package
+    Publish-PSResource -Path (Join-Path $OutputDirectory "PruneCmdlets/$Version") -Repository PSGallery -ApiKey $env:PSGALLERY_API_KEY
+    Write-Host "Published PruneCmdlets $Version to the PowerShell Gallery."
 }
 
 function Invoke-Clean {
@@ -250,5 +293,7 @@ switch ($Task) {
     'Demo' { Invoke-Demo }
     'Bench' { Invoke-Bench }
     'Package' { Invoke-Package }
+    'CheckRelease' { Test-ReleaseTag }
+    'Publish' { Invoke-Publish }
     'Clean' { Invoke-Clean }
 }

@@ -11,6 +11,13 @@ function Find-Chromium {
     $null
 }
 
+# Why the report's browser tests cannot run here, or $null when they can; build.ps1 prints it.
+function Get-BrowserTestAbsence {
+    if (Find-Chromium) { return $null }
+    if ($IsLinux) { return 'chromium is not installed (apt-get install chromium, as .ci/run does)' }
+    "they drive Debian's chromium, which CI installs on Linux only, and no chromium is on PATH here"
+}
+
 function Invoke-Chromium {
     param(
         [Parameter(Mandatory)] [string] $Page,

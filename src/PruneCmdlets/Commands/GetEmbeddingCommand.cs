@@ -105,8 +105,9 @@ public sealed class GetEmbeddingCommand : PSCmdlet, IDisposable
             ImagePreprocessing? pre = null;
             if (Preprocess is not null)
                 pre = ImagePreprocessing.Presets.TryGetValue(Preprocess, out var preset) ? preset : ImagePreprocessing.Load(GetUnresolvedProviderPathFromPSPath(Preprocess));
-            _model = ModelPath is null ? ImageEmbeddingModel.LoadDefault(Device) : ImageEmbeddingModel.Load(source, pre, OutputName, Device);
+            _model = ModelPath is null ? ImageEmbeddingModel.LoadDefault(Device, cancel: _stop.Token) : ImageEmbeddingModel.Load(source, pre, OutputName, Device);
         }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested) { throw new PipelineStoppedException(); }   // Ctrl+C during a first-use restore
         catch (ModelLoadException e) when (e.DeviceUnavailable)
         {
             ThrowTerminatingError(ErrorHelper.Terminating("DeviceUnavailable", ErrorCategory.ResourceUnavailable, e.Message, Device, e));

@@ -139,7 +139,7 @@ public sealed class GetTextEmbeddingCommand : PSCmdlet, IDisposable
         {
             if (ModelPath is null)
             {
-                _model = TextEmbeddingModel.LoadDefault();
+                _model = TextEmbeddingModel.LoadDefault(cancel: _stop.Token);
                 if (MaxLength != 256) _model = WithMaxLength(_model);
             }
             else
@@ -148,6 +148,7 @@ public sealed class GetTextEmbeddingCommand : PSCmdlet, IDisposable
                 _model = TextEmbeddingModel.Load(source, vocab, new TextTokenization { LowerCase = !Cased, MaxLength = MaxLength }, Pooling, OutputName, !NoNormalize);
             }
         }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested) { throw new PipelineStoppedException(); }   // Ctrl+C during a first-use restore
         catch (Exception e) when (e is ModelLoadException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
             ThrowTerminatingError(ErrorHelper.Terminating("ModelLoadFailed", ErrorCategory.InvalidArgument, e.Message, source, e));

@@ -102,13 +102,13 @@ public sealed class ImageEmbeddingModel : IDisposable
     /// <summary>Largest batch one run takes.</summary>
     public int MaxBatch => FixedBatch > 0 ? FixedBatch : int.MaxValue;
 
-    public static string DefaultModelDirectory()
-        => Path.Combine(Path.GetDirectoryName(typeof(ImageEmbeddingModel).Assembly.Location) ?? ".", "models");
-
-    /// <summary>The embedded ResNet18 from the module's models folder (or another folder holding the same two files).</summary>
-    public static ImageEmbeddingModel LoadDefault(EmbeddingDevice device, string? modelDirectory = null)
+    /// <summary>
+    /// The embedded ResNet18 from the module's models folder, or the per-user cache it is restored
+    /// into on first use (<see cref="DefaultModelStore"/>), or another folder holding the same two files.
+    /// </summary>
+    public static ImageEmbeddingModel LoadDefault(EmbeddingDevice device, string? modelDirectory = null, CancellationToken cancel = default)
     {
-        string dir = modelDirectory ?? DefaultModelDirectory();
+        string dir = modelDirectory ?? DefaultModelStore.Locate(ModelPackage.ResNet18, cancel);
         string prepPath = Path.Combine(dir, "ResNetPreprocess.onnx"), modelPath = Path.Combine(dir, "ResNet18.onnx");
         foreach (var p in new[] { prepPath, modelPath })
             if (!File.Exists(p)) throw new ModelLoadException($"The default model file '{p}' is missing; run './build.ps1 -Task Build' to restore it from NuGet.");

