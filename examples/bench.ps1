@@ -30,6 +30,11 @@
          the same as .npy, each step in a fresh pwsh: seconds, MB/s of vector payload, file size
          and peak working set beyond what the step starts with (and, for imports, beyond the
          records' own vectors), in row groups; -Quick runs 20 000 rows.
+     13. DataIssues: Find-DataIssue on real data (examples/bench/data-issues.ps1): LabelError
+         precision and recall against 10% flipped Fashion-MNIST labels beside scikit-learn's
+         confident learning, a probe trained on keep-hard with and without -Exclude LabelError,
+         leaks between edited copies of real photos and of Fashion-MNIST test images, and the
+         time and peak memory of every check. -FashionMnistDirectory reuses embeddings.
      12. Shards: the exact sharded selection on 10M × 128 in 16 shards (-Quick: 200 000), in one
          process against PolicySelector on all N, with a simulated 1000-shard merge; then as
          cmdlets, every shard step and merge a fresh pwsh: time and peak memory per step, the
@@ -46,12 +51,14 @@ param(
     [switch] $Quick,
     # Parts to run; also one comma-separated string, which is how `build.ps1 -Task Bench -Only A,B`
     # (through pwsh -File) hands a list over.
-    [ValidateScript({ $_ -split ',' | ForEach-Object { if ($_ -notin 'Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding', 'EmbeddingPhotos', 'Text', 'Lbfgs', 'Shards', 'Parquet') { throw "Unknown part '$_': use Lloyd, Score, Init, EndToEnd, Quality, Determinism, Embedding, EmbeddingPhotos, Text, Lbfgs, Shards or Parquet." } }; $true })]
+    [ValidateScript({ $_ -split ',' | ForEach-Object { if ($_ -notin 'Lloyd', 'Score', 'Init', 'EndToEnd', 'Quality', 'Determinism', 'Embedding', 'EmbeddingPhotos', 'Text', 'Lbfgs', 'Shards', 'Parquet', 'DataIssues') { throw "Unknown part '$_': use Lloyd, Score, Init, EndToEnd, Quality, Determinism, Embedding, EmbeddingPhotos, Text, Lbfgs, Shards, Parquet or DataIssues." } }; $true })]
     [string[]] $Only,
     # Text only: run the whole text chain on this many generated texts (for example 100000)
     # instead of 10 000 real-chain texts plus the downstream stages at 10× on augmented vectors.
     [ValidateRange(100, 10000000)]
-    [int] $TextEndToEnd
+    [int] $TextEndToEnd,
+    # DataIssues only: where the Fashion-MNIST images and their embedding cache are (or go).
+    [string] $FashionMnistDirectory
 )
 $Only = @($Only | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 
@@ -666,6 +673,14 @@ $Timed
         Format-Table Step, Format, Records, Seconds, SecondsRange, SecondsOverNpy, PayloadMBPerSecond, FileMB, PeakWorkingSetMB, PeakBeyondStartMB, PeakBeyondStartInRowGroups -AutoSize |
         Out-String -Width 250 | Out-Host
     Write-Host "(Import: PeakBeyondStart excludes the $([Math]::Round($payload / 1MB)) MB of vectors the records hold; a row group is $([Math]::Round($groupBytes / 1MB)) MB of vectors.)"
+}
+
+if (Want 'DataIssues') {
+    $arguments = @{ OutputDirectory = $OutputDirectory; Bench = $bench; Quick = $Quick }
+    if ($FashionMnistDirectory) { $arguments.FashionMnistDirectory = $FashionMnistDirectory }
+    $sk = @('/usr/bin/python3', 'python3') | Where-Object { Get-Command $_ -ErrorAction SilentlyContinue } | Where-Object { (& $_ -c 'import sklearn; print(1)' 2>$null) -eq '1' } | Select-Object -First 1
+    if ($sk) { $arguments.Python = $sk } else { Write-Warning 'scikit-learn is not installed: the label-error figures are printed without the reference (sudo apt-get install python3-sklearn).' }
+    foreach ($row in & (Join-Path $PSScriptRoot 'bench/data-issues.ps1') @arguments) { $results.Add($row) }
 }
 
 $json = Join-Path $OutputDirectory 'bench-results.json'
