@@ -301,8 +301,10 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
             Keep = r.Keep;
             BalanceBy = r.BalanceBy;
             KeepFraction = r.KeepFraction;
+            // The probe measured the exclusion it recommends; -Exclude given by hand wins.
+            if (r.Exclude.Count > 0 && !Given(nameof(Exclude))) Exclude = r.Exclude.Select(Enum.Parse<PruneCmdlets.Issues.DataIssueKind>).ToArray();
             if (r.Keep == KeepStrategy.Random) Seed = r.Seed;
-            WriteVerbose($"-Keep Auto follows the probe's recommendation: keep {r.KeepFraction:0.###} ({r.Keep}, balanced by {r.BalanceBy}); {r.Reason}");
+            WriteVerbose($"-Keep Auto follows the probe's recommendation: keep {r.KeepFraction:0.###} ({r.Keep}, balanced by {r.BalanceBy}{(Exclude is { Length: > 0 } ? ", excluding " + string.Join(", ", Exclude) : "")}); {r.Reason}");
             return;
         }
         bool labelled = records.All(x => !string.IsNullOrEmpty(x.Label));

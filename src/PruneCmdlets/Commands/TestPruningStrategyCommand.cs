@@ -37,6 +37,9 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
     public BalanceBy[] BalanceBy { get; set; } = { Selection.BalanceBy.None, Selection.BalanceBy.Label };
 
     [Parameter]
+    public PruneCmdlets.Issues.DataIssueKind[]? Exclude { get; set; }
+
+    [Parameter]
     public long Seed { get; set; }
 
     [Parameter]
@@ -100,11 +103,24 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
                 $"Record '{missing.Id}' has no Cluster: pipe the records through Invoke-KMeans first, or balance by Label.", missing));
         }
 
+        bool[]? excluded = null;
+        if (Exclude is { Length: > 0 })
+        {
+            var unchecked_ = records.FirstOrDefault(r => r.Issues is null);
+            if (unchecked_ is not null)
+                ThrowTerminatingError(ErrorHelper.Terminating("MissingIssues", ErrorCategory.InvalidArgument,
+                    $"Record '{unchecked_.Id}' has not been through Find-DataIssue, so -Exclude cannot tell whether it is flagged; pipe every record through one Find-DataIssue run first.", unchecked_));
+            excluded = records.Select(r => Exclude.Any(k => r.HasIssue(k.ToString()))).ToArray();
+        }
         var x = ContiguousVectors(records);
         var train = new ProbeData(x, n, d, records.Select(r => r.Label!).ToArray(), distances, clusters)
         {
             Model = BalanceBy.Contains(Selection.BalanceBy.Density) ? RecordCollector.SharedModel(this, records) : null,
+            Excluded = excluded,
+            ExcludedIssues = Exclude?.Select(k => k.ToString()).ToArray() ?? Array.Empty<string>(),
         };
+        if (excluded is not null)
+            WriteVerbose($"-Exclude {string.Join(", ", Exclude!)}: {excluded.Count(e => e)} of {n} records are flagged; every candidate is also measured with them pruned first.");
         var test = CollectTestSet(d);
 
         var unseen = PruningProbe.UnseenLabels(train.Labels, test.Labels, out int unseenRecords);

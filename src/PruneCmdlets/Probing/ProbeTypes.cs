@@ -36,6 +36,16 @@ public sealed class ProbeData
 
     /// <summary>The k-means model the clusters come from; needed for balancing by Density.</summary>
     public PruneCmdlets.Clustering.KMeansModel? Model { get; init; }
+
+    /// <summary>
+    /// Records Find-DataIssue flagged with the issues to exclude (Test-PruningStrategy -Exclude):
+    /// with it, every candidate is also measured with those records pruned first, as
+    /// Select-PrunedSet -Exclude prunes them.
+    /// </summary>
+    public bool[]? Excluded { get; init; }
+
+    /// <summary>The issue names <see cref="Excluded"/> stands for, for the results and the recommendation.</summary>
+    public IReadOnlyList<string> ExcludedIssues { get; init; } = Array.Empty<string>();
 }
 
 /// <summary>Every probe default in one place.</summary>
@@ -109,7 +119,10 @@ public sealed class ProbeResult
     /// <summary>True on the row the recommendation chose.</summary>
     public bool Recommended { get; internal set; }
 
-    public override string ToString() => $"{Keep}/{BalanceBy} {KeepFraction:0.###}: {TestAccuracy:P2}";
+    /// <summary>The issues pruned before the policy ran (Select-PrunedSet -Exclude); empty when none were.</summary>
+    public IReadOnlyList<string> Exclude { get; init; } = Array.Empty<string>();
+
+    public override string ToString() => $"{Keep}/{BalanceBy}{(Exclude.Count > 0 ? " excluding " + string.Join(",", Exclude) : "")} {KeepFraction:0.###}: {TestAccuracy:P2}";
 }
 
 /// <summary>
@@ -122,6 +135,8 @@ public sealed class PruningRecommendation
     public double KeepFraction { get; init; }
     public KeepStrategy Keep { get; init; }
     public BalanceBy BalanceBy { get; init; }
+    /// <summary>The issues to exclude first (Select-PrunedSet -Exclude); empty when excluding them did not do better.</summary>
+    public IReadOnlyList<string> Exclude { get; init; } = Array.Empty<string>();
     /// <summary>The seed to pass to Select-PrunedSet when Keep draws with a seed (Random).</summary>
     public long Seed { get; init; }
     public int KeptCount { get; init; }
@@ -139,7 +154,7 @@ public sealed class PruningRecommendation
     /// <summary>Every measured candidate, in the order the probe emits them.</summary>
     public IReadOnlyList<ProbeResult> Results { get; init; } = Array.Empty<ProbeResult>();
 
-    public override string ToString() => $"Keep {KeepFraction:0.###} ({Keep}, BalanceBy {BalanceBy})";
+    public override string ToString() => $"Keep {KeepFraction:0.###} ({Keep}, BalanceBy {BalanceBy}{(Exclude.Count > 0 ? ", excluding " + string.Join(", ", Exclude) : "")})";
 }
 
 /// <summary>A whole probe: rows, the recommendation, and the baseline.</summary>

@@ -184,6 +184,7 @@ public static class PruningProbe
         string P(double a) => (100 * a).ToString("0.00", CultureInfo.InvariantCulture) + "%";
         string Pts(double a) => (100 * a).ToString("0.##", CultureInfo.InvariantCulture) + " points";
         string Who(ProbeResult r) => r.Keep + (r.BalanceBy == BalanceBy.None ? "" : $" balanced by {r.BalanceBy}") +
+            (r.Exclude.Count > 0 ? $" after excluding {string.Join(", ", r.Exclude)}" : "") +
             (r.Trials > 1 ? $", mean of {r.Trials} seeds" : "");
         string Frac(double f) => (100 * f).ToString("0.#", CultureInfo.InvariantCulture) + "%";
         string noise = testCount > 0 && tolerance < se
