@@ -159,6 +159,30 @@ Describe 'Find-DataIssue' {
             # Without -Exclude the hard cut keeps some of the flagged records.
             @($scored | Select-PrunedSet -KeepFraction 0.5 | Where-Object { $_.Id -in $flaggedIds }).Count | Should -BeGreaterThan 0
         }
+        It 'lets Test-PruningStrategy measure each candidate with and without the exclusion' {
+            # The test set: the same vectors with their true labels.
+            $truth = $noisy | ForEach-Object { [pscustomobject]@{ Id = $_.Id; Label = "class$([int]$_.Id.Substring(1) % 4)"; Vector = $_.Vector } }
+            $out = @($scored | Test-PruningStrategy -TestSet $truth -KeepFraction 0.5 -Keep Hard -BalanceBy None -Exclude LabelError)
+            $rows = @($out | Where-Object { $_ -is [PruneCmdlets.Probing.ProbeResult] })
+            $rows | Should -HaveCount 2
+            # The recommendation carries the exclusion of the row it chose, whichever that is.
+            $chosen = $rows | Where-Object Recommended
+            ($out[-1].Exclude -join ',') | Should -Be ($chosen.Exclude -join ',')
+            $plain = $rows | Where-Object { $_.Exclude.Count -eq 0 }
+            $excluding = $rows | Where-Object { $_.Exclude -contains 'LabelError' }
+            $excluding.KeptCount | Should -Be $plain.KeptCount
+            # Other records are kept: the flagged ones are moved out of the hard half, so the classes' shares change.
+            ($excluding.ClassKeptFraction.Values | ForEach-Object { $_.ToString('R') }) -join ',' |
+                Should -Not -Be (($plain.ClassKeptFraction.Values | ForEach-Object { $_.ToString('R') }) -join ',')
+            { $noisy | Invoke-KMeans -K 4 -Seed 1 | Measure-Prototypicality | Test-PruningStrategy -TestSet $truth -Exclude LabelError -ErrorAction Stop } |
+                Should -Throw -ErrorId 'MissingIssues,PruneCmdlets.Commands.TestPruningStrategyCommand'
+        }
+        It 'applies an exclusion the probe recommends' {
+            $rec = [PruneCmdlets.Probing.PruningRecommendation]@{ KeepFraction = 0.5; Keep = 'Hard'; BalanceBy = 'None'; Exclude = [string[]]@('LabelError') }
+            $all = @($scored | Select-PrunedSet -Keep Auto -Recommendation $rec -IncludePruned)
+            @($all | Where-Object Kept).Count | Should -Be 120
+            $all | Where-Object { $_.Id -in $flaggedIds } | ForEach-Object { $_.Kept | Should -BeFalse }
+        }
         It 'refuses to exclude by issues nobody looked for' {
             { $noisy | Invoke-KMeans -K 4 -Seed 1 | Measure-Prototypicality | Select-PrunedSet -KeepFraction 0.5 -Exclude Outlier -ErrorAction Stop } |
                 Should -Throw -ErrorId 'MissingIssues,PruneCmdlets.Commands.SelectPrunedSetCommand'

@@ -57,7 +57,7 @@ public static class PruningProbe
         }
         int fullJob = JobFor(Enumerable.Repeat(true, n).ToArray());
         // Candidates: (fraction, strategy, balancing); seeded strategies hold one kept set per trial.
-        var candidates = new List<(double F, KeepStrategy S, BalanceBy B, int Count, int[] Jobs)>();
+        var candidates = new List<(double F, KeepStrategy S, BalanceBy B, bool X, int Count, int[] Jobs)>();
         // The probe selects with the same policy runner as Select-PrunedSet, so it measures exactly what the cmdlet keeps.
         var input = new SelectionInput(n)
         {
@@ -67,18 +67,34 @@ public static class PruningProbe
             Model = train.Model,
             Vectors = train.Model is null ? null : Enumerable.Range(0, n).Select(i => new ReadOnlyMemory<float>(train.Vectors, i * d, d)).ToList(),
         };
+        // With exclusion, the flagged records are pruned first and the same count is kept from the
+        // rest, as Select-PrunedSet -Exclude does.
+        var rest = train.Excluded is { } excluded ? Enumerable.Range(0, n).Where(i => !excluded[i]).ToArray() : null;
+        if (rest is { Length: 0 }) throw new ArgumentException("Every training record is excluded; nothing is left to select from.", nameof(train));
+        var restInput = rest is null ? null : Restrict(input, rest);
         foreach (var f in fractions)
         {
             int count = PruneSelector.CountForFraction(f, n);
-            foreach (var s in strategies)
-                foreach (var b in balances)
-                {
-                    int trials = IsSeeded(s) ? o.RandomTrials : 1;
-                    var ids = new int[trials];
-                    for (int t = 0; t < trials; t++)
-                        ids[t] = JobFor(PolicySelector.Run(new SelectionPolicy { Keep = s, KeepFraction = f, BalanceBy = b, Seed = o.Seed + t }, input, explain: false).Keep);
-                    candidates.Add((f, s, b, count, ids));
-                }
+            foreach (bool x in rest is null ? new[] { false } : new[] { false, true })
+                foreach (var s in strategies)
+                    foreach (var b in balances)
+                    {
+                        int trials = IsSeeded(s) ? o.RandomTrials : 1;
+                        var ids = new int[trials];
+                        for (int t = 0; t < trials; t++)
+                        {
+                            if (!x)
+                            {
+                                ids[t] = JobFor(PolicySelector.Run(new SelectionPolicy { Keep = s, KeepFraction = f, BalanceBy = b, Seed = o.Seed + t }, input, explain: false).Keep);
+                                continue;
+                            }
+                            var keep = PolicySelector.Run(new SelectionPolicy { Keep = s, KeepCount = Math.Min(count, rest!.Length), BalanceBy = b, Seed = o.Seed + t }, restInput!, explain: false).Keep;
+                            var mask = new bool[n];
+                            for (int r = 0; r < rest!.Length; r++) mask[rest[r]] = keep[r];
+                            ids[t] = JobFor(mask);
+                        }
+                        candidates.Add((f, s, b, x, x ? Math.Min(count, rest!.Length) : count, ids));
+                    }
         }
 
         // Train each distinct kept set once; cost grows with the rows kept.
@@ -140,6 +156,7 @@ public static class PruningProbe
                 // For Random, a class is "dropped" only when every trial dropped it.
                 ClassesDropped = perClass.Count(p => p == 0),
                 Converged = c.Jobs.All(j => converged[j]),
+                Exclude = c.X ? train.ExcludedIssues : Array.Empty<string>(),
             });
         }
 
@@ -227,6 +244,7 @@ public static class PruningProbe
             KeepFraction = chosen.KeepFraction,
             Keep = chosen.Keep,
             BalanceBy = chosen.BalanceBy,
+            Exclude = chosen.Exclude,
             Seed = chosen.Seed,
             KeptCount = chosen.KeptCount,
             TotalCount = totalCount,
@@ -280,14 +298,24 @@ public static class PruningProbe
         return Convert.ToBase64String(bytes);
     }
 
-    private static string Describe(List<(double F, KeepStrategy S, BalanceBy B, int Count, int[] Jobs)> candidates, int job, int fullJob)
+    /// <summary>The selection input for the listed rows only.</summary>
+    private static SelectionInput Restrict(SelectionInput input, int[] rows) => new(rows.Length)
+    {
+        Distances = input.Distances is { } d ? rows.Select(i => d[i]).ToArray() : null,
+        Labels = input.Labels is { } l ? rows.Select(i => l[i]).ToArray() : null,
+        Clusters = input.Clusters is { } c ? rows.Select(i => c[i]).ToArray() : null,
+        Model = input.Model,
+        Vectors = input.Vectors is { } v ? rows.Select(i => v[i]).ToList() : null,
+    };
+
+    private static string Describe(List<(double F, KeepStrategy S, BalanceBy B, bool X, int Count, int[] Jobs)> candidates, int job, int fullJob)
     {
         if (job == fullJob) return "all records (baseline)";
         foreach (var c in candidates)
         {
             int t = Array.IndexOf(c.Jobs, job);
             if (t < 0) continue;
-            return $"{c.S}" + (c.B == BalanceBy.None ? "" : $" by {c.B}") + $", keep {c.F.ToString("0.###", CultureInfo.InvariantCulture)}" +
+            return $"{c.S}" + (c.B == BalanceBy.None ? "" : $" by {c.B}") + (c.X ? ", excluding flagged records" : "") + $", keep {c.F.ToString("0.###", CultureInfo.InvariantCulture)}" +
                 (c.Jobs.Length > 1 ? $", trial {t + 1}/{c.Jobs.Length}" : "");
         }
         return "";
