@@ -101,6 +101,36 @@ Describe 'Export-PruneReport file' {
     }
 }
 
+Describe 'Export-PruneReport with hostile sizes and directions' {
+    It 'bounds the class table when every record is its own class, and says how many it shows' {
+        # An Id file given as -LabelPath: as many classes as records.
+        $rows = foreach ($i in 0..2999) { [pscustomobject]@{ Id = "id$i"; Label = "id$i"; Kept = ($i % 3 -ne 0); Distance = ($i % 97) / 97 } }
+        $path = Join-Path $TestDrive 'many-classes.html'
+        $null = $rows | Export-PruneReport $path -MaxClasses 20 -MapPoints 0
+        $html = Get-Content -LiteralPath $path -Raw
+        [regex]::Matches($html, '<tr class="group-row').Count | Should -Be 20
+        Assert-Finds $html 'Showing 20 of 3,000 classes \(-MaxClasses 20\)'
+        Assert-Finds $html ' 1,000 of 3,000 classes keep less than the floor'   # the count still covers every class
+        [regex]::Matches($html, '<tr class="group-row below-floor"').Count | Should -Be 10
+    }
+    It 'isolates labels, Ids and paths with direction overrides, so the counts beside them keep their order' {
+        $rlo = [char]0x202E; $pdi = [char]0x2069; $fsi = [char]0x2068
+        $rows = foreach ($i in 0..11) {
+            [pscustomobject]@{ Id = "id$rlo$i$pdi"; Path = "/x/$rlo$i.png"; Label = "abc${rlo}123"; Kept = ($i % 2 -eq 0); Distance = $i / 12; Reason = "r$rlo" }
+        }
+        $path = Join-Path $TestDrive 'bidi.html'
+        $null = $rows | Export-PruneReport $path -MapPoints 0
+        $html = Get-Content -LiteralPath $path -Raw -Encoding utf8
+        $html.Contains("Class ${fsi}abc${rlo}123${pdi}: 12 records, 6 kept") | Should -BeTrue
+        # Take out the machine-read data-* values (never shown, kept as the data is) and every
+        # isolate (innermost first): no direction control may be left outside one.
+        $outside = [regex]::Replace($html, '\sdata-[a-z-]+="[^"]*"', '')
+        do { $before = $outside; $outside = [regex]::Replace($outside, '\u2068[^\u2068\u2069<"]*\u2069', '') } while ($outside -ne $before)
+        [regex]::Matches($outside, '[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]').Count | Should -Be 0
+        $html.IndexOf($rlo) | Should -BeGreaterThan 0
+    }
+}
+
 Describe 'Export-PruneReport in a browser' -Skip:(-not $HaveBrowser) {
     BeforeAll {
         $profile = Join-Path $TestDrive 'chromium-profile'
@@ -144,7 +174,7 @@ Describe 'Export-PruneReport in a browser' -Skip:(-not $HaveBrowser) {
         ($dom -match '<b>bold') | Should -BeFalse
         ($vdom -match '<script') | Should -BeFalse
         $vdom.Contains('&lt;/script&gt;&lt;script&gt;document.title=''pwned''&lt;/script&gt;') | Should -BeTrue
-        ($vdom -match '<title>Blobs</title>') | Should -BeTrue
+        ($vdom -match '<title>\u2068Blobs\u2069</title>') | Should -BeTrue   # -Title is the user's text: isolated like data
     }
     It 'shows accents, emoji and quotes as they are' {
         $dom.Contains('Café crème') | Should -BeTrue
