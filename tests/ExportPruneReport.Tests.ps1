@@ -195,6 +195,31 @@ Describe 'Export-PruneReport in a browser' -Skip:(-not $HaveBrowser) {
         [regex]::Matches($stab, '<tr>').Count | Should -Be 5   # a header row and one per run
         Assert-Finds $stab ('data-jaccard="{0}"' -f [regex]::Escape($stability.MeanJaccard.ToString('R', [cultureinfo]::InvariantCulture)))
     }
+    It 'draws a label ending in a right-to-left override exactly as the same label without it' {
+        # Not isolated, U+202E would reverse the report's own text after the label ("Class abc: 6
+        # records, 4 kept", the class plot's "(6)"); isolated, it changes nothing on screen. The
+        # core writes both reports with one date, so the two screenshots must match pixel for pixel.
+        function Write-LabelReport([string] $Odd, [string] $Path) {
+            $records = [PruneCmdlets.Report.ReportRecord[]]@(foreach ($i in 0..11) {
+                    [PruneCmdlets.Report.ReportRecord]@{ Id = "r$i"; Label = $(if ($i % 2) { $Odd } else { 'plain' }); Kept = ($i % 3 -ne 0); Distance = $i / 12 } })
+            $options = [PruneCmdlets.Report.ReportOptions]@{ Generated = [DateTimeOffset]::UnixEpoch; ModuleVersion = 'test'; MapPoints = 0 }
+            [PruneCmdlets.Report.PruneReportWriter]::Write($Path, [PruneCmdlets.Report.ReportInput]@{ Records = $records }, $options, $null, [Threading.CancellationToken]::None)
+        }
+        $shots = foreach ($odd in "abc$([char]0x202E)", 'abc') {
+            $page = Join-Path $TestDrive "label-$($odd.Length).html"
+            Write-LabelReport $odd $page
+            $png = Join-Path $TestDrive "label-$($odd.Length).png"
+            $null = Invoke-Chromium -Page $page -Profile $profile -Screenshot $png -Width 1000 -Height 1300
+            [SixLabors.ImageSharp.Image]::Load[SixLabors.ImageSharp.PixelFormats.Rgb24]([string]$png)
+        }
+        try {
+            (Get-Content -LiteralPath (Join-Path $TestDrive 'label-4.html') -Raw -Encoding utf8).Contains([char]0x202E) | Should -BeTrue
+            $differ = 0
+            for ($y = 0; $y -lt $shots[0].Height; $y++) { for ($x = 0; $x -lt $shots[0].Width; $x++) { if ($shots[0][$x, $y] -ne $shots[1][$x, $y]) { $differ++ } } }
+            $differ | Should -Be 0 -Because 'a direction override inside a label must not move the text around it'
+        }
+        finally { $shots | ForEach-Object Dispose }
+    }
     It 'takes a screenshot that is not blank' {
         $png = Join-Path $TestDrive 'shot.png'
         $null = Invoke-Chromium -Page $photoReport -Profile $profile -Screenshot $png -Height 1600

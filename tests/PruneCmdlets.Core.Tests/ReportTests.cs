@@ -203,6 +203,8 @@ public class ReportTests
         Assert.DoesNotContain("Showing 10 of", few);
         // Every other per-group part is bounded too, and says so.
         Assert.Equal(options.MaxGalleries, Regex.Matches(many, "<details class=\"gallery\"").Count);
+        Assert.Contains($"Showing {options.MaxGalleries} of 100 clusters", many);
+        Assert.Contains($"Showing {options.MaxClassPlots} of 50,000 classes, the largest", many);
         Assert.Equal(options.MaxClassPlots + 1, Regex.Matches(many, "class=\"plot histogram\"").Count);
         Assert.Equal(options.MaxIssueClasses, Regex.Matches(many, "<tr data-group=").Count);
         Assert.Equal(options.MaxIssueClasses, Regex.Matches(many, "<tr data-given=").Count);
@@ -273,6 +275,17 @@ public class ReportTests
         // The label itself is there, whole and wrapped, in the class table and the gallery headings.
         Assert.Contains(Fsi + rlo + Pdi, text);
         Assert.Matches($"Class {Fsi}{rlo}{Pdi}: 12 records, \\d+ kept", text);
+    }
+
+    [Fact]
+    public void LinePlot_DrawsAtMostTwelveSeries_AndSaysHowManyMore()
+    {
+        var series = Enumerable.Range(0, 20).Select(k => new PlotSeries("s" + k, new[] { (0.0, (double)k), (1.0, k + 1.0) })).ToList();
+        var h = new HtmlBuilder();
+        SvgPlots.LinePlot(h, series, $"t", $"x", $"y");
+        string svg = h.ToString();
+        Assert.Equal(12, Regex.Matches(svg, "<polyline").Count);
+        Assert.Contains("+8 more not drawn<", System.Net.WebUtility.HtmlDecode(svg));
     }
 
     [Fact]
