@@ -101,6 +101,36 @@ Describe 'Export-PruneReport file' {
     }
 }
 
+Describe 'Export-PruneReport with hostile sizes and directions' {
+    It 'bounds the class table when every record is its own class, and says how many it shows' {
+        # An Id file given as -LabelPath: as many classes as records.
+        $rows = foreach ($i in 0..2999) { [pscustomobject]@{ Id = "id$i"; Label = "id$i"; Kept = ($i % 3 -ne 0); Distance = ($i % 97) / 97 } }
+        $path = Join-Path $TestDrive 'many-classes.html'
+        $null = $rows | Export-PruneReport $path -MaxClasses 20 -MapPoints 0
+        $html = Get-Content -LiteralPath $path -Raw
+        [regex]::Matches($html, '<tr class="group-row').Count | Should -Be 20
+        Assert-Finds $html 'Showing 20 of 3,000 classes \(-MaxClasses 20\)'
+        Assert-Finds $html ' 1,000 of 3,000 classes keep less than the floor'   # the count still covers every class
+        [regex]::Matches($html, '<tr class="group-row below-floor"').Count | Should -Be 10
+    }
+    It 'isolates labels, Ids and paths with direction overrides, so the counts beside them keep their order' {
+        $rlo = [char]0x202E; $pdi = [char]0x2069; $fsi = [char]0x2068
+        $rows = foreach ($i in 0..11) {
+            [pscustomobject]@{ Id = "id$rlo$i$pdi"; Path = "/x/$rlo$i.png"; Label = "abc${rlo}123"; Kept = ($i % 2 -eq 0); Distance = $i / 12; Reason = "r$rlo" }
+        }
+        $path = Join-Path $TestDrive 'bidi.html'
+        $null = $rows | Export-PruneReport $path -MapPoints 0
+        $html = Get-Content -LiteralPath $path -Raw -Encoding utf8
+        $html.Contains("Class ${fsi}abc${rlo}123${pdi}: 12 records, 6 kept") | Should -BeTrue
+        # Take out the machine-read data-* values (never shown, kept as the data is) and every
+        # isolate (innermost first): no direction control may be left outside one.
+        $outside = [regex]::Replace($html, '\sdata-[a-z-]+="[^"]*"', '')
+        do { $before = $outside; $outside = [regex]::Replace($outside, '\u2068[^\u2068\u2069<"]*\u2069', '') } while ($outside -ne $before)
+        [regex]::Matches($outside, '[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]').Count | Should -Be 0
+        $html.IndexOf($rlo) | Should -BeGreaterThan 0
+    }
+}
+
 # Not defined (rather than skipped, which the Test task counts as failed) where there is no browser.
 if ($HaveBrowser) {
 Describe 'Export-PruneReport in a browser' {
@@ -146,7 +176,7 @@ Describe 'Export-PruneReport in a browser' {
         ($dom -match '<b>bold') | Should -BeFalse
         ($vdom -match '<script') | Should -BeFalse
         $vdom.Contains('&lt;/script&gt;&lt;script&gt;document.title=''pwned''&lt;/script&gt;') | Should -BeTrue
-        ($vdom -match '<title>Blobs</title>') | Should -BeTrue
+        ($vdom -match '<title>\u2068Blobs\u2069</title>') | Should -BeTrue   # -Title is the user's text: isolated like data
     }
     It 'shows accents, emoji and quotes as they are' {
         $dom.Contains('Café crème') | Should -BeTrue
@@ -166,6 +196,31 @@ Describe 'Export-PruneReport in a browser' {
         $stab = [regex]::Match($vdom, '<section id="stability">.*?</section>', 'Singleline').Value
         [regex]::Matches($stab, '<tr>').Count | Should -Be 5   # a header row and one per run
         Assert-Finds $stab ('data-jaccard="{0}"' -f [regex]::Escape($stability.MeanJaccard.ToString('R', [cultureinfo]::InvariantCulture)))
+    }
+    It 'draws a label ending in a right-to-left override exactly as the same label without it' {
+        # Not isolated, U+202E would reverse the report's own text after the label ("Class abc: 6
+        # records, 4 kept", the class plot's "(6)"); isolated, it changes nothing on screen. The
+        # core writes both reports with one date, so the two screenshots must match pixel for pixel.
+        function Write-LabelReport([string] $Odd, [string] $Path) {
+            $records = [PruneCmdlets.Report.ReportRecord[]]@(foreach ($i in 0..11) {
+                    [PruneCmdlets.Report.ReportRecord]@{ Id = "r$i"; Label = $(if ($i % 2) { $Odd } else { 'plain' }); Kept = ($i % 3 -ne 0); Distance = $i / 12 } })
+            $options = [PruneCmdlets.Report.ReportOptions]@{ Generated = [DateTimeOffset]::UnixEpoch; ModuleVersion = 'test'; MapPoints = 0 }
+            [PruneCmdlets.Report.PruneReportWriter]::Write($Path, [PruneCmdlets.Report.ReportInput]@{ Records = $records }, $options, $null, [Threading.CancellationToken]::None)
+        }
+        $shots = foreach ($odd in "abc$([char]0x202E)", 'abc') {
+            $page = Join-Path $TestDrive "label-$($odd.Length).html"
+            Write-LabelReport $odd $page
+            $png = Join-Path $TestDrive "label-$($odd.Length).png"
+            $null = Invoke-Chromium -Page $page -Profile $profile -Screenshot $png -Width 1000 -Height 1300
+            [SixLabors.ImageSharp.Image]::Load[SixLabors.ImageSharp.PixelFormats.Rgb24]([string]$png)
+        }
+        try {
+            (Get-Content -LiteralPath (Join-Path $TestDrive 'label-4.html') -Raw -Encoding utf8).Contains([char]0x202E) | Should -BeTrue
+            $differ = 0
+            for ($y = 0; $y -lt $shots[0].Height; $y++) { for ($x = 0; $x -lt $shots[0].Width; $x++) { if ($shots[0][$x, $y] -ne $shots[1][$x, $y]) { $differ++ } } }
+            $differ | Should -Be 0 -Because 'a direction override inside a label must not move the text around it'
+        }
+        finally { $shots | ForEach-Object Dispose }
     }
     It 'takes a screenshot that is not blank' {
         $png = Join-Path $TestDrive 'shot.png'

@@ -39,16 +39,44 @@ public class ReportTests
     public void HtmlBuilder_EncodesText_AndAttributes_ButKeepsUnicode()
     {
         var h = new HtmlBuilder();
-        h.Element("p", "<img src=x onerror=alert(1)> & \"q\" Café 🦊", "title", "\"><script>x</script>");
+        h.Element("p", HtmlBuilder.Data("<img src=x onerror=alert(1)> & \"q\" Café 🦊"), "title", HtmlBuilder.Data("\"><script>x</script>"));
         string s = h.ToString();
         Assert.DoesNotContain("<img", s);
         Assert.DoesNotContain("<script", s);
         Assert.Contains("&lt;img src=x onerror=alert(1)&gt; &amp;", s);
         Assert.Contains("Café", s);            // the file is UTF-8: the BMP stays readable
         Assert.Contains("&#x1F98A;", s);       // characters outside it become references, which browsers show as 🦊
-        Assert.Matches("^<p title=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\">", s);
+        Assert.Matches("^<p title=\"\u2068&quot;&gt;&lt;script&gt;x&lt;/script&gt;\u2069\">", s);
         var open = new HtmlBuilder().Open("div");
         Assert.Throws<InvalidOperationException>(() => open.ToString());
+    }
+
+    [Theory]
+    [InlineData("abc", "\u2068abc\u2069")]
+    [InlineData("abc\u202E123", "\u2068abc\u202E123\u2069")]                  // the override ends with the isolate
+    [InlineData("x\u2069\u202Ey", "\u2068x\u202Ey\u2069")]                     // a stray PDI would close the wrapper early: dropped
+    [InlineData("\u2067open", "\u2068\u2067open\u2069\u2069")]                 // an isolate left open would take the wrapper's PDI: closed
+    [InlineData("\u2066a\u2069b\u2069", "\u2068\u2066a\u2069b\u2069")]       // matched pairs stay
+    [InlineData("one\u202E\ntwo", "\u2068one\u202E\u2069\n\u2068two\u2069")] // a line break ends every isolate: each line its own
+    [InlineData("", "")]
+    public void HtmlBuilder_Data_IsIsolated_AndCannotCloseItsWrapper(string data, string expected)
+    {
+        static string Decoded(HtmlBuilder h) => System.Net.WebUtility.HtmlDecode(h.ToString());
+        Assert.Equal(expected, Decoded(new HtmlBuilder().Text(HtmlBuilder.Data(data))));
+        // Inside a sentence the report's own words and numbers stay outside the isolate.
+        Assert.Equal($"Class {expected}: 12 records", Decoded(new HtmlBuilder().Text($"Class {HtmlBuilder.Data(data)}: {12} records")));
+    }
+
+    [Fact]
+    public void HtmlBuilder_RefusesABareStringForATooltip_AndFormatsNumbersInvariantly()
+    {
+        // What a person reads in an attribute must be ReportText, so no call site can pass a label unisolated.
+        Assert.Throws<InvalidOperationException>(() => new HtmlBuilder().Empty("img", "alt", "label\u202E"));
+        Assert.Throws<InvalidOperationException>(() => new HtmlBuilder().Open("div", "title", "x"));
+        Assert.Equal("<div class=\"a\" data-group=\"x\" title=\"1,234.5 of \u2068x\u2069\"></div>",
+            new HtmlBuilder().Empty("div", "class", "a", "data-group", "x", "title", (ReportText)$"{1234.5:N1} of {HtmlBuilder.Data("x")}").ToString());
+        // A string hole is data unless marked as the report's own words.
+        Assert.Equal("a \u2068b\u2069 c", new HtmlBuilder().Text($"a {"b"} {ReportText.Own("c")}").ToString());
     }
 
     [Fact]
@@ -113,12 +141,151 @@ public class ReportTests
             Text = i == 39 ? "<script>alert(1)</script> héllo 😀" : i % 3 == 0 ? null : "ticket number " + i,
         }).ToArray();
         string html = PruneReportWriter.Render(new ReportInput { Records = records }, new ReportOptions { ModuleVersion = "test", Generated = DateTimeOffset.UnixEpoch });
-        var cards = Regex.Matches(html, "<div class=\"textcard\">([^<]*)</div>");
+        // Each preview is data: isolated (U+2068 … U+2069) as well as encoded.
+        var cards = Regex.Matches(html, "<div class=\"textcard\">\u2068([^<]*)\u2069</div>");
         Assert.NotEmpty(cards);
+        Assert.Equal(Regex.Matches(html, "class=\"textcard\"").Count, cards.Count);
         Assert.All(cards, m => Assert.Matches("^(ticket number \\d+|&lt;script&gt;alert\\(1\\)&lt;/script&gt; héllo &#x1F600;)$", m.Groups[1].Value));
         Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt; héllo &#x1F600;", html);   // the hardest record of cluster 1; the browser shows the emoji
         Assert.DoesNotContain("<script>", html);
         Assert.Contains("class=\"noimg\"", html);   // the records without text
+    }
+
+    /// <summary>
+    /// Records of <paramref name="classes"/> labels (each record its own class when equal to
+    /// <paramref name="n"/>, as an Id file passed as -LabelPath makes them), clustered, scored,
+    /// decided, some with issues and a noise matrix over every class.
+    /// </summary>
+    private static ReportInput ManyClasses(int n, int classes)
+    {
+        var rng = new Random(11);
+        var records = new ReportRecord[n];
+        for (int i = 0; i < n; i++)
+        {
+            var v = new float[8];
+            for (int j = 0; j < 8; j++) v[j] = (float)rng.NextDouble();
+            double d = rng.NextDouble();
+            string label = "label-" + (i % classes).ToString("D6");
+            bool issue = i % 97 == 0;
+            records[i] = new ReportRecord
+            {
+                Id = "row-" + i.ToString("D6"), Label = label, Cluster = i % 100, Distance = d, Kept = d > 0.4,
+                Reason = d > 0.4 ? "kept: Hard side of the cut" : "pruned: Easy side of the cut", Vector = v,
+                Issues = issue ? new[] { "LabelError" } : Array.Empty<string>(), LabelQuality = issue ? 0.1 : null,
+                SuggestedLabel = issue ? "label-" + ((i + 1) % classes).ToString("D6") : null,
+            };
+        }
+        var names = Enumerable.Range(0, classes).Select(c => "label-" + c.ToString("D6")).ToArray();
+        var noise = names.Select((c, k) => new PruneCmdlets.Issues.NoiseCell(c, names[(k + 1) % classes], 1 + k % 3))
+            .Concat(names.Select(c => new PruneCmdlets.Issues.NoiseCell(c, c, n / classes))).ToArray();
+        var summary = new PruneCmdlets.Issues.DataIssueSummary
+        {
+            Records = n, Checks = PruneCmdlets.Issues.DataCheck.Label, Classifier = PruneCmdlets.Issues.LabelClassifier.Neighbors, Neighbors = 10,
+            Classes = names, NoiseMatrix = noise,
+        };
+        return new ReportInput { Records = records, DataIssues = summary };
+    }
+
+    [Fact]
+    public void Report_OfManyClasses_IsBounded_LikeAReportOfTenClasses()
+    {
+        // An Id file passed as -LabelPath: every record its own class. The page must not grow
+        // with the number of classes: 50 000 classes cost about what 10 do (once 5× fewer records).
+        var options = new ReportOptions { ModuleVersion = "test", Generated = DateTimeOffset.UnixEpoch };
+        string many = PruneReportWriter.Render(ManyClasses(50_000, 50_000), options);
+        string few = PruneReportWriter.Render(ManyClasses(10_000, 10), options);
+        string some = PruneReportWriter.Render(ManyClasses(50_000, 5_000), options);
+        Assert.True(many.Length < 2 * few.Length, $"50 000 classes: {many.Length} characters; 10 classes: {few.Length}");
+        Assert.True(many.Length < 1.1 * some.Length, $"50 000 classes: {many.Length} characters; 5 000 classes: {some.Length}");
+        Assert.Equal(options.MaxClasses, Regex.Matches(many, "<tr class=\"group-row").Count);
+        Assert.Contains($"Showing {options.MaxClasses} of 50,000 classes", many);
+        Assert.Equal(10, Regex.Matches(few, "<tr class=\"group-row").Count);
+        Assert.DoesNotContain("Showing 10 of", few);
+        // Every other per-group part is bounded too, and says so.
+        Assert.Equal(options.MaxGalleries, Regex.Matches(many, "<details class=\"gallery\"").Count);
+        Assert.Contains($"Showing {options.MaxGalleries} of 100 clusters", many);
+        Assert.Contains($"Showing {options.MaxClassPlots} of 50,000 classes, the largest", many);
+        Assert.Equal(options.MaxClassPlots + 1, Regex.Matches(many, "class=\"plot histogram\"").Count);
+        Assert.Equal(options.MaxIssueClasses, Regex.Matches(many, "<tr data-group=").Count);
+        Assert.Equal(options.MaxIssueClasses, Regex.Matches(many, "<tr data-given=").Count);
+        // The rows shown are the largest groups and those below the floor (here: every class of
+        // one pruned record is below it), the flagged ones named first in the note.
+        Assert.Contains("class=\"group-row below-floor\"", many);
+        Assert.Contains("class=\"group-row\"", many);
+    }
+
+    private const char Fsi = '\u2068', Pdi = '\u2069';
+
+    /// <summary>
+    /// Every run of text in <paramref name="html"/> (between tags, and each attribute value but
+    /// the machine-read data-*), decoded as a browser decodes it, checked as the Unicode bidi
+    /// algorithm reads it: every direction control lies inside an isolate, no isolate is closed
+    /// that the run did not open, and each run ends with every isolate closed. So no data string
+    /// can reorder the report's own text around it.
+    /// </summary>
+    private static List<string> BidiLeaks(string html)
+    {
+        var runs = new List<string>();
+        foreach (Match m in Regex.Matches(html, "(?<=>)[^<]+|\\s(?!data-)[a-z-]+=\"([^\"]*)\""))
+            runs.Add(System.Net.WebUtility.HtmlDecode(m.Groups[1].Success ? m.Groups[1].Value : m.Value));
+        var leaks = new List<string>();
+        foreach (string run in runs)
+        {
+            int depth = 0;
+            foreach (char c in run)
+            {
+                if (c is '\u2066' or '\u2067' or '\u2068') depth++;
+                else if (c == Pdi) { if (depth-- == 0) { leaks.Add("a PDI closes nothing in: " + run); depth = 0; } }
+                else if (c is (>= '\u202A' and <= '\u202E') or '\u200E' or '\u200F' or '\u061C' && depth == 0) leaks.Add($"U+{(int)c:X4} outside an isolate in: " + run);
+                else if (c is '\n' && depth > 0) leaks.Add("a line break inside an isolate in: " + run);
+            }
+            if (depth != 0) leaks.Add("an isolate left open in: " + run);
+        }
+        return leaks;
+    }
+
+    [Fact]
+    public void Report_IsolatesEveryDataString_SoBidiControlsCannotReverseItsText()
+    {
+        // Labels, Ids, paths, reasons, previews and names carrying every kind of direction control,
+        // a stray PDI that would close a wrapper early and an RLI that would swallow the text after it.
+        const string rlo = "abc\u202E123";
+        string[] labels = { rlo, "\u2067open", "close\u2069\u202Ex", "\u202Aa\u202Bb\u202Cc\u202Dd", "mark\u200E\u200F\u061C" };
+        var records = Enumerable.Range(0, 60).Select(i => new ReportRecord
+        {
+            Id = $"id\u202E{i}\u2069", Path = $"/data/\u202Edir/{i}\u2066.png", Label = labels[i % labels.Length],
+            Distance = i / 60.0, Kept = i % 3 != 0, Reason = i % 3 == 0 ? "pruned: \u202Eeasy" : "kept: \u2067hard",
+            Text = i % 2 == 0 ? "line one \u202E\nline two \u2069 end" : null, DuplicateOf = i % 10 == 1 ? $"id\u202E{i - 1}\u2069" : null, Similarity = 0.99,
+            Vector = new float[] { i, i % 7, i % 3 },
+            Issues = i % 5 == 0 ? new[] { "LabelError" } : Array.Empty<string>(), LabelQuality = 0.2, SuggestedLabel = labels[(i + 1) % labels.Length],
+        }).ToArray();
+        var summary = new PruneCmdlets.Issues.DataIssueSummary
+        {
+            Records = records.Length, Checks = PruneCmdlets.Issues.DataCheck.Label, Classifier = PruneCmdlets.Issues.LabelClassifier.Neighbors, Neighbors = 5,
+            Classes = labels, NoiseMatrix = labels.Select((l, k) => new PruneCmdlets.Issues.NoiseCell(l, labels[(k + 1) % labels.Length], 3)).ToArray(),
+        };
+        var options = new ReportOptions
+        {
+            ModuleVersion = "test", Generated = DateTimeOffset.UnixEpoch, Title = "Run \u202Eone", Model = "model\u202E.onnx", Pipeline = "Get-Thing \u202E| x",
+        };
+        string html = PruneReportWriter.Render(new ReportInput { Records = records, DataIssues = summary }, options);
+        string text = System.Net.WebUtility.HtmlDecode(html);
+        Assert.Contains('\u202E', text);
+        Assert.Empty(BidiLeaks(html));
+        // The label itself is there, whole and wrapped, in the class table and the gallery headings.
+        Assert.Contains(Fsi + rlo + Pdi, text);
+        Assert.Matches($"Class {Fsi}{rlo}{Pdi}: 12 records, \\d+ kept", text);
+    }
+
+    [Fact]
+    public void LinePlot_DrawsAtMostTwelveSeries_AndSaysHowManyMore()
+    {
+        var series = Enumerable.Range(0, 20).Select(k => new PlotSeries("s" + k, new[] { (0.0, (double)k), (1.0, k + 1.0) })).ToList();
+        var h = new HtmlBuilder();
+        SvgPlots.LinePlot(h, series, $"t", $"x", $"y");
+        string svg = h.ToString();
+        Assert.Equal(12, Regex.Matches(svg, "<polyline").Count);
+        Assert.Contains("+8 more not drawn<", System.Net.WebUtility.HtmlDecode(svg));
     }
 
     [Fact]

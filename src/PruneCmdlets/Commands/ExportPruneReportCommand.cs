@@ -58,6 +58,10 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
     public int MapPoints { get; set; } = new ReportOptions().MapPoints;
 
     [Parameter]
+    [ValidateRange(1, 100_000)]
+    public int MaxClasses { get; set; } = new ReportOptions().MaxClasses;
+
+    [Parameter]
     [ValidateRange(0.0, 1.0)]
     public double Floor { get; set; }
 
@@ -155,6 +159,7 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
             MaxGalleries = MaxGalleries,
             MaxDuplicateGroups = MaxDuplicateGroups,
             MapPoints = MapPoints,
+            MaxClasses = MaxClasses,
             Floor = MyInvocation.BoundParameters.ContainsKey(nameof(Floor)) ? Floor : null,
             Pipeline = Pipeline,
             ModuleVersion = typeof(ExportPruneReportCommand).Assembly.GetName().Version?.ToString(3) ?? "",
@@ -167,7 +172,7 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
             Recommendation = recommendation, Stability = Stability, DataIssues = _issues,
         };
         WriteVerbose($"Report of {_records.Count} records ({_records.Count(r => r.Kept)} kept) to {path}: up to {options.MaxGalleries} galleries of {options.ThumbnailsPerSection} thumbnails per row, " +
-            $"{options.MaxDuplicateGroups} duplicate groups, {options.MapPoints} map points" + (probe.Count > 0 ? $", {probe.Count} probe rows" : "") + (Stability is not null ? ", stability" : "") + ".");
+            $"{options.MaxDuplicateGroups} duplicate groups, {options.MaxClasses} rows of the class table, {options.MapPoints} map points" + (probe.Count > 0 ? $", {probe.Count} probe rows" : "") + (Stability is not null ? ", stability" : "") + ".");
         try
         {
             BackgroundWork.Run(this, _stop.Token, report =>

@@ -1,4 +1,6 @@
 using PruneCmdlets.Issues;
+using static PruneCmdlets.Report.HtmlBuilder;
+using static PruneCmdlets.Report.ReportText;
 
 namespace PruneCmdlets.Report;
 
@@ -36,20 +38,20 @@ public static partial class PruneReportWriter
         if (s is null && !r.Any(x => x.Issues is not null)) return;
         var names = Enum.GetNames<DataIssueKind>();
         h.Open("section", "id", "data-issues");
-        h.Element("h2", "Data issues");
+        h.Element("h2", $"Data issues");
         if (s?.CrossValidatedAccuracy is { } accuracy)
         {
-            h.Element("p", $"How well the embedding fits these labels: the probe's cross-validated accuracy is {accuracy.ToString("P1", C)}" +
-                (s.NeighborAgreement is { } agreement ? $", and {agreement.ToString("P1", C)} of each record's {s.Neighbors} nearest neighbours share its label on average." : "."),
+            h.Element("p", $"How well the embedding fits these labels: the probe's cross-validated accuracy is {accuracy:P1}" +
+                $"{Own(s.NeighborAgreement is { } agreement ? $", and {agreement.ToString("P1", C)} of each record's {s.Neighbors} nearest neighbours share its label on average." : ".")}",
                 "class", "fit", "data-accuracy", accuracy.ToString("R", C));
-            if (s.FitWarning is { } warning) h.Element("p", warning, "class", "fit-warning");
+            if (s.FitWarning is { } warning) h.Element("p", Own(warning), "class", "fit-warning");
         }
         h.Open("dl", "class", "counts");
-        foreach (var name in names) Count(h, "issue-" + name, name, r.Count(x => x.Has(name)));
+        foreach (var name in names) Count(h, "issue-" + name, Own(name), r.Count(x => x.Has(name)));
         h.Close();
         int kept = r.Count(x => x.Kept && x.Issues is { Length: > 0 });
         if (kept > 0) h.Element("p", $"{kept:N0} record(s) with an issue are kept (Select-PrunedSet -Exclude prunes them before the policy).", "class", "note");
-        if (s is not null) h.Element("p", Thresholds(s), "class", "note");
+        if (s is not null) h.Element("p", Own(Thresholds(s)), "class", "note");
 
         // Issues per class, the classes with most issues first, bounded.
         var byClass = r.Where(x => x.Issues is { Length: > 0 }).GroupBy(x => string.IsNullOrEmpty(x.Label) ? "(no label)" : x.Label!, StringComparer.Ordinal)
@@ -57,17 +59,17 @@ public static partial class PruneReportWriter
             .OrderByDescending(g => g.Total).ThenBy(g => g.Name, StringComparer.Ordinal).ToList();
         if (byClass.Count > 0)
         {
-            h.Element("h3", "Issues per class");
+            h.Element("h3", $"Issues per class");
             h.Open("table", "class", "groups issue-classes");
             h.Open("thead").Open("tr");
-            h.Element("th", "Class");
-            foreach (var name in names) h.Element("th", name);
+            h.Element("th", $"Class");
+            foreach (var name in names) h.Element("th", Own(name));
             h.Close().Close().Open("tbody");
             foreach (var row in byClass.Take(o.MaxIssueClasses))
             {
                 h.Open("tr", "data-group", row.Name);
-                h.Open("td", "class", "name").Element("bdi", row.Name).Close();
-                foreach (int c in row.Counts) h.Element("td", c.ToString("N0", C), "class", "num");
+                h.Open("td", "class", "name").Element("bdi", Data(row.Name)).Close();
+                foreach (int c in row.Counts) h.Element("td", $"{c:N0}", "class", "num");
                 h.Close();
             }
             h.Close().Close();
@@ -76,18 +78,18 @@ public static partial class PruneReportWriter
 
         if (s is { NoiseMatrix.Count: > 0 }) NoiseMatrix(h, s, o);
 
-        IssueStrip(h, "Likeliest label errors", plan.LabelErrors, r, thumbs,
-            x => $"→ {x.SuggestedLabel} (p {(x.LabelQuality ?? 0).ToString("0.00", C)})", "label-errors");
-        IssueStrip(h, "Strongest outliers", plan.Outliers, r, thumbs, x => $"score {(x.OutlierScore ?? 0).ToString("0.000", C)}", "outliers");
+        IssueStrip(h, $"Likeliest label errors", plan.LabelErrors, r, thumbs,
+            x => $"→ {Data(x.SuggestedLabel)} (p {x.LabelQuality ?? 0:0.00})", "label-errors");
+        IssueStrip(h, $"Strongest outliers", plan.Outliers, r, thumbs, x => $"score {x.OutlierScore ?? 0:0.000}", "outliers");
         if (plan.Leaks.Length > 0)
         {
             h.Open("div", "class", "issue-gallery", "data-issue", "leaks");
-            h.Element("h3", "Leaks: each record beside its reference twin");
+            h.Element("h3", $"Leaks: each record beside its reference twin");
             h.Open("div", "class", "strip");
             foreach (int i in plan.Leaks)
             {
                 h.Open("div", "class", "leak-pair");
-                Thumb(h, r[i], thumbs.GetValueOrDefault(i), $"cos {(r[i].LeakSimilarity ?? 0).ToString("0.000", C)}");
+                Thumb(h, r[i], thumbs.GetValueOrDefault(i), $"cos {r[i].LeakSimilarity ?? 0:0.000}");
                 ReferenceThumb(h, r[i].LeakOf!, leakThumbs.GetValueOrDefault(i));
                 h.Close();
             }
@@ -115,23 +117,30 @@ public static partial class PruneReportWriter
     /// <summary>The confident joint as a table, given label by row; bounded to the classes with the most off-diagonal counts.</summary>
     private static void NoiseMatrix(HtmlBuilder h, DataIssueSummary s, ReportOptions o)
     {
-        var off = s.NoiseMatrix.Where(x => x.Given != x.Suggested).ToList();
-        var classes = s.Classes.OrderByDescending(c => off.Where(x => x.Given == c || x.Suggested == c).Sum(x => x.Count)).ThenBy(c => c, StringComparer.Ordinal)
+        // Disagreement per class in one pass over the cells: with a class per record, a search of
+        // the cells per class is quadratic and never finishes.
+        var disagreement = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var x in s.NoiseMatrix.Where(x => x.Given != x.Suggested))
+        {
+            disagreement[x.Given] = disagreement.GetValueOrDefault(x.Given) + x.Count;
+            disagreement[x.Suggested] = disagreement.GetValueOrDefault(x.Suggested) + x.Count;
+        }
+        var classes = s.Classes.OrderByDescending(c => disagreement.GetValueOrDefault(c)).ThenBy(c => c, StringComparer.Ordinal)
             .Take(o.MaxIssueClasses).OrderBy(c => c, StringComparer.Ordinal).ToArray();
         var cell = s.NoiseMatrix.ToDictionary(x => (x.Given, x.Suggested), x => x.Count);
-        h.Element("h3", "Estimated noise matrix (given label × what the data suggests)");
+        h.Element("h3", $"Estimated noise matrix (given label × what the data suggests)");
         h.Open("table", "class", "noise");
-        h.Open("thead").Open("tr").Element("th", "given \\ suggested");
-        foreach (var c in classes) h.Open("th").Element("bdi", c).Close();
+        h.Open("thead").Open("tr").Element("th", $"given \\ suggested");
+        foreach (var c in classes) h.Open("th").Element("bdi", Data(c)).Close();
         h.Close().Close().Open("tbody");
         foreach (var g in classes)
         {
             h.Open("tr", "data-given", g);
-            h.Open("th").Element("bdi", g).Close();
+            h.Open("th").Element("bdi", Data(g)).Close();
             foreach (var c in classes)
             {
                 long n = cell.GetValueOrDefault((g, c));
-                h.Element("td", n == 0 ? "" : n.ToString("N0", C), "class", g == c ? "diag" : n > 0 ? "off" : null, "data-suggested", c);
+                h.Element("td", Own(n == 0 ? "" : n.ToString("N0", C)), "class", g == c ? "diag" : n > 0 ? "off" : null, "data-suggested", c);
             }
             h.Close();
         }
@@ -139,7 +148,7 @@ public static partial class PruneReportWriter
         if (s.Classes.Count > classes.Length) h.Element("p", $"Showing {classes.Length} of {s.Classes.Count:N0} classes, those with the most disagreement.", "class", "note");
     }
 
-    private static void IssueStrip(HtmlBuilder h, string title, int[] members, IReadOnlyList<ReportRecord> r, Dictionary<int, string?> thumbs, Func<ReportRecord, string> note, string key)
+    private static void IssueStrip(HtmlBuilder h, ReportText title, int[] members, IReadOnlyList<ReportRecord> r, Dictionary<int, string?> thumbs, Func<ReportRecord, ReportText> note, string key)
     {
         if (members.Length == 0) return;
         h.Open("div", "class", "issue-gallery", "data-issue", key);
@@ -152,12 +161,12 @@ public static partial class PruneReportWriter
     private static void ReferenceThumb(HtmlBuilder h, string id, string? uri)
     {
         var fake = new ReportRecord { Id = id, Path = id };
-        h.Open("figure", "class", "thumb reference", "title", "reference record\n" + id);
-        if (uri is not null) h.Empty("img", "src", uri, "alt", FileName(fake), "loading", "lazy");
-        else h.Element("div", FileName(fake), "class", "noimg");
+        h.Open("figure", "class", "thumb reference", "title", (ReportText)$"reference record\n{Data(id)}");
+        if (uri is not null) h.Empty("img", "src", uri, "alt", Data(FileName(fake)), "loading", "lazy");
+        else h.Element("div", Data(FileName(fake)), "class", "noimg");
         h.Open("figcaption");
-        h.Element("span", FileName(fake), "class", "cap-id");
-        h.Element("span", "reference", "class", "badge reference");
+        h.Element("span", Data(FileName(fake)), "class", "cap-id");
+        h.Element("span", $"reference", "class", "badge reference");
         h.Close().Close();
     }
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using PruneCmdlets.Selection;
+using static PruneCmdlets.Report.HtmlBuilder;
+using static PruneCmdlets.Report.ReportText;
 
 namespace PruneCmdlets.Report;
 
@@ -60,18 +62,18 @@ public static partial class PruneReportWriter
         // Nothing may be fetched: no script, no font, no image but the embedded ones.
         h.Empty("meta", "http-equiv", "Content-Security-Policy", "content", "default-src 'none'; img-src data:; style-src 'unsafe-inline'");
         h.Empty("meta", "name", "viewport", "content", "width=device-width, initial-scale=1");
-        h.Element("title", options.Title);
+        h.Element("title", Data(options.Title));
         h.Open("style").Raw(Style).Close();
         h.Close();
         h.Open("body");
-        h.Element("h1", options.Title);
+        h.Element("h1", Data(options.Title));
 
         progress?.Invoke(new ReportProgress("summary", 0, 1));
         Summary(h, input, options);
         DataIssues(h, input, issues, thumbs, leakThumbs, options);
         Classes(h, input, options);
         Distances(h, input, options);
-        Galleries(h, input, galleries, thumbs);
+        Galleries(h, input, galleries, thumbs, options);
         Duplicates(h, input, duplicates, thumbs, options);
         Probe(h, input);
         KMeans(h, input);
@@ -79,7 +81,7 @@ public static partial class PruneReportWriter
         progress?.Invoke(new ReportProgress("map", 0, 1));
         Map(h, input, options);
         Stability(h, input);
-        h.Open("footer").Text($"PruneCmdlets {options.ModuleVersion} · {options.Generated.ToString("yyyy-MM-dd HH:mm:ss zzz", C)} · {records.Count:N0} records").Close();
+        h.Open("footer").Text($"PruneCmdlets {Own(options.ModuleVersion)} · {options.Generated:yyyy-MM-dd HH:mm:ss zzz} · {records.Count:N0} records").Close();
         h.Close().Close();
         return h.ToString();
     }
@@ -102,38 +104,38 @@ public static partial class PruneReportWriter
         int policy = r.Count(x => !x.Kept && !IsDuplicate(x));
         h.Open("section", "id", "summary");
         h.Open("dl", "class", "counts");
-        Count(h, "in", "records in", r.Count);
-        Count(h, "kept", "kept", kept);
-        Count(h, "pruned", "pruned", r.Count - kept);
-        Count(h, "duplicates", "pruned as near-duplicates", dup);
-        Count(h, "policy", "pruned by the policy", policy);
+        Count(h, "in", $"records in", r.Count);
+        Count(h, "kept", $"kept", kept);
+        Count(h, "pruned", $"pruned", r.Count - kept);
+        Count(h, "duplicates", $"pruned as near-duplicates", dup);
+        Count(h, "policy", $"pruned by the policy", policy);
         h.Close();
-        h.Element("p", $"{Percent(kept, r.Count)} of the records are kept.", "class", "lead");
+        h.Element("p", $"{Own(Percent(kept, r.Count))} of the records are kept.", "class", "lead");
         if (input.Recommendation is { } rec)
-            h.Element("p", $"Test-PruningStrategy recommends keeping {rec.KeepFraction.ToString("0.###", C)} ({rec.Keep}, balanced by {rec.BalanceBy}): {rec.Reason}", "class", "recommendation");
+            h.Element("p", $"Test-PruningStrategy recommends keeping {rec.KeepFraction:0.###} ({rec.Keep}, balanced by {rec.BalanceBy}): {Own(rec.Reason)}", "class", "recommendation");
 
-        h.Element("h2", "Parameters");
+        h.Element("h2", $"Parameters");
         h.Open("table", "class", "params").Open("tbody");
         var m = input.KMeans;
-        Param(h, "Model", o.Model ?? "(not recorded on the records)");
-        if (o.ModelHash is not null) Param(h, "Model SHA-256", o.ModelHash);
+        Param(h, $"Model", o.Model is null ? Own("(not recorded on the records)") : Data(o.Model));
+        if (o.ModelHash is not null) Param(h, $"Model SHA-256", Data(o.ModelHash));
         if (m is not null)
         {
-            Param(h, "k-means", $"K = {m.K}, {m.Metric}, init {m.Init}, seed {m.Seed}, {m.Iterations} iterations{(m.Converged ? " (converged)" : "")}, inertia {m.Inertia.ToString("G6", C)}");
+            Param(h, $"k-means", $"K = {m.K}, {m.Metric}, init {m.Init}, seed {m.Seed}, {m.Iterations} iterations{Own(m.Converged ? " (converged)" : "")}, inertia {m.Inertia:G6}");
         }
         if (input.Selection is { } s)
         {
-            Param(h, "Policy", s.Policy.ToString());
-            Param(h, "Strategy", s.Policy.Keep.ToString());
-            Param(h, "Keep", s.Policy.KeepFraction is { } f ? $"fraction {f.ToString("0.####", C)}" : $"{s.Policy.KeepCount} records");
-            Param(h, "Balance", s.Policy.BalanceBy.ToString());
-            Param(h, "Seed", s.Policy.Seed.ToString(C));
+            Param(h, $"Policy", Own(s.Policy.ToString()));
+            Param(h, $"Strategy", $"{s.Policy.Keep}");
+            Param(h, $"Keep", s.Policy.KeepFraction is { } f ? (ReportText)$"fraction {f:0.####}" : $"{s.Policy.KeepCount} records");
+            Param(h, $"Balance", $"{s.Policy.BalanceBy}");
+            Param(h, $"Seed", $"{s.Policy.Seed}");
         }
-        Param(h, "Module", $"PruneCmdlets {o.ModuleVersion}");
-        Param(h, "Date", o.Generated.ToString("yyyy-MM-dd HH:mm:ss zzz", C));
+        Param(h, $"Module", $"PruneCmdlets {Own(o.ModuleVersion)}");
+        Param(h, $"Date", $"{o.Generated:yyyy-MM-dd HH:mm:ss zzz}");
         h.Close().Close();
-        h.Element("h3", "Reproduce");
-        h.Element("pre", o.Pipeline ?? Pipeline(input), "class", "pipeline");
+        h.Element("h3", $"Reproduce");
+        h.Element("pre", o.Pipeline is { } given ? Data(given) : Own(Pipeline(input)), "class", "pipeline");
         h.Close();
     }
 
@@ -167,15 +169,15 @@ public static partial class PruneReportWriter
         return string.Join(" | ", parts);
     }
 
-    private static void Count(HtmlBuilder h, string key, string label, int value)
+    private static void Count(HtmlBuilder h, string key, ReportText label, int value)
     {
         h.Open("div", "class", "count");
         h.Element("dt", label);
-        h.Element("dd", value.ToString("N0", C), "data-count", key);
+        h.Element("dd", $"{value:N0}", "data-count", key);
         h.Close();
     }
 
-    private static void Param(HtmlBuilder h, string name, string value)
+    private static void Param(HtmlBuilder h, ReportText name, ReportText value)
     {
         h.Open("tr");
         h.Element("th", name);
@@ -203,38 +205,64 @@ public static partial class PruneReportWriter
         return ("Set", new List<GroupRow> { new("(all)", r.Count, r.Count(x => x.Kept)) });
     }
 
+    /// <summary>
+    /// The rows a table has room for, the most informative first: the groups below the floor
+    /// (the largest of them, then the lowest share), up to half of <paramref name="max"/> when
+    /// the rest needs room, then the largest of the others. Returned in the table's own order.
+    /// </summary>
+    private static List<GroupRow> MostInformative(List<GroupRow> rows, double floor, int max)
+    {
+        if (rows.Count <= max) return rows;
+        var below = rows.Where(x => x.Share < floor).ToList();
+        int low = Math.Min(below.Count, Math.Max(max - (rows.Count - below.Count), max / 2));
+        var chosen = below.OrderByDescending(x => x.Total).ThenBy(x => x.Share).ThenBy(x => x.Name, StringComparer.Ordinal).Take(low)
+            .Concat(rows.Where(x => x.Share >= floor).OrderByDescending(x => x.Total).ThenBy(x => x.Name, StringComparer.Ordinal).Take(max - low))
+            .ToHashSet();
+        return rows.Where(chosen.Contains).ToList();
+    }
+
     private static void Classes(HtmlBuilder h, ReportInput input, ReportOptions o)
     {
         var (kind, rows) = GroupRows(input.Records);
         double overall = (double)input.Records.Count(x => x.Kept) / input.Records.Count;
         double floor = o.Floor ?? overall / 2;
+        string plural = kind == "Class" ? "classes" : kind == "Cluster" ? "clusters" : "groups";
         h.Open("section", "id", "classes");
-        h.Element("h2", kind == "Class" ? "Kept share per class" : kind == "Cluster" ? "Kept share per cluster" : "Kept share");
+        h.Element("h2", Own(kind == "Class" ? "Kept share per class" : kind == "Cluster" ? "Kept share per cluster" : "Kept share"));
         double max = rows.Max(x => x.Share), min = rows.Min(x => x.Share);
         string skew = min > 0 ? (max / min).ToString("0.00", C) : "∞ (a group keeps nothing)";
         var flagged = rows.Where(x => x.Share < floor).ToList();
         h.Open("p");
         h.Text($"Skew (largest ÷ smallest kept share): ");
-        h.Element("strong", skew, "data-skew", min > 0 ? (max / min).ToString("R", C) : "inf");
-        h.Text($". {flagged.Count} of {rows.Count} {(kind == "Class" ? "classes" : "groups")} keep less than the floor of {floor.ToString("P1", C)}" +
-               (o.Floor is null ? " (half the overall kept share)." : "."));
+        h.Element("strong", Own(skew), "data-skew", min > 0 ? (max / min).ToString("R", C) : "inf");
+        h.Text($". {flagged.Count:N0} of {rows.Count:N0} {Own(kind == "Class" ? "classes" : "groups")} keep less than the floor of {floor:P1}" +
+               $"{Own(o.Floor is null ? " (half the overall kept share)." : ".")}");
         h.Close();
+        // Bounded like the galleries: a class per record (an Id file given as labels) must not
+        // make a page of a row per record that no browser opens.
+        var shown = MostInformative(rows, floor, o.MaxClasses);
+        if (shown.Count < rows.Count)
+        {
+            int low = shown.Count(x => x.Share < floor);
+            h.Element("p", $"Showing {shown.Count:N0} of {rows.Count:N0} {Own(plural)} (-MaxClasses {o.MaxClasses}): {low:N0} of the {flagged.Count:N0} below the floor, " +
+                $"the largest first, and the {shown.Count - low:N0} largest of the others; the skew and the count above cover all {rows.Count:N0}.", "class", "note", "data-shown", shown.Count.ToString(C));
+        }
         h.Open("table", "class", "groups");
         h.Open("thead").Open("tr");
-        foreach (var head in new[] { kind, "Total", "Kept", "Kept share", "" }) h.Element("th", head);
+        foreach (var head in new[] { kind, "Total", "Kept", "Kept share", "" }) h.Element("th", Own(head));
         h.Close().Close();
         h.Open("tbody");
-        foreach (var row in rows)
+        foreach (var row in shown)
         {
             bool low = row.Share < floor;
             h.Open("tr", "class", low ? "group-row below-floor" : "group-row", "data-group", row.Name);
-            h.Element("td", row.Name, "class", "name");
-            h.Element("td", row.Total.ToString("N0", C), "class", "num");
-            h.Element("td", row.Kept.ToString("N0", C), "class", "num");
+            h.Element("td", Data(row.Name), "class", "name");
+            h.Element("td", $"{row.Total:N0}", "class", "num");
+            h.Element("td", $"{row.Kept:N0}", "class", "num");
             h.Open("td", "class", "bar-cell");
             h.Open("div", "class", "bar").Empty("div", "class", "bar-kept", "style", $"width:{(100 * row.Share).ToString("0.##", C)}%").Close();
             h.Close();
-            h.Element("td", row.Share.ToString("P1", C) + (low ? " ▼ below floor" : ""), "class", low ? "share flag" : "share");
+            h.Element("td", $"{row.Share:P1}{Own(low ? " ▼ below floor" : "")}", "class", low ? "share flag" : "share");
             h.Close();
         }
         h.Close().Close();
@@ -260,20 +288,20 @@ public static partial class PruneReportWriter
             return g >= 0 && sel.Cuts[g] is { } gc ? new[] { gc } : Array.Empty<double>();
         }
         h.Open("section", "id", "distances");
-        h.Element("h2", "Distance to the prototype, with the cut");
-        h.Element("p", "Each bar splits into kept (teal) and pruned (orange) records; the dashed line is the cut: the Distance of the last kept record. " +
+        h.Element("h2", $"Distance to the prototype, with the cut");
+        h.Element("p", Own("Each bar splits into kept (teal) and pruned (orange) records; the dashed line is the cut: the Distance of the last kept record. " +
             (balance is BalanceBy.Cluster or BalanceBy.Density ? "The policy balanced by cluster, so each cluster has its own cut; the class plots show none." :
-             balance == BalanceBy.Label ? "The policy balanced by label: each class plot shows its own cut." : ""), "class", "note");
-        SvgPlots.Histogram(h, scored.Select(x => x.Distance!.Value).ToList(), scored.Select(x => x.Kept).ToList(), lo, hi, 60, CutsFor(null), "All records", 720, 200);
+             balance == BalanceBy.Label ? "The policy balanced by label: each class plot shows its own cut." : "")), "class", "note");
+        SvgPlots.Histogram(h, scored.Select(x => x.Distance!.Value).ToList(), scored.Select(x => x.Kept).ToList(), lo, hi, 60, CutsFor(null), $"All records", 720, 200);
         var classes = scored.Where(x => !string.IsNullOrEmpty(x.Label)).GroupBy(x => x.Label!, StringComparer.Ordinal)
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
         if (classes.Count > 1)
         {
             h.Open("div", "class", "multiples");
             foreach (var g in classes.Take(o.MaxClassPlots))
-                SvgPlots.Histogram(h, g.Select(x => x.Distance!.Value).ToList(), g.Select(x => x.Kept).ToList(), lo, hi, 30, CutsFor(g.Key), $"{g.Key} ({g.Count():N0})", 240, 110);
+                SvgPlots.Histogram(h, g.Select(x => x.Distance!.Value).ToList(), g.Select(x => x.Kept).ToList(), lo, hi, 30, CutsFor(g.Key), $"{Data(g.Key)} ({g.Count():N0})", 240, 110);
             h.Close();
-            if (classes.Count > o.MaxClassPlots) h.Element("p", $"The {classes.Count - o.MaxClassPlots} smallest classes are not drawn (-MaxClassPlots {o.MaxClassPlots}).", "class", "note");
+            if (classes.Count > o.MaxClassPlots) h.Element("p", $"Showing {o.MaxClassPlots:N0} of {classes.Count:N0} classes, the largest; the {classes.Count - o.MaxClassPlots:N0} smallest are not drawn (-MaxClassPlots {o.MaxClassPlots}).", "class", "note");
         }
         h.Close();
     }
@@ -290,9 +318,7 @@ public static partial class PruneReportWriter
         int t = o.ThumbnailsPerSection;
         var result = new List<Gallery>();
         if (t == 0 || o.MaxGalleries == 0) return result;
-        bool byCluster = r.Any(x => x.Cluster is not null);
-        var groups = Enumerable.Range(0, r.Count)
-            .GroupBy(i => byCluster ? (r[i].Cluster?.ToString(C) ?? "(none)") : (string.IsNullOrEmpty(r[i].Label) ? "(all)" : r[i].Label!), StringComparer.Ordinal)
+        var groups = Enumerable.Range(0, r.Count).GroupBy(GalleryKey(r), StringComparer.Ordinal)
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Take(o.MaxGalleries);
         var keep = input.Selection?.Policy.Keep ?? KeepStrategy.Hard;
         foreach (var g in groups)
@@ -328,6 +354,13 @@ public static partial class PruneReportWriter
         return result;
     }
 
+    /// <summary>The gallery a record belongs to: its cluster when the records are clustered, else its class.</summary>
+    private static Func<int, string> GalleryKey(IReadOnlyList<ReportRecord> r)
+    {
+        bool byCluster = r.Any(x => x.Cluster is not null);
+        return i => byCluster ? (r[i].Cluster?.ToString(C) ?? "(none)") : (string.IsNullOrEmpty(r[i].Label) ? "(all)" : r[i].Label!);
+    }
+
     /// <summary><paramref name="count"/> members evenly spaced through a sorted list.</summary>
     private static int[] Spread(int[] sorted, int count)
     {
@@ -335,19 +368,23 @@ public static partial class PruneReportWriter
         return Enumerable.Range(0, count).Select(k => sorted[(int)((long)k * (sorted.Length - 1) / Math.Max(1, count - 1))]).Distinct().ToArray();
     }
 
-    private static void Galleries(HtmlBuilder h, ReportInput input, List<Gallery> galleries, Dictionary<int, string?> thumbs)
+    private static void Galleries(HtmlBuilder h, ReportInput input, List<Gallery> galleries, Dictionary<int, string?> thumbs, ReportOptions o)
     {
         if (galleries.Count == 0) return;
         bool byCluster = input.Records.Any(x => x.Cluster is not null);
         h.Open("section", "id", "galleries");
-        h.Element("h2", byCluster ? "Clusters, biggest first" : "Classes, biggest first");
+        h.Element("h2", Own(byCluster ? "Clusters, biggest first" : "Classes, biggest first"));
+        var key = GalleryKey(input.Records);
+        int total = Enumerable.Range(0, input.Records.Count).Select(key).Distinct(StringComparer.Ordinal).Count();
+        if (total > galleries.Count)
+            h.Element("p", $"Showing {galleries.Count:N0} of {total:N0} {Own(byCluster ? "clusters" : "classes")}, the largest (-MaxGalleries {o.MaxGalleries}).", "class", "note");
         foreach (var g in galleries)
         {
             h.Open("details", "class", "gallery", "open", galleries.IndexOf(g) < 4 ? "open" : null, "data-group", g.Name);
-            h.Element("summary", $"{(byCluster ? "Cluster" : "Class")} {g.Name}: {g.Size:N0} records, {g.Kept:N0} kept ({Percent(g.Kept, g.Size)})");
+            h.Element("summary", $"{Own(byCluster ? "Cluster" : "Class")} {Data(g.Name)}: {g.Size:N0} records, {g.Kept:N0} kept ({Own(Percent(g.Kept, g.Size))})");
             foreach (var row in g.Rows)
             {
-                h.Element("h4", row.Title);
+                h.Element("h4", Own(row.Title));
                 h.Open("div", "class", "strip");
                 foreach (int i in row.Members) Thumb(h, input.Records[i], thumbs.GetValueOrDefault(i));
                 h.Close();
@@ -357,18 +394,18 @@ public static partial class PruneReportWriter
         h.Close();
     }
 
-    private static void Thumb(HtmlBuilder h, ReportRecord r, string? uri, string? note = null)
+    private static void Thumb(HtmlBuilder h, ReportRecord r, string? uri, ReportText note = default)
     {
-        string tip = $"{r.Id}\nlabel: {r.Label ?? "(none)"}" + (r.Cluster is { } c ? $"\ncluster: {c}" : "") +
-            (r.Distance is { } d ? $"\nDistance: {d.ToString("G6", C)}" : "") + (r.Reason is null ? "" : "\n" + r.Reason);
+        ReportText tip = $"{Data(r.Id)}\nlabel: {(r.Label is null ? Own("(none)") : Data(r.Label))}{Own(r.Cluster is { } c ? "\ncluster: " + c.ToString(C) : "")}" +
+            $"{Own(r.Distance is { } d ? "\nDistance: " + d.ToString("G6", C) : "")}{Own(r.Reason is null ? "" : "\n")}{Data(r.Reason)}";
         h.Open("figure", "class", r.Kept ? "thumb kept" : "thumb pruned", "title", tip);
-        if (uri is not null) h.Empty("img", "src", uri, "alt", FileName(r), "loading", "lazy");
-        else if (r.Text is { Length: > 0 } text) h.Element("div", text, "class", "textcard");   // a text record: its words are its picture
-        else h.Element("div", FileName(r), "class", "noimg");
+        if (uri is not null) h.Empty("img", "src", uri, "alt", Data(FileName(r)), "loading", "lazy");
+        else if (r.Text is { Length: > 0 } text) h.Element("div", Data(text), "class", "textcard");   // a text record: its words are its picture
+        else h.Element("div", Data(FileName(r)), "class", "noimg");
         h.Open("figcaption");
-        h.Element("span", FileName(r), "class", "cap-id");
-        h.Element("span", (r.Label ?? "") + (r.Distance is { } dd ? " · " + dd.ToString("G3", C) : "") + (note is null ? "" : " · " + note), "class", "cap-meta");
-        h.Element("span", r.Kept ? "kept" : "pruned", "class", r.Kept ? "badge kept" : "badge pruned");
+        h.Element("span", Data(FileName(r)), "class", "cap-id");
+        h.Element("span", $"{Data(r.Label)}{Own(r.Distance is { } dd ? " · " + dd.ToString("G3", C) : "")}{Own(note.IsEmpty ? "" : " · ")}{note}", "class", "cap-meta");
+        h.Element("span", Own(r.Kept ? "kept" : "pruned"), "class", r.Kept ? "badge kept" : "badge pruned");
         h.Close();
         h.Close();
     }
@@ -405,14 +442,14 @@ public static partial class PruneReportWriter
         if (total == 0) return;
         h.Open("section", "id", "duplicates");
         h.Element("h2", $"Near-duplicate groups ({total:N0}, largest first)");
-        if (total > groups.Count) h.Element("p", $"Showing {groups.Count} of {total:N0} groups (-MaxDuplicateGroups).", "class", "note");
+        if (total > groups.Count) h.Element("p", $"Showing {groups.Count:N0} of {total:N0} groups (-MaxDuplicateGroups {o.MaxDuplicateGroups}).", "class", "note");
         foreach (var g in groups)
         {
             h.Open("div", "class", "dup-group", "data-size", g.Size.ToString(C));
-            h.Element("h4", $"{g.Size} records; keeps {FileName(r[g.Members[0]])}");
+            h.Element("h4", $"{g.Size:N0} records; keeps {Data(FileName(r[g.Members[0]]))}");
             h.Open("div", "class", "strip");
             foreach (int i in g.Members)
-                Thumb(h, r[i], thumbs.GetValueOrDefault(i), r[i].Id == g.KeeperId ? "keeper" : $"cos {(r[i].Similarity ?? 0).ToString("0.0000", C)}");
+                Thumb(h, r[i], thumbs.GetValueOrDefault(i), Own(r[i].Id == g.KeeperId ? "keeper" : "cos " + (r[i].Similarity ?? 0).ToString("0.0000", C)));
             if (g.Size > g.Members.Length) h.Element("div", $"+{g.Size - g.Members.Length} more", "class", "more");
             h.Close();
             h.Close();
@@ -427,7 +464,7 @@ public static partial class PruneReportWriter
         var rows = input.Probe;
         if (rows is null || rows.Count == 0) return;
         h.Open("section", "id", "probe");
-        h.Element("h2", "Probe: test accuracy against keep fraction");
+        h.Element("h2", $"Probe: test accuracy against keep fraction");
         var series = rows.GroupBy(x => (x.Keep, x.BalanceBy)).Select(g =>
         {
             var pts = g.OrderBy(x => x.KeepFraction).ToList();
@@ -435,10 +472,10 @@ public static partial class PruneReportWriter
             return new PlotSeries(g.Key.BalanceBy == BalanceBy.None ? g.Key.Keep.ToString() : $"{g.Key.Keep} by {g.Key.BalanceBy}",
                 pts.Select(x => (x.KeepFraction, x.TestAccuracy)).ToList(), marked);
         }).ToList();
-        SvgPlots.LinePlot(h, series, "Linear-probe test accuracy", "keep fraction", "test accuracy", 680, 300);
+        SvgPlots.LinePlot(h, series, $"Linear-probe test accuracy", $"keep fraction", $"test accuracy", 680, 300);
         if (input.Recommendation is { } rec)
-            h.Element("p", $"Recommended (ringed): keep {rec.KeepFraction.ToString("0.###", C)} with -Keep {rec.Keep} -BalanceBy {rec.BalanceBy}; " +
-                $"accuracy {rec.Accuracy.ToString("P2", C)} against {rec.FullDataAccuracy.ToString("P2", C)} on all the data. {rec.Reason}", "class", "recommendation");
+            h.Element("p", $"Recommended (ringed): keep {rec.KeepFraction:0.###} with -Keep {rec.Keep} -BalanceBy {rec.BalanceBy}; " +
+                $"accuracy {rec.Accuracy:P2} against {rec.FullDataAccuracy:P2} on all the data. {Own(rec.Reason)}", "class", "recommendation");
         h.Close();
     }
 
@@ -448,13 +485,13 @@ public static partial class PruneReportWriter
     {
         if (input.KMeans is not { } m) return;
         h.Open("section", "id", "kmeans");
-        h.Element("h2", "k-means diagnostics");
+        h.Element("h2", $"k-means diagnostics");
         if (m.History.Count > 0)
         {
             SvgPlots.LinePlot(h, new[] { new PlotSeries("objective", m.History.Select(s => ((double)s.Iteration, s.Objective)).ToList()) },
-                "Objective per iteration", "iteration", "objective", 560, 220);
+                $"Objective per iteration", $"iteration", $"objective", 560, 220);
             int reseeded = m.History.Sum(s => s.Reseeded);
-            h.Element("p", $"{m.History.Count} iterations; {reseeded} empty cluster(s) re-seeded; imbalance {m.History[^1].Imbalance.ToString("0.###", C)} at the end (1 is perfectly even).", "class", "note");
+            h.Element("p", $"{m.History.Count} iterations; {reseeded} empty cluster(s) re-seeded; imbalance {m.History[^1].Imbalance:0.###} at the end (1 is perfectly even).", "class", "note");
         }
         if (m.ClusterSizes.Length > 0)
         {
@@ -463,7 +500,7 @@ public static partial class PruneReportWriter
             h.Element("h4", $"Cluster sizes, largest first (largest {sizes[0]:N0}, smallest {sizes[^1]:N0})");
             h.Open("div", "class", "sizes");
             foreach (var s in sizes.Take(200))
-                h.Empty("div", "class", "size-bar", "title", s.ToString("N0", C), "style", $"height:{(100.0 * s / max).ToString("0.#", C)}%");
+                h.Empty("div", "class", "size-bar", "title", (ReportText)$"{s:N0}", "style", $"height:{(100.0 * s / max).ToString("0.#", C)}%");
             h.Close();
             if (sizes.Length > 200) h.Element("p", $"{sizes.Length - 200} smaller clusters not drawn.", "class", "note");
         }
@@ -483,9 +520,10 @@ public static partial class PruneReportWriter
         var sample = Spread(withVector, o.MapPoints);
         var (x, y, ex, ey) = PrincipalComponents.Project2D(sample.Select(i => r[i].Vector).ToList());
         h.Open("section", "id", "map");
-        h.Element("h2", "Map of the embeddings (PCA)");
-        h.Element("p", $"{sample.Length:N0} of {withVector.Length:N0} records on the first two principal axes ({ex.ToString("P1", C)} and {ey.ToString("P1", C)} of the variance); teal kept, orange pruned.", "class", "note");
-        SvgPlots.Scatter(h, sample.Select((i, k) => (x[k], y[k], r[i].Kept, $"{r[i].Id} ({r[i].Label ?? "no label"}): {(r[i].Kept ? "kept" : "pruned")}")).ToList(), "PCA map");
+        h.Element("h2", $"Map of the embeddings (PCA)");
+        h.Element("p", $"{sample.Length:N0} of {withVector.Length:N0} records on the first two principal axes ({ex:P1} and {ey:P1} of the variance); teal kept, orange pruned.", "class", "note");
+        SvgPlots.Scatter(h, sample.Select((i, k) => (x[k], y[k], r[i].Kept,
+            (ReportText)$"{Data(r[i].Id)} ({(r[i].Label is null ? Own("no label") : Data(r[i].Label))}): {Own(r[i].Kept ? "kept" : "pruned")}")).ToList(), $"PCA map");
         h.Close();
     }
 
@@ -495,14 +533,14 @@ public static partial class PruneReportWriter
     {
         if (input.Stability is not { } s) return;
         h.Open("section", "id", "stability");
-        h.Element("h2", "Stability of the selection");
+        h.Element("h2", $"Stability of the selection");
         h.Open("p");
-        h.Text($"{s.Runs.Count} refits of k-means ({s.Prototype} prototypes) under {s.Policy}: mean Jaccard overlap of the kept sets ");
-        h.Element("strong", s.MeanJaccard.ToString("0.000", C), "data-jaccard", s.MeanJaccard.ToString("R", C));
-        h.Text($", lowest {s.MinJaccard.ToString("0.000", C)}. 1 means every refit keeps the same records.");
+        h.Text($"{s.Runs.Count} refits of k-means ({s.Prototype} prototypes) under {Own(s.Policy.ToString())}: mean Jaccard overlap of the kept sets ");
+        h.Element("strong", $"{s.MeanJaccard:0.000}", "data-jaccard", s.MeanJaccard.ToString("R", C));
+        h.Text($", lowest {s.MinJaccard:0.000}. 1 means every refit keeps the same records.");
         h.Close();
         h.Open("table", "class", "jaccard");
-        h.Open("thead").Open("tr").Element("th", "");
+        h.Open("thead").Open("tr").Element("th", default);
         foreach (var run in s.Runs) h.Element("th", $"K {run.K} · seed {run.Seed}");
         h.Close().Close().Open("tbody");
         for (int a = 0; a < s.Runs.Count; a++)
@@ -511,7 +549,7 @@ public static partial class PruneReportWriter
             for (int b = 0; b < s.Runs.Count; b++)
             {
                 double v = s.Jaccard[a][b];
-                h.Element("td", v.ToString("0.000", C), "style", $"background:rgba(27,158,119,{(0.1 + 0.8 * v).ToString("0.##", C)})");
+                h.Element("td", $"{v:0.000}", "style", $"background:rgba(27,158,119,{(0.1 + 0.8 * v).ToString("0.##", C)})");
             }
             h.Close();
         }

@@ -45,6 +45,8 @@ public sealed class ReportOptions
     public int MaxDuplicateMembers { get; set; } = 6;
     /// <summary>Records drawn on the 2-D map (an even sample of the input when there are more).</summary>
     public int MapPoints { get; set; } = 2000;
+    /// <summary>Rows of the kept-share table: the classes (or clusters) below the floor, then the largest.</summary>
+    public int MaxClasses { get; set; } = 100;
     /// <summary>Per-class distance histograms (the largest classes).</summary>
     public int MaxClassPlots { get; set; } = 24;
     /// <summary>Rows of the issues-per-class table and classes of the noise matrix, at most.</summary>
@@ -66,6 +68,7 @@ public sealed class ReportOptions
     {
         if (ThumbnailsPerSection < 0 || ThumbnailsPerSection > 100) throw new ArgumentOutOfRangeException(nameof(ThumbnailsPerSection), ThumbnailsPerSection, "ThumbnailsPerSection must be 0 to 100.");
         if (MaxGalleries < 0 || MaxDuplicateGroups < 0 || MapPoints < 0 || MaxClassPlots < 0) throw new ArgumentOutOfRangeException(nameof(MaxGalleries), "Section limits cannot be negative.");
+        if (MaxClasses < 1) throw new ArgumentOutOfRangeException(nameof(MaxClasses), MaxClasses, "MaxClasses must be at least 1.");
         if (Floor is { } f && !(f >= 0 && f <= 1)) throw new ArgumentOutOfRangeException(nameof(Floor), f, "Floor is a kept share between 0 and 1.");
     }
 }
