@@ -183,6 +183,26 @@ Describe 'Find-DataIssue' {
             @($all | Where-Object Kept).Count | Should -Be 120
             $all | Where-Object { $_.Id -in $flaggedIds } | ForEach-Object { $_.Kept | Should -BeFalse }
         }
+        It 'excludes in a sharded run exactly what one process excludes, and keeps the same set' -ForEach @(
+            @{ Balance = 'None' }, @{ Balance = 'Label' }
+        ) {
+            $one = @($scored | Select-PrunedSet -KeepFraction 0.4 -BalanceBy $Balance -Exclude LabelError -IncludePruned)
+            $run = Join-Path $TestDrive "shards-$Balance"
+            $null = New-Item -ItemType Directory -Force "$run/r1", "$run/r2"
+            $shards = 0..2 | ForEach-Object { $k = $_; , @($scored | Where-Object { [int]$_.Id.Substring(1) % 3 -eq $k }) }
+            for ($i = 0; $i -lt 3; $i++) { $shards[$i] | Measure-ShardSummary "$run/r1/$i.json" -KeepFraction 0.4 -BalanceBy $Balance -Exclude LabelError -Index $i -Count 3 }
+            Merge-ShardSummary "$run/r1/*.json" "$run/plan.json"
+            for ($i = 0; $i -lt 3; $i++) { $shards[$i] | Measure-ShardSummary "$run/r2/$i.json" -Plan "$run/plan.json" -Index $i -Count 3 }
+            Merge-ShardSummary "$run/r2/*.json" -OutFile "$run/cut.json"
+            $sharded = @(for ($i = 0; $i -lt 3; $i++) { $shards[$i] | Select-PrunedSet -Cut "$run/cut.json" -IncludePruned })
+            $keptOne = @($one | Where-Object Kept).Id | Sort-Object
+            @($sharded | Where-Object Kept).Id | Sort-Object | Should -Be $keptOne
+            $keptOne.Count | Should -Be 96     # 0.4 of all 240, the excluded ones included
+            foreach ($r in $sharded | Where-Object { $_.Id -in $flaggedIds }) { $r.Kept | Should -BeFalse; $r.Reason | Should -BeLike 'pruned: label error*' }
+            # A shard summarised without the exclusion is another policy: the merge refuses to mix them.
+            $shards[0] | Measure-ShardSummary "$run/r1/0.json" -KeepFraction 0.4 -BalanceBy $Balance -Index 0 -Count 3
+            { Merge-ShardSummary "$run/r1/*.json" "$run/plan2.json" } | Should -Throw -ErrorId 'ShardSummaryMismatch,PruneCmdlets.Commands.MergeShardSummaryCommand'
+        }
         It 'refuses to exclude by issues nobody looked for' {
             { $noisy | Invoke-KMeans -K 4 -Seed 1 | Measure-Prototypicality | Select-PrunedSet -KeepFraction 0.5 -Exclude Outlier -ErrorAction Stop } |
                 Should -Throw -ErrorId 'MissingIssues,PruneCmdlets.Commands.SelectPrunedSetCommand'

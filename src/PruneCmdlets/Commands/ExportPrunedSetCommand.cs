@@ -144,11 +144,9 @@ public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost, IDisposable
         {
             d.Add(new("policy", p.ToString()));
             d.Add(new("keep", p.Keep.ToString()));
-            // With -Exclude the policy keeps a count of the rest; what was asked for is an amount of every record.
-            var x = _selection.Exclusion;
-            d.Add(new("keepFraction", (x is null ? p.KeepFraction : x.KeepFraction)?.ToString("R", c)));
-            d.Add(new("keepCount", (x is null ? p.KeepCount : x.KeepCount)?.ToString(c)));
-            if (x is not null) d.Add(new("exclude", string.Join(",", x.Issues)));
+            d.Add(new("keepFraction", p.KeepFraction?.ToString("R", c)));
+            d.Add(new("keepCount", p.KeepCount?.ToString(c)));
+            if (p.Exclude.Count > 0) d.Add(new("exclude", string.Join(",", p.Exclude)));
             d.Add(new("balanceBy", p.BalanceBy.ToString()));
             d.Add(new("selectionSeed", p.Seed.ToString(c)));
         }

@@ -55,6 +55,10 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
     [Parameter(ParameterSetName = CountSet)]
     public long Seed { get; set; }
 
+    [Parameter(ParameterSetName = FractionSet)]
+    [Parameter(ParameterSetName = CountSet)]
+    public PruneCmdlets.Issues.DataIssueKind[]? Exclude { get; set; }
+
     [Parameter(Mandatory = true, ParameterSetName = PlanSet)]
     public string Plan { get; set; } = "";
 
@@ -131,7 +135,8 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
             ThrowTerminatingError(ErrorHelper.FileError("ExportFailed", path, e));
             return;
         }
-        WriteVerbose($"Shard {index} of {count}, round {summary.Round}: {input.Count} records in {summary.Groups.Count} group(s), {policy}; " +
+        WriteVerbose($"Shard {index} of {count}, round {summary.Round}: {input.Count} records in {summary.Groups.Count} group(s)" +
+            (input.Excluded > 0 ? $" ({input.Excluded} more pruned for their issues first)" : "") + $", {policy}; " +
             $"{bytes.Length:N0} bytes {(written ? "written to" : "already in")} '{path}'.");
         if (PassThru) WriteObject(new FileInfo(path));
     }
@@ -145,6 +150,7 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
         MinPerGroup = Given(nameof(MinPerGroup)) ? MinPerGroup : null,
         Temperature = Temperature,
         Seed = Seed,
+        Exclude = Exclude?.Select(k => k.ToString()).Distinct().ToArray() ?? Array.Empty<string>(),
     })
     {
         TemperatureGiven = Given(nameof(Temperature)),

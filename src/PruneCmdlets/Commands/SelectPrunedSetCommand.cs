@@ -113,28 +113,21 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
                 $"All {_records.Count} records arrived already pruned (Kept = false); there is nothing left to select from.", _records[0]));
         }
         if (Keep == KeepStrategy.Auto) ResolveAuto(candidates);
-        // -Exclude: flagged records are pruned first, and the policy's amount stays an amount of
-        // every candidate, so excluding wrong records does not shrink what is kept.
-        int? keepTotal = null;
-        if (Exclude is { Length: > 0 })
+        // -Exclude: flagged records are pruned first; the policy's amount stays an amount of every
+        // candidate (SelectionInput.Excluded), so excluding wrong records does not shrink what is kept.
+        var policy = Arguments().Policy;
+        int all = n;
+        _excluded = Exclusion.Flagged(this, candidates, policy.Exclude);
+        if (_excluded.Count > 0 || policy.Exclude.Count > 0)
         {
-            if (!candidates.Any(r => r.Issues is not null))
-                ThrowTerminatingError(ErrorHelper.Terminating("MissingIssues", ErrorCategory.InvalidArgument,
-                    $"-Exclude {string.Join(", ", Exclude)} prunes records by their Issues, and no record has been checked: pipe the records through Find-DataIssue first.", candidates[0]));
-            var unchecked_ = candidates.FirstOrDefault(r => r.Issues is null);
-            if (unchecked_ is not null)
-                ThrowTerminatingError(ErrorHelper.Terminating("MissingIssues", ErrorCategory.InvalidArgument,
-                    $"Record '{unchecked_.Id}' has not been through Find-DataIssue, so -Exclude cannot tell whether it is flagged; check every record in one Find-DataIssue run.", unchecked_));
-            keepTotal = ParameterSetName == CountSet ? Math.Min(KeepCount, n) : PruneSelector.CountForFraction(KeepFraction, n);
-            _excluded = candidates.Where(r => Exclude.Any(k => r.HasIssue(k.ToString()))).ToHashSet();
             candidates = candidates.Where(r => !_excluded.Contains(r)).ToList();
-            WriteVerbose($"-Exclude {string.Join(", ", Exclude)}: {_excluded.Count} of {n} records pruned for their issues first; the policy keeps {Math.Min(keepTotal.Value, candidates.Count)} ({keepTotal.Value} of {n}) from the other {candidates.Count}.");
-            if (keepTotal > candidates.Count)
-                WriteWarning($"Only {candidates.Count} records are left after -Exclude, fewer than the {keepTotal} to keep; all of them are kept.");
             n = candidates.Count;
+            int wanted = ParameterSetName == CountSet ? KeepCount : PruneSelector.CountForFraction(KeepFraction, all);
+            WriteVerbose($"-Exclude {string.Join(", ", policy.Exclude)}: {_excluded.Count} of {all} records pruned for their issues first; the policy keeps {Math.Min(wanted, n)} ({wanted} of {all}) from the other {n}.");
+            if (wanted > n) WriteWarning($"Only {n} records are left after -Exclude, fewer than the {wanted} to keep; all of them are kept.");
             if (n == 0)
                 ThrowTerminatingError(ErrorHelper.Terminating("NothingLeftToSelect", ErrorCategory.InvalidData,
-                    $"Every record carries an excluded issue ({string.Join(", ", Exclude)}); there is nothing left to select from.", _records[0]));
+                    $"Every record carries an excluded issue ({string.Join(", ", policy.Exclude)}); there is nothing left to select from.", _records[0]));
         }
         if (Keep != KeepStrategy.Random)
         {
@@ -161,10 +154,9 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
             if (BalanceBy == BalanceBy.Cluster) RecordCollector.EnsureOneClustering(this, candidates, "balance each model's records separately.");
         }
 
-        var policy = Arguments().Policy;
-        if (keepTotal is { } total0) policy = policy with { KeepFraction = null, KeepCount = Math.Min(total0, n) };
         var input = new SelectionInput(n)
         {
+            Excluded = _excluded.Count,
             Ids = candidates.Select(r => r.Id).ToArray(),
             Distances = Keep == KeepStrategy.Random ? null : candidates.Select(r => r.Distance!.Value).ToArray(),
             Labels = candidates.Select(r => r.Label).ToArray(),
@@ -174,13 +166,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
         };
         if (BalanceBy == BalanceBy.Density) RecordCollector.EnsureSourcesUnchanged(this, candidates);
         SelectionOutcome outcome;
-        try
-        {
-            outcome = PolicySelector.Run(policy, input);
-            if (_excluded is not null)
-                outcome.Exclusion = new SelectionExclusion(Exclude!.Select(k => k.ToString()).ToArray(), _excluded.Count, n + _excluded.Count,
-                    ParameterSetName == CountSet ? null : KeepFraction, ParameterSetName == CountSet ? KeepCount : null);
-        }
+        try { outcome = PolicySelector.Run(policy, input); }
         catch (SelectionInputException e)
         {
             var category = e.ErrorId is "ClusterOutOfRange" or "InvalidDistance" ? ErrorCategory.InvalidData : ErrorCategory.InvalidArgument;
@@ -221,8 +207,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
             }
             if (_excluded?.Contains(r) == true)
             {
-                string why = string.Join("; ", Exclude!.Where(k => r.HasIssue(k.ToString())).Select(k => r.IssueSentence(k.ToString())));
-                if (Invert || IncludePruned) WriteObject(r.WithDecision(false, $"pruned: {why}", outcome));
+                if (Invert || IncludePruned) WriteObject(r.WithDecision(false, Exclusion.Reason(r, outcome.Policy.Exclude), outcome));
                 continue;
             }
             bool keep = outcome.Keep[c];
@@ -243,7 +228,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
         try { cut = PruneCmdlets.Sharding.ShardFiles.ReadPlan(path, PruneCmdlets.Sharding.ShardPlanDocument.CutFormat, out _); }
         catch (PruneCmdlets.Sharding.ShardFileException e) { ThrowTerminatingError(ShardErrors.Of(e)); return; }
         var policy = cut.Policy.ToPolicy();
-        var (input, model) = ShardInput.Build(this, _records, policy);
+        var (input, model) = ShardInput.Build(this, _records, policy, out _excluded);
         SelectionOutcome outcome;
         try { outcome = PruneCmdlets.Sharding.ShardedSelection.Decide(cut, input, model); }
         catch (Exception e) when (e is PruneCmdlets.Sharding.ShardFileException or SelectionInputException)
@@ -267,6 +252,7 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
         Temperature = Temperature,
         Stratified = new StratifiedOptions { HardCutoff = HardCutoff, Bins = Bins },
         Seed = Seed,
+        Exclude = Exclude?.Select(k => k.ToString()).Distinct().ToArray() ?? Array.Empty<string>(),
     })
     {
         TemperatureGiven = Given(nameof(Temperature)),

@@ -14,8 +14,15 @@ namespace PruneCmdlets.Commands;
 internal static class ShardInput
 {
     public static (SelectionInput Input, string? Model) Build(PSCmdlet cmdlet, List<EmbeddingRecord> records, SelectionPolicy policy)
+        => Build(cmdlet, records, policy, out _);
+
+    /// <summary>As above; <paramref name="excluded"/> receives the records the policy's Exclude prunes first (left out of the input, counted in it).</summary>
+    public static (SelectionInput Input, string? Model) Build(PSCmdlet cmdlet, List<EmbeddingRecord> records, SelectionPolicy policy, out HashSet<EmbeddingRecord> excluded)
     {
         var candidates = records.Where(r => r.Kept != false).ToList();
+        excluded = Exclusion.Flagged(cmdlet, candidates, policy.Exclude);
+        var left = excluded;
+        candidates = candidates.Where(r => !left.Contains(r)).ToList();
         // Records carry the model itself, or (imported from Parquet) only its fingerprint: the
         // fingerprint is what every shard file names, so records are compared by it.
         Clustering.KMeansModel? model = null;
@@ -43,6 +50,7 @@ internal static class ShardInput
         if (policy.BalanceBy == BalanceBy.Density) RecordCollector.EnsureSourcesUnchanged(cmdlet, candidates);
         var input = new SelectionInput(candidates.Count)
         {
+            Excluded = excluded.Count,
             Ids = candidates.Select(r => r.Id).ToArray(),
             Distances = policy.Keep == KeepStrategy.Random ? null : candidates.Select(r => r.Distance!.Value).ToArray(),
             Labels = candidates.Select(r => r.Label).ToArray(),

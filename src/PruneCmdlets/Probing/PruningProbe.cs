@@ -71,7 +71,7 @@ public static class PruningProbe
         // rest, as Select-PrunedSet -Exclude does.
         var rest = train.Excluded is { } excluded ? Enumerable.Range(0, n).Where(i => !excluded[i]).ToArray() : null;
         if (rest is { Length: 0 }) throw new ArgumentException("Every training record is excluded; nothing is left to select from.", nameof(train));
-        var restInput = rest is null ? null : Restrict(input, rest);
+        var restInput = rest is null ? null : Restrict(input, rest, n - rest.Length);
         foreach (var f in fractions)
         {
             int count = PruneSelector.CountForFraction(f, n);
@@ -88,7 +88,7 @@ public static class PruningProbe
                                 ids[t] = JobFor(PolicySelector.Run(new SelectionPolicy { Keep = s, KeepFraction = f, BalanceBy = b, Seed = o.Seed + t }, input, explain: false).Keep);
                                 continue;
                             }
-                            var keep = PolicySelector.Run(new SelectionPolicy { Keep = s, KeepCount = Math.Min(count, rest!.Length), BalanceBy = b, Seed = o.Seed + t }, restInput!, explain: false).Keep;
+                            var keep = PolicySelector.Run(new SelectionPolicy { Keep = s, KeepFraction = f, BalanceBy = b, Seed = o.Seed + t, Exclude = train.ExcludedIssues }, restInput!, explain: false).Keep;
                             var mask = new bool[n];
                             for (int r = 0; r < rest!.Length; r++) mask[rest[r]] = keep[r];
                             ids[t] = JobFor(mask);
@@ -299,8 +299,9 @@ public static class PruningProbe
     }
 
     /// <summary>The selection input for the listed rows only.</summary>
-    private static SelectionInput Restrict(SelectionInput input, int[] rows) => new(rows.Length)
+    private static SelectionInput Restrict(SelectionInput input, int[] rows, int excluded) => new(rows.Length)
     {
+        Excluded = excluded,
         Distances = input.Distances is { } d ? rows.Select(i => d[i]).ToArray() : null,
         Labels = input.Labels is { } l ? rows.Select(i => l[i]).ToArray() : null,
         Clusters = input.Clusters is { } c ? rows.Select(i => c[i]).ToArray() : null,

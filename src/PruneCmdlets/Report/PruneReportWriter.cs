@@ -153,9 +153,8 @@ public static partial class PruneReportWriter
         {
             var p = s.Policy;
             var sb = new StringBuilder("Select-PrunedSet ");
-            if (s.Exclusion is { } x)
-                sb.Append(x.KeepFraction is { } xf ? $"-KeepFraction {xf.ToString("0.####", C)}" : $"-KeepCount {x.KeepCount}").Append($" -Exclude {string.Join(", ", x.Issues)}");
-            else sb.Append(p.KeepFraction is { } f ? $"-KeepFraction {f.ToString("0.####", C)}" : $"-KeepCount {p.KeepCount}");
+            sb.Append(p.KeepFraction is { } f ? $"-KeepFraction {f.ToString("0.####", C)}" : $"-KeepCount {p.KeepCount}");
+            if (p.Exclude.Count > 0) sb.Append($" -Exclude {string.Join(", ", p.Exclude)}");
             sb.Append($" -Keep {p.Keep}");
             if (p.BalanceBy != BalanceBy.None) sb.Append($" -BalanceBy {p.BalanceBy}");
             if (p.MinPerGroup is { } mpg) sb.Append($" -MinPerGroup {mpg}");

@@ -26,7 +26,7 @@ public static class PolicySelector
             for (int i = 0; i < n; i++)
                 if (!double.IsFinite(input.Distances[i])) throw new SelectionInputException("InvalidDistance", $"Record {i} has a Distance of {input.Distances[i]}; every Distance must be a finite number.", i);
         }
-        int total = policy.TotalFor(n);
+        int total = policy.TotalFor(n, input.Excluded);
         var (groupOf, names) = Groups(policy.BalanceBy, input);
         var sizes = new int[names.Length];
         foreach (int g in groupOf) sizes[g]++;

@@ -32,10 +32,23 @@ public sealed record SelectionPolicy
     /// <summary>Seed of the Random and Stratified draws.</summary>
     public long Seed { get; init; }
 
+    /// <summary>
+    /// Find-DataIssue issues (LabelError, Outlier, Duplicate, Leak) whose records are pruned
+    /// before the policy runs (Select-PrunedSet -Exclude). The caller leaves those records out of
+    /// the input and counts them in <see cref="SelectionInput.Excluded"/>: the amount to keep is
+    /// an amount of every record, the excluded ones included.
+    /// </summary>
+    public IReadOnlyList<string> Exclude { get; init; } = Array.Empty<string>();
+
     public int EffectiveMinPerGroup => MinPerGroup ?? (BalanceBy == BalanceBy.Density ? 1 : 0);
 
-    /// <summary>Records kept out of <paramref name="n"/>: round(f·N) (at least 1) for a fraction, min(count, N) for a count.</summary>
-    public int TotalFor(int n) => KeepFraction is { } f ? PruneSelector.CountForFraction(f, n) : Math.Min(KeepCount ?? n, n);
+    /// <summary>
+    /// Records kept of <paramref name="n"/> candidates when <paramref name="excluded"/> more were
+    /// pruned for their issues first: round(f·(N + excluded)) (at least 1) for a fraction,
+    /// the count for a count, never more than the N candidates.
+    /// </summary>
+    public int TotalFor(int n, long excluded = 0)
+        => Math.Min(n, KeepFraction is { } f ? PruneSelector.CountForFraction(f, checked((int)(n + excluded))) : KeepCount ?? n);
 
     public void Validate()
     {
@@ -58,7 +71,8 @@ public sealed record SelectionPolicy
             (BalanceBy == BalanceBy.Density ? $" (temperature {Temperature.ToString(c)})" : "") +
             (EffectiveMinPerGroup > 0 && BalanceBy != BalanceBy.None ? $", at least {EffectiveMinPerGroup} per group" : "") +
             (Keep == KeepStrategy.Stratified ? $" (CCS hard cutoff {Stratified.HardCutoff.ToString(c)}, {Stratified.Bins} bins)" : "") +
-            (Keep is KeepStrategy.Random or KeepStrategy.Stratified ? $", seed {Seed}" : "");
+            (Keep is KeepStrategy.Random or KeepStrategy.Stratified ? $", seed {Seed}" : "") +
+            (Exclude.Count > 0 ? $", after excluding {string.Join(", ", Exclude)}" : "");
     }
 }
 
@@ -68,6 +82,10 @@ public sealed class SelectionInput
     public SelectionInput(int count) => Count = count;
 
     public int Count { get; }
+
+    /// <summary>Records pruned for their issues before the policy (<see cref="SelectionPolicy.Exclude"/>), not in the input but counted in the amount to keep.</summary>
+    public int Excluded { get; init; }
+
 
     /// <summary>
     /// Each record's Id: equal distances are kept in Id order (ordinal) and Random draws per Id,
@@ -147,15 +165,5 @@ public sealed class SelectionOutcome
     /// <summary>Stratified: every group's CCS plan (cutoff, bins, takes), the one the selection drew from.</summary>
     public StratifiedPlan[]? StratifiedPlans { get; }
 
-    /// <summary>Select-PrunedSet -Exclude: what was pruned for its issues before the policy ran, and the amount asked for over every record.</summary>
-    public SelectionExclusion? Exclusion { get; internal set; }
-
     public int Kept => Keep.Count(k => k);
 }
-
-/// <summary>
-/// Records pruned for their data issues before a policy ran (Select-PrunedSet -Exclude): which
-/// issues, how many records, and the amount the user asked for, a fraction or count of every
-/// record, which the policy's KeepCount over the rest stands in for.
-/// </summary>
-public sealed record SelectionExclusion(string[] Issues, int Excluded, int Candidates, double? KeepFraction, int? KeepCount);

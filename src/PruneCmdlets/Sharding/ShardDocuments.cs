@@ -15,17 +15,19 @@ public sealed class PolicyDocument
     public int? MinPerGroup { get; set; }
     [JsonRequired] public double Temperature { get; set; }
     [JsonRequired] public long Seed { get; set; }
+    /// <summary>The issues whose records are pruned before the policy (Measure-ShardSummary -Exclude); absent when none.</summary>
+    public string[]? Exclude { get; set; }
 
     public static PolicyDocument From(SelectionPolicy p) => new()
     {
         Keep = p.Keep, KeepFraction = p.KeepFraction, KeepCount = p.KeepCount, BalanceBy = p.BalanceBy, MinPerGroup = p.MinPerGroup,
-        Temperature = p.Temperature, Seed = p.Seed,
+        Temperature = p.Temperature, Seed = p.Seed, Exclude = p.Exclude.Count > 0 ? p.Exclude.ToArray() : null,
     };
 
     public SelectionPolicy ToPolicy() => new()
     {
         Keep = Keep, KeepFraction = KeepFraction, KeepCount = KeepCount, BalanceBy = BalanceBy, MinPerGroup = MinPerGroup,
-        Temperature = Temperature, Seed = Seed,
+        Temperature = Temperature, Seed = Seed, Exclude = Exclude ?? Array.Empty<string>(),
     };
 }
 
@@ -61,6 +63,8 @@ public sealed class ShardSummaryDocument : IShardFile
     /// <summary>The k-means model's fingerprint, or null when the records carried none.</summary>
     public string? Model { get; set; }
     [JsonRequired] public int Records { get; set; }
+    /// <summary>Records of the shard pruned for their issues before the policy (the policy's Exclude): not in Records, but counted in the amount to keep.</summary>
+    public int Excluded { get; set; }
     /// <summary>Round 2: SHA-256 of the plan file the round ran against, and the plan itself so the merge needs nothing else.</summary>
     public string? PlanSha256 { get; set; }
     public ShardPlanDocument? Plan { get; set; }

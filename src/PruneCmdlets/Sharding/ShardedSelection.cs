@@ -45,7 +45,8 @@ public static class ShardedSelection
     {
         var c = CultureInfo.InvariantCulture;
         string text = $"policy;keep={policy.Keep};fraction={policy.KeepFraction?.ToString("R", c)};count={policy.KeepCount?.ToString(c)};balance={policy.BalanceBy};" +
-            $"min={policy.MinPerGroup?.ToString(c)};temperature={policy.Temperature.ToString("R", c)};seed={policy.Seed.ToString(c)};model={model}";
+            $"min={policy.MinPerGroup?.ToString(c)};temperature={policy.Temperature.ToString("R", c)};seed={policy.Seed.ToString(c)};model={model}" +
+            (policy.Exclude is { Length: > 0 } x ? $";exclude={string.Join(",", x)}" : ""); // absent without -Exclude: older fingerprints stay valid
         return ShardFiles.Sha256(Encoding.UTF8.GetBytes(text));
     }
 
@@ -55,7 +56,7 @@ public static class ShardedSelection
     {
         CheckShardable(policy);
         CheckShard(shardIndex, shardCount);
-        var doc = NewSummary(PolicyDocument.From(policy), model, 1, shardIndex, shardCount, input.Count);
+        var doc = NewSummary(PolicyDocument.From(policy), model, 1, shardIndex, shardCount, input.Count, input.Excluded);
         var (keys, members) = GroupMembers(policy.BalanceBy, input);
         var primary = Primaries(policy, input);
         IntraPart[]? parts = null;
@@ -116,10 +117,12 @@ public static class ShardedSelection
         var sizes = new int[gCount];
         var parts = policy.BalanceBy == BalanceBy.Density ? keys.Select(k => new IntraPart(int.Parse(k, CultureInfo.InvariantCulture))).ToArray() : null;
         var inter = new double?[gCount];
-        long records = 0;
+        long records = 0, excluded = 0;
         foreach (var (path, doc) in summaries)
         {
             records += doc.Records;
+            if (doc.Excluded < 0) throw new ShardFileException("CorruptShardFile", $"'{path}' counts {doc.Excluded} excluded records.", path);
+            excluded += doc.Excluded;
             foreach (var group in doc.Groups)
             {
                 int g = index[group.Key];
@@ -140,7 +143,7 @@ public static class ShardedSelection
         if (records == 0) throw new ShardFileException("NoInput", "Every shard summary is empty: no shard had any records to select from.");
         if (records > int.MaxValue) throw new ShardFileException("TooManyRecords", $"The shards hold {records} records; a selection holds at most {int.MaxValue}.");
         int n = (int)records;
-        int total = policy.TotalFor(n);
+        int total = policy.TotalFor(n, excluded);
         ClusterComplexity[]? complexity = parts?.Select((p, g) => new ClusterComplexity(p.Cluster, p.Size, p.Counted > 0 ? p.Sum.Value / p.Counted : 0, inter[g]!.Value)).ToArray();
         var (quotas, shares) = PolicySelector.Quotas(policy, sizes, total, complexity);
 
@@ -217,7 +220,7 @@ public static class ShardedSelection
         CheckFingerprint(plan, model, "plan");
         if (shardCount != plan.ShardCount)
             throw new ShardFileException("ShardSummaryMismatch", $"The plan was merged from {plan.ShardCount} shards, but this step is shard {shardIndex} of {shardCount}.");
-        var doc = NewSummary(plan.Policy, model, 2, shardIndex, shardCount, input.Count);
+        var doc = NewSummary(plan.Policy, model, 2, shardIndex, shardCount, input.Count, input.Excluded);
         doc.PlanSha256 = planSha256;
         doc.Plan = plan;
         var (keys, members) = GroupMembers(policy.BalanceBy, input);
@@ -340,10 +343,10 @@ public static class ShardedSelection
 
     // ---- shared -------------------------------------------------------------------------------
 
-    private static ShardSummaryDocument NewSummary(PolicyDocument policy, string? model, int round, int shardIndex, int shardCount, int records) => new()
+    private static ShardSummaryDocument NewSummary(PolicyDocument policy, string? model, int round, int shardIndex, int shardCount, int records, int excluded) => new()
     {
         Round = round, ShardIndex = shardIndex, ShardCount = shardCount, Policy = policy, Model = model,
-        Fingerprint = Fingerprint(policy, model), Records = records,
+        Fingerprint = Fingerprint(policy, model), Records = records, Excluded = excluded,
     };
 
     private static void CheckShard(int index, int count)
