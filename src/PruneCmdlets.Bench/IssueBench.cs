@@ -112,4 +112,54 @@ internal static class IssueBench
         Console.WriteLine(JsonSerializer.Serialize(new { N = n, D = d, TestN = tn, Noise = noise, Seed = seed, Flipped = flipped.Count(f => f), Detection = detection, AllData = all, Table = table },
             new JsonSerializerOptions { IncludeFields = true }));
     }
+
+    /// <summary>
+    /// issues-ivf: recall@k of the clustered neighbour search against the exact one, on a matrix
+    /// file (--train) or a generated Gaussian mixture (--n, --d, --clusters), per --probes.
+    /// </summary>
+    public static void Recall(Dictionary<string, string> o)
+    {
+        float[] x; int n, d;
+        if (o.TryGetValue("train", out var path)) (x, n, d) = Load(path);
+        else
+        {
+            n = int.Parse(o.GetValueOrDefault("n", "200000")); d = int.Parse(o.GetValueOrDefault("d", "128"));
+            int clusters = int.Parse(o.GetValueOrDefault("clusters", "1000"));
+            var rng = new DeterministicRandom(7);
+            double Gauss() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+            var centres = new float[clusters * d];
+            for (int i = 0; i < centres.Length; i++) centres[i] = (float)Gauss();
+            x = new float[(long)n * d];
+            for (int i = 0; i < n; i++)
+            {
+                int c = rng.NextInt(clusters);
+                for (int j = 0; j < d; j++) x[(long)i * d + j] = centres[c * d + j] + (float)(0.5 * Gauss());
+            }
+        }
+        int k = int.Parse(o.GetValueOrDefault("k", "10"));
+        var u = (float[])x.Clone();
+        VectorMath.NormalizeRows(u, n, d);
+        var sw = Stopwatch.StartNew();
+        var exact = NeighborGraph.Within(u, n, d, k);
+        double exactSeconds = sw.Elapsed.TotalSeconds;
+        var options = new DataIssueOptions();
+        int lists = options.ListsFor(n);
+        var rows = new List<object>();
+        foreach (int probes in o.GetValueOrDefault("probes", "4,8,16,32").Split(',').Select(int.Parse))
+        {
+            sw.Restart();
+            var approx = NeighborGraph.Clustered(u, n, d, k, lists, probes, seed: 0);
+            double seconds = sw.Elapsed.TotalSeconds;
+            long found = 0;
+            for (int i = 0; i < n; i++)
+            {
+                var truth = new HashSet<int>();
+                for (int t = 0; t < k; t++) truth.Add(exact.Index[(long)i * k + t]);
+                for (int t = 0; t < k; t++) if (truth.Contains(approx.Index[(long)i * k + t])) found++;
+            }
+            rows.Add(new { Probes = probes, Lists = lists, Recall = (double)found / ((long)n * k), Seconds = seconds, SpeedUp = exactSeconds / seconds });
+        }
+        Console.WriteLine(JsonSerializer.Serialize(new { N = n, D = d, K = k, ExactSeconds = exactSeconds, Runs = rows }));
+    }
 }
+

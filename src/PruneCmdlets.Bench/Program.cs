@@ -28,6 +28,7 @@ switch (args.FirstOrDefault())
     case "shards": ShardBench.Run(opts); break;
     case "shard-gen": ShardBench.Generate(opts); break;
     case "issues-labels": IssueBench.Labels(opts); break;
+    case "issues-ivf": IssueBench.Recall(opts); break;
     default:
         Console.Error.WriteLine("usage: gen|lloyd|score|init --key value ...");
         return 2;

@@ -75,6 +75,33 @@ public class DataIssueTests
         Assert.Equal(10, reference.Index[30 * k]);
     }
 
+    [Fact]
+    public void ClusteredSearch_ProbingEveryList_IsTheExactSearch_AndFewProbesMissLittle()
+    {
+        // Blobs, as embeddings of a few kinds of thing are.
+        int n = 1500, d = 16, k = 5;
+        var centres = TestData.Gaussian(20, d, seed: 31, scale: 3.0);
+        var noise = TestData.Gaussian(n, d, seed: 32);
+        var x = new float[n * d];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d; j++) x[i * d + j] = centres[(i % 20) * d + j] + noise[i * d + j];
+        var u = Unit(x, n, d);
+        var exact = NeighborGraph.Within(u, n, d, k);
+        var all = NeighborGraph.Clustered(u, n, d, k, lists: 12, probes: 12, seed: 1);
+        Assert.Equal(exact.Index, all.Index);
+        Assert.Equal(exact.Similarity, all.Similarity);
+        Assert.Equal(all.Index, NeighborGraph.Clustered(u, n, d, k, lists: 12, probes: 12, seed: 1, maxThreads: 1).Index);
+        var few = NeighborGraph.Clustered(u, n, d, k, lists: 40, probes: 3, seed: 1);
+        int found = 0;
+        for (int i = 0; i < n; i++)
+            for (int t = 0; t < k; t++)
+                if (Enumerable.Range(0, k).Any(s => exact.Index[i * k + s] == few.Index[i * k + t])) found++;
+        double recall = (double)found / (n * k);
+        Assert.InRange(recall, 0.9, 1.0);
+        Assert.NotNull(few.ListOf);
+        Assert.StartsWith("clustered: 40 k-means lists", few.Method);
+    }
+
     // ---- confident learning --------------------------------------------------------------------
 
     [Fact]

@@ -63,6 +63,13 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
     public SwitchParameter NoPixelCheck { get; set; }
 
     [Parameter]
+    public NeighborSearch Search { get; set; } = NeighborSearch.Auto;
+
+    [Parameter]
+    [ValidateRange(1, 65536)]
+    public int Probes { get; set; } = DataIssueOptions.DefaultProbes;
+
+    [Parameter]
     public long Seed { get; set; }
 
     [Parameter]
@@ -117,7 +124,7 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
         {
             Checks = checks, Classifier = Classifier, Folds = Folds, Neighbors = Neighbors,
             OutlierThreshold = Given(nameof(OutlierThreshold)) ? OutlierThreshold : null,
-            DuplicateEpsilon = DuplicateEpsilon, DuplicateKeepRule = KeepRule, Seed = Seed, MaxThreads = MaxThreads,
+            DuplicateEpsilon = DuplicateEpsilon, DuplicateKeepRule = KeepRule, Seed = Seed, MaxThreads = MaxThreads, Search = Search, Probes = Probes,
             Leak = new LeakOptions { Threshold = LeakThreshold, PixelThreshold = PixelThreshold, PixelCheck = !NoPixelCheck },
         };
         var input = new DataIssueInput
@@ -128,7 +135,8 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
         };
         WriteVerbose($"Find-DataIssue: {records.Count} records, {records[0].Dimension} dimensions; checks {checks}; " +
             (checks.HasFlag(DataCheck.Label) ? (Classifier == LabelClassifier.Probe ? $"label check by the logistic-regression probe over {Folds} stratified folds (seed {Seed}); " : $"label check by the labels of {Neighbors} nearest neighbours; ") : "") +
-            $"{Neighbors} nearest neighbours by cosine, exact; threads {MaxThreads}.");
+            $"{Neighbors} nearest neighbours by cosine, " +
+            (new DataIssueOptions { Search = Search }.Clustered(records.Count) ? $"searched inside k-means lists ({Probes} probed per record; beyond {DataIssueOptions.ExactLimit:N0} records, or -Search Clustered)" : "exact") + $"; threads {MaxThreads}.");
 
         (RecordIssues[] Records, DataIssueSummary Summary) result;
         try

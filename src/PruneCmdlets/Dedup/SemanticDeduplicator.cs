@@ -122,22 +122,27 @@ public static class SemanticDeduplicator
     /// With <paramref name="acrossClusters"/> every pair of the set is compared, not only pairs
     /// inside a cluster (Find-DataIssue's duplicate check); the keep rule still measures each
     /// member against its own cluster's centroid, so a group that lies inside one cluster keeps
-    /// the member Invoke-SemDeDup keeps.
+    /// the member Invoke-SemDeDup keeps. With <paramref name="keepClusters"/> the pairs are searched
+    /// inside <paramref name="cluster"/> (another partition, such as coarse search lists) and the keep
+    /// rule measures each member against its centroid in <paramref name="keepClusters"/>.
     /// </remarks>
     public static SemDeDupResult Run(IReadOnlyList<ReadOnlyMemory<float>> vectors, int[] cluster, KMeansModel? model, SemDeDupOptions options,
-        Action<SemDeDupProgress>? progress = null, CancellationToken cancel = default, IReadOnlyList<string>? ids = null, bool acrossClusters = false)
+        Action<SemDeDupProgress>? progress = null, CancellationToken cancel = default, IReadOnlyList<string>? ids = null, bool acrossClusters = false,
+        int[]? keepClusters = null)
     {
         options.Validate();
         int n = vectors.Count;
         if (cluster.Length != n) throw new ArgumentException("One cluster per vector is needed.", nameof(cluster));
         if (n == 0) return new SemDeDupResult(Array.Empty<bool>(), Array.Empty<DuplicateSet>(), 0, 0);
         int d = vectors[0].Length;
+        var keepOf = keepClusters ?? cluster;
+        if (keepOf.Length != n) throw new ArgumentException("One keep cluster per vector is needed.", nameof(keepClusters));
         if (model is not null)
         {
             if (model.Dimension != d) throw new ArgumentException($"The model's centroids have {model.Dimension} dimensions but the vectors have {d}.", nameof(model));
             for (int i = 0; i < n; i++)
-                if (cluster[i] < 0 || cluster[i] >= model.K)
-                    throw new ArgumentOutOfRangeException(nameof(cluster), cluster[i], $"Row {i} is in cluster {cluster[i]}, which the model (K={model.K}) does not have.");
+                if (keepOf[i] < 0 || keepOf[i] >= model.K)
+                    throw new ArgumentOutOfRangeException(nameof(cluster), keepOf[i], $"Row {i} is in cluster {keepOf[i]}, which the model (K={model.K}) does not have.");
         }
 
         if (ids is not null && ids.Count != n) throw new ArgumentException("One Id per vector is needed.", nameof(ids));
@@ -165,7 +170,7 @@ public static class SemanticDeduplicator
         }
 
         var links = Search(u, d, ranges, options, progress, cancel, out long pairsTotal);
-        var groups = BuildGroups(u, d, vectors, cluster, order, ranges, links, model, options.KeepRule);
+        var groups = BuildGroups(u, d, vectors, keepOf, order, ranges, links, model, options.KeepRule);
         var keep = new bool[n];
         Array.Fill(keep, true);
         foreach (var g in groups)

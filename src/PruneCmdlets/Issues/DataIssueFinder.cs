@@ -66,8 +66,7 @@ public static class DataIssueFinder
         var leakPixels = new double?[n];
 
         NeighborGraph? graph = null;
-        NeighborGraph Graph() => graph ??= NeighborGraph.Within(u, n, d, Math.Min(options.Neighbors, Math.Max(1, n - 1)), options.MaxThreads, cancel,
-            (done, total) => progress?.Invoke(new DataIssueProgress("nearest neighbours", (double)done / total)));
+        NeighborGraph Graph() => graph ??= Neighbours(u, n, d, options, progress, cancel);
 
         double? outlierThreshold = null;
         string? outlierRule = null;
@@ -106,7 +105,7 @@ public static class DataIssueFinder
             else
             {
                 var sub = EmbeddingMatrix.Build(labelled.Select(i => input.Vectors[i]).ToList(), DistanceMetric.Cosine, out _);
-                labelledGraph = NeighborGraph.Within(sub.Data, labelled.Length, d, Math.Min(options.Neighbors, Math.Max(1, labelled.Length - 1)), options.MaxThreads, cancel);
+                labelledGraph = Neighbours(sub.Data, labelled.Length, d, options, progress, cancel);
             }
             agreement = LabelIssueFinder.NeighborAgreement(labelledGraph, given);
             double[] probabilities;
@@ -138,8 +137,12 @@ public static class DataIssueFinder
         {
             var dedup = new SemDeDupOptions { Epsilon = options.DuplicateEpsilon, KeepRule = options.DuplicateKeepRule, MaxThreads = options.MaxThreads };
             var clusters = input.Clusters ?? new int[n];
-            var result = SemanticDeduplicator.Run(input.Vectors, clusters, input.Clusters is null ? null : input.Model, dedup,
-                p => progress?.Invoke(new DataIssueProgress("duplicates", p.PairsTotal == 0 ? 1 : (double)p.PairsDone / p.PairsTotal)), cancel, input.Ids, acrossClusters: true);
+            // Beyond the exact limit, pairs are searched inside the coarse lists of the clustered
+            // neighbour search (the keep rule still measures each member against its own cluster).
+            var lists = options.Clustered(n) ? Graph().ListOf : null;
+            var result = SemanticDeduplicator.Run(input.Vectors, lists ?? clusters, input.Clusters is null ? null : input.Model, dedup,
+                p => progress?.Invoke(new DataIssueProgress("duplicates", p.PairsTotal == 0 ? 1 : (double)p.PairsDone / p.PairsTotal)), cancel, input.Ids,
+                acrossClusters: lists is null, keepClusters: lists is null ? null : clusters);
             duplicateGroups = result.Groups.Count;
             var (keeperOf, similarity, _) = DuplicateDecisions.Explain(result, input.Vectors, dedup, i => input.Ids[i]);
             double threshold = 1 - options.DuplicateEpsilon;
@@ -190,6 +193,7 @@ public static class DataIssueFinder
         var summary = new DataIssueSummary
         {
             Records = n, Checks = checks, Seed = options.Seed, Neighbors = options.Neighbors, Counts = counts, CountsByClass = byClass,
+            NeighborSearch = graph?.Method,
             Classifier = label?.Classifier, Folds = label?.Folds ?? 0, Classes = label?.Classes ?? Array.Empty<string>(),
             ClassThresholds = label?.Thresholds ?? Array.Empty<double>(), NoiseMatrix = label is null ? Array.Empty<NoiseCell>() : Noise(label),
             CrossValidatedAccuracy = label?.CrossValidatedAccuracy, NeighborAgreement = agreement, Unlabelled = unlabelled,
@@ -202,6 +206,16 @@ public static class DataIssueFinder
             LeakPixelChecks = pixelChecks,
         };
         return (records, summary);
+    }
+
+    /// <summary>The nearest neighbours of every row of a unit matrix: exact, or inside k-means lists beyond the exact limit.</summary>
+    private static NeighborGraph Neighbours(ReadOnlyMemory<float> u, int n, int d, DataIssueOptions options, Action<DataIssueProgress>? progress, CancellationToken cancel)
+    {
+        int k = Math.Min(options.Neighbors, Math.Max(1, n - 1));
+        void Report(long done, long total) => progress?.Invoke(new DataIssueProgress("nearest neighbours", total == 0 ? 1 : (double)done / total));
+        return options.Clustered(n)
+            ? NeighborGraph.Clustered(u, n, d, k, options.ListsFor(n), options.Probes, options.Seed, options.MaxThreads, cancel, Report)
+            : NeighborGraph.Within(u, n, d, k, options.MaxThreads, cancel, Report);
     }
 
     /// <summary>Each record's mean cosine distance (1 − similarity) to its nearest neighbours.</summary>

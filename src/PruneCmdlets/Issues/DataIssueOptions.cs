@@ -26,6 +26,17 @@ public enum LabelClassifier
     Neighbors,
 }
 
+/// <summary>How the nearest neighbours are searched.</summary>
+public enum NeighborSearch
+{
+    /// <summary>Exact up to <see cref="DataIssueOptions.ExactLimit"/> records, clustered beyond.</summary>
+    Auto,
+    /// <summary>Every pair, by the blocked kernel.</summary>
+    Exact,
+    /// <summary>Inside the nearest k-means lists, as an IVF index searches.</summary>
+    Clustered,
+}
+
 /// <summary>Every default of the data-issue checks in one place, so the cmdlet, the tests and the bench agree.</summary>
 public sealed class DataIssueOptions
 {
@@ -48,6 +59,18 @@ public sealed class DataIssueOptions
     public double DuplicateEpsilon { get; set; } = DefaultDuplicateEpsilon;
     public PruneCmdlets.Dedup.DuplicateKeepRule DuplicateKeepRule { get; set; } = PruneCmdlets.Dedup.DuplicateKeepRule.FarthestFromCentroid;
     public LeakOptions Leak { get; set; } = new();
+    /// <summary>Above this many records, Auto searches neighbours and duplicates inside k-means lists: every pair costs N² dot products.</summary>
+    public const int ExactLimit = 300_000;
+    public NeighborSearch Search { get; set; } = NeighborSearch.Auto;
+    /// <summary>Coarse lists of the clustered search; 0 takes 4·√N.</summary>
+    public int Lists { get; set; }
+    /// <summary>Lists each record is compared with in the clustered search.</summary>
+    public int Probes { get; set; } = DefaultProbes;
+    public const int DefaultProbes = 16;
+
+    /// <summary>True when <paramref name="n"/> records are searched inside lists.</summary>
+    public bool Clustered(int n) => Search == NeighborSearch.Clustered || (Search == NeighborSearch.Auto && n > ExactLimit);
+    public int ListsFor(int n) => Lists > 0 ? Lists : (int)Math.Clamp(Math.Round(4 * Math.Sqrt(n)), 1, 65_536);
     public LogisticRegressionOptions Probe { get; set; } = new();
     public long Seed { get; set; }
     /// <summary>Worker threads; -1 uses every core. Never changes the result.</summary>
@@ -56,6 +79,8 @@ public sealed class DataIssueOptions
     public void Validate()
     {
         if (Folds < 2) throw new ArgumentOutOfRangeException(nameof(Folds), Folds, "Cross-validation needs at least 2 folds.");
+        if (Lists < 0) throw new ArgumentOutOfRangeException(nameof(Lists), Lists, "Lists must be 0 (automatic) or positive.");
+        if (Probes < 1) throw new ArgumentOutOfRangeException(nameof(Probes), Probes, "Probes must be at least 1.");
         if (Neighbors < 1) throw new ArgumentOutOfRangeException(nameof(Neighbors), Neighbors, "Neighbors must be at least 1.");
         if (OutlierThreshold is { } t && !(t >= 0 && t <= 2)) throw new ArgumentOutOfRangeException(nameof(OutlierThreshold), t, "A cosine distance lies between 0 and 2.");
         if (!(OutlierFence > 0) || double.IsInfinity(OutlierFence)) throw new ArgumentOutOfRangeException(nameof(OutlierFence), OutlierFence, "The fence must be a positive number of IQRs.");

@@ -55,6 +55,8 @@ public sealed class DataIssueSummary
     public DataCheck Checks { get; init; }
     public long Seed { get; init; }
     public int Neighbors { get; init; }
+    /// <summary>How the nearest neighbours were searched: "exact", or the clustered search's lists and probes.</summary>
+    public string? NeighborSearch { get; init; }
     /// <summary>Records per issue name.</summary>
     public IReadOnlyDictionary<string, int> Counts { get; init; } = new Dictionary<string, int>();
     /// <summary>Records per issue name and class (label; "(no label)" for unlabelled records).</summary>
