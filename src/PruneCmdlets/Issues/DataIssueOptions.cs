@@ -66,7 +66,8 @@ public sealed class DataIssueOptions
     public int Lists { get; set; }
     /// <summary>Lists each record is compared with in the clustered search.</summary>
     public int Probes { get; set; } = DefaultProbes;
-    public const int DefaultProbes = 16;
+    /// <summary>32 lists of 4·√N: recall@10 0.993 against the exact search on 20 000 Fashion-MNIST embeddings (16: 0.968; bench issues-ivf).</summary>
+    public const int DefaultProbes = 32;
 
     /// <summary>True when <paramref name="n"/> records are searched inside lists.</summary>
     public bool Clustered(int n) => Search == NeighborSearch.Clustered || (Search == NeighborSearch.Auto && n > ExactLimit);
