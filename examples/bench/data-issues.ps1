@@ -89,6 +89,8 @@ foreach ($seed in $Seeds) {
         $cells.AllData = $r.AllData.Item1
         $rows.Add([pscustomobject]$cells)
     }
+    # Each seed as it finishes: a run of several seeds takes a while.
+    $rows | Where-Object { $_.Part -in 'LabelErrors', 'KeepTable' -and $_.Seed -eq $seed } | Format-List | Out-String -Width 250 | Out-Host
 }
 $rows | Where-Object Part -EQ 'LabelErrors' | Format-Table Seed, Who, Flagged, Precision, Recall, CrossValidatedAccuracy, Seconds -AutoSize | Out-String -Width 200 | Out-Host
 $rows | Where-Object Part -EQ 'KeepTable' | Format-Table Seed, Keep, Random, KMeansHard, ClassMeanHard, ExcludeLabelErrorThenKMeansHard, AllData -AutoSize | Out-String -Width 250 | Out-Host
