@@ -170,7 +170,7 @@ internal sealed class PrunedSetUndo
             {
                 if (item is DirectoryInfo && item.LinkTarget is null) continue;
                 string relative = Path.GetRelativePath(dest, item.FullName).Replace(Path.DirectorySeparatorChar, '/');
-                if (files.ContainsKey(relative) || gone.Contains(item.FullName) || AtomicFile.IsTemporary(item.FullName)
+                if (files.ContainsKey(relative) || folders.Contains(relative) || gone.Contains(item.FullName) || AtomicFile.IsTemporary(item.FullName)
                     || string.Equals(item.FullName, journal, PrunedSetLayout.PathComparison)
                     || string.Equals(item.FullName, Path.Combine(dest, DestinationLock.FileName), PrunedSetLayout.PathComparison)) continue;
                 summary.KeptAdded++;
