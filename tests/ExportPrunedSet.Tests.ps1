@@ -217,7 +217,7 @@ Describe 'Export-PrunedSet with hostile file names' {
             Test-Path -LiteralPath $target | Should -BeTrue -Because "'$n' is placed under its own name"
             Get-Sha256 $target | Should -Be (Get-Sha256 (Join-Path $root $folder $n)) -Because "'$n' holds its own bytes"
         }
-        @(Get-RelativeFiles $dest).Count | Should -Be ($names.Count + 2)
+        @(Get-RelativeFiles $dest).Count | Should -Be ($names.Count + 3)   # manifest.csv, prune.json, prune-journal.jsonl
     }
 
     It 'writes a manifest that Import-Csv reads back with the same names, labels and reasons' {
@@ -394,7 +394,8 @@ Describe 'Export-PrunedSet links' {
             $err = @($err | Where-Object { $_ -is [Management.Automation.ErrorRecord] -and $_.FullyQualifiedErrorId -like 'HardLinkCrossDevice,*' })
             $err | Should -HaveCount 1 -Because 'the first failed link stops the run'
             $err[0].Exception.Message | Should -BeLike "*'$(Join-Path $root 'cat/a.png')'*-Mode Copy*"
-            @(Get-ChildItem -LiteralPath $dest -Recurse -File -Force -ErrorAction SilentlyContinue) | Should -HaveCount 0
+            # No file placed: only the journal, which lists the folders the run created.
+            @(Get-ChildItem -LiteralPath $dest -Recurse -File -Force -ErrorAction SilentlyContinue | Where-Object Name -ne 'prune-journal.jsonl') | Should -HaveCount 0
             # The cure it names works.
             ($decision | Export-PrunedSet $dest -Mode Copy).Copied | Should -Be 3
         }
@@ -416,9 +417,10 @@ Describe 'Export-PrunedSet on a full disk' {
     AfterAll { if ($Mounted) { umount $Small } }
 
     It 'stops with DiskFull naming the folder when a folder cannot be created, writes the summary, then RunStopped' {
-        # A tmpfs with few inodes: each file needs two folders (cls<n>/sub), so a folder runs out of them first.
+        # A tmpfs with few inodes: each file needs two folders (cls<n>/sub), so a folder runs out of them first
+        # (4 go to the mount itself, the destination, its lock and its journal; 3 to each placed file).
         $inodes = Join-Path $TestDrive 'full/inodes'
-        if (-not (Mount-Tmpfs $inodes 'size=1m,nr_inodes=9')) {
+        if (-not (Mount-Tmpfs $inodes 'size=1m,nr_inodes=10')) {
             if ($env:CI -eq 'true') { throw 'CI must run the full-disk test, but a tmpfs could not be mounted (run the tests as root).' }
             Set-ItResult -Skipped -Because 'a tmpfs cannot be mounted here (needs root on Linux)'; return
         }
@@ -466,7 +468,7 @@ Describe 'Export-PrunedSet on a full disk' {
         $full[0].Exception.Message | Should -BeLike "*'$(Join-Path $dest 'cls/big2.bin')'*"
         $full[0].TargetObject | Should -Be (Join-Path $root 'cls/big2.bin')
         # No partial file under any name, nothing after the stop, and what came before is whole.
-        Get-RelativeFiles $dest | Should -Be @('cls/a.bin', 'cls/big1.bin')
+        Get-RelativeFiles $dest | Should -Be @('cls/a.bin', 'cls/big1.bin', 'prune-journal.jsonl')
         Get-Sha256 (Join-Path $dest 'cls/a.bin') | Should -Be (Get-Sha256 (Join-Path $root 'cls/a.bin'))
         Get-Sha256 (Join-Path $dest 'cls/big1.bin') | Should -Be (Get-Sha256 (Join-Path $root 'cls/big1.bin'))
     }
