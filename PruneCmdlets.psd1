@@ -29,6 +29,7 @@
         'Measure-ShardSummary'
         'Merge-ShardSummary'
         'Export-PrunedSet'
+        'Undo-PrunedSet'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -1,16 +1,8 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    . (Join-Path $PSScriptRoot 'ApplyTestHelpers.ps1')
     Import-Module $ManifestPath -Force
     $script:Cmd = 'PruneCmdlets.Commands.ExportPrunedSetCommand'
-
-    # Files with distinct, seeded random bytes; sizes differ per file.
-    function New-SourceFile {
-        param([string] $Path, [int] $Size = 3000, [int] $Seed = 1)
-        $null = [IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName($Path))
-        $bytes = [byte[]]::new($Size)
-        [Random]::new($Seed).NextBytes($bytes)
-        [IO.File]::WriteAllBytes($Path, $bytes)
-    }
 
     # An ImageFolder tree and a decision on it: cat/a kept, cat/b pruned, dog/c and dog/sub/d kept.
     function New-DecidedTree {
@@ -29,16 +21,6 @@ BeforeAll {
         }
     }
 
-    # Every file under a folder, hidden ones included, as sorted '/'-separated relative paths.
-    function Get-RelativeFiles {
-        param([string] $Folder)
-        [string[]] $all = @(Get-ChildItem -LiteralPath $Folder -Recurse -File -Force | ForEach-Object { [IO.Path]::GetRelativePath($Folder, $_.FullName).Replace('\', '/') })
-        [Array]::Sort($all, [StringComparer]::Ordinal)
-        $all
-    }
-
-    function Get-Sha256 { param([string] $Path) (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash.ToLowerInvariant() }
-
     function Get-Inode {
         param([string] $Path)
         if ($IsMacOS) { stat -f %i -- $Path } else { stat -c %i -- $Path }
@@ -46,64 +28,6 @@ BeforeAll {
     function Get-Device {
         param([string] $Path)
         if ($IsMacOS) { stat -f %d -- $Path } else { stat -c %d -- $Path }
-    }
-
-    # A child pwsh applying cls/a.bin, b.bin and c.bin from $Root into $Dest, caught in the middle
-    # of b: b is a FIFO, so the copy reads what the writer sends, then waits for more. Returns the
-    # child, the writer and b's temporary file once 1 MB of b is on disk under it (a and c are
-    # 5 000 bytes, so the one temporary file that large is b's), the child still running.
-    function Start-BlockedExport {
-        param([string] $Root, [string] $Dest)
-        New-SourceFile (Join-Path $Root 'cls/a.bin') -Size 5000 -Seed 1
-        New-SourceFile (Join-Path $Root 'cls/c.bin') -Size 5000 -Seed 3
-        $b = Join-Path $Root 'cls/b.bin'
-        mkfifo -- $b
-        $writerInfo = [Diagnostics.ProcessStartInfo]::new('sh')
-        foreach ($a in '-c', "exec 3>'$b'; head -c 3000000 /dev/urandom >&3; exec sleep 60") { $writerInfo.ArgumentList.Add($a) }
-        $writerInfo.RedirectStandardOutput = $true   # so no process of it holds the test run's output open
-        $writerInfo.RedirectStandardError = $true
-        $writer = [Diagnostics.Process]::Start($writerInfo)
-        $exe = [Environment]::ProcessPath
-        $psi = [Diagnostics.ProcessStartInfo]::new($exe)
-        if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $psi.ArgumentList.Add([Environment]::GetCommandLineArgs()[0]) }
-        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ManifestPath'; 'a', 'b', 'c' | ForEach-Object { [pscustomobject]@{ Path = '$Root/cls/' + `$_ + '.bin' } } | Export-PrunedSet '$Dest' -RelativeTo '$Root'") {
-            $psi.ArgumentList.Add($a)
-        }
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $child = [Diagnostics.Process]::Start($psi)
-        $clock = [Diagnostics.Stopwatch]::StartNew()
-        $partial = $null
-        while (-not $partial -and $clock.Elapsed.TotalSeconds -lt 30 -and -not $child.HasExited) {
-            Start-Sleep -Milliseconds 50
-            $partial = Get-ChildItem -LiteralPath (Join-Path $Dest 'cls') -Force -File -ErrorAction SilentlyContinue |
-                Where-Object { $_.Name -like '.*.prune-tmp' -and $_.Length -ge 1MB }
-        }
-        $run = [pscustomobject]@{ Child = $child; Writer = $writer; Partial = $partial; Fifo = $b }
-        try {
-            $child.HasExited | Should -BeFalse -Because 'the child waits on the FIFO until it is killed'
-            $partial | Should -Not -BeNullOrEmpty -Because 'part of b reached the disk under a temporary name'
-        }
-        catch { Stop-BlockedExport $run; throw }
-        $run
-    }
-    # After the blocked run is killed, b becomes a plain file again and the same command finishes
-    # the job: the leftover removed, a skipped, b and c copied, and nothing else left (no lock).
-    function Complete-KilledExport {
-        param($Run, [string] $Root, [string] $Dest)
-        Remove-Item -LiteralPath $Run.Fifo
-        New-SourceFile $Run.Fifo -Size 4000 -Seed 2
-        $s = 'a', 'b', 'c' | ForEach-Object { [pscustomobject]@{ Path = "$Root/cls/$_.bin" } } | Export-PrunedSet $Dest -RelativeTo $Root
-        $s.TemporaryFilesRemoved, $s.Skipped, $s.Copied, $s.Failed | Should -Be 1, 1, 2, 0
-        Get-RelativeFiles $Dest | Should -Be @('cls/a.bin', 'cls/b.bin', 'cls/c.bin', 'manifest.csv', 'prune.json')
-        Get-Sha256 (Join-Path $Dest 'cls/b.bin') | Should -Be (Get-Sha256 $Run.Fifo)
-    }
-    function Stop-BlockedExport {
-        param($Run)
-        if (-not $Run.Child.HasExited) { $Run.Child.Kill($true) }   # SIGKILL: no catch, no finally runs in the child
-        $Run.Child.WaitForExit()
-        if (-not $Run.Writer.HasExited) { $Run.Writer.Kill($true) }
-        $Run.Writer.WaitForExit()
     }
 
     # Mounts a tmpfs with these options on a new folder (needs root on Linux); false where it cannot.
@@ -115,12 +39,6 @@ BeforeAll {
         $LASTEXITCODE -eq 0
     }
 
-    # Hash and write time of every file under a tree, to prove the sources are left as they were.
-    function Get-TreeState {
-        param([string] $Root)
-        Get-ChildItem -LiteralPath $Root -Recurse -File -Force | Sort-Object FullName |
-            ForEach-Object { '{0}|{1}|{2}' -f $_.FullName, (Get-Sha256 $_.FullName), $_.LastWriteTimeUtc.Ticks }
-    }
 }
 
 Describe 'Export-PrunedSet lays out the kept files' {
@@ -132,7 +50,7 @@ Describe 'Export-PrunedSet lays out the kept files' {
     It 'keeps the ImageFolder tree relative to the inputs'' common folder, and only the kept files' {
         $dest = Join-Path $TestDrive 'layout/pruned'
         $s = $decision | Export-PrunedSet -Destination $dest
-        Get-RelativeFiles $dest | Should -Be @('cat/a.png', 'dog/c.png', 'dog/sub/d.png', 'manifest.csv', 'prune.json')
+        Get-RelativeFiles $dest | Should -Be @('cat/a.png', 'dog/c.png', 'dog/sub/d.png', 'manifest.csv', 'prune-journal.jsonl', 'prune.json')
         foreach ($rel in 'cat/a.png', 'dog/c.png', 'dog/sub/d.png') {
             Get-Sha256 (Join-Path $dest $rel) | Should -Be (Get-Sha256 (Join-Path $photos $rel))
         }
@@ -150,8 +68,8 @@ Describe 'Export-PrunedSet lays out the kept files' {
         $rooted = Join-Path $TestDrive 'layout/cat-rooted'
         $null = $cat | Export-PrunedSet $plain
         $null = $cat | Export-PrunedSet $rooted -RelativeTo $photos
-        Get-RelativeFiles $plain | Should -Be @('a.png', 'manifest.csv', 'prune.json')
-        Get-RelativeFiles $rooted | Should -Be @('cat/a.png', 'manifest.csv', 'prune.json')
+        Get-RelativeFiles $plain | Should -Be @('a.png', 'manifest.csv', 'prune-journal.jsonl', 'prune.json')
+        Get-RelativeFiles $rooted | Should -Be @('cat/a.png', 'manifest.csv', 'prune-journal.jsonl', 'prune.json')
     }
 
     It 'reports a kept file outside -RelativeTo as PathOutsideRoot, naming it, and places the rest' {
@@ -161,7 +79,7 @@ Describe 'Export-PrunedSet lays out the kept files' {
         $err[0].FullyQualifiedErrorId | Should -Be "PathOutsideRoot,$Cmd"
         $err[0].TargetObject | Should -Be (Join-Path $photos 'cat/a.png')
         $err[0].Exception.Message | Should -BeLike "*$(Join-Path $photos 'cat/a.png')*"
-        Get-RelativeFiles $dest | Should -Be @('c.png', 'manifest.csv', 'prune.json', 'sub/d.png')
+        Get-RelativeFiles $dest | Should -Be @('c.png', 'manifest.csv', 'prune-journal.jsonl', 'prune.json', 'sub/d.png')
         $s.Copied, $s.Failed | Should -Be 2, 1
     }
 
@@ -169,7 +87,7 @@ Describe 'Export-PrunedSet lays out the kept files' {
         $dest = Join-Path $TestDrive 'layout/all'
         $s = Get-ChildItem -LiteralPath $photos -Recurse -File | Export-PrunedSet $dest
         $s.Copied, $s.Pruned | Should -Be 4, 0
-        Get-RelativeFiles $dest | Should -Be @('cat/a.png', 'cat/b.png', 'dog/c.png', 'dog/sub/d.png', 'manifest.csv', 'prune.json')
+        Get-RelativeFiles $dest | Should -Be @('cat/a.png', 'cat/b.png', 'dog/c.png', 'dog/sub/d.png', 'manifest.csv', 'prune-journal.jsonl', 'prune.json')
     }
 
     It 'reports an input without a Path as MissingPath and goes on with the rest' {
@@ -299,7 +217,7 @@ Describe 'Export-PrunedSet with hostile file names' {
             Test-Path -LiteralPath $target | Should -BeTrue -Because "'$n' is placed under its own name"
             Get-Sha256 $target | Should -Be (Get-Sha256 (Join-Path $root $folder $n)) -Because "'$n' holds its own bytes"
         }
-        @(Get-RelativeFiles $dest).Count | Should -Be ($names.Count + 2)
+        @(Get-RelativeFiles $dest).Count | Should -Be ($names.Count + 3)   # manifest.csv, prune.json, prune-journal.jsonl
     }
 
     It 'writes a manifest that Import-Csv reads back with the same names, labels and reasons' {
@@ -476,7 +394,8 @@ Describe 'Export-PrunedSet links' {
             $err = @($err | Where-Object { $_ -is [Management.Automation.ErrorRecord] -and $_.FullyQualifiedErrorId -like 'HardLinkCrossDevice,*' })
             $err | Should -HaveCount 1 -Because 'the first failed link stops the run'
             $err[0].Exception.Message | Should -BeLike "*'$(Join-Path $root 'cat/a.png')'*-Mode Copy*"
-            @(Get-ChildItem -LiteralPath $dest -Recurse -File -Force -ErrorAction SilentlyContinue) | Should -HaveCount 0
+            # No file placed: only the journal, which lists the folders the run created.
+            @(Get-ChildItem -LiteralPath $dest -Recurse -File -Force -ErrorAction SilentlyContinue | Where-Object Name -ne 'prune-journal.jsonl') | Should -HaveCount 0
             # The cure it names works.
             ($decision | Export-PrunedSet $dest -Mode Copy).Copied | Should -Be 3
         }
@@ -498,9 +417,10 @@ Describe 'Export-PrunedSet on a full disk' {
     AfterAll { if ($Mounted) { umount $Small } }
 
     It 'stops with DiskFull naming the folder when a folder cannot be created, writes the summary, then RunStopped' {
-        # A tmpfs with few inodes: each file needs two folders (cls<n>/sub), so a folder runs out of them first.
+        # A tmpfs with few inodes: each file needs two folders (cls<n>/sub), so a folder runs out of them first
+        # (4 go to the mount itself, the destination, its lock and its journal; 3 to each placed file).
         $inodes = Join-Path $TestDrive 'full/inodes'
-        if (-not (Mount-Tmpfs $inodes 'size=1m,nr_inodes=9')) {
+        if (-not (Mount-Tmpfs $inodes 'size=1m,nr_inodes=10')) {
             if ($env:CI -eq 'true') { throw 'CI must run the full-disk test, but a tmpfs could not be mounted (run the tests as root).' }
             Set-ItResult -Skipped -Because 'a tmpfs cannot be mounted here (needs root on Linux)'; return
         }
@@ -548,7 +468,7 @@ Describe 'Export-PrunedSet on a full disk' {
         $full[0].Exception.Message | Should -BeLike "*'$(Join-Path $dest 'cls/big2.bin')'*"
         $full[0].TargetObject | Should -Be (Join-Path $root 'cls/big2.bin')
         # No partial file under any name, nothing after the stop, and what came before is whole.
-        Get-RelativeFiles $dest | Should -Be @('cls/a.bin', 'cls/big1.bin')
+        Get-RelativeFiles $dest | Should -Be @('cls/a.bin', 'cls/big1.bin', 'prune-journal.jsonl')
         Get-Sha256 (Join-Path $dest 'cls/a.bin') | Should -Be (Get-Sha256 (Join-Path $root 'cls/a.bin'))
         Get-Sha256 (Join-Path $dest 'cls/big1.bin') | Should -Be (Get-Sha256 (Join-Path $root 'cls/big1.bin'))
     }
@@ -600,7 +520,7 @@ Describe 'manifest.csv and prune.json' {
     It '-ManifestOnly writes just the two files, with each kept file''s hash and destination' {
         $only = Join-Path $TestDrive 'manifest/only'
         $s = $decision | Export-PrunedSet $only -ManifestOnly
-        Get-RelativeFiles $only | Should -Be @('manifest.csv', 'prune.json')
+        Get-RelativeFiles $only | Should -Be @('manifest.csv', 'prune-journal.jsonl', 'prune.json')
         $s.NotWritten, $s.Copied | Should -Be 3, 0
         $kept = Import-Csv (Join-Path $only 'manifest.csv') | Where-Object Kept -EQ 'True'
         $kept.Sha256 | Should -Be ($decision | Where-Object Kept | ForEach-Object { Get-Sha256 $_.Path })
@@ -649,7 +569,7 @@ Describe 'Export-PrunedSet re-applying a saved manifest' {
         $err[0].Exception.Message | Should -BeLike "*'$a'*SHA-256*"
         $err[1].Exception.Message | Should -BeLike "*'$c'*bytes now*"
         $err[0].CategoryInfo.Category | Should -Be 'InvalidData'
-        Get-RelativeFiles $second | Should -Be @('dog/sub/d.png', 'manifest.csv', 'prune.json')
+        Get-RelativeFiles $second | Should -Be @('dog/sub/d.png', 'manifest.csv', 'prune-journal.jsonl', 'prune.json')
         $s.Copied, $s.Failed, $s.Pruned | Should -Be 1, 2, 1
         (Get-Content -Raw (Join-Path $second 'prune.json') | ConvertFrom-Json).models | Should -Be 'test-model' -Because 'the manifest carries each record''s model'
         # Into the first folder too: the old copies there are left, the changed sources not copied over them.

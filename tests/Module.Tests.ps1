@@ -1,11 +1,11 @@
 BeforeDiscovery {
-    $cmdletNames = @('Export-Embedding', 'Find-DataIssue', 'Get-Embedding', 'Get-TextEmbedding', 'Import-Embedding', 'Invoke-KMeans', 'Measure-Prototypicality', 'Select-PrunedSet', 'Invoke-SemDeDup', 'Test-PruningStrategy', 'Select-Shard', 'Save-KMeansModel', 'Import-KMeansModel', 'Measure-ShardSummary', 'Merge-ShardSummary', 'Export-PrunedSet') | Sort-Object
+    $cmdletNames = @('Export-Embedding', 'Find-DataIssue', 'Get-Embedding', 'Get-TextEmbedding', 'Import-Embedding', 'Invoke-KMeans', 'Measure-Prototypicality', 'Select-PrunedSet', 'Invoke-SemDeDup', 'Test-PruningStrategy', 'Select-Shard', 'Save-KMeansModel', 'Import-KMeansModel', 'Measure-ShardSummary', 'Merge-ShardSummary', 'Export-PrunedSet', 'Undo-PrunedSet') | Sort-Object
 }
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     $module = Import-Module $ManifestPath -Force -PassThru
-    $expected = @('Export-Embedding', 'Find-DataIssue', 'Get-Embedding', 'Get-TextEmbedding', 'Import-Embedding', 'Invoke-KMeans', 'Measure-Prototypicality', 'Select-PrunedSet', 'Invoke-SemDeDup', 'Test-PruningStrategy', 'Export-PruneReport', 'Measure-SelectionStability', 'Select-Shard', 'Save-KMeansModel', 'Import-KMeansModel', 'Measure-ShardSummary', 'Merge-ShardSummary', 'Export-PrunedSet') | Sort-Object
+    $expected = @('Export-Embedding', 'Find-DataIssue', 'Get-Embedding', 'Get-TextEmbedding', 'Import-Embedding', 'Invoke-KMeans', 'Measure-Prototypicality', 'Select-PrunedSet', 'Invoke-SemDeDup', 'Test-PruningStrategy', 'Export-PruneReport', 'Measure-SelectionStability', 'Select-Shard', 'Save-KMeansModel', 'Import-KMeansModel', 'Measure-ShardSummary', 'Merge-ShardSummary', 'Export-PrunedSet', 'Undo-PrunedSet') | Sort-Object
 }
 
 Describe 'PruneCmdlets module' {

@@ -58,7 +58,7 @@ Describe 'The pruning pipeline' {
         ($lines -join "`n") | Should -Match 'pruned: (near-duplicate of|Easy side of the cut)'
         # The decision applied: the 20 kept images as <class>/<file>, every one of the 55 records in the manifest.
         $pruned = Join-Path $outDir 'pruned'
-        $placed = @(Get-ChildItem -LiteralPath $pruned -Recurse -File -Force | Where-Object Name -NotIn 'manifest.csv', 'prune.json')
+        $placed = @(Get-ChildItem -LiteralPath $pruned -Recurse -File -Force | Where-Object Name -NotIn 'manifest.csv', 'prune-journal.jsonl', 'prune.json')
         $placed | Should -HaveCount 20
         $keptIds = @($rows.Id | ForEach-Object { [IO.Path]::GetRelativePath((Join-Path $outDir 'images'), $_).Replace('\', '/') } | Sort-Object)
         @($placed | ForEach-Object { [IO.Path]::GetRelativePath($pruned, $_.FullName).Replace('\', '/') } | Sort-Object) | Should -Be $keptIds
@@ -79,6 +79,6 @@ Describe 'The pruning pipeline' {
         $json.decision.exclude | Should -Be 'LabelError,Outlier'
         ($lines -join "`n") | Should -Match 'Export-PrunedSet: 20 copied, 0 linked, 0 skipped, 0 failed, 35 pruned'
         ($lines -join "`n") | Should -Match 'Re-applied from its manifest as hard links: 0 copied, 20 linked, 0 skipped, 0 failed, 35 pruned'
-        @(Get-ChildItem -LiteralPath (Join-Path $outDir 'pruned-links') -Recurse -File | Where-Object Name -NotIn 'manifest.csv', 'prune.json') | Should -HaveCount 20
+        @(Get-ChildItem -LiteralPath (Join-Path $outDir 'pruned-links') -Recurse -File | Where-Object Name -NotIn 'manifest.csv', 'prune-journal.jsonl', 'prune.json') | Should -HaveCount 20
     }
 }

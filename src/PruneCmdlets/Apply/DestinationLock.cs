@@ -7,7 +7,7 @@ using Microsoft.Win32.SafeHandles;
 namespace PruneCmdlets.Apply;
 
 /// <summary>
-/// One apply at a time per destination: two runs into one folder would each take the other's live
+/// One apply (or undo) at a time per destination: two runs into one folder would each take the other's live
 /// temporary files for a killed run's leftovers and delete them. The lock is <see cref="FileName"/>
 /// in the destination, held open for the whole run with an OS lock (FileShare.None, which .NET
 /// turns into flock(2) on Unix; on Windows a sharing mode that refuses other writers but lets them
@@ -86,7 +86,7 @@ internal sealed partial class DestinationLock : IDisposable
             ? $"process {pid}{(pid == Environment.ProcessId ? ", this one" : "")}"
             : "a process that has not written its id yet";
         return new ApplyException("DestinationLocked", destination,
-            $"Another Export-PrunedSet run ({who}) is writing into '{destination}' and holds its lock '{path}'; nothing was changed. Wait for that run to finish, or choose another destination: two runs into one folder would delete each other's temporary files.",
+            $"Another Export-PrunedSet or Undo-PrunedSet run ({who}) is writing into '{destination}' and holds its lock '{path}'; nothing was changed. Wait for that run to finish, or choose another destination: two runs into one folder would delete each other's temporary files.",
             terminating: true);
     }
 

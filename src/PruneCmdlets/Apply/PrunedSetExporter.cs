@@ -23,7 +23,11 @@ namespace PruneCmdlets.Apply;
 /// - one run at a time per destination (<see cref="DestinationLock"/>), taken before the first
 ///   change on disk, so a second run cannot delete the first one's live temporary files;
 /// - a source that is a symbolic link (a Hugging Face cache, git-annex, DVC) is read, measured
-///   and hard-linked through its final target, never as the link itself.
+///   and hard-linked through its final target, never as the link itself;
+/// - every file and folder the run creates is named in the destination's journal
+///   (<see cref="ApplyJournal"/>) before it appears under its real name, so Undo-PrunedSet can
+///   take back exactly what was made, also after a kill. The lock file and temporary files are
+///   not journaled: each run deletes its own, and the undo removes what a killed run left.
 /// Identity of an existing target is checked by size and full SHA-256, never by timestamps: a
 /// restored backup or a re-encoded image can keep its size and mtime.
 /// </summary>
@@ -46,14 +50,19 @@ internal sealed class PrunedSetExporter
         (path, _) => new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.None);
 
     private DestinationLock? _lock;
+    private ApplyJournal? _journal;
+    private ApplyRunInfo? _info;
 
     private enum Outcome { Copied, Linked, Skipped, NotWritten }
 
     public PrunedSetSummary Run(IReadOnlyList<ApplyItem> items, PrunedSetLayout layout, ApplyRunInfo info, IApplyHost host, CancellationToken cancel)
     {
+        _info = info;
         try { return RunLocked(items, layout, info, host, cancel); }
         finally
         {
+            _journal?.Dispose();
+            _journal = null;
             _lock?.Dispose();
             _lock = null;
         }
@@ -68,7 +77,14 @@ internal sealed class PrunedSetExporter
     {
         if (_lock is not null) return;
         string destination = layout.Destination;
-        try { _lock = DestinationLock.Acquire(destination); }
+        bool existed = Directory.Exists(destination);
+        try
+        {
+            _lock = DestinationLock.Acquire(destination);
+            // The lock creates the folder, and the journal can only live in it: this one entry
+            // follows the change instead of preceding it (a kill in between leaves an empty folder).
+            if (!existed) Journal(layout, new JournalEntry(JournalKind.Folder, "."));
+        }
         catch (IOException e) when (e is not ApplyException && AtomicFile.IsDiskFull(e))
         {
             throw new ApplyException("DiskFull", destination,
@@ -78,6 +94,28 @@ internal sealed class PrunedSetExporter
         {
             throw NotWritable(destination, e, terminating: true);
         }
+    }
+
+    /// <summary>Appends to the destination's journal, opening it (and writing this run's header) on the run's first change: a re-run that makes nothing adds nothing.</summary>
+    private void Journal(PrunedSetLayout layout, JournalEntry entry)
+    {
+        if (_journal is null)
+        {
+            _journal = ApplyJournal.OpenForAppend(layout.Destination);
+            _journal.Append(new JournalEntry(JournalKind.Run, null) { Tool = "Export-PrunedSet", ModuleVersion = _info?.ModuleVersion, Started = _info?.Started });
+        }
+        _journal.Append(entry);
+    }
+
+    /// <summary>Journals, top down, each folder from the destination to <paramref name="folder"/> that does not exist yet; the caller then creates them.</summary>
+    private void JournalMissingFolders(PrunedSetLayout layout, string folder)
+    {
+        var missing = new Stack<string>();
+        for (string? f = folder; f is not null && !Directory.Exists(f) && PrunedSetLayout.IsInside(f, layout.Destination)
+             && !string.Equals(Path.TrimEndingDirectorySeparator(f), layout.Destination, PrunedSetLayout.PathComparison); f = Path.GetDirectoryName(f))
+            missing.Push(f);
+        while (missing.Count > 0)
+            Journal(layout, new JournalEntry(JournalKind.Folder, Path.GetRelativePath(layout.Destination, missing.Pop()).Replace(Path.DirectorySeparatorChar, '/')));
     }
 
     private static ApplyException NotWritable(string folder, Exception e, bool terminating)
@@ -161,8 +199,18 @@ internal sealed class PrunedSetExporter
             {
                 Lock(layout);
                 summary.Elapsed = clock.Elapsed;
-                WriteOrStop(manifest, s => ManifestCsv.Write(s, rows));
-                WriteOrStop(Path.Combine(layout.Destination, PruneJson.FileName), s => PruneJson.Write(s, info, summary, info.Started + clock.Elapsed));
+                string json = Path.Combine(layout.Destination, PruneJson.FileName);
+                bool jsonExisted = File.Exists(json) || new FileInfo(json).LinkTarget is not null;
+                // Journaled when its bytes differ from what was there: an identical re-run adds nothing.
+                WriteOrStop(manifest, s => ManifestCsv.Write(s, rows), temporary =>
+                {
+                    var d = FileDigest.Of(temporary, manifest);
+                    if (!Holds(manifest, d)) Journal(layout, new JournalEntry(JournalKind.Manifest, ManifestCsv.FileName, d.Size, d.Sha256));
+                });
+                WriteOrStop(json, s => PruneJson.Write(s, info, summary, info.Started + clock.Elapsed), _ =>
+                {
+                    if (!jsonExisted) Journal(layout, new JournalEntry(JournalKind.RunRecord, PruneJson.FileName));
+                });
                 summary.Manifest = manifest;
             }
         }
@@ -184,7 +232,8 @@ internal sealed class PrunedSetExporter
         foreach (var file in Directory.EnumerateFiles(layout.Destination, "*", options))
         {
             if (targets.Contains(file) || AtomicFile.IsTemporary(file) || string.Equals(file, manifest, PrunedSetLayout.PathComparison)
-                || string.Equals(file, json, PrunedSetLayout.PathComparison) || string.Equals(file, Path.Combine(layout.Destination, DestinationLock.FileName), PrunedSetLayout.PathComparison)) continue;
+                || string.Equals(file, json, PrunedSetLayout.PathComparison) || string.Equals(file, Path.Combine(layout.Destination, DestinationLock.FileName), PrunedSetLayout.PathComparison)
+                || string.Equals(file, ApplyJournal.PathIn(layout.Destination), PrunedSetLayout.PathComparison)) continue;
             first ??= file;
             summary.Unlisted++;
         }
@@ -192,9 +241,16 @@ internal sealed class PrunedSetExporter
             host.Warning($"{summary.Unlisted} file(s) under '{layout.Destination}' are not part of this decision, e.g. '{first}': left there by an earlier run with another decision, or put there by hand. They were left as they are, and a job reading the folder would read them too: remove them, or apply into an empty folder.");
     }
 
-    private static void WriteOrStop(string path, Action<Stream> write)
+    /// <summary>Whether <paramref name="path"/> is a plain file with the size and SHA-256 of <paramref name="digest"/>.</summary>
+    private static bool Holds(string path, FileDigest digest)
     {
-        try { AtomicFile.Replace(path, write); }
+        var f = new FileInfo(path);
+        return f.LinkTarget is null && f.Exists && f.Length == digest.Size && FileHash.Sha256(path, CancellationToken.None) == digest.Sha256;
+    }
+
+    private static void WriteOrStop(string path, Action<Stream> write, Action<string> beforeRename)
+    {
+        try { AtomicFile.Replace(path, write, beforeRename); }
         catch (IOException e) when (e is not ApplyException)
         {
             throw new ApplyException(AtomicFile.IsDiskFull(e) ? "DiskFull" : "ManifestWriteFailed", path,
@@ -271,7 +327,11 @@ internal sealed class PrunedSetExporter
 
         Lock(layout);
         string folder = Path.GetDirectoryName(target)!;
-        try { Directory.CreateDirectory(folder); }
+        try
+        {
+            JournalMissingFolders(layout, folder);
+            Directory.CreateDirectory(folder);
+        }
         catch (Exception e) when (DestinationStop(e, target, source, folder, creatingFolder: true) is { } stop) { throw stop; }
         // Opened before anything is written, so what fails from here on is the destination's
         // (a source that cannot be read is that file's own error).
@@ -294,6 +354,10 @@ internal sealed class PrunedSetExporter
                     File.CreateSymbolicLink(temporary, source);
                     break;
             }
+            // Links share the source's bytes: hash the source for the manifest and the journal.
+            sha ??= FileHash.Sha256(data, cancel);
+            Journal(layout, new JournalEntry(Mode switch { ApplyMode.Copy => JournalKind.Copy, ApplyMode.HardLink => JournalKind.HardLink, _ => JournalKind.SymbolicLink },
+                Path.GetRelativePath(layout.Destination, target).Replace(Path.DirectorySeparatorChar, '/'), size, sha, Mode == ApplyMode.SymbolicLink ? source : null));
             File.Move(temporary, target, overwrite: replace);
         }
         catch (Exception e) when (DestinationStop(e, target, source, folder, creatingFolder: false) is { } stop)
@@ -306,8 +370,6 @@ internal sealed class PrunedSetExporter
             AtomicFile.TryDelete(temporary);
             throw;
         }
-        // Links share the source's bytes: hash the source for the manifest.
-        sha ??= FileHash.Sha256(data, cancel);
         host.Verbose($"{(Mode == ApplyMode.Copy ? "Copied" : "Linked")} '{source}' to '{target}'.");
         return (Mode == ApplyMode.Copy ? Outcome.Copied : Outcome.Linked, size, sha);
     }

@@ -81,6 +81,8 @@ internal static class ErrorHelper
             "DiskFull" => ErrorCategory.LimitsExceeded,
             "DestinationLocked" => ErrorCategory.ResourceBusy,
             "DestinationNotWritable" => ErrorCategory.PermissionDenied,
+            "NoJournal" or "DestinationNotFound" => ErrorCategory.ObjectNotFound,
+            "JournalChanged" => ErrorCategory.ResourceBusy,
             _ => FileError(id, path, e).CategoryInfo.Category,
         }, path);
 

@@ -50,11 +50,16 @@ internal static partial class AtomicFile
     /// Import-Embedding mapped from the old file keep their values (on Linux and macOS the old
     /// contents live on until the mapping goes; Windows refuses to replace a mapped file, which is reported).
     /// </summary>
-    public static void Replace(string target, Action<Stream> write)
+    /// <param name="beforeRename">Called with the complete temporary file before it is renamed (the apply journals its hash there).</param>
+    public static void Replace(string target, Action<Stream> write, Action<string>? beforeRename = null)
     {
         string full = Path.GetFullPath(target);
         string temporary = WriteTemporary(full, write);
-        try { File.Move(temporary, full, overwrite: true); }
+        try
+        {
+            beforeRename?.Invoke(temporary);
+            File.Move(temporary, full, overwrite: true);
+        }
         catch
         {
             TryDelete(temporary);
