@@ -130,4 +130,11 @@ $linked = Join-Path $OutputDirectory 'pruned-links'
 if (Test-Path $linked) { Remove-Item $linked -Recurse -Force }
 $again = Import-Csv (Join-Path $pruned 'manifest.csv') | Export-PrunedSet $linked -RelativeTo $images -Mode HardLink
 Write-Host "Re-applied from its manifest as hard links: $again, into $linked"
+# Any apply can be taken back: Export-PrunedSet journals every file and folder it makes, and
+# Undo-PrunedSet removes exactly those (a file changed since stays, with a warning).
+$trial = Join-Path $OutputDirectory 'pruned-trial'
+if (Test-Path $trial) { Remove-Item $trial -Recurse -Force }
+$tried = $decided | Export-PrunedSet $trial -RelativeTo $images
+$undone = Undo-PrunedSet $trial
+Write-Host "Applied into $trial ($tried), then Undo-PrunedSet: $undone; the folder is $(if (Test-Path $trial) { 'still there' } else { 'gone' })."
 Write-Host ("Demo finished in {0:N1}s." -f $clock.Elapsed.TotalSeconds)
