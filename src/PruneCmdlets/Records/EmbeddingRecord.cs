@@ -194,6 +194,9 @@ public sealed class EmbeddingRecord
     /// <summary>The Find-DataIssue run that checked this record: its checks, thresholds and findings (shared by every record of the run).</summary>
     public PruneCmdlets.Issues.DataIssueSummary? DataIssues { get; private set; }
 
+    /// <summary>The Invoke-SemDeDup run that checked this record for near-duplicates: its epsilon, keep rule and what it removed (shared by every record of the run).</summary>
+    public PruneCmdlets.Dedup.SemDeDupRun? SemDeDup { get; private set; }
+
     /// <summary>The Select-PrunedSet run that decided this record: its policy, groups, quotas and cuts (shared by every record of the run).</summary>
     public PruneCmdlets.Selection.SelectionOutcome? Selection { get; private set; }
 
@@ -236,10 +239,18 @@ public sealed class EmbeddingRecord
         return copy;
     }
 
-    /// <summary>The record as a member of a duplicate group kept as <paramref name="keeperId"/>, with its decision.</summary>
-    internal EmbeddingRecord WithDuplicate(string keeperId, double similarity, bool kept, string reason)
+    /// <summary>The record as Invoke-SemDeDup decided it, outside any duplicate group (or, through <see cref="WithDuplicate"/>, in one).</summary>
+    internal EmbeddingRecord WithDeduplication(bool kept, string reason, PruneCmdlets.Dedup.SemDeDupRun? run = null)
     {
         var copy = WithDecision(kept, reason);
+        if (run is not null) copy.SemDeDup = run;
+        return copy;
+    }
+
+    /// <summary>The record as a member of a duplicate group kept as <paramref name="keeperId"/>, with its decision.</summary>
+    internal EmbeddingRecord WithDuplicate(string keeperId, double similarity, bool kept, string reason, PruneCmdlets.Dedup.SemDeDupRun? run = null)
+    {
+        var copy = WithDeduplication(kept, reason, run);
         copy.DuplicateOf = keeperId;
         copy.Similarity = similarity;
         return copy;
