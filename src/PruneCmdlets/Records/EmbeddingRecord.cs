@@ -43,27 +43,34 @@ public sealed class EmbeddingRecord
 
     /// <summary>A block row (as above) with the annotations a manifest file stored for it.</summary>
     internal static EmbeddingRecord Restored(string? id, int row, string? label, ReadOnlyMemory<float> block, int offset, int dimension, string? model, in StoredAnnotations stored)
-        => new(id, row, label, block, offset, dimension, model)
-        {
-            Path = stored.Path,
-            Cluster = stored.Cluster,
-            Distance = stored.Distance,
-            Percentile = stored.Percentile,
-            Prototype = stored.Prototype,
-            Kept = stored.Kept,
-            Reason = stored.Reason,
-            DuplicateOf = stored.DuplicateOf,
-            Similarity = stored.Similarity,
-            Text = stored.Text,
-            TokenCount = stored.TokenCount,
-            TruncatedTokens = stored.TruncatedTokens,
-            Issues = stored.Issues,
-            LabelQuality = stored.LabelQuality,
-            SuggestedLabel = stored.SuggestedLabel,
-            OutlierScore = stored.OutlierScore,
-            LeakOf = stored.LeakOf,
-            _storedKMeansFingerprint = stored.KMeansModel,
-        };
+        => new EmbeddingRecord(id, row, label, block, offset, dimension, model)
+            { Text = stored.Text, TokenCount = stored.TokenCount, TruncatedTokens = stored.TruncatedTokens }.Annotated(stored);
+
+    /// <summary>A record of its own vector (a PSCustomObject or Import-Csv row, see RecordAdapter) with the annotations it carried.</summary>
+    internal static EmbeddingRecord Restored(string id, string? label, float[] vector, string? model, in StoredAnnotations stored)
+        => new EmbeddingRecord(id, null, label, vector, model)
+            { Text = stored.Text, TokenCount = stored.TokenCount, TruncatedTokens = stored.TruncatedTokens }.Annotated(stored);
+
+    // Part of making a record (only the factories above call it): every other annotation a file or row stored.
+    private EmbeddingRecord Annotated(in StoredAnnotations stored)
+    {
+        Path = stored.Path;
+        Cluster = stored.Cluster;
+        Distance = stored.Distance;
+        Percentile = stored.Percentile;
+        Prototype = stored.Prototype;
+        Kept = stored.Kept;
+        Reason = stored.Reason;
+        DuplicateOf = stored.DuplicateOf;
+        Similarity = stored.Similarity;
+        Issues = stored.Issues;
+        LabelQuality = stored.LabelQuality;
+        SuggestedLabel = stored.SuggestedLabel;
+        OutlierScore = stored.OutlierScore;
+        LeakOf = stored.LeakOf;
+        _storedKMeansFingerprint = stored.KMeansModel;
+        return this;
+    }
 
     private readonly ReadOnlyMemory<float> _block;
     private readonly int _offset, _row;
@@ -75,7 +82,7 @@ public sealed class EmbeddingRecord
     public string Id => _id ??= _row.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The source file, when there is one.</summary>
-    public string? Path { get; private init; }
+    public string? Path { get; private set; }
 
     /// <summary>Class label, or null when unlabelled.</summary>
     public string? Label { get; }
