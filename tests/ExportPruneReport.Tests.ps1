@@ -71,6 +71,16 @@ Describe 'Export-PruneReport file' {
         Assert-Finds $photoHtml 'Select-PrunedSet -KeepFraction 0.5 -Keep Hard -BalanceBy Label -IncludePruned'
         Assert-Finds $photoHtml '[0-9a-f]{64} \(ResNet18.onnx\)'
     }
+    It 'names every stage that ran under Reproduce, SemDeDup and Find-DataIssue included when they found nothing' {
+        # An epsilon no pair of these blobs reaches: SemDeDup removes nothing and marks no DuplicateOf.
+        $ran = @($blobs | Find-DataIssue -Check Outlier | Invoke-KMeans -K 3 -Metric Euclidean -Seed 2 | Invoke-SemDeDup -Epsilon 1e-9 -IncludePruned |
+            Measure-Prototypicality | Select-PrunedSet -KeepFraction 0.6 -IncludePruned)
+        @($ran | Where-Object DuplicateOf) | Should -HaveCount 0
+        $path = Join-Path $TestDrive 'stages.html'
+        $null = $ran | Export-PruneReport $path -MapPoints 0
+        $pipe = [Net.WebUtility]::HtmlDecode([regex]::Match((Get-Content -LiteralPath $path -Raw), '<pre class="pipeline">([^<]*)</pre>').Groups[1].Value)
+        $pipe | Should -BeLike '* | Find-DataIssue -Check Outlier | Invoke-KMeans -K 3 -Metric Euclidean -Seed 2 | Invoke-SemDeDup -Epsilon 1E-09 -IncludePruned | Measure-Prototypicality | Select-PrunedSet *'
+    }
     It 'refuses records without a decision, naming them, and keeps the rest' {
         $path = Join-Path $TestDrive 'partial.html'
         $undecided = $clustered[0]

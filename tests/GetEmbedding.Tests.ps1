@@ -139,6 +139,20 @@ Describe 'Get-Embedding' {
             $err[0].Exception.Message | Should -BeLike '*text.png*'
             $err[0].CategoryInfo.Category | Should -Be 'InvalidData'
         }
+        It 'reports a file it cannot read (a link to a file gone since the listing) as FileReadFailed, not ImageDecodeFailed' {
+            $gone = Join-Path $bad 'gone.png'
+            $null = New-Item -ItemType SymbolicLink -Path $gone -Target (Join-Path $TestDrive 'no-such-file.png')
+            try {
+                $recs = Get-ChildItem -LiteralPath $gone, (Join-Path $bad 'good.png') | Get-Embedding -ErrorVariable err -ErrorAction SilentlyContinue
+                $recs.Id | Should -Be (Join-Path $bad 'good.png')
+                $err | Should -HaveCount 1
+                $err[0].FullyQualifiedErrorId | Should -BeLike 'FileReadFailed,*'
+                $err[0].CategoryInfo.Category | Should -Be 'ReadError'
+                $err[0].TargetObject | Should -Be $gone
+                $err[0].Exception.Message | Should -BeLike "Cannot read '*gone.png'*"
+            }
+            finally { Remove-Item -LiteralPath $gone }
+        }
         It 'refuses an image above the pixel budget before decoding it' {
             $recs = Get-Embedding -LiteralPath (Join-Path $bad 'huge.png'), (Join-Path $bad 'good.png') -MaxPixels 1000000 -ErrorVariable err -ErrorAction SilentlyContinue
             $recs | Should -HaveCount 1

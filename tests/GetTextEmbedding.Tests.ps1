@@ -200,6 +200,19 @@ Describe 'Get-TextEmbedding reading files' {
         $errs[0].Exception.Message | Should -Match 'truncated\.parquet.*not a readable Parquet file'
     }
 
+    It 'reports a file it cannot read (a link to a file gone since the listing) as FileReadFailed, as Get-Embedding does' {
+        $gone = Join-Path $files 'gone.txt'
+        $null = New-Item -ItemType SymbolicLink -Path $gone -Target (Join-Path $TestDrive 'no-such-file.txt')
+        $ok = New-Utf8File 'beside-gone.txt' @('hello')
+        $recs = Get-ChildItem -LiteralPath $gone, $ok | Get-TextEmbedding -ModelPath $echo -VocabPath $vocab -NoNormalize -ErrorVariable errs -ErrorAction SilentlyContinue
+        Remove-Item -LiteralPath $gone
+        $recs.Text | Should -Be 'hello'
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike "FileReadFailed,$cmd"
+        $errs[0].CategoryInfo.Category | Should -Be 'ReadError'
+        $errs[0].Exception.Message | Should -BeLike "Cannot read '*gone.txt'*"
+    }
+
     It 'takes FileInfo objects from Get-ChildItem as files' {
         $txt = New-Utf8File 'gci.txt' @('hello')
         $recs = Get-ChildItem $txt | Get-TextEmbedding -ModelPath $echo -VocabPath $vocab -NoNormalize

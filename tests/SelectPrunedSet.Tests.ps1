@@ -79,6 +79,25 @@ Describe 'Select-PrunedSet' {
         $w | Should -Not -BeNullOrEmpty
     }
 
+    It 'keeps the earlier decisions and annotations of rows read back with Import-Csv (a saved manifest, vectors joined back)' {
+        $first = @($scored | Select-PrunedSet -KeepFraction 0.6 -Keep Hard -IncludePruned)
+        $csv = Join-Path $TestDrive 'decided.csv'
+        # The manifest's column names; Issues as Export-PrunedSet writes them, names joined by ";".
+        $first | Select-Object Id, Label, Cluster, Distance, Kept, Reason,
+            @{ n = 'Issues'; e = { if ($_.Id -eq 'a0') { 'Outlier;LabelError' } } }, @{ n = 'LabelQuality'; e = { if ($_.Id -eq 'a0') { 0.25 } } } | Export-Csv $csv
+        $vectors = @{}; foreach ($r in $scored) { $vectors[$r.Id] = $r.Vector }
+        $again = @(Import-Csv $csv | ForEach-Object { $_ | Add-Member Vector $vectors[$_.Id] -PassThru } | Select-PrunedSet -KeepFraction 1 -Keep Hard -IncludePruned)
+        $again.Id | Should -Be $first.Id
+        $again.Kept | Should -Be $first.Kept              # the 4 pruned rows stay pruned: the policy selects from the other 6
+        @($again | Where-Object Kept -EQ $false) | Should -HaveCount 4
+        ($again | Where-Object Kept -EQ $false).Reason | Should -Be ($first | Where-Object Kept -EQ $false).Reason
+        $a0 = $again | Where-Object Id -EQ 'a0'
+        $a0.Issues | Should -Be 'Outlier', 'LabelError'
+        $a0.LabelQuality | Should -BeOfType [double]
+        $a0.LabelQuality | Should -Be 0.25
+        $a0.Distance | Should -Be 2
+    }
+
     Context 'density-based pruning (-BalanceBy Density)' {
         BeforeAll {
             # 1-D, Euclidean: blobs at 0 ± 1, 10 ± 1 and 30 ± 2, four records each, so the centroids are
@@ -202,7 +221,7 @@ Describe 'Select-PrunedSet' {
 
     Context 'errors' {
         It 'refuses a fraction outside (0, 1]: <Fraction>' -ForEach @(@{ Fraction = 0 }, @{ Fraction = 1.5 }, @{ Fraction = -0.2 }) {
-            { $scored | Select-PrunedSet -KeepFraction $Fraction } | Should -Throw -ErrorId "InvalidKeepFraction,$cmd"
+            { $scored | Select-PrunedSet -KeepFraction $Fraction } | Should -Throw -ErrorId "InvalidKeepFraction,$cmd" -ExceptionType ([ArgumentOutOfRangeException])
         }
         It 'needs distances for Hard and Easy, naming the record' {
             { $raw | Select-PrunedSet -KeepFraction 0.5 -Keep Hard } | Should -Throw -ErrorId "MissingDistance,$cmd" -ExpectedMessage "*'a0'*"

@@ -144,7 +144,8 @@ Describe 'Test-PruningStrategy' {
             { $train | Test-PruningStrategy -TestSet $test -BalanceBy Cluster } | Should -Throw -ErrorId 'MissingCluster,PruneCmdlets.Commands.TestPruningStrategyCommand'
         }
         It 'refuses a keep fraction of <Value>' -ForEach @(@{ Value = 0 }, @{ Value = 1.5 }, @{ Value = -0.2 }) {
-            { $train | Test-PruningStrategy -TestSet $test -KeepFraction 0.5, $Value } | Should -Throw -ErrorId 'InvalidKeepFraction,PruneCmdlets.Commands.TestPruningStrategyCommand'
+            # One error for one mistake: the same ErrorId and exception type as Select-PrunedSet's, naming the parameter.
+            { $train | Test-PruningStrategy -TestSet $test -KeepFraction 0.5, $Value } | Should -Throw -ErrorId 'InvalidKeepFraction,PruneCmdlets.Commands.TestPruningStrategyCommand' -ExceptionType ([ArgumentOutOfRangeException]) -ExpectedMessage '-KeepFraction must be greater than 0 and at most 1; got*'
         }
         It 'measures -BalanceBy Density with the kept set Select-PrunedSet keeps' {
             # Blobs of very different spread: density shares differ from equal fractions, so a

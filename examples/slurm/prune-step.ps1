@@ -96,13 +96,10 @@ function Write-Lines([string] $Path, [string[]] $Lines) {
 # the embeddings (or the empty-shard marker) both exist, so a shard killed between them embeds again.
 function Save-Unreadable($Errors) {
     # A file that could not be read at all (an I/O error, no permission, gone since the listing)
-    # is not a bad image: the step fails, so the scheduler retries it, instead of leaving the file
-    # out for good. Only what was read and could not be decoded goes on the list.
-    $failedReads = @($Errors | Where-Object {
-            $e = $_.Exception
-            while ($e -and -not (($e -is [IO.IOException] -and $e -isnot [IO.EndOfStreamException]) -or $e -is [UnauthorizedAccessException])) { $e = $e.InnerException }
-            $null -ne $e
-        })
+    # is not a bad image: Get-Embedding says so with FileReadFailed, and the step fails, so the
+    # scheduler retries it, instead of leaving the file out for good. Only what was read and could
+    # not be decoded (ImageDecodeFailed, ImageTooLarge) goes on the list.
+    $failedReads = @($Errors | Where-Object FullyQualifiedErrorId -Like 'FileReadFailed,*')
     if ($failedReads) { throw "Shard $me`: $($failedReads.Count) file(s) could not be read, e.g. $($failedReads[0].Exception.Message) Fix the access and run the step again." }
     $path = Out-Path 'unreadable' '.txt'
     # One line a file: path, error id, message; tabs and line breaks inside a name or message become spaces.

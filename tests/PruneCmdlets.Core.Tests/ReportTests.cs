@@ -295,4 +295,41 @@ public class ReportTests
         Assert.Equal(1.0, SelectionStability.JaccardOf(new[] { false, false }, new[] { false, false }));
         Assert.Equal(0.0, SelectionStability.JaccardOf(new[] { true, false }, new[] { false, true }));
     }
+
+    [Fact]
+    public void DuplicateGroup_WhoseKeeperThePolicyPruned_SaysNoneOfItIsKept()
+    {
+        // Group a: SemDeDup kept a0, then the policy pruned it (Easy side). Group b: b0 is still kept.
+        ReportRecord Rec(string id, string? dupOf, bool kept) => new()
+        {
+            Id = id, Label = "x", Distance = 0.5, Kept = kept, DuplicateOf = dupOf, Similarity = dupOf == id ? 1 : 0.99,
+            Reason = kept ? "kept" : dupOf == id ? "pruned: Easy side of the cut" : "pruned: near-duplicate of " + dupOf,
+        };
+        var records = new[] { Rec("a0", "a0", false), Rec("a1", "a0", false), Rec("a2", "a0", false), Rec("b0", "b0", true), Rec("b1", "b0", false), Rec("c", null, true) };
+        string html = PruneReportWriter.Render(new ReportInput { Records = records }, new ReportOptions { ModuleVersion = "test", Generated = DateTimeOffset.UnixEpoch, MapPoints = 0 });
+        var heads = Regex.Matches(html, "<div class=\"dup-group\"[^>]*><h4>([^<]*)</h4>").Select(m => m.Groups[1].Value).ToArray();
+        Assert.Equal(new[] { "3 records; keeper pruned by the policy: none of this group is kept", "2 records; keeps \u2068b0\u2069" }, heads);
+    }
+
+    [Fact]
+    public void Pipeline_NamesSemDeDup_WhenItRan_EvenIfItRemovedNothing_AndNotForFindDataIssueDuplicates()
+    {
+        var plain = Enumerable.Range(0, 4).Select(i => new ReportRecord { Id = "r" + i, Kept = true, Reason = "kept: Hard side of the cut" }).ToArray();
+        // SemDeDup ran and found nothing: no record carries DuplicateOf, and the next stage replaced every Reason.
+        Assert.Contains(" | Invoke-SemDeDup -IncludePruned | ", PruneReportWriter.Pipeline(new ReportInput
+            { Records = plain, SemDeDup = new PruneCmdlets.Dedup.SemDeDupRun(PruneCmdlets.Dedup.SemDeDupOptions.DefaultEpsilon, default, 0, 0) }));
+        Assert.Contains(" | Invoke-SemDeDup -Epsilon 0.05 -KeepRule MostPrototypical -IncludePruned | ", PruneReportWriter.Pipeline(new ReportInput
+            { Records = plain, SemDeDup = new PruneCmdlets.Dedup.SemDeDupRun(0.05, PruneCmdlets.Dedup.DuplicateKeepRule.MostPrototypical, 0, 0) }));
+        Assert.DoesNotContain("Invoke-SemDeDup", PruneReportWriter.Pipeline(new ReportInput { Records = plain }));
+        // Find-DataIssue -Check Duplicate sets DuplicateOf too, with the Duplicate issue: that is its stage, not SemDeDup's.
+        var checkedRows = new[]
+        {
+            new ReportRecord { Id = "k", Kept = true, DuplicateOf = "k", Issues = Array.Empty<string>() },
+            new ReportRecord { Id = "d", Kept = false, DuplicateOf = "k", Issues = new[] { "Duplicate" } },
+        };
+        Assert.DoesNotContain("Invoke-SemDeDup", PruneReportWriter.Pipeline(new ReportInput { Records = checkedRows }));
+        // Rows read back from a file carry no run, but a removed near-duplicate without the issue shows SemDeDup ran.
+        var saved = new[] { checkedRows[0], new ReportRecord { Id = "d", Kept = false, DuplicateOf = "k" } };
+        Assert.Contains(" | Invoke-SemDeDup -IncludePruned | ", PruneReportWriter.Pipeline(new ReportInput { Records = saved }));
+    }
 }

@@ -8,11 +8,20 @@ namespace PruneCmdlets.Commands;
 /// </summary>
 internal static class ErrorHelper
 {
-    public static ErrorRecord ImageDecodeFailed(string path, Exception e)
-        => new(e, "ImageDecodeFailed", ErrorCategory.InvalidData, path);
+    /// <summary>
+    /// An image Get-Embedding skipped, under the ErrorId a script tells them apart by:
+    /// FileReadFailed (ReadError) when the file could not be read (retry it), ImageTooLarge
+    /// (LimitsExceeded) above the pixel budget, ImageDecodeFailed (InvalidData) for bytes that are
+    /// not an image it decodes.
+    /// </summary>
+    public static ErrorRecord ImageLoadFailed(PruneCmdlets.Embedding.ImageLoadException e)
+        => e.ReadFailed ? FileReadFailed(e.Path, e)
+            : e.TooLarge ? new(e, "ImageTooLarge", ErrorCategory.LimitsExceeded, e.Path)
+            : new(e, "ImageDecodeFailed", ErrorCategory.InvalidData, e.Path);
 
-    public static ErrorRecord ImageTooLarge(string path, Exception e)
-        => new(e, "ImageTooLarge", ErrorCategory.LimitsExceeded, path);
+    /// <summary>A file whose bytes could not be read (an I/O error, no permission, gone since it was listed); the TargetObject is its path.</summary>
+    public static ErrorRecord FileReadFailed(string path, Exception e)
+        => new(e, "FileReadFailed", ErrorCategory.ReadError, path);
 
     public static ErrorRecord PathNotFound(string path)
         => new(new ItemNotFoundException($"Cannot find path '{path}' because it does not exist."), "PathNotFound", ErrorCategory.ObjectNotFound, path);
@@ -44,10 +53,15 @@ internal static class ErrorHelper
                 : $"-K {k} is larger than the {n} records received; use a K of at most {n}."),
             "InvalidK", ErrorCategory.InvalidArgument, k);
 
-    /// <summary>-KeepFraction outside (0, 1], for every cmdlet that runs a selection policy.</summary>
-    public static ErrorRecord InvalidKeepFraction(double value)
-        => Terminating("InvalidKeepFraction", ErrorCategory.InvalidArgument,
-            $"-KeepFraction must be greater than 0 and at most 1; got {value}. Use -KeepCount for an absolute number.", value);
+    /// <summary>
+    /// -KeepFraction outside (0, 1], for every cmdlet that takes one (Select-PrunedSet and the
+    /// policy cmdlets, and each of Test-PruningStrategy's list): one ErrorId, one exception type.
+    /// </summary>
+    public static ErrorRecord InvalidKeepFraction(double value, bool countAlternative = true)
+        => new(new ArgumentOutOfRangeException("KeepFraction", value,
+                $"-KeepFraction must be greater than 0 and at most 1; got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}." +
+                (countAlternative ? " Use -KeepCount for an absolute number." : "")),
+            "InvalidKeepFraction", ErrorCategory.InvalidArgument, value);
 
     public static ErrorRecord Terminating(string id, ErrorCategory category, string message, object? target = null, Exception? inner = null)
         => new(inner is null ? new InvalidOperationException(message) : new InvalidOperationException(message, inner), id, category, target);
@@ -100,7 +114,7 @@ internal static class ErrorHelper
     public static ErrorRecord TextReadProblem(PruneCmdlets.IO.TextReadProblem problem, string message, string location)
         => new(new InvalidDataException(message), problem.ToString(), problem switch
         {
-            PruneCmdlets.IO.TextReadProblem.ReadFailed => ErrorCategory.ReadError,
+            PruneCmdlets.IO.TextReadProblem.ReadFailed or PruneCmdlets.IO.TextReadProblem.FileReadFailed => ErrorCategory.ReadError,
             PruneCmdlets.IO.TextReadProblem.UnsupportedFormat => ErrorCategory.NotImplemented,
             PruneCmdlets.IO.TextReadProblem.MissingColumn or PruneCmdlets.IO.TextReadProblem.MissingTextField => ErrorCategory.ObjectNotFound,
             _ => ErrorCategory.InvalidData,

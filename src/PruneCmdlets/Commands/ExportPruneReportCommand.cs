@@ -22,6 +22,7 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
     private KMeansModel? _kmeans;
     private SelectionOutcome? _selection;
     private PruneCmdlets.Issues.DataIssueSummary? _issues;
+    private PruneCmdlets.Dedup.SemDeDupRun? _semDeDup;
     private string? _model;
     private int _seen;
 
@@ -95,6 +96,7 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
             _selection ??= e.Selection;
             _model ??= e.Model;
             _issues ??= e.DataIssues;
+            _semDeDup ??= e.SemDeDup;
             return new ReportRecord
             {
                 Id = e.Id, Path = e.Path, Label = e.Label, Cluster = e.Cluster, Distance = e.Distance, Kept = e.Kept.Value, Reason = e.Reason,
@@ -169,7 +171,7 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
         var input = new ReportInput
         {
             Records = _records, KMeans = _kmeans, Selection = _selection, Probe = probe.Count > 0 ? probe : null,
-            Recommendation = recommendation, Stability = Stability, DataIssues = _issues,
+            Recommendation = recommendation, Stability = Stability, DataIssues = _issues, SemDeDup = _semDeDup,
         };
         WriteVerbose($"Report of {_records.Count} records ({_records.Count(r => r.Kept)} kept) to {path}: up to {options.MaxGalleries} galleries of {options.ThumbnailsPerSection} thumbnails per row, " +
             $"{options.MaxDuplicateGroups} duplicate groups, {options.MaxClasses} rows of the class table, {options.MapPoints} map points" + (probe.Count > 0 ? $", {probe.Count} probe rows" : "") + (Stability is not null ? ", stability" : "") + ".");

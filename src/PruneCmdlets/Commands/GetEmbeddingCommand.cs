@@ -239,7 +239,7 @@ public sealed class GetEmbeddingCommand : PSCmdlet, IDisposable
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
-                        throw new ImageLoadException(file, $"Cannot read '{file}': {e.Message}", false, e);
+                        throw new ImageLoadException(file, $"Cannot read '{file}': {e.Message}", false, e) { ReadFailed = true };
                     }
                     string? hash = cache is null ? null : EmbeddingCache.ContentHash(bytes.AsSpan(0, length));
                     if (hash is not null && cache!.TryGet(hash, out var hit)) { outcomes[i] = new Outcome(file, hit, hash, true, null); continue; }
@@ -290,7 +290,7 @@ public sealed class GetEmbeddingCommand : PSCmdlet, IDisposable
         {
             if (o.Error is not null)
             {
-                WriteError(o.Error.TooLarge ? ErrorHelper.ImageTooLarge(o.Path, o.Error) : ErrorHelper.ImageDecodeFailed(o.Path, o.Error));
+                WriteError(ErrorHelper.ImageLoadFailed(o.Error));
                 _failed++;
                 continue;
             }

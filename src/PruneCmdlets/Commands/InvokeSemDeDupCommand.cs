@@ -103,11 +103,12 @@ public sealed class InvokeSemDeDupCommand : PSCmdlet, IDisposable
             return;
         }
         var (keeperOf, similarity, reasons) = DuplicateDecisions.Explain(result, records.Select(r => r.VectorMemory).ToList(), options, i => records[i].Id);
+        var run = new SemDeDupRun(Epsilon, KeepRule, result.Groups.Count, removed);
         for (int i = 0; i < n; i++)
         {
             if (!result.Keep[i] && !IncludePruned) continue;
-            WriteObject(keeperOf[i] < 0 ? records[i].WithDecision(result.Keep[i], reasons[i])
-                : records[i].WithDuplicate(records[keeperOf[i]].Id, similarity[i], result.Keep[i], reasons[i]));
+            WriteObject(keeperOf[i] < 0 ? records[i].WithDeduplication(result.Keep[i], reasons[i], run)
+                : records[i].WithDuplicate(records[keeperOf[i]].Id, similarity[i], result.Keep[i], reasons[i], run));
         }
     }
 

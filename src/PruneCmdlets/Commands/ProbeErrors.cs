@@ -32,10 +32,6 @@ internal static class ProbeErrors
         => new(new ArgumentException($"The training records have {classes} distinct label(s); a classifier needs at least 2. Pipe in labelled records from more than one class."),
             "TooFewClasses", ErrorCategory.InvalidData, null);
 
-    public static ErrorRecord InvalidKeepFraction(double value)
-        => new(new ArgumentOutOfRangeException("KeepFraction", value, $"Every -KeepFraction must be greater than 0 and at most 1; got {value}."),
-            "InvalidKeepFraction", ErrorCategory.InvalidArgument, value);
-
     public static ErrorRecord InvalidC(double value)
         => new(new ArgumentOutOfRangeException("C", value, $"-C must be a positive, finite number (the inverse regularisation strength; 1 is the default); got {value}."),
             "InvalidC", ErrorCategory.InvalidArgument, value);

@@ -64,7 +64,7 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
     protected override void BeginProcessing()
     {
         foreach (var f in KeepFraction)
-            if (!(f > 0 && f <= 1)) ThrowTerminatingError(ProbeErrors.InvalidKeepFraction(f));
+            if (!(f > 0 && f <= 1)) ThrowTerminatingError(ErrorHelper.InvalidKeepFraction(f, countAlternative: false));   // the probe takes fractions only
         if (Keep.Contains(KeepStrategy.Auto))
             ThrowTerminatingError(ErrorHelper.Terminating("AutoNotMeasurable", ErrorCategory.InvalidArgument,
                 "-Keep Auto is what the probe recommends, not a strategy it can measure; list the strategies to compare (Hard, Easy, Random, Stratified)."));

@@ -19,6 +19,11 @@ public sealed class ImageLoadException : Exception
     public string Path { get; }
     /// <summary>True when the file was refused by the pixel budget rather than failing to decode.</summary>
     public bool TooLarge { get; }
+    /// <summary>
+    /// True when the file's bytes could not be read at all (an I/O error, no permission, gone
+    /// since it was listed): not a bad image, and worth trying again, so it has its own ErrorId.
+    /// </summary>
+    public bool ReadFailed { get; init; }
 }
 
 /// <summary>

@@ -21,8 +21,14 @@ public enum TextReadProblem
     MalformedCsvRow,
     /// <summary>A file format this build cannot read: the whole file is skipped.</summary>
     UnsupportedFormat,
-    /// <summary>The file cannot be opened or read: the rest of it is skipped.</summary>
+    /// <summary>A .parquet file that is truncated, damaged or not Parquet: the rest of it is skipped.</summary>
     ReadFailed,
+    /// <summary>
+    /// The file's bytes cannot be read (an I/O error, no permission, gone since it was listed):
+    /// the rest of it is skipped. Not a bad file, so worth trying again; Get-Embedding reports
+    /// its unreadable images under the same ErrorId.
+    /// </summary>
+    FileReadFailed,
 }
 
 /// <summary>
@@ -139,7 +145,7 @@ public static class TextDocumentReader
         string? error = null;
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { bytes = Array.Empty<byte>(); error = e.Message; }
-        if (error is not null) { yield return new TextDocument(path, 0, null, null, null, TextReadProblem.ReadFailed, $"Cannot read '{path}': {error}"); yield break; }
+        if (error is not null) { yield return new TextDocument(path, 0, null, null, null, TextReadProblem.FileReadFailed, $"Cannot read '{path}': {error}"); yield break; }
         var encoding = TextEncoding.FromMark(bytes);
         var span = bytes.AsSpan(encoding.MarkLength);
         string? text = encoding.Decode(span, out int badAt);
@@ -152,7 +158,7 @@ public static class TextDocumentReader
     {
         foreach (var l in TextLines.Read(path))
         {
-            if (l.Error is not null) { yield return new TextDocument(path, l.Number, null, null, null, TextReadProblem.ReadFailed, l.Error); yield break; }
+            if (l.Error is not null) { yield return new TextDocument(path, l.Number, null, null, null, TextReadProblem.FileReadFailed, l.Error); yield break; }
             string? text = l.Encoding.Decode(l.Bytes.Span, out int badAt);
             if (text is null) { yield return InvalidText(path, l.Number, badAt, l.Encoding); continue; }
             if (string.IsNullOrWhiteSpace(text)) continue;
@@ -164,7 +170,7 @@ public static class TextDocumentReader
     {
         foreach (var l in TextLines.Read(path))
         {
-            if (l.Error is not null) { yield return new TextDocument(path, l.Number, null, null, null, TextReadProblem.ReadFailed, l.Error); yield break; }
+            if (l.Error is not null) { yield return new TextDocument(path, l.Number, null, null, null, TextReadProblem.FileReadFailed, l.Error); yield break; }
             string? raw = l.Encoding.Decode(l.Bytes.Span, out int badAt);
             if (raw is null) { yield return InvalidText(path, l.Number, badAt, l.Encoding); continue; }
             if (string.IsNullOrWhiteSpace(raw)) continue;
@@ -239,7 +245,7 @@ public static class TextDocumentReader
             int quotedField = 0;                    // which field (from 1) holds the open quote
             foreach (var l in TextLines.Read(path, encoding, from, firstLine))
             {
-                if (l.Error is not null) { yield return new TextDocument(path, l.Number, null, null, null, TextReadProblem.ReadFailed, l.Error); yield break; }
+                if (l.Error is not null) { yield return new TextDocument(path, l.Number, null, null, null, TextReadProblem.FileReadFailed, l.Error); yield break; }
                 encoding = l.Encoding;
                 bool continues = state == CsvState.Quoted;   // a quoted field goes on from the line before
                 string? decoded = encoding.Decode(l.Bytes.Span, out _);

@@ -43,27 +43,34 @@ public sealed class EmbeddingRecord
 
     /// <summary>A block row (as above) with the annotations a manifest file stored for it.</summary>
     internal static EmbeddingRecord Restored(string? id, int row, string? label, ReadOnlyMemory<float> block, int offset, int dimension, string? model, in StoredAnnotations stored)
-        => new(id, row, label, block, offset, dimension, model)
-        {
-            Path = stored.Path,
-            Cluster = stored.Cluster,
-            Distance = stored.Distance,
-            Percentile = stored.Percentile,
-            Prototype = stored.Prototype,
-            Kept = stored.Kept,
-            Reason = stored.Reason,
-            DuplicateOf = stored.DuplicateOf,
-            Similarity = stored.Similarity,
-            Text = stored.Text,
-            TokenCount = stored.TokenCount,
-            TruncatedTokens = stored.TruncatedTokens,
-            Issues = stored.Issues,
-            LabelQuality = stored.LabelQuality,
-            SuggestedLabel = stored.SuggestedLabel,
-            OutlierScore = stored.OutlierScore,
-            LeakOf = stored.LeakOf,
-            _storedKMeansFingerprint = stored.KMeansModel,
-        };
+        => new EmbeddingRecord(id, row, label, block, offset, dimension, model)
+            { Text = stored.Text, TokenCount = stored.TokenCount, TruncatedTokens = stored.TruncatedTokens }.Annotated(stored);
+
+    /// <summary>A record of its own vector (a PSCustomObject or Import-Csv row, see RecordAdapter) with the annotations it carried.</summary>
+    internal static EmbeddingRecord Restored(string id, string? label, float[] vector, string? model, in StoredAnnotations stored)
+        => new EmbeddingRecord(id, null, label, vector, model)
+            { Text = stored.Text, TokenCount = stored.TokenCount, TruncatedTokens = stored.TruncatedTokens }.Annotated(stored);
+
+    // Part of making a record (only the factories above call it): every other annotation a file or row stored.
+    private EmbeddingRecord Annotated(in StoredAnnotations stored)
+    {
+        Path = stored.Path;
+        Cluster = stored.Cluster;
+        Distance = stored.Distance;
+        Percentile = stored.Percentile;
+        Prototype = stored.Prototype;
+        Kept = stored.Kept;
+        Reason = stored.Reason;
+        DuplicateOf = stored.DuplicateOf;
+        Similarity = stored.Similarity;
+        Issues = stored.Issues;
+        LabelQuality = stored.LabelQuality;
+        SuggestedLabel = stored.SuggestedLabel;
+        OutlierScore = stored.OutlierScore;
+        LeakOf = stored.LeakOf;
+        _storedKMeansFingerprint = stored.KMeansModel;
+        return this;
+    }
 
     private readonly ReadOnlyMemory<float> _block;
     private readonly int _offset, _row;
@@ -75,7 +82,7 @@ public sealed class EmbeddingRecord
     public string Id => _id ??= _row.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The source file, when there is one.</summary>
-    public string? Path { get; private init; }
+    public string? Path { get; private set; }
 
     /// <summary>Class label, or null when unlabelled.</summary>
     public string? Label { get; }
@@ -194,6 +201,9 @@ public sealed class EmbeddingRecord
     /// <summary>The Find-DataIssue run that checked this record: its checks, thresholds and findings (shared by every record of the run).</summary>
     public PruneCmdlets.Issues.DataIssueSummary? DataIssues { get; private set; }
 
+    /// <summary>The Invoke-SemDeDup run that checked this record for near-duplicates: its epsilon, keep rule and what it removed (shared by every record of the run).</summary>
+    public PruneCmdlets.Dedup.SemDeDupRun? SemDeDup { get; private set; }
+
     /// <summary>The Select-PrunedSet run that decided this record: its policy, groups, quotas and cuts (shared by every record of the run).</summary>
     public PruneCmdlets.Selection.SelectionOutcome? Selection { get; private set; }
 
@@ -236,10 +246,18 @@ public sealed class EmbeddingRecord
         return copy;
     }
 
-    /// <summary>The record as a member of a duplicate group kept as <paramref name="keeperId"/>, with its decision.</summary>
-    internal EmbeddingRecord WithDuplicate(string keeperId, double similarity, bool kept, string reason)
+    /// <summary>The record as Invoke-SemDeDup decided it, outside any duplicate group (or, through <see cref="WithDuplicate"/>, in one).</summary>
+    internal EmbeddingRecord WithDeduplication(bool kept, string reason, PruneCmdlets.Dedup.SemDeDupRun? run = null)
     {
         var copy = WithDecision(kept, reason);
+        if (run is not null) copy.SemDeDup = run;
+        return copy;
+    }
+
+    /// <summary>The record as a member of a duplicate group kept as <paramref name="keeperId"/>, with its decision.</summary>
+    internal EmbeddingRecord WithDuplicate(string keeperId, double similarity, bool kept, string reason, PruneCmdlets.Dedup.SemDeDupRun? run = null)
+    {
+        var copy = WithDeduplication(kept, reason, run);
         copy.DuplicateOf = keeperId;
         copy.Similarity = similarity;
         return copy;

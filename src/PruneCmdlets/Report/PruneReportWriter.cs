@@ -131,6 +131,8 @@ public static partial class PruneReportWriter
             Param(h, $"Balance", $"{s.Policy.BalanceBy}");
             Param(h, $"Seed", $"{s.Policy.Seed}");
         }
+        if (input.SemDeDup is { } dd)
+            Param(h, $"SemDeDup", $"epsilon {dd.Epsilon:0.######} (cosine ≥ {1 - dd.Epsilon:0.######}), keeps {dd.KeepRule}; {dd.Groups:N0} groups, {dd.Removed:N0} records removed");
         Param(h, $"Module", $"PruneCmdlets {Own(o.ModuleVersion)}");
         Param(h, $"Date", $"{o.Generated:yyyy-MM-dd HH:mm:ss zzz}");
         h.Close().Close();
@@ -147,7 +149,12 @@ public static partial class PruneReportWriter
             parts.Add($"Find-DataIssue -Check {string.Join(", ", Enum.GetValues<PruneCmdlets.Issues.DataCheck>().Where(c => c != 0 && issues.Checks.HasFlag(c)))}" +
                 (issues.Checks.HasFlag(PruneCmdlets.Issues.DataCheck.Leak) ? " -Reference $reference" : "") + (issues.Seed != 0 ? $" -Seed {issues.Seed}" : ""));
         if (input.KMeans is { } m) parts.Add($"Invoke-KMeans -K {m.K} -Metric {m.Metric} -Seed {m.Seed}");
-        if (input.Records.Any(r => r.DuplicateOf is not null)) parts.Add("Invoke-SemDeDup -IncludePruned");
+        if (input.SemDeDup is { } d)
+            parts.Add("Invoke-SemDeDup" + (d.Epsilon != PruneCmdlets.Dedup.SemDeDupOptions.DefaultEpsilon ? $" -Epsilon {d.Epsilon.ToString("R", C)}" : "") +
+                (d.KeepRule != default ? $" -KeepRule {d.KeepRule}" : "") + " -IncludePruned");
+        // Rows read back from a file carry no run: a removed near-duplicate still shows that SemDeDup
+        // ran (Find-DataIssue's duplicates say so in their Issues, and are its stage, not this one).
+        else if (input.Records.Any(r => r.DuplicateOf is not null && r.DuplicateOf != r.Id && !r.Has("Duplicate"))) parts.Add("Invoke-SemDeDup -IncludePruned");
         if (input.Records.Any(r => r.Distance is not null)) parts.Add("Measure-Prototypicality");
         if (input.Selection is { } s)
         {
@@ -418,7 +425,9 @@ public static partial class PruneReportWriter
 
     // ---- 5. Duplicates -------------------------------------------------------------------
 
-    private sealed record DupGroup(string KeeperId, int Size, int[] Members);
+    /// <param name="Kept">Members of the whole group kept (all of them, not only those shown).</param>
+    /// <param name="Keeper">The keeper's index, or −1 when it is not among the records.</param>
+    private sealed record DupGroup(string KeeperId, int Size, int[] Members, int Kept, int Keeper);
 
     private static List<DupGroup> DuplicateGroups(IReadOnlyList<ReportRecord> r, ReportOptions o)
     {
@@ -429,7 +438,8 @@ public static partial class PruneReportWriter
             {
                 // The keeper first, then the others by similarity to it.
                 var members = g.OrderByDescending(i => r[i].Id == g.Key).ThenByDescending(i => r[i].Similarity ?? 0).ThenBy(i => i).ToArray();
-                return new DupGroup(g.Key, members.Length, members.Take(o.MaxDuplicateMembers).ToArray());
+                int keeper = r[members[0]].Id == g.Key ? members[0] : -1;
+                return new DupGroup(g.Key, members.Length, members.Take(o.MaxDuplicateMembers).ToArray(), members.Count(i => r[i].Kept), keeper);
             })
             .OrderByDescending(g => g.Size).ThenBy(g => g.KeeperId, StringComparer.Ordinal).Take(o.MaxDuplicateGroups).ToList();
     }
@@ -445,7 +455,7 @@ public static partial class PruneReportWriter
         foreach (var g in groups)
         {
             h.Open("div", "class", "dup-group", "data-size", g.Size.ToString(C));
-            h.Element("h4", $"{g.Size:N0} records; keeps {Data(FileName(r[g.Members[0]]))}");
+            h.Element("h4", $"{g.Size:N0} records; {KeeperSentence(r, g)}");
             h.Open("div", "class", "strip");
             foreach (int i in g.Members)
                 Thumb(h, r[i], thumbs.GetValueOrDefault(i), Own(r[i].Id == g.KeeperId ? "keeper" : "cos " + (r[i].Similarity ?? 0).ToString("0.0000", C)));
@@ -454,6 +464,18 @@ public static partial class PruneReportWriter
             h.Close();
         }
         h.Close();
+    }
+
+    /// <summary>
+    /// What the group keeps, as it ended: the keeper SemDeDup chose can be pruned afterwards by the
+    /// policy (Select-PrunedSet, -Exclude), and then "keeps X" would be false.
+    /// </summary>
+    private static ReportText KeeperSentence(IReadOnlyList<ReportRecord> r, DupGroup g)
+    {
+        if (g.Keeper < 0) return $"keeps {Data(g.KeeperId)}";   // the keeper is not among the records shown to the report
+        if (r[g.Keeper].Kept) return $"keeps {Data(FileName(r[g.Keeper]))}";
+        return g.Kept == 0 ? Own("keeper pruned by the policy: none of this group is kept")
+            : $"keeper pruned by the policy; {g.Kept:N0} of the group kept";
     }
 
     // ---- 6. Probe ------------------------------------------------------------------------

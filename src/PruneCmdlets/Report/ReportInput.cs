@@ -84,6 +84,8 @@ public sealed class ReportInput
     public IReadOnlyList<ProbeResult>? Probe { get; init; }
     public PruningRecommendation? Recommendation { get; init; }
     public SelectionStability? Stability { get; init; }
+    /// <summary>The Invoke-SemDeDup run the records went through (null when none did, or rows that do not say).</summary>
+    public PruneCmdlets.Dedup.SemDeDupRun? SemDeDup { get; init; }
     /// <summary>The Find-DataIssue run the records were checked by, for the data-issues section.</summary>
     public PruneCmdlets.Issues.DataIssueSummary? DataIssues { get; init; }
 }
