@@ -44,7 +44,7 @@ Describe 'The pruning pipeline' {
         $lines = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/demo.ps1')' -OutputDirectory '$outDir' -PerClass 6 -KeepFraction 0.5"
         ($lines -join "`n") | Should -Match 'Demo finished'
         # The 20 copies, manifest.csv and prune.json; the 5 class folders and the destination.
-        ($lines -join "`n") | Should -Match 'then Undo-PrunedSet: 22 removed, 0 kept \(changed\), 0 kept \(added\), \d+ folders removed; the folder is gone\.'
+        ($lines -join "`n") | Should -Match 'then Undo-PrunedSet: 22 removed, 0 kept \(changed\), 0 kept \(added\), 6 folders removed; the folder is gone\.'
         $rows = Import-Csv (Join-Path $outDir 'kept.csv')
         # 5 classes × (6 + 2 mislabelled + 3 copies) = 55 decodable; SemDeDup removes the 3 copies of
         # each class (or their originals); of the 40 left, half is kept (20), chosen from those
