@@ -28,7 +28,7 @@ BeforeAll {
 
 Describe 'Find-DataIssue' {
     Context 'label errors' {
-        BeforeAll { $script:checked = @($noisy | Find-DataIssue -Check Label -Seed 2) }
+        BeforeAll { $script:checked = @($noisy | Find-DataIssue -Check Label -Classifier Probe -Seed 2) }
 
         It 'emits every record, in input order, annotated' {
             $checked.Id | Should -Be $noisy.Id
@@ -59,6 +59,14 @@ Describe 'Find-DataIssue' {
             $s.NeighborAgreement | Should -BeGreaterThan 0.8
             $s.FitWarning | Should -BeNullOrEmpty
         }
+        It 'finds the flips with the neighbour classifier, the default, too' {
+            $byNeighbours = @($noisy | Find-DataIssue -Check Label)
+            $byNeighbours[0].DataIssues.Classifier | Should -Be 'Neighbors'
+            $flagged = @($byNeighbours | Where-Object { $_.Issues -contains 'LabelError' })
+            @($flagged | Where-Object { $_.Id -in $flipped }).Count | Should -BeGreaterOrEqual (0.8 * $flipped.Count)
+            $flagged[0].IssueReason | Should -BeLike "label error: labelled '*' (out-of-sample p *); its neighbours say '*' (*)"
+            { $noisy | Find-DataIssue -Check Label -Folds 3 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterNotApplicable,PruneCmdlets.Commands.FindDataIssueCommand'
+        }
         It 'warns that the embedding does not fit labels that are noise' {
             $shuffled = $noisy | ForEach-Object { [pscustomobject]@{ Id = $_.Id; Label = "c$([int]$_.Id.Substring(1) % 3)"; Vector = $_.Vector } }
             $out = $shuffled | Find-DataIssue -Check Label -WarningVariable warned -WarningAction SilentlyContinue
@@ -66,7 +74,7 @@ Describe 'Find-DataIssue' {
             $out[0].DataIssues.CrossValidatedAccuracy | Should -BeLessThan 0.6
         }
         It 'gives the same bits with one thread or many' {
-            $one = @($noisy | Find-DataIssue -Check Label -Seed 2 -MaxThreads 1)
+            $one = @($noisy | Find-DataIssue -Check Label -Classifier Probe -Seed 2 -MaxThreads 1)
             ($one | ForEach-Object { $_.LabelQuality.ToString('R') }) | Should -Be ($checked | ForEach-Object { $_.LabelQuality.ToString('R') })
         }
         It 'refuses <Case>' -ForEach @(
@@ -74,7 +82,7 @@ Describe 'Find-DataIssue' {
             @{ Case = 'a single class'; Id = 'SingleClass'; Make = { $noisy | ForEach-Object { [pscustomobject]@{ Id = $_.Id; Label = 'one'; Vector = $_.Vector } } } }
             @{ Case = 'no labels at all'; Id = 'NoLabels'; Make = { $noisy | ForEach-Object { [pscustomobject]@{ Id = $_.Id; Vector = $_.Vector } } } }
         ) {
-            { & $Make | Find-DataIssue -Check Label -ErrorAction Stop } | Should -Throw -ErrorId "$Id,PruneCmdlets.Commands.FindDataIssueCommand"
+            { & $Make | Find-DataIssue -Check Label -Classifier Probe -ErrorAction Stop } | Should -Throw -ErrorId "$Id,PruneCmdlets.Commands.FindDataIssueCommand"
         }
     }
 

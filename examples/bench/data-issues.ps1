@@ -118,16 +118,16 @@ else {
         foreach ($e in $edits[0, 3]) { $S::SaveEditedCopy($own.FullName, (Join-Path $trainDir "lookalike-$($own.BaseName)-$k.jpg"), $e.Crop, $e.Scale, $e.Bright, $e.Q); $k++ }
     }
     $ref = @(Get-ChildItem $refDir -File | Get-Embedding)
-    $train = @(Get-ChildItem $trainDir -File | Get-Embedding)
+    $trainPhotos = @(Get-ChildItem $trainDir -File | Get-Embedding)
     # Every record's nearest reference cosine: the leak check with the bar at -1 flags every record with its nearest.
     $nearest = @{}
-    foreach ($r in $train | Find-DataIssue -Check Leak -Reference $ref -NoPixelCheck -LeakThreshold -1) { $nearest[$r.Id] = $r.LeakSimilarity }
+    foreach ($r in $trainPhotos | Find-DataIssue -Check Leak -Reference $ref -NoPixelCheck -LeakThreshold -1) { $nearest[$r.Id] = $r.LeakSimilarity }
     foreach ($mode in 'Pixels', 'EmbeddingOnly') {
-        $found = @($train | Find-DataIssue -Check Leak -Reference $ref -NoPixelCheck:($mode -eq 'EmbeddingOnly'))
+        $found = @($trainPhotos | Find-DataIssue -Check Leak -Reference $ref -NoPixelCheck:($mode -eq 'EmbeddingOnly'))
         $planted = @($found | Where-Object { (Split-Path $_.Id -Leaf) -like 'leak-*' })
         $flagged = @($found | Where-Object { $_.Issues -contains 'Leak' })
         $right = @($flagged | Where-Object { (Split-Path $_.Id -Leaf) -like "leak-$([IO.Path]::GetFileNameWithoutExtension($_.LeakOf))-*" })
-        $rows.Add([pscustomobject]@{ Part = 'PhotoLeaks'; Mode = $mode; Reference = $ref.Count; Train = $train.Count; Planted = $planted.Count; Flagged = $flagged.Count
+        $rows.Add([pscustomobject]@{ Part = 'PhotoLeaks'; Mode = $mode; Reference = $ref.Count; Train = $trainPhotos.Count; Planted = $planted.Count; Flagged = $flagged.Count
                 Recall = [Math]::Round($right.Count / [Math]::Max(1, $planted.Count), 3); Precision = [Math]::Round($right.Count / [Math]::Max(1, $flagged.Count), 3)
                 MinCopyCosine = [Math]::Round(($planted | ForEach-Object { $nearest[$_.Id] } | Measure-Object -Minimum).Minimum, 3)
                 MaxOtherCosine = [Math]::Round(($found | Where-Object { (Split-Path $_.Id -Leaf) -notlike 'leak-*' } | ForEach-Object { $nearest[$_.Id] } | Measure-Object -Maximum).Maximum, 3) })

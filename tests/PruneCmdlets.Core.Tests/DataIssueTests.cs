@@ -191,10 +191,10 @@ public class DataIssueTests
     public void LabelCheck_SameOnOneThreadOrMany()
     {
         var (input, _) = NoisyClasses();
-        var one = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Label, Seed = 3, MaxThreads = 1 }).Records;
-        var many = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Label, Seed = 3, MaxThreads = 4 }).Records;
+        var one = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Label, Classifier = LabelClassifier.Probe, Seed = 3, MaxThreads = 1 }).Records;
+        var many = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Label, Classifier = LabelClassifier.Probe, Seed = 3, MaxThreads = 4 }).Records;
         Assert.Equal(one.Select(r => r.LabelQuality), many.Select(r => r.LabelQuality));
-        var other = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Label, Seed = 4, MaxThreads = 1 }).Records;
+        var other = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Label, Classifier = LabelClassifier.Probe, Seed = 4, MaxThreads = 1 }).Records;
         Assert.NotEqual(one.Select(r => r.LabelQuality), other.Select(r => r.LabelQuality)); // the seed draws the folds
     }
 
@@ -207,7 +207,7 @@ public class DataIssueTests
         var labels = input.Labels!.ToList();
         labels[0] = "rare"; labels[1] = "rare";
         var small = new DataIssueInput { Vectors = input.Vectors, Ids = input.Ids, Labels = labels };
-        var e = Assert.Throws<DataIssueException>(() => DataIssueFinder.Run(small, new DataIssueOptions { Checks = DataCheck.Label, Folds = 3 }));
+        var e = Assert.Throws<DataIssueException>(() => DataIssueFinder.Run(small, new DataIssueOptions { Checks = DataCheck.Label, Classifier = LabelClassifier.Probe, Folds = 3 }));
         Assert.Equal("ClassTooSmall", e.ErrorId);
         Assert.Contains("'rare' has 2 record(s)", e.Message);
         // The neighbour classifier has no folds, so a class of two is fine.

@@ -30,7 +30,7 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
     public PSObject[]? Reference { get; set; }
 
     [Parameter]
-    public LabelClassifier Classifier { get; set; } = LabelClassifier.Probe;
+    public LabelClassifier Classifier { get; set; } = LabelClassifier.Neighbors;
 
     [Parameter]
     [ValidateRange(2, 100)]
@@ -92,7 +92,7 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
                     $"-{name} belongs to the {needs} check, which -Check does not include; add {needs} to -Check or remove -{name}.", name));
         if (Given(nameof(Folds)) && Classifier == LabelClassifier.Neighbors)
             ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
-                "-Folds sets the probe's cross-validation; -Classifier Neighbors needs no folds (each record is left out of its own vote).", "Folds"));
+                "-Folds sets the probe's cross-validation: add -Classifier Probe. The neighbour classifier (the default) needs no folds: each record is left out of its own vote.", "Folds"));
         _collector = new RecordCollector(this);
     }
 

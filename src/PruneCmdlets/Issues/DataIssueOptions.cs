@@ -48,7 +48,13 @@ public sealed class DataIssueOptions
     public const double DefaultDuplicateEpsilon = PruneCmdlets.Dedup.SemDeDupOptions.DefaultEpsilon;
 
     public DataCheck Checks { get; set; } = DataCheck.Label | DataCheck.Outlier | DataCheck.Duplicate;
-    public LabelClassifier Classifier { get; set; } = LabelClassifier.Probe;
+    /// <summary>
+    /// The neighbours by default: on Fashion-MNIST with 10% of the labels flipped they found the
+    /// flips at precision 0.60–0.61 and recall 0.74–0.76 over three seeds, the probe at 0.56–0.58
+    /// and 0.77–0.78 (scikit-learn's logistic regression on the same rows: 0.56–0.57 and
+    /// 0.76–0.78), in a fifteenth of the time.
+    /// </summary>
+    public LabelClassifier Classifier { get; set; } = LabelClassifier.Neighbors;
     /// <summary>Cross-validation folds of the probe, stratified by label.</summary>
     public int Folds { get; set; } = DefaultFolds;
     /// <summary>Neighbours of the outlier score, the neighbour classifier and the label agreement.</summary>
