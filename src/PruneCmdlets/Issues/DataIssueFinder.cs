@@ -268,10 +268,11 @@ public static class DataIssueFinder
     }
 
     /// <summary>
-    /// For each record, its nearest reference records by embedding; where both are image files,
-    /// the candidates at or above the candidate threshold are confirmed by their pixels and the
-    /// one with the best pixel similarity (at or above the pixel threshold) is the leak;
-    /// otherwise the nearest reference record is a leak at or above the embedding threshold.
+    /// For each record, its nearest reference records by embedding. Where both are image files,
+    /// the candidates at or above the candidate threshold are compared by their pixels: a
+    /// candidate is a copy when its pixels match (the pixel threshold), or when it is at or above
+    /// the embedding threshold and its pixels agree (the lower agreement bar); the best is the
+    /// leak. Where the nearest has no pixels to compare, it is a leak at or above the embedding threshold.
     /// Returns the number of pixel comparisons made.
     /// </summary>
     private static int FindLeaks(ReadOnlyMemory<float> u, int n, int d, DataIssueInput input, DataIssueReference reference, LeakOptions options,
@@ -302,21 +303,23 @@ public static class DataIssueFinder
         Parallel.For(0, n, po, i =>
         {
             long at = (long)i * k;
+            int nearest = graph.Index[at];
             var mine = Signature(input.Paths?[i]);
             int best = -1;
             double bestPixels = double.NegativeInfinity;
-            bool anyPixels = false;
+            bool pixels = false;
             if (mine is not null)
                 for (int t = 0; t < k; t++)
                 {
                     int j = graph.Index[at + t];
                     if (j < 0 || graph.Similarity[at + t] < options.CandidateThreshold) break;
-                    var theirs = Signature(reference.Paths?[j]);
-                    if (theirs is null) continue;
-                    anyPixels = true;
+                    if (Signature(reference.Paths?[j]) is not { } theirs) continue;
+                    pixels |= t == 0; // the nearest has pixels to compare
                     Interlocked.Increment(ref pixelChecks);
                     double p = mine.Similarity(theirs);
-                    if (p >= options.PixelThreshold && p > bestPixels) { best = t; bestPixels = p; }
+                    // A candidate is a copy when its pixels match; one close in the embedding too needs them only to agree.
+                    bool copy = p >= options.PixelThreshold || (graph.Similarity[at + t] >= options.Threshold && p >= options.PixelAgreement);
+                    if (copy && p > bestPixels) { best = t; bestPixels = p; }
                 }
             if (best >= 0)
             {
@@ -324,10 +327,10 @@ public static class DataIssueFinder
                 leakSimilarity[i] = graph.Similarity[at + best];
                 leakPixels[i] = bestPixels;
             }
-            else if (!anyPixels && graph.Index[at] >= 0 && graph.Similarity[at] >= options.Threshold && (mine is null || Signature(reference.Paths?[graph.Index[at]]) is null))
+            else if (!pixels && nearest >= 0 && graph.Similarity[at] >= options.Threshold)
             {
-                // No pixels to look at on one side: the embedding alone decides.
-                leakOf[i] = reference.Ids[graph.Index[at]];
+                // No pixels to compare the nearest with: the embedding alone decides.
+                leakOf[i] = reference.Ids[nearest];
                 leakSimilarity[i] = graph.Similarity[at];
             }
             int now = Interlocked.Increment(ref done);
