@@ -130,7 +130,7 @@ Describe 'Find-DataIssue' {
             $S::SaveEditedCopy((Join-Path $test 'q2.png'), (Join-Path $train 'leaked.jpg'), 0.03, 0.7, 1.2, 70)
             $script:testRecords = @(Get-ChildItem $test -File | Get-Embedding)
             $script:trainRecords = @(Get-ChildItem $train -File | Get-Embedding)
-            $script:leaks = @($trainRecords | Find-DataIssue -Check Leak -Reference $testRecords)
+            $script:leaks = @($trainRecords | Find-DataIssue -Check Leak -Reference $testRecords -PixelCheck)
         }
         It 'finds the edited copy, names its twin and confirms it by the pixels' {
             $flagged = @($leaks | Where-Object { $_.Issues -contains 'Leak' })

@@ -60,7 +60,7 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
     public double PixelThreshold { get; set; } = LeakOptions.DefaultPixelThreshold;
 
     [Parameter]
-    public SwitchParameter NoPixelCheck { get; set; }
+    public SwitchParameter PixelCheck { get; set; }
 
     [Parameter]
     public NeighborSearch Search { get; set; } = NeighborSearch.Auto;
@@ -86,7 +86,7 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
                 "-Check Leak compares the records with a reference set: give one with -Reference (for example the test split's records).", "Reference"));
         foreach (var (name, needs) in new[] { (nameof(Folds), DataCheck.Label), (nameof(Classifier), DataCheck.Label), (nameof(OutlierThreshold), DataCheck.Outlier),
                      (nameof(DuplicateEpsilon), DataCheck.Duplicate), (nameof(KeepRule), DataCheck.Duplicate), (nameof(LeakThreshold), DataCheck.Leak),
-                     (nameof(PixelThreshold), DataCheck.Leak), (nameof(NoPixelCheck), DataCheck.Leak) })
+                     (nameof(PixelThreshold), DataCheck.Leak), (nameof(PixelCheck), DataCheck.Leak) })
             if (Given(name) && Check is not null && !checks.HasFlag(needs))
                 ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
                     $"-{name} belongs to the {needs} check, which -Check does not include; add {needs} to -Check or remove -{name}.", name));
@@ -125,7 +125,7 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
             Checks = checks, Classifier = Classifier, Folds = Folds, Neighbors = Neighbors,
             OutlierThreshold = Given(nameof(OutlierThreshold)) ? OutlierThreshold : null,
             DuplicateEpsilon = DuplicateEpsilon, DuplicateKeepRule = KeepRule, Seed = Seed, MaxThreads = MaxThreads, Search = Search, Probes = Probes,
-            Leak = new LeakOptions { Threshold = LeakThreshold, PixelThreshold = PixelThreshold, PixelCheck = !NoPixelCheck },
+            Leak = new LeakOptions { Threshold = LeakThreshold, PixelThreshold = PixelThreshold, PixelCheck = PixelCheck },
         };
         var input = new DataIssueInput
         {
