@@ -170,7 +170,7 @@ public static class SemanticDeduplicator
         }
 
         var links = Search(u, d, ranges, options, progress, cancel, out long pairsTotal);
-        var groups = BuildGroups(u, d, vectors, keepOf, order, ranges, links, model, options.KeepRule);
+        var groups = BuildGroups(u, d, vectors, keepOf, order, links, model, options.KeepRule);
         var keep = new bool[n];
         Array.Fill(keep, true);
         foreach (var g in groups)
@@ -279,7 +279,7 @@ public static class SemanticDeduplicator
         => 1.0 - DistanceKernel.ExactSquaredDistance(u.Span.Slice(a * d, d), u.Span.Slice(b * d, d)) / 2.0;
 
     private static List<DuplicateSet> BuildGroups(ReadOnlyMemory<float> u, int d, IReadOnlyList<ReadOnlyMemory<float>> vectors, int[] cluster, int[] order,
-        List<(int Cluster, int Start, int Count)> ranges, LinkedComponents links, KMeansModel? model, DuplicateKeepRule rule)
+        LinkedComponents links, KMeansModel? model, DuplicateKeepRule rule)
     {
         int n = order.Length;
         var membersOf = new Dictionary<int, List<int>>(); // root position -> positions
@@ -292,6 +292,7 @@ public static class SemanticDeduplicator
         }
 
         var clusterMeans = new Dictionary<int, float[]>();
+        Dictionary<int, List<int>>? positionsOf = null; // cluster → its rows' positions, made once on first need
         var groups = new List<DuplicateSet>(membersOf.Count);
         foreach (var (root, positions) in membersOf)
         {
@@ -319,7 +320,18 @@ public static class SemanticDeduplicator
                         ? model.DistanceOf(u.Span.Slice(p * d, d), c)
                         : model.DistanceOf(vectors[order[p]].Span, c);
                 if (!clusterMeans.TryGetValue(c, out var mean))
-                    clusterMeans[c] = mean = SphericalMean(u, d, Enumerable.Range(0, n).Where(q => cluster[order[q]] == c));
+                {
+                    if (positionsOf is null)
+                    {
+                        positionsOf = new Dictionary<int, List<int>>();
+                        for (int q = 0; q < n; q++)
+                        {
+                            if (!positionsOf.TryGetValue(cluster[order[q]], out var list)) positionsOf[cluster[order[q]]] = list = new List<int>();
+                            list.Add(q);
+                        }
+                    }
+                    clusterMeans[c] = mean = SphericalMean(u, d, positionsOf[c]);
+                }
                 return DistanceKernel.ExactSquaredDistance(u.Span.Slice(p * d, d), mean) / 2.0;
             }
         }
