@@ -106,7 +106,7 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
         var records = _collector!.Records;
         if (records.Count == 0) ThrowTerminatingError(ErrorHelper.NoInput("Find-DataIssue"));
         RecordCollector.EnsureSourcesUnchanged(this, records);
-        DropZeroVectors(records);
+        _collector.DropZeroVectors();
         if (records.Count == 0) ThrowTerminatingError(ErrorHelper.NoInput("Find-DataIssue"));
 
         var reference = Reference is null ? null : CollectReference(records);
@@ -176,16 +176,6 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
         if (records.Select(r => r.Label).Where(l => !string.IsNullOrEmpty(l)).Distinct(StringComparer.Ordinal).Skip(1).Any()) checks |= DataCheck.Label;
         if (reference) checks |= DataCheck.Leak;
         return checks;
-    }
-
-    private void DropZeroVectors(List<EmbeddingRecord> records)
-    {
-        for (int i = records.Count - 1; i >= 0; i--)
-            if (PruneCmdlets.Numerics.VectorMath.SquaredNorm(records[i].VectorMemory.Span) == 0)
-            {
-                WriteError(ErrorHelper.ZeroVector(records[i], records[i].Id));
-                records.RemoveAt(i);
-            }
     }
 
     /// <summary>The reference records, checked against the records: same dimension, same model.</summary>

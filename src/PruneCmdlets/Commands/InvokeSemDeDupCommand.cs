@@ -54,13 +54,7 @@ public sealed class InvokeSemDeDupCommand : PSCmdlet, IDisposable
         RecordCollector.EnsureSourcesUnchanged(this, records);
         var model = CheckClusters(records);
 
-        // Cosine similarity needs a direction: all-zero vectors are reported and left out.
-        for (int i = records.Count - 1; i >= 0; i--)
-            if (PruneCmdlets.Numerics.VectorMath.SquaredNorm(records[i].VectorMemory.Span) == 0)
-            {
-                WriteError(ErrorHelper.ZeroVector(records[i], records[i].Id));
-                records.RemoveAt(i);
-            }
+        _collector.DropZeroVectors();
         if (records.Count == 0) ThrowTerminatingError(ErrorHelper.NoInput("Invoke-SemDeDup"));
 
         int n = records.Count;

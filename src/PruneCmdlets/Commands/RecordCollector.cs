@@ -34,6 +34,20 @@ internal sealed class RecordCollector
     }
 
     /// <summary>
+    /// Cosine similarity needs a direction: reports every all-zero vector (ZeroVector, naming the
+    /// record) and drops it from <see cref="Records"/>, the others staying in input order.
+    /// </summary>
+    public void DropZeroVectors()
+    {
+        for (int i = Records.Count - 1; i >= 0; i--)
+            if (VectorMath.SquaredNorm(Records[i].VectorMemory.Span) == 0)
+            {
+                _cmdlet.WriteError(ErrorHelper.ZeroVector(Records[i], Records[i].Id));
+                Records.RemoveAt(i);
+            }
+    }
+
+    /// <summary>
     /// The contiguous matrix for <paramref name="metric"/>; records that cannot take part (zero
     /// vectors under Cosine) are reported and dropped from <see cref="Records"/>.
     /// </summary>

@@ -103,14 +103,12 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
                 $"Record '{missing.Id}' has no Cluster: pipe the records through Invoke-KMeans first, or balance by Label.", missing));
         }
 
+        // The same records Select-PrunedSet -Exclude would prune (MissingIssues for an unchecked record).
         bool[]? excluded = null;
         if (Exclude is { Length: > 0 })
         {
-            var unchecked_ = records.FirstOrDefault(r => r.Issues is null);
-            if (unchecked_ is not null)
-                ThrowTerminatingError(ErrorHelper.Terminating("MissingIssues", ErrorCategory.InvalidArgument,
-                    $"Record '{unchecked_.Id}' has not been through Find-DataIssue, so -Exclude cannot tell whether it is flagged; pipe every record through one Find-DataIssue run first.", unchecked_));
-            excluded = records.Select(r => Exclude.Any(k => r.HasIssue(k.ToString()))).ToArray();
+            var flagged = Exclusion.Flagged(this, records, Exclude.Select(k => k.ToString()).ToArray());
+            excluded = records.Select(flagged.Contains).ToArray();
         }
         var x = ContiguousVectors(records);
         var train = new ProbeData(x, n, d, records.Select(r => r.Label!).ToArray(), distances, clusters)
