@@ -53,11 +53,16 @@ Describe 'Export-PruneReport file' {
         $photoFile.FullName | Should -Be $photoReport
         Get-ChildItem $TestDrive -Filter '*.prune-tmp' -Force | Should -BeNullOrEmpty
     }
-    It 'is self-contained: no script, every src a data URI, a policy that forbids requests' {
-        ($photoHtml -match '<script') | Should -BeFalse
+    It 'is self-contained: its own script only, allowed by hash, every src a data URI, a policy that forbids requests' {
+        $scripts = [regex]::Matches($photoHtml, '<script([^>]*)>(.*?)</script>', 'Singleline')
+        $scripts.Count | Should -Be 2
+        $scripts[0].Groups[1].Value | Should -Be ' type="application/json" id="review-index"'   # data, never run
+        $scripts[1].Groups[1].Value | Should -Be ''
+        $hash = [Convert]::ToBase64String([Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($scripts[1].Groups[2].Value)))
+        $csp = [Net.WebUtility]::HtmlDecode([regex]::Match($photoHtml, '<meta http-equiv="Content-Security-Policy" content="([^"]*)"').Groups[1].Value)
+        $csp | Should -BeExactly "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-$hash'"
         [regex]::Matches($photoHtml, '\ssrc="([^"]*)"') | ForEach-Object { $_.Groups[1].Value | Should -Match '^data:image/jpeg;base64,' }
         ($photoHtml -match 'https?://') | Should -BeFalse
-        [Net.WebUtility]::HtmlDecode($photoHtml).Contains("default-src 'none'; img-src data:") | Should -BeTrue
     }
     It 'counts records in, kept, and pruned by reason' {
         Assert-Finds $photoHtml ('data-count="in">{0}<' -f $decided.Count)
@@ -184,7 +189,7 @@ Describe 'Export-PruneReport in a browser' {
         $dom.Contains('&lt;img src=x onerror=alert(1)&gt;.png') | Should -BeTrue
         $dom.Contains("it's &lt;b&gt;bold") | Should -BeTrue
         ($dom -match '<b>bold') | Should -BeFalse
-        ($vdom -match '<script') | Should -BeFalse
+        [regex]::Matches($vdom, '<script').Count | Should -Be 2   # the report's index and its script, no other
         $vdom.Contains('&lt;/script&gt;&lt;script&gt;document.title=''pwned''&lt;/script&gt;') | Should -BeTrue
         ($vdom -match '<title>\u2068Blobs\u2069</title>') | Should -BeTrue   # -Title is the user's text: isolated like data
     }
@@ -250,6 +255,133 @@ Describe 'Export-PruneReport in a browser' {
             $dark | Should -BeGreaterThan 100
         }
         finally { $image.Dispose() }
+    }
+}
+Describe 'Export-PruneReport review in a browser' {
+    BeforeAll {
+        # 62 records in three clusters; one gallery of the largest shows 8 thumbnails, so most
+        # records (find-me-007 among them) are reachable only through the search box.
+        $hostileId = '<img src=x onerror=alert(1)>'
+        $rows = [Collections.Generic.List[object]]::new()
+        for ($i = 0; $i -lt 60; $i++) {
+            $kept = $i % 3 -ne 0
+            $rows.Add([pscustomobject]@{ Id = 'rec{0:d3}' -f $i; Label = ('a', 'b')[$i % 2]; Cluster = [int]($i -ge 30) + [int]($i -ge 50)
+                    Distance = 0.01 + ($i % 30) / 30; Kept = $kept; Reason = $(if ($kept) { 'kept: Hard side of the cut' } else { 'pruned: Easy side of the cut' }) })
+        }
+        $rows.Add([pscustomobject]@{ Id = $hostileId; Label = '<b>bold</b>'; Cluster = 0; Distance = 0; Kept = $true; Reason = 'kept: Hard side of the cut' })
+        $rows.Add([pscustomobject]@{ Id = 'find-me-007'; Label = 'b'; Cluster = 2; Distance = 0.5; Kept = $false; Reason = 'pruned: Easy side of the cut' })
+        $reviewPage = Join-Path $TestDrive 'review.html'
+        $null = $rows | Export-PruneReport $reviewPage -ThumbnailsPerSection 2 -MaxGalleries 1 -MapPoints 0
+
+        # The run id as DecisionRun documents it, recomputed here: SHA-256 over the records sorted
+        # by Id (ordinal), each as UTF-8 Id, U+001F, 1 or 0, U+001E; the first 32 hex digits.
+        $ids = [string[]]@($rows.Id); $kepts = [bool[]]@($rows.Kept)
+        [Array]::Sort($ids, $kepts, [StringComparer]::Ordinal)
+        $bytes = [IO.MemoryStream]::new()
+        for ($i = 0; $i -lt $ids.Count; $i++) {
+            $bytes.Write([Text.Encoding]::UTF8.GetBytes($ids[$i]))
+            $bytes.WriteByte(0x1F); $bytes.WriteByte($(if ($kepts[$i]) { 0x31 } else { 0x30 })); $bytes.WriteByte(0x1E)
+        }
+        $runId = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($bytes.ToArray())).ToLowerInvariant().Substring(0, 32)
+
+        function Figure([string] $Id) { "[...document.querySelectorAll('figure[data-id]')].find(f => f.dataset.id === $(ConvertTo-Json $Id))" }
+        $barScript = "[...document.querySelectorAll('#review [data-review]')].map(e => e.dataset.review + '=' + e.textContent).join('; ')"
+        $seen = @{}
+        $downloads = (New-Item -ItemType Directory (Join-Path $TestDrive 'downloads')).FullName
+        $cdp = Start-ChromiumDevTools -Profile (Join-Path $TestDrive 'cdp-profile') -Height 1400
+        $null = Invoke-Cdp $cdp Browser.setDownloadBehavior @{ behavior = 'allow'; downloadPath = $downloads; eventsEnabled = $true } -Browser
+        foreach ($domain in 'Network', 'Log', 'Runtime') { $null = Invoke-Cdp $cdp "$domain.enable" }
+        Open-CdpPage $cdp $reviewPage
+
+        $seen.DownloadDisabled = Invoke-CdpScript $cdp "document.getElementById('review-download').disabled"
+        $seen.PageRunId = Invoke-CdpScript $cdp "document.querySelector('.review-run').dataset.runId"
+        $seen.BarBefore = Invoke-CdpScript $cdp $barScript
+        $seen.FindMeInGallery = Invoke-CdpScript $cdp "$(Figure 'find-me-007') !== undefined"
+        # rec001 kept -> pruned with a note that needs quoting; rec027 pruned -> kept.
+        Invoke-CdpClick $cdp "$(Figure 'rec001').querySelector('button.flip')"
+        Invoke-CdpType $cdp "$(Figure 'rec001').querySelector('input.note')" 'not "hard", just blurry'
+        $seen.BarAfterOne = Invoke-CdpScript $cdp $barScript
+        $seen.Rec001 = Invoke-CdpScript $cdp "[$(Figure 'rec001').className, $(Figure 'rec001').querySelector('.badge').textContent]"
+        Invoke-CdpClick $cdp "$(Figure 'rec027').querySelector('button.flip')"
+        # rec029 flipped, noted, then taken back from the overrides list: no override any more.
+        Invoke-CdpClick $cdp "$(Figure 'rec029').querySelector('button.flip')"
+        Invoke-CdpType $cdp "$(Figure 'rec029').querySelector('input.note')" 'changed my mind'
+        Invoke-CdpClick $cdp "document.querySelector('#review-overrides summary')"
+        Invoke-CdpClick $cdp "[...document.querySelectorAll('#review-overrides button.undo')].find(b => b.dataset.undo === 'rec029')"
+        Invoke-CdpClick $cdp "document.querySelector('#review-overrides summary')"
+        # The hostile Id, flipped with a hostile note (it is shown twice: both copies follow).
+        Invoke-CdpClick $cdp "$(Figure $hostileId).querySelector('button.flip')"
+        Invoke-CdpType $cdp "$(Figure $hostileId).querySelector('input.note')" '<img src=y onerror=alert(2)>'
+        $seen.HostileCopies = Invoke-CdpScript $cdp "[...document.querySelectorAll('figure[data-id]')].filter(f => f.dataset.id === $(ConvertTo-Json $hostileId)).map(f => f.querySelector('.badge').textContent + '|' + f.querySelector('input.note').value)"
+        # Search: a prefix with more matches than are shown, then an Id no gallery shows.
+        Invoke-CdpType $cdp "document.getElementById('review-search')" 'rec'
+        $seen.RecResults = Invoke-CdpScript $cdp "[...document.querySelectorAll('#review-results li')].map(li => li.dataset.id)"
+        $seen.RecFound = Invoke-CdpScript $cdp "document.getElementById('review-found').textContent"
+        Invoke-CdpType $cdp "document.getElementById('review-search')" 'find-me-007'
+        $seen.FindResults = Invoke-CdpScript $cdp "[...document.querySelectorAll('#review-results li')].map(li => li.dataset.id + '|' + li.textContent)"
+        Invoke-CdpClick $cdp "document.querySelector('#review-results li button.flip')"
+        Invoke-CdpType $cdp "document.querySelector('#review-results li input.note')" 'only one of its kind, keep it'
+        Invoke-CdpType $cdp "document.getElementById('review-search')" '<img'
+        $seen.HostileResults = Invoke-CdpScript $cdp "[...document.querySelectorAll('#review-results li')].map(li => li.querySelector('.cap-id').textContent + '|' + li.querySelector('.badge').textContent)"
+        $seen.BarAfter = Invoke-CdpScript $cdp $barScript
+        $seen.Listed = Invoke-CdpScript $cdp "[...document.querySelectorAll('#review-overrides li')].map(li => li.textContent)"
+        $seen.InjectedImages = Invoke-CdpScript $cdp "document.querySelectorAll('img[src=""x""], img[src=""y""], b').length"
+        $seen.BodyText = Invoke-CdpScript $cdp 'document.body.textContent'
+        Invoke-CdpClick $cdp "document.getElementById('review-download')"
+        $csvPath = Join-Path $downloads 'overrides.csv'
+        Wait-Until { Test-Path -LiteralPath $csvPath } 'overrides.csv was not downloaded'
+        $seen.Csv = [IO.File]::ReadAllBytes($csvPath)
+        $seen.Events = @($cdp.Events)
+    }
+    AfterAll { Stop-ChromiumDevTools $cdp }
+
+    It 'shows the run id of every decision, as DecisionRun defines it, in the header and the bar' {
+        $seen.PageRunId | Should -BeExactly $runId
+        $reviewHtml = Get-Content -LiteralPath $reviewPage -Raw
+        $reviewHtml.Contains("<td>$runId (of these 62 decisions") | Should -BeTrue
+        $listed = [PruneCmdlets.Review.DecisionRun]::Id([ValueTuple[string, bool][]]@($rows | ForEach-Object { [ValueTuple[string, bool]]::new($_.Id, $_.Kept) }))
+        $listed | Should -BeExactly $runId
+    }
+    It 'downloads overrides.csv: one row per flipped record, sorted by Id, quoted as RFC 4180, with the run id' {
+        $seen.DownloadDisabled | Should -BeTrue   # nothing to download before a flip
+        $seen.Csv[0] | Should -Be ([byte][char]'I')   # no byte-order mark
+        $expected = "Id,Kept,Note,RunId`n" +
+            "<img src=x onerror=alert(1)>,false,<img src=y onerror=alert(2)>,$runId`n" +
+            "find-me-007,true,""only one of its kind, keep it"",$runId`n" +
+            "rec001,false,""not """"hard"""", just blurry"",$runId`n" +
+            "rec027,true,,$runId`n"
+        [Text.Encoding]::UTF8.GetString($seen.Csv) | Should -BeExactly $expected
+    }
+    It 'marks a flipped record wherever it is shown and counts the change in the bar' {
+        $seen.BarBefore | Should -BeExactly 'overrides=No overrides; kept-before=41; kept-after=41; pruned-before=21; pruned-after=21'
+        $seen.BarAfterOne | Should -BeExactly 'overrides=1 override; kept-before=41; kept-after=40; pruned-before=21; pruned-after=22'
+        $seen.BarAfter | Should -BeExactly 'overrides=4 overrides; kept-before=41; kept-after=41; pruned-before=21; pruned-after=21'
+        $seen.Rec001[0] | Should -Match '\bpruned\b'
+        $seen.Rec001[0] | Should -Match '\bflipped\b'
+        $seen.Rec001[1] | Should -BeExactly 'pruned (review)'
+        $seen.HostileCopies | Should -Be @('pruned (review)|<img src=y onerror=alert(2)>', 'pruned (review)|<img src=y onerror=alert(2)>')
+        $seen.Listed | Should -HaveCount 4
+        ($seen.Listed -like '*rec029*') | Should -BeNullOrEmpty
+    }
+    It 'finds any Id in the index, one that no gallery shows too, and shows at most 50' {
+        $seen.FindMeInGallery | Should -BeFalse
+        @($seen.FindResults) | Should -HaveCount 1
+        @($seen.FindResults)[0] | Should -BeLike 'find-me-007|find-me-007label: b · cluster 2 · pruned: Easy side of the cut*'
+        $seen.RecResults | Should -Be @(0..49 | ForEach-Object { 'rec{0:d3}' -f $_ })
+        $seen.RecFound | Should -BeLike 'The first 50 *'
+    }
+    It 'shows a hostile Id, label and note as text, in the page and in the search results' {
+        $seen.InjectedImages | Should -Be 0
+        $seen.BodyText.Contains($hostileId) | Should -BeTrue
+        $seen.BodyText.Contains('<b>bold</b>') | Should -BeTrue
+        $seen.HostileResults | Should -Be @("$hostileId|pruned (review)")
+    }
+    It 'makes no request but the file itself and the download, and breaks no rule of its policy' {
+        $requests = @($seen.Events | Where-Object method -EQ 'Network.requestWillBeSent' | ForEach-Object { $_.params.request.url })
+        $requests | Should -Contain ([Uri]::new($reviewPage).AbsoluteUri)   # the check sees the page's requests
+        @($requests | Where-Object { $_ -notmatch '^(file|blob):' }) | Should -BeNullOrEmpty
+        @($seen.Events | Where-Object { $_.method -eq 'Log.entryAdded' -and $_.params.entry.text -match 'Content Security Policy' }) | Should -BeNullOrEmpty
+        @($seen.Events | Where-Object method -EQ 'Runtime.exceptionThrown') | Should -BeNullOrEmpty
     }
 }
 }

@@ -100,7 +100,11 @@ public class ReportTests
         }
         var options = new ReportOptions { ModuleVersion = "test", Generated = DateTimeOffset.UnixEpoch };
         string html = PruneReportWriter.Render(new ReportInput { Records = records }, options);
-        Assert.True(html.Length < 3_000_000, $"report of {n} records is {html.Length} characters");
+        // Only the search index grows with N, by a bounded amount per record; the rest does not.
+        int index = Regex.Match(html, "<script type=\"application/json\" id=\"review-index\">[^<]*</script>").Length;
+        Assert.True(index > 0, "the page has no index");
+        Assert.True(html.Length - index < 3_000_000, $"report of {n} records is {html.Length - index} characters beside its index");
+        Assert.True(index < 30 * n, $"the index of {n} records is {index} characters");
         Assert.Equal(20, Regex.Matches(html, "<tr class=\"group-row").Count);
         Assert.Equal(options.MaxGalleries, Regex.Matches(html, "<details class=\"gallery\"").Count);
         Assert.Equal(options.MaxDuplicateGroups, Regex.Matches(html, "<div class=\"dup-group\"").Count);
@@ -147,7 +151,8 @@ public class ReportTests
         Assert.Equal(Regex.Matches(html, "class=\"textcard\"").Count, cards.Count);
         Assert.All(cards, m => Assert.Matches("^(ticket number \\d+|&lt;script&gt;alert\\(1\\)&lt;/script&gt; héllo &#x1F600;)$", m.Groups[1].Value));
         Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt; héllo &#x1F600;", html);   // the hardest record of cluster 1; the browser shows the emoji
-        Assert.DoesNotContain("<script>", html);
+        Assert.DoesNotContain("<script>alert", html);
+        Assert.Equal(2, Regex.Matches(html, "<script").Count);   // the report's index and its own script, nothing from the data
         Assert.Contains("class=\"noimg\"", html);   // the records without text
     }
 
@@ -192,9 +197,12 @@ public class ReportTests
         // An Id file passed as -LabelPath: every record its own class. The page must not grow
         // with the number of classes: 50 000 classes cost about what 10 do (once 5× fewer records).
         var options = new ReportOptions { ModuleVersion = "test", Generated = DateTimeOffset.UnixEpoch };
-        string many = PruneReportWriter.Render(ManyClasses(50_000, 50_000), options);
-        string few = PruneReportWriter.Render(ManyClasses(10_000, 10), options);
-        string some = PruneReportWriter.Render(ManyClasses(50_000, 5_000), options);
+        // The search index holds every record (and so every label) and is measured apart, in
+        // Report_OfManyRecords_StaysSmall_AndBoundsEverySection; the rest of the page is what is bounded.
+        static string WithoutIndex(string html) => Regex.Replace(html, "<script type=\"application/json\" id=\"review-index\">[^<]*</script>", "");
+        string many = WithoutIndex(PruneReportWriter.Render(ManyClasses(50_000, 50_000), options));
+        string few = WithoutIndex(PruneReportWriter.Render(ManyClasses(10_000, 10), options));
+        string some = WithoutIndex(PruneReportWriter.Render(ManyClasses(50_000, 5_000), options));
         Assert.True(many.Length < 2 * few.Length, $"50 000 classes: {many.Length} characters; 10 classes: {few.Length}");
         Assert.True(many.Length < 1.1 * some.Length, $"50 000 classes: {many.Length} characters; 5 000 classes: {some.Length}");
         Assert.Equal(options.MaxClasses, Regex.Matches(many, "<tr class=\"group-row").Count);
@@ -331,5 +339,83 @@ public class ReportTests
         // Rows read back from a file carry no run, but a removed near-duplicate without the issue shows SemDeDup ran.
         var saved = new[] { checkedRows[0], new ReportRecord { Id = "d", Kept = false, DuplicateOf = "k" } };
         Assert.Contains(" | Invoke-SemDeDup -IncludePruned | ", PruneReportWriter.Pipeline(new ReportInput { Records = saved }));
+    }
+    private static readonly string[] HostileIds = { "</script><script>alert(1)</script>", "<!--", "\u202Eevil\u2069", "Zürich 🦊", "a,\"b\"\nc", "b", "B", "a" };
+
+    private static ReportRecord[] ReviewRecords() => Enumerable.Range(0, 40).Select(i => new ReportRecord
+    {
+        Id = i < HostileIds.Length ? HostileIds[i] : "r" + i, Label = i % 3 == 0 ? "<b>x</b>" : i % 3 == 1 ? null : "\u202Eb", Cluster = i % 2 == 0 ? i % 4 : null,
+        Distance = i / 40.0, Kept = i % 3 != 0, Reason = i % 3 == 0 ? "pruned: Easy side of the cut" : "kept: Hard side of the cut",
+    }).ToArray();
+
+    [Fact]
+    public void Report_EmbedsAnIndexOfEveryRecord_SortedOrdinally_WithItsRunId_AndNoMarkupInIt()
+    {
+        var records = ReviewRecords();
+        string html = PruneReportWriter.Render(new ReportInput { Records = records }, new ReportOptions { ModuleVersion = "test", Generated = DateTimeOffset.UnixEpoch, MapPoints = 0 });
+        var block = Regex.Match(html, "<script type=\"application/json\" id=\"review-index\">([^<]*)</script>");
+        Assert.True(block.Success, "no index block, or a < inside it");
+        Assert.All(block.Groups[1].Value, c => Assert.True(c < 0x7F, $"U+{(int)c:X4} unescaped in the index"));
+        using var json = System.Text.Json.JsonDocument.Parse(block.Groups[1].Value);
+        var root = json.RootElement;
+        var ids = root.GetProperty("ids").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        var sorted = records.Select(r => r.Id).ToArray();
+        Array.Sort(sorted, StringComparer.Ordinal);
+        Assert.Equal(sorted, ids);   // UTF-16 code-unit order, JavaScript's string order: "B" < "Zürich" < "a" < "b"
+        var byId = records.ToDictionary(r => r.Id);
+        Assert.Equal(string.Concat(ids.Select(id => byId[id].Kept ? '1' : '0')), root.GetProperty("k").GetString());
+        var labels = root.GetProperty("labels").EnumerateArray().Select(e => e.GetString()).ToArray();
+        var reasons = root.GetProperty("reasons").EnumerateArray().Select(e => e.GetString()).ToArray();
+        var l = root.GetProperty("l").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        var rr = root.GetProperty("r").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        var c = root.GetProperty("c").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        for (int i = 0; i < ids.Length; i++)
+        {
+            Assert.Equal(byId[ids[i]].Label, l[i] < 0 ? null : labels[l[i]]);
+            Assert.Equal(byId[ids[i]].Reason, reasons[rr[i]]);
+            Assert.Equal(byId[ids[i]].Cluster ?? -1, c[i]);
+        }
+        Assert.Equal(2, labels.Length);   // each distinct label once; no label is -1
+        Assert.Equal(records.Length, root.GetProperty("total").GetInt32());
+        Assert.Equal(records.Count(r => r.Kept), root.GetProperty("kept").GetInt32());
+        string runId = PruneCmdlets.Review.DecisionRun.Id(records.Select(r => (r.Id, r.Kept)));
+        Assert.Equal(runId, root.GetProperty("runId").GetString());
+        Assert.Contains($"data-run-id=\"{runId}\"", html);
+        Assert.Contains($"<td>{runId} (of these 40 decisions", html);
+    }
+
+    [Fact]
+    public void Report_AllowsOnlyItsOwnScript_ByItsHash_AndBindsNoHandlerInMarkup()
+    {
+        string html = PruneReportWriter.Render(new ReportInput { Records = ReviewRecords() }, new ReportOptions { ModuleVersion = "test", Generated = DateTimeOffset.UnixEpoch, MapPoints = 0 });
+        var scripts = Regex.Matches(html, "<script([^>]*)>(.*?)</script>", RegexOptions.Singleline);
+        Assert.Equal(2, scripts.Count);
+        Assert.Equal(" type=\"application/json\" id=\"review-index\"", scripts[0].Groups[1].Value);
+        Assert.Equal("", scripts[1].Groups[1].Value);
+        Assert.Equal(PruneReportWriter.ReviewScript, scripts[1].Groups[2].Value);
+        string hash = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(scripts[1].Groups[2].Value)));
+        var csp = System.Net.WebUtility.HtmlDecode(Regex.Match(html, "<meta http-equiv=\"Content-Security-Policy\" content=\"([^\"]*)\"").Groups[1].Value);
+        Assert.Equal($"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-{hash}'", csp);
+        Assert.All(PruneReportWriter.ReviewScript, ch => Assert.True(ch < 0x80, "the hashed script is ASCII"));
+        Assert.DoesNotMatch("\\son[a-z]+=", html);   // an inline handler would need 'unsafe-inline'
+        Assert.DoesNotContain("innerHTML", PruneReportWriter.ReviewScript);
+    }
+
+    [Fact]
+    public void Report_GivesEveryShownRecord_AFlipButtonAndANote_UnderItsId()
+    {
+        var records = ReviewRecords();
+        string html = PruneReportWriter.Render(new ReportInput { Records = records }, new ReportOptions { ModuleVersion = "test", Generated = DateTimeOffset.UnixEpoch, MapPoints = 0, ThumbnailsPerSection = 3 });
+        var figures = Regex.Matches(html, "<figure class=\"thumb (kept|pruned)\" title=\"[^\"]*\" data-id=\"([^\"]*)\">(.*?)</figure>", RegexOptions.Singleline);
+        Assert.True(figures.Count >= 10, $"{figures.Count} figures");
+        Assert.Equal(figures.Count, Regex.Matches(html, "<figure class=\"thumb (kept|pruned)\"").Count);
+        var byId = records.ToDictionary(r => r.Id);
+        foreach (Match f in figures)
+        {
+            var r = byId[System.Net.WebUtility.HtmlDecode(f.Groups[2].Value)];   // the exact Id, not isolated: the script reads it
+            Assert.Equal(r.Kept ? "kept" : "pruned", f.Groups[1].Value);
+            Assert.Contains($"<button type=\"button\" class=\"flip\">{(r.Kept ? "Prune" : "Keep")}</button><input type=\"text\" class=\"note\" maxlength=\"200\"", f.Groups[3].Value);
+        }
+        Assert.Contains(figures, f => System.Net.WebUtility.HtmlDecode(f.Groups[2].Value) == HostileIds[0]);
     }
 }

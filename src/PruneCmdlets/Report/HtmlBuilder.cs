@@ -61,7 +61,7 @@ public sealed class HtmlBuilder
     public HtmlBuilder Empty(string tag, params Attr[] attributes)
     {
         StartTag(tag, attributes);
-        _sb.Append(tag is "img" or "br" or "meta" or "hr" ? ">" : "></" + tag + ">");
+        _sb.Append(tag is "img" or "br" or "meta" or "hr" or "input" ? ">" : "></" + tag + ">");
         return this;
     }
 
@@ -75,6 +75,37 @@ public sealed class HtmlBuilder
     internal HtmlBuilder Raw(string markup)
     {
         _sb.Append(markup);
+        return this;
+    }
+
+    /// <summary>
+    /// The report's own inline script, never data: the Content-Security-Policy allows exactly
+    /// this text by its SHA-256, so it must be written byte for byte as hashed.
+    /// </summary>
+    internal HtmlBuilder Script(string code)
+    {
+        if (code.Contains("</script", StringComparison.OrdinalIgnoreCase) || code.Contains("<!--", StringComparison.Ordinal))
+            throw new InvalidOperationException("The report's script cannot contain </script or <!--.");
+        _sb.Append("<script>").Append(code).Append("</script>");
+        return this;
+    }
+
+    // Escapes <, >, &, quotes and everything outside ASCII as \uXXXX: no string in the JSON can
+    // end its block (</script>), open a comment, or carry a raw direction control into the file.
+    private static readonly System.Text.Json.JsonWriterOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default };
+
+    /// <summary>
+    /// Data for the report's script: one JSON value in a <c>&lt;script type="application/json"&gt;</c>
+    /// block, which the browser never runs (so the policy needs no hash for it) and the script
+    /// parses once. The data strings go through the JSON encoder above, here, and nowhere else.
+    /// </summary>
+    internal HtmlBuilder JsonBlock(string id, Action<System.Text.Json.Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer, JsonOptions)) write(json);
+        string text = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        if (text.Contains('<')) throw new InvalidOperationException("Unescaped < in the report's JSON data.");
+        _sb.Append("<script type=\"application/json\" id=\"").Append(Encode(id)).Append("\">").Append(text).Append("</script>");
         return this;
     }
 

@@ -11,8 +11,9 @@ public readonly record struct ReportProgress(string Step, int Done, int Total);
 
 /// <summary>
 /// Writes the pruning report: one self-contained HTML file (inline CSS and SVG, thumbnails as
-/// data-URI JPEGs, no script, a Content-Security-Policy that forbids every request) a person
-/// opens from disk or an e-mail attachment. Sections: summary and parameters, per-class kept
+/// data-URI JPEGs, one inline script allowed by its hash, a Content-Security-Policy that forbids
+/// every request) a person opens from disk or an e-mail attachment, and reviews in: see
+/// PruneReportWriter.Review.cs. Sections: summary and parameters, per-class kept
 /// shares, distance distributions with the cut, per-cluster galleries (most prototypical, each
 /// side of the cut, hardest), duplicate groups, probe accuracy, k-means diagnostics, a 2-D map
 /// and selection stability. Every section is bounded (see <see cref="ReportOptions"/>), so the
@@ -59,17 +60,22 @@ public static partial class PruneReportWriter
         h.Open("html", "lang", "en");
         h.Open("head");
         h.Empty("meta", "charset", "utf-8");
-        // Nothing may be fetched: no script, no font, no image but the embedded ones.
-        h.Empty("meta", "http-equiv", "Content-Security-Policy", "content", "default-src 'none'; img-src data:; style-src 'unsafe-inline'");
+        // Nothing may be fetched (no script file, no font, no image but the embedded ones, no
+        // connection), and the only script that runs is the report's own, allowed by its hash.
+        h.Empty("meta", "http-equiv", "Content-Security-Policy", "content", ContentSecurityPolicy);
         h.Empty("meta", "name", "viewport", "content", "width=device-width, initial-scale=1");
         h.Element("title", Data(options.Title));
         h.Open("style").Raw(Style).Close();
         h.Close();
         h.Open("body");
+        // Over every record given, so the apply step, recomputing it from the same records, can
+        // tell that the overrides were made for this decision and not another run's.
+        string runId = PruneCmdlets.Review.DecisionRun.Id(records.Select(x => (x.Id, x.Kept)));
+        ReviewBar(h, records, runId);
         h.Element("h1", Data(options.Title));
 
         progress?.Invoke(new ReportProgress("summary", 0, 1));
-        Summary(h, input, options);
+        Summary(h, input, options, runId);
         DataIssues(h, input, issues, thumbs, leakThumbs, options);
         Classes(h, input, options);
         Distances(h, input, options);
@@ -82,6 +88,9 @@ public static partial class PruneReportWriter
         Map(h, input, options);
         Stability(h, input);
         h.Open("footer").Text($"PruneCmdlets {Own(options.ModuleVersion)} · {options.Generated:yyyy-MM-dd HH:mm:ss zzz} · {records.Count:N0} records").Close();
+        progress?.Invoke(new ReportProgress("index", 0, 1));
+        ReviewIndex(h, records, runId);
+        h.Script(ReviewScript);
         h.Close().Close();
         return h.ToString();
     }
@@ -96,7 +105,7 @@ public static partial class PruneReportWriter
 
     // ---- 1. Summary ----------------------------------------------------------------------
 
-    private static void Summary(HtmlBuilder h, ReportInput input, ReportOptions o)
+    private static void Summary(HtmlBuilder h, ReportInput input, ReportOptions o, string runId)
     {
         var r = input.Records;
         int kept = r.Count(x => x.Kept);
@@ -133,6 +142,7 @@ public static partial class PruneReportWriter
         }
         if (input.SemDeDup is { } dd)
             Param(h, $"SemDeDup", $"epsilon {dd.Epsilon:0.######} (cosine ≥ {1 - dd.Epsilon:0.######}), keeps {dd.KeepRule}; {dd.Groups:N0} groups, {dd.Removed:N0} records removed");
+        Param(h, $"Run id", $"{Own(runId)} (of these {r.Count:N0} decisions; overrides.csv carries it)");
         Param(h, $"Module", $"PruneCmdlets {Own(o.ModuleVersion)}");
         Param(h, $"Date", $"{o.Generated:yyyy-MM-dd HH:mm:ss zzz}");
         h.Close().Close();
@@ -405,7 +415,7 @@ public static partial class PruneReportWriter
     {
         ReportText tip = $"{Data(r.Id)}\nlabel: {(r.Label is null ? Own("(none)") : Data(r.Label))}{Own(r.Cluster is { } c ? "\ncluster: " + c.ToString(C) : "")}" +
             $"{Own(r.Distance is { } d ? "\nDistance: " + d.ToString("G6", C) : "")}{Own(r.Reason is null ? "" : "\n")}{Data(r.Reason)}";
-        h.Open("figure", "class", r.Kept ? "thumb kept" : "thumb pruned", "title", tip);
+        h.Open("figure", "class", r.Kept ? "thumb kept" : "thumb pruned", "title", tip, "data-id", r.Id);
         if (uri is not null) h.Empty("img", "src", uri, "alt", Data(FileName(r)), "loading", "lazy");
         else if (r.Text is { Length: > 0 } text) h.Element("div", Data(text), "class", "textcard");   // a text record: its words are its picture
         else h.Element("div", Data(FileName(r)), "class", "noimg");
@@ -413,6 +423,7 @@ public static partial class PruneReportWriter
         h.Element("span", Data(FileName(r)), "class", "cap-id");
         h.Element("span", $"{Data(r.Label)}{Own(r.Distance is { } dd ? " · " + dd.ToString("G3", C) : "")}{Own(note.IsEmpty ? "" : " · ")}{note}", "class", "cap-meta");
         h.Element("span", Own(r.Kept ? "kept" : "pruned"), "class", r.Kept ? "badge kept" : "badge pruned");
+        ReviewControls(h, r.Kept);
         h.Close();
         h.Close();
     }
@@ -616,6 +627,14 @@ figcaption{font-size:10.5px;line-height:1.3;margin-top:3px}.cap-id{display:block
 .fit{background:var(--panel);border-left:4px solid #7570b3;padding:6px 10px}.fit-warning{background:#fdf0e6;border-left:4px solid var(--pruned);padding:6px 10px;font-weight:600}
 table.noise td{text-align:right;font-variant-numeric:tabular-nums;padding:2px 8px;border:1px solid var(--line)}table.noise td.diag{color:var(--muted)}table.noise td.off{background:#fdf0e6;color:var(--pruned);font-weight:600}
 .leak-pair{display:flex;gap:4px;border:1px solid var(--line);border-radius:8px;padding:4px}figure.thumb.reference{border-color:#7570b3}.badge.reference{background:#7570b3}
+.review-bar{position:sticky;top:0;z-index:10;background:#fffffff2;border-bottom:1px solid var(--line);padding:6px 0;margin:-24px 0 12px;display:none}
+html.review-on .review-bar{display:block}.review-bar.changed{border-bottom:2px solid #7570b3}
+.review-row{display:flex;flex-wrap:wrap;align-items:center;gap:6px 14px}.review-counts{font-variant-numeric:tabular-nums}.review-run{color:var(--muted);font:11px ui-monospace,monospace}
+#review-search{min-width:240px;padding:3px 6px}.review-list{max-height:40vh;overflow:auto;margin:6px 0;padding-left:22px}.review-list li{margin:2px 0}
+li.result{display:flex;flex-wrap:wrap;gap:2px 10px;align-items:center;border-left:4px solid var(--kept);padding-left:6px}li.result.pruned{border-left-color:var(--pruned)}li.result .cap-meta{display:inline}
+.review-ctl{display:none;gap:3px;margin-top:3px}html.review-on .review-ctl{display:flex}.review-ctl .note{min-width:0;flex:1;font-size:10.5px;padding:1px 3px}.review-ctl button,.review-bar button{font-size:11px;cursor:pointer}
+li.result .review-ctl .note{min-width:180px}figure.thumb.flipped,li.result.flipped{outline:3px solid #7570b3;outline-offset:1px}button.undo{margin-left:8px}
+.review-help{margin:4px 0 0}
 footer{margin-top:32px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);padding-top:8px}
 @media print{details.gallery{break-inside:avoid}}
 """;
