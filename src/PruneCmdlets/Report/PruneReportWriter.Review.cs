@@ -29,7 +29,7 @@ public static partial class PruneReportWriter
     private static void ReviewBar(HtmlBuilder h, IReadOnlyList<Report.ReportRecord> r, string runId)
     {
         int kept = r.Count(x => x.Kept);
-        h.Open("div", "id", "review", "class", "review-bar");
+        h.Open("div", "id", "review", "class", "review-bar", "data-total", r.Count.ToString(C), "data-kept", kept.ToString(C));
         h.Open("div", "class", "review-row");
         h.Element("strong", $"No overrides", "data-review", "overrides");
         h.Open("span", "class", "review-counts");
@@ -116,10 +116,16 @@ public static partial class PruneReportWriter
     internal const string ReviewScript = """
 (function () {
   'use strict';
-  var data = JSON.parse(document.getElementById('review-index').textContent);
-  var ids = data.ids, flags = data.k;
+  // The index of a million records takes seconds to parse on a slow machine: it is parsed after
+  // the page has painted, or at the first flip or search if that comes sooner.
+  var data = null, ids = null, flags = null;
+  function index() {
+    if (data === null) { data = JSON.parse(document.getElementById('review-index').textContent); ids = data.ids; flags = data.k; }
+    return data;
+  }
   var flipped = new Map(), notes = new Map();
   var bar = document.getElementById('review');
+  var total = Number(bar.dataset.total), kept = Number(bar.dataset.kept);
   var download = document.getElementById('review-download');
   var search = document.getElementById('review-search');
   var results = document.getElementById('review-results');
@@ -129,6 +135,7 @@ public static partial class PruneReportWriter
   document.documentElement.classList.add('review-on');
 
   function lowerBound(q) {
+    index();
     var lo = 0, hi = ids.length;
     while (lo < hi) { var mid = (lo + hi) >>> 1; if (ids[mid] < q) lo = mid + 1; else hi = mid; }
     return lo;
@@ -165,8 +172,8 @@ public static partial class PruneReportWriter
     var toKept = 0, toPruned = 0, n = flipped.size;
     flipped.forEach(function (v, id) { if (isKept(id)) toKept++; else toPruned++; });
     bar.querySelector('[data-review=overrides]').textContent = n === 0 ? 'No overrides' : n + (n === 1 ? ' override' : ' overrides');
-    bar.querySelector('[data-review=kept-after]').textContent = fmt(data.kept + toKept - toPruned);
-    bar.querySelector('[data-review=pruned-after]').textContent = fmt(data.total - data.kept - toKept + toPruned);
+    bar.querySelector('[data-review=kept-after]').textContent = fmt(kept + toKept - toPruned);
+    bar.querySelector('[data-review=pruned-after]').textContent = fmt(total - kept - toKept + toPruned);
     bar.classList.toggle('changed', n > 0);
     download.disabled = n === 0;
     var ol = list.querySelector('ol');
@@ -196,7 +203,7 @@ public static partial class PruneReportWriter
   function csv() {
     var out = 'Id,Kept,Note,RunId\n';
     Array.from(flipped.keys()).sort().forEach(function (id) {
-      out += field(id) + ',' + (isKept(id) ? 'true' : 'false') + ',' + field(notes.get(id) || '') + ',' + data.runId + '\n';
+      out += field(id) + ',' + (isKept(id) ? 'true' : 'false') + ',' + field(notes.get(id) || '') + ',' + index().runId + '\n';
     });
     return out;
   }
@@ -269,6 +276,7 @@ public static partial class PruneReportWriter
     setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
   });
   update();
+  requestAnimationFrame(function () { setTimeout(index, 0); });
 })();
 """;
 }
