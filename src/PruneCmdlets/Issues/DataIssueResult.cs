@@ -74,6 +74,8 @@ public sealed class DataIssueSummary
     public double? CrossValidatedAccuracy { get; init; }
     /// <summary>Mean fraction of each record's nearest neighbours that share its label.</summary>
     public double? NeighborAgreement { get; init; }
+    /// <summary>The checksum of the label model the label check used (-LabelModel) or fitted (-SaveLabelModel); null otherwise.</summary>
+    public string? LabelModel { get; init; }
     /// <summary>Records left out of the label check because they have no label.</summary>
     public int Unlabelled { get; init; }
 
