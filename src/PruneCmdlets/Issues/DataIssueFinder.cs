@@ -221,7 +221,7 @@ public static class DataIssueFinder
         var summary = new DataIssueSummary
         {
             Records = n, Checks = checks, Seed = options.Seed, Neighbors = options.Neighbors, Counts = counts, CountsByClass = byClass,
-            NeighborSearch = graph?.Method, LabelModel = options.LabelModel?.Checksum ?? fitted?.Checksum,
+            NeighborSearch = graph?.Method, LabelModel = options.LabelModel?.Checksum,
             Classifier = label?.Classifier, Folds = label?.Folds ?? 0, Classes = label?.Classes ?? Array.Empty<string>(),
             ClassThresholds = label?.Thresholds ?? Array.Empty<double>(), NoiseMatrix = label is null ? Array.Empty<NoiseCell>() : Noise(label),
             CrossValidatedAccuracy = label?.CrossValidatedAccuracy, NeighborAgreement = agreement, Unlabelled = unlabelled,
