@@ -86,6 +86,107 @@ Describe 'Find-DataIssue' {
         }
     }
 
+    Context 'label errors in shards' {
+        BeforeAll {
+            # EmbeddingRecords (as Import-Embedding gives them), so Select-Shard can mark its shards.
+            $parquet = Join-Path $TestDrive 'noisy.parquet'
+            $noisy | Export-Embedding $parquet
+            $script:records = @(Import-Embedding $parquet)
+            $script:modelPath = Join-Path $TestDrive 'labels.json'
+            # The fit step: the Id-hash sample, as k-means is fitted on it.
+            $script:fit = @($records | Select-Shard -SampleFraction 0.5 | Find-DataIssue -Check Label -Classifier Probe -Seed 2 -SaveLabelModel $modelPath)
+            $script:one = @($records | Find-DataIssue -LabelModel $modelPath)
+            function script:Bits($r) { '{0}|{1}|{2}|{3}' -f ($r.Issues -join ','), $r.LabelQuality.ToString('R'), $r.SuggestedLabel, $r.IssueReason }
+        }
+
+        It 'gives the records of three shards exactly what one process gives them' {
+            $fit.Count | Should -BeGreaterThan 60
+            $fit.Count | Should -BeLessThan 180
+            $one.Id | Should -Be $records.Id
+            $sharded = @(0..2 | ForEach-Object { $records | Select-Shard -Index $_ -Count 3 | Find-DataIssue -LabelModel $modelPath -MaxThreads 1 })
+            $sharded.Count | Should -Be $records.Count
+            $byId = @{}; foreach ($r in $sharded) { $byId[$r.Id] = Bits $r }
+            foreach ($r in $one) { $byId[$r.Id] | Should -BeExactly (Bits $r) -Because $r.Id }
+            # Each shard counts its own records; the counts add up to one process's.
+            $perShard = @($sharded | Group-Object { $_.DataIssues.GetHashCode() } | ForEach-Object { $_.Group[0].DataIssues.Counts['LabelError'] })
+            $perShard.Count | Should -Be 3
+            ($perShard | Measure-Object -Sum).Sum | Should -Be $one[0].DataIssues.Counts['LabelError']
+            $one[0].DataIssues.Checks | Should -Be ([PruneCmdlets.Issues.DataCheck]'Label')
+            $one[0].DataIssues.LabelModel | Should -Be (Get-Content $modelPath -Raw | ConvertFrom-Json).Checksum
+            $fit[0].DataIssues.LabelModel | Should -BeNullOrEmpty
+        }
+        It 'gives the sample records their cross-validated verdicts, and finds the flips outside the sample' {
+            $oneById = @{}; foreach ($r in $one) { $oneById[$r.Id] = $r }
+            foreach ($r in $fit) { Bits $oneById[$r.Id] | Should -BeExactly (Bits $r) }
+            $outside = @($one | Where-Object { $_.Id -notin $fit.Id })
+            $flagged = @($outside | Where-Object { $_.Issues -contains 'LabelError' })
+            $flips = @($outside | Where-Object { $_.Id -in $flipped })
+            $hits = @($flagged | Where-Object { $_.Id -in $flipped })
+            $hits.Count | Should -BeGreaterOrEqual (0.8 * $flips.Count)
+            $hits.Count | Should -BeGreaterOrEqual (0.8 * $flagged.Count)
+        }
+        It 'refuses in a shard the checks that compare records with each other: <Case>' -ForEach @(
+            @{ Case = 'Outlier'; Run = { $records | Select-Shard 1 3 | Find-DataIssue -Check Outlier -ErrorAction Stop }; Names = 'Outlier' }
+            @{ Case = 'every check the input allows'; Run = { $records | Select-Shard 1 3 | Find-DataIssue -ErrorAction Stop }; Names = 'Label, Outlier, Duplicate' }
+            @{ Case = 'a probe fitted on the shard'; Run = { $records | Select-Shard 1 3 | Find-DataIssue -Check Label -Classifier Probe -ErrorAction Stop }; Names = 'Label' }
+            @{ Case = 'Duplicate beside the label model'; Run = { $records | Select-Shard 1 3 | Find-DataIssue -Check Label, Duplicate -LabelModel $modelPath -ErrorAction Stop }; Names = 'Duplicate' }
+        ) {
+            $e = { & $Run } | Should -Throw -ErrorId 'NotExactInShard,PruneCmdlets.Commands.FindDataIssueCommand' -PassThru
+            $e.Exception.Message | Should -BeLike "*Select-Shard -Index 1 -Count 3*the $Names check*-PerShard*"
+        }
+        It 'runs in a shard what is exact there, and the rest with -PerShard or over every shard' {
+            $shard = @($records | Select-Shard 1 3)
+            @($shard | Find-DataIssue -Check Leak -Reference $records[0..9]).Count | Should -Be $shard.Count
+            @($shard | Find-DataIssue -Check Outlier -PerShard).Count | Should -Be $shard.Count
+            # Every shard of the count present: the whole set.
+            @(0..2 | ForEach-Object { $records | Select-Shard $_ 3 } | Find-DataIssue -Check Outlier).Count | Should -Be $records.Count
+            # Select-Shard marks a copy: the caller's records are not one shard's.
+            @($records | Find-DataIssue -Check Outlier).Count | Should -Be $records.Count
+        }
+        It 'refuses outside Select-Shard too, where a job array says it is one task of many' {
+            $env:SLURM_ARRAY_TASK_ID = '3'
+            try {
+                { $records | Find-DataIssue -Check Duplicate -ErrorAction Stop } | Should -Throw -ErrorId 'NotExactInShard,PruneCmdlets.Commands.FindDataIssueCommand'
+                @($records | Find-DataIssue -LabelModel $modelPath).Count | Should -Be $records.Count
+            }
+            finally { Remove-Item Env:SLURM_ARRAY_TASK_ID }
+        }
+        It 'refuses a label model it cannot use: <Case>' -ForEach @(
+            @{ Case = 'another dimension'; Id = 'LabelModelDimensionMismatch'; Make = { $noisy | ForEach-Object { [pscustomobject]@{ Id = $_.Id; Label = $_.Label; Vector = [float[]]($_.Vector + 1) } } } }
+            @{ Case = 'a label it does not know'; Id = 'UnknownLabel'; Make = { $noisy | Select-Object -First 5; [pscustomobject]@{ Id = 'new'; Label = 'class9'; Vector = $noisy[0].Vector } } }
+            @{ Case = 'a sample record relabelled'; Id = 'LabelModelRecordChanged'; Make = { $noisy | ForEach-Object { [pscustomobject]@{ Id = $_.Id; Label = $(if ($_.Id -ne $fit[0].Id) { $_.Label } elseif ($_.Label -eq 'class0') { 'class1' } else { 'class0' }); Vector = $_.Vector } } } }
+        ) {
+            { & $Make | Find-DataIssue -LabelModel $modelPath -ErrorAction Stop } | Should -Throw -ErrorId "$Id,PruneCmdlets.Commands.FindDataIssueCommand"
+        }
+        It 'refuses a label model file that is <Case>' -ForEach @(
+            @{ Case = 'edited'; Id = 'CorruptLabelModel'; Edit = { param($p) (Get-Content $p -Raw) -replace '"Seed":2,', '"Seed":3,' | Set-Content $p -NoNewline }; Says = '*was edited or damaged*' }
+            @{ Case = 'not a label model'; Id = 'CorruptLabelModel'; Edit = { param($p) '{"Format":"PruneCmdlets.ShardPlan"}' | Set-Content $p }; Says = '*is not a label model*' }
+            @{ Case = 'missing'; Id = 'LabelModelNotFound'; Edit = { param($p) Remove-Item $p }; Says = '*Cannot read*' }
+        ) {
+            $copy = Join-Path $TestDrive "edited-$Id.json"
+            Copy-Item $modelPath $copy
+            & $Edit $copy
+            $e = { $records | Find-DataIssue -LabelModel $copy -ErrorAction Stop } | Should -Throw -ErrorId "$Id,PruneCmdlets.Commands.FindDataIssueCommand" -PassThru
+            $e.Exception.Message | Should -BeLike "*$copy*"
+            $e.Exception.Message | Should -BeLike $Says
+        }
+        It 'refuses a label model from another embedding model' {
+            $named = Join-Path $TestDrive 'named.json'
+            $noisy | ForEach-Object { [pscustomobject]@{ Id = $_.Id; Label = $_.Label; Vector = $_.Vector; Model = 'resnet18' } } |
+                Find-DataIssue -Check Label -Classifier Probe -SaveLabelModel $named | Out-Null
+            { $noisy | ForEach-Object { [pscustomobject]@{ Id = $_.Id; Label = $_.Label; Vector = $_.Vector; Model = 'clip' } } | Find-DataIssue -LabelModel $named -ErrorAction Stop } |
+                Should -Throw -ErrorId 'LabelModelModelMismatch,PruneCmdlets.Commands.FindDataIssueCommand'
+        }
+        It 'refuses -SaveLabelModel and -LabelModel where they do not apply' {
+            { $noisy | Find-DataIssue -Check Label -SaveLabelModel (Join-Path $TestDrive 'x.json') -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterNotApplicable,PruneCmdlets.Commands.FindDataIssueCommand'
+            { $noisy | Find-DataIssue -LabelModel $modelPath -Folds 3 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterNotApplicable,PruneCmdlets.Commands.FindDataIssueCommand'
+            { $noisy | Find-DataIssue -Check Outlier -LabelModel $modelPath -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterNotApplicable,PruneCmdlets.Commands.FindDataIssueCommand'
+            $whatIf = Join-Path $TestDrive 'whatif.json'
+            @($noisy | Find-DataIssue -Check Label -Classifier Probe -SaveLabelModel $whatIf -WhatIf).Count | Should -Be $noisy.Count
+            Test-Path $whatIf | Should -BeFalse
+        }
+    }
+
     Context 'defaults, outliers and duplicates' {
         It 'runs every check the input allows, and only those' {
             $unlabelled = $noisy | ForEach-Object { [pscustomobject]@{ Id = $_.Id; Vector = $_.Vector } }

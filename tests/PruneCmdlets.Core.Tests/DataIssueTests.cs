@@ -214,6 +214,123 @@ public class DataIssueTests
         DataIssueFinder.Run(small, new DataIssueOptions { Checks = DataCheck.Label, Classifier = LabelClassifier.Neighbors });
     }
 
+    // ---- the label model: label errors in shards ------------------------------------------------
+
+    private static DataIssueInput Subset(DataIssueInput input, IEnumerable<int> rows)
+    {
+        var r = rows.ToArray();
+        return new DataIssueInput
+        {
+            Vectors = r.Select(i => input.Vectors[i]).ToList(), Ids = r.Select(i => input.Ids[i]).ToList(),
+            Labels = r.Select(i => input.Labels![i]).ToList(), EmbeddingModel = input.EmbeddingModel,
+        };
+    }
+
+    /// <summary>A label model fitted on the Id-hash sample (a third of the records), saved to a file and read back.</summary>
+    private static (LabelModel Model, int[] Sample, RecordIssues[] FitRecords, string Path) FitOnSample(DataIssueInput input)
+    {
+        var sample = Enumerable.Range(0, input.Ids.Count).Where(i => PruneCmdlets.Sharding.StableHash.SampleUnit(input.Ids[i]) < 1.0 / 3).ToArray();
+        var (fitRecords, _) = DataIssueFinder.Run(Subset(input, sample), new DataIssueOptions { Checks = DataCheck.Label, Classifier = LabelClassifier.Probe, Seed = 7, FitLabelModel = true }, out var fitted);
+        Assert.NotNull(fitted);
+        string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"labelmodel-{Guid.NewGuid():N}.json");
+        File.WriteAllBytes(path, fitted!.ToJson());
+        return (LabelModel.Read(path), sample, fitRecords, path);
+    }
+
+    [Fact]
+    public void LabelModel_ShardsGetExactlyWhatOneProcessGets()
+    {
+        var (input, flipped) = NoisyClasses();
+        var (model, sample, fitRecords, path) = FitOnSample(input);
+        try
+        {
+            int n = input.Ids.Count;
+            Assert.InRange(sample.Length, n / 5, n / 2);
+            var options = new DataIssueOptions { Checks = DataCheck.Label, LabelModel = model };
+            var (one, oneSummary) = DataIssueFinder.Run(input, options);
+            // Three shards by the Id hash, each checked on its own, put back in input order.
+            var sharded = new RecordIssues[n];
+            long flaggedInShards = 0;
+            for (int s = 0; s < 3; s++)
+            {
+                var rows = Enumerable.Range(0, n).Where(i => PruneCmdlets.Sharding.StableHash.ShardOf(input.Ids[i], 3) == s).ToArray();
+                var (records, summary) = DataIssueFinder.Run(Subset(input, rows), new DataIssueOptions { Checks = DataCheck.Label, LabelModel = model, MaxThreads = 1 });
+                for (int t = 0; t < rows.Length; t++) sharded[rows[t]] = records[t];
+                flaggedInShards += summary.Counts["LabelError"];
+                Assert.Equal(model.Checksum, summary.LabelModel);
+            }
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(BitConverter.DoubleToInt64Bits(one[i].LabelQuality!.Value), BitConverter.DoubleToInt64Bits(sharded[i].LabelQuality!.Value));
+                Assert.Equal(one[i].SuggestedLabel, sharded[i].SuggestedLabel);
+                Assert.Equal(one[i].Issues, sharded[i].Issues);
+                Assert.Equal(one[i].Reason, sharded[i].Reason);
+            }
+            Assert.Equal(oneSummary.Counts["LabelError"], flaggedInShards);
+            // The sample's records get their cross-validated probabilities, exactly what the fit step gave them (not the probe's in-sample ones).
+            for (int t = 0; t < sample.Length; t++)
+            {
+                Assert.Equal(fitRecords[t].LabelQuality, one[sample[t]].LabelQuality);
+                Assert.Equal(fitRecords[t].Issues, one[sample[t]].Issues);
+            }
+            // And the model finds the flips among the records it never saw, too.
+            var outside = Enumerable.Range(0, n).Except(sample).ToArray();
+            int hits = outside.Count(i => flipped.Contains(i) && one[i].Issues.Contains("LabelError"));
+            int flips = outside.Count(flipped.Contains), flagged = outside.Count(i => one[i].Issues.Contains("LabelError"));
+            Assert.True(hits >= 0.8 * flips, $"recall {hits}/{flips}");
+            Assert.True(hits >= 0.8 * flagged, $"precision {hits}/{flagged}");
+            Assert.Equal(LabelClassifier.Probe, oneSummary.Classifier);
+            Assert.Null(oneSummary.NeighborAgreement);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void LabelModel_RefusesWhatItCannotJudge()
+    {
+        var (input, _) = NoisyClasses();
+        var (model, sample, _, path) = FitOnSample(input);
+        try
+        {
+            var options = new DataIssueOptions { Checks = DataCheck.Label, LabelModel = model };
+            string Error(DataIssueInput i) => Assert.Throws<DataIssueException>(() => DataIssueFinder.Run(i, options)).ErrorId;
+
+            var wide = new DataIssueInput { Vectors = input.Vectors.Select(v => (ReadOnlyMemory<float>)v.ToArray().Append(1f).ToArray()).ToList(), Ids = input.Ids, Labels = input.Labels };
+            Assert.Equal("LabelModelDimensionMismatch", Error(wide));
+            var labels = input.Labels!.ToList();
+            int outsider = Enumerable.Range(0, labels.Count).Except(sample).First();
+            labels[outsider] = "class9";
+            var e = Assert.Throws<DataIssueException>(() => DataIssueFinder.Run(new DataIssueInput { Vectors = input.Vectors, Ids = input.Ids, Labels = labels }, options));
+            Assert.Equal("UnknownLabel", e.ErrorId);
+            Assert.Equal(outsider, e.Record);
+            labels = input.Labels!.ToList();
+            labels[sample[0]] = labels[sample[0]] == "class0" ? "class1" : "class0";
+            Assert.Equal("LabelModelRecordChanged", Error(new DataIssueInput { Vectors = input.Vectors, Ids = input.Ids, Labels = labels }));
+
+            // A threshold edited by hand no longer matches the checksum; a file that is not a model, or none, says so.
+            string text = File.ReadAllText(path);
+            int at = text.IndexOf("\"Thresholds\":[", StringComparison.Ordinal) + "\"Thresholds\":[".Length;
+            File.WriteAllText(path, text[..at] + "0.5" + text[text.IndexOfAny(new[] { ',', ']' }, at)..]);
+            Assert.Equal("CorruptLabelModel", Assert.Throws<DataIssueException>(() => LabelModel.Read(path)).ErrorId);
+            File.WriteAllText(path, "{\"Format\":\"PruneCmdlets.ShardSummary\"}");
+            Assert.Equal("CorruptLabelModel", Assert.Throws<DataIssueException>(() => LabelModel.Read(path)).ErrorId);
+            File.Delete(path);
+            Assert.Equal("LabelModelNotFound", Assert.Throws<DataIssueException>(() => LabelModel.Read(path)).ErrorId);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void LabelModel_NamesTheEmbeddingModel_AndRefusesAnother()
+    {
+        var (input, _) = NoisyClasses();
+        var named = new DataIssueInput { Vectors = input.Vectors, Ids = input.Ids, Labels = input.Labels, EmbeddingModel = "resnet18" };
+        DataIssueFinder.Run(named, new DataIssueOptions { Checks = DataCheck.Label, Classifier = LabelClassifier.Probe, FitLabelModel = true }, out var fitted);
+        Assert.Equal("resnet18", fitted!.EmbeddingModel);
+        var other = new DataIssueInput { Vectors = input.Vectors, Ids = input.Ids, Labels = input.Labels, EmbeddingModel = "clip" };
+        Assert.Equal("LabelModelModelMismatch", Assert.Throws<DataIssueException>(() => DataIssueFinder.Run(other, new DataIssueOptions { Checks = DataCheck.Label, LabelModel = fitted })).ErrorId);
+    }
+
     // ---- outliers -------------------------------------------------------------------------------
 
     [Fact]

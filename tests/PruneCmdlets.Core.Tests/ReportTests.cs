@@ -418,4 +418,17 @@ public class ReportTests
         }
         Assert.Contains(figures, f => System.Net.WebUtility.HtmlDecode(f.Groups[2].Value) == HostileIds[0]);
     }
+
+    [Fact]
+    public void Pipeline_NamesTheLabelModel_NotTheClassifierItWasFittedWith()
+    {
+        var plain = new[] { new ReportRecord { Id = "r", Kept = true, Reason = "kept" } };
+        var fitted = new PruneCmdlets.Issues.DataIssueSummary { Checks = PruneCmdlets.Issues.DataCheck.Label, Classifier = PruneCmdlets.Issues.LabelClassifier.Probe };
+        Assert.Contains("Find-DataIssue -Check Label -Classifier Probe |", PruneReportWriter.Pipeline(new ReportInput { Records = plain, DataIssues = fitted }));
+        var used = new PruneCmdlets.Issues.DataIssueSummary { Checks = PruneCmdlets.Issues.DataCheck.Label, Classifier = PruneCmdlets.Issues.LabelClassifier.Probe, LabelModel = "ab12" };
+        // -LabelModel refuses -Classifier: the line must be one the user can run.
+        var line = PruneReportWriter.Pipeline(new ReportInput { Records = plain, DataIssues = used });
+        Assert.Contains("Find-DataIssue -Check Label -LabelModel <label model> |", line);
+        Assert.DoesNotContain("-Classifier", line);
+    }
 }

@@ -12,13 +12,14 @@ namespace PruneCmdlets.Commands;
 /// The run's findings over the whole set (noise matrix, thresholds, how well the embedding fits
 /// the labels) ride on every record as DataIssues.
 /// </summary>
-[Cmdlet(VerbsCommon.Find, "DataIssue")]
+[Cmdlet(VerbsCommon.Find, "DataIssue", SupportsShouldProcess = true)]
 [OutputType(typeof(EmbeddingRecord))]
 public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
 {
     private const int ProgressId = 0x4449;
     private readonly CancellationTokenSource _stop = new();
     private RecordCollector? _collector;
+    private LabelModel? _labelModel;
 
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public PSObject? InputObject { get; set; }
@@ -73,6 +74,17 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
     public long Seed { get; set; }
 
     [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? SaveLabelModel { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? LabelModel { get; set; }
+
+    [Parameter]
+    public SwitchParameter PerShard { get; set; }
+
+    [Parameter]
     [ValidateRange(1, 4096)]
     public int MaxThreads { get; set; } = Environment.ProcessorCount;
 
@@ -90,6 +102,29 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
             if (Given(name) && Check is not null && !checks.HasFlag(needs))
                 ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
                     $"-{name} belongs to the {needs} check, which -Check does not include; add {needs} to -Check or remove -{name}.", name));
+        if (LabelModel is not null)
+        {
+            if (SaveLabelModel is not null)
+                ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
+                    "-SaveLabelModel fits a label model and -LabelModel uses one: fit it once on the sample (-SaveLabelModel), then give -LabelModel in each shard.", "SaveLabelModel"));
+            if (Check is not null && !checks.HasFlag(DataCheck.Label))
+                ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
+                    "-LabelModel belongs to the Label check, which -Check does not include; add Label to -Check or remove -LabelModel.", "LabelModel"));
+            foreach (var name in new[] { nameof(Classifier), nameof(Folds) })
+                if (Given(name))
+                    ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
+                        $"-{name} sets how the label check is fitted, and -LabelModel gives a fitted one (the probe, with the folds it was fitted with); remove -{name}.", name));
+            _labelModel = ReadLabelModel(GetUnresolvedProviderPathFromPSPath(LabelModel));
+        }
+        if (SaveLabelModel is not null)
+        {
+            if (Check is not null && !checks.HasFlag(DataCheck.Label))
+                ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
+                    "-SaveLabelModel saves what the Label check fits, and -Check does not include Label; add Label to -Check.", "SaveLabelModel"));
+            if (Classifier != LabelClassifier.Probe)
+                ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
+                    "-SaveLabelModel saves the logistic-regression probe, which gives records outside the sample out-of-sample probabilities; add -Classifier Probe.", "SaveLabelModel"));
+        }
         if (Given(nameof(Folds)) && Classifier == LabelClassifier.Neighbors)
             ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
                 "-Folds sets the probe's cross-validation: add -Classifier Probe. The neighbour classifier (the default) needs no folds: each record is left out of its own vote.", "Folds"));
@@ -110,7 +145,14 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
         if (records.Count == 0) ThrowTerminatingError(ErrorHelper.NoInput("Find-DataIssue"));
 
         var reference = Reference is null ? null : CollectReference(records);
-        var checks = Check is null ? DefaultChecks(records, reference is not null) : Requested();
+        // With a label model the default is the checks that are exact record by record: Label (and Leak).
+        var checks = Check is not null ? Requested()
+            : _labelModel is not null ? DataCheck.Label | (reference is not null ? DataCheck.Leak : DataCheck.None)
+            : DefaultChecks(records, reference is not null);
+        RefuseInexactInShard(records, checks);
+        if (SaveLabelModel is not null && !checks.HasFlag(DataCheck.Label))
+            ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
+                "-SaveLabelModel saves what the Label check fits, and the records carry fewer than two distinct labels, so it does not run; label the records, or remove -SaveLabelModel.", "SaveLabelModel"));
         bool labelled = records.Any(r => !string.IsNullOrEmpty(r.Label));
         if (checks.HasFlag(DataCheck.Label) && !labelled)
             ThrowTerminatingError(ErrorHelper.Terminating("NoLabels", ErrorCategory.InvalidArgument,
@@ -126,31 +168,39 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
             OutlierThreshold = Given(nameof(OutlierThreshold)) ? OutlierThreshold : null,
             DuplicateEpsilon = DuplicateEpsilon, DuplicateKeepRule = KeepRule, Seed = Seed, MaxThreads = MaxThreads, Search = Search, Probes = Probes,
             Leak = new LeakOptions { Threshold = LeakThreshold, PixelThreshold = PixelThreshold, PixelCheck = PixelCheck },
+            LabelModel = _labelModel, FitLabelModel = SaveLabelModel is not null,
         };
         var input = new DataIssueInput
         {
             Vectors = records.Select(r => r.VectorMemory).ToList(), Ids = records.Select(r => r.Id).ToList(),
             Labels = records.Select(r => r.Label).ToList(), Paths = records.Select(r => r.Path).ToList(),
-            Clusters = clusters, Model = model, Reference = reference,
+            Clusters = clusters, Model = model, Reference = reference, EmbeddingModel = records[0].Model,
         };
         WriteVerbose($"Find-DataIssue: {records.Count} records, {records[0].Dimension} dimensions; checks {checks}; " +
-            (checks.HasFlag(DataCheck.Label) ? (Classifier == LabelClassifier.Probe ? $"label check by the logistic-regression probe over {Folds} stratified folds (seed {Seed}); " : $"label check by the labels of {Neighbors} nearest neighbours; ") : "") +
+            (checks.HasFlag(DataCheck.Label) && _labelModel is not null ? $"label check by the label model '{LabelModel}' ({_labelModel.Classes.Count} classes, fitted on {_labelModel.SampleRecords} sample records, checksum {_labelModel.Checksum[..12]}); " : "") +
+            (checks.HasFlag(DataCheck.Label) && _labelModel is null ? (Classifier == LabelClassifier.Probe ? $"label check by the logistic-regression probe over {Folds} stratified folds (seed {Seed}); " : $"label check by the labels of {Neighbors} nearest neighbours; ") : "") +
             $"{Neighbors} nearest neighbours by cosine, " +
             (new DataIssueOptions { Search = Search }.Clustered(records.Count) ? $"searched inside k-means lists ({Probes} probed per record; beyond {DataIssueOptions.ExactLimit:N0} records, or -Search Clustered)" : "exact") + $"; threads {MaxThreads}.");
 
         (RecordIssues[] Records, DataIssueSummary Summary) result;
+        LabelModel? fitted = null;
         try
         {
             int lastPercent = -1;
             string lastStage = "";
-            result = BackgroundWork.Run(this, _stop.Token, report => DataIssueFinder.Run(input, options, p =>
+            result = BackgroundWork.Run(this, _stop.Token, report =>
             {
-                int percent = (int)Math.Min(99, 100 * p.Fraction);
-                if (percent == lastPercent && p.Stage == lastStage) return;
-                lastPercent = percent;
-                lastStage = p.Stage;
-                report(new ProgressRecord(ProgressId, "Find-DataIssue", p.Stage) { PercentComplete = percent });
-            }, _stop.Token));
+                var r = DataIssueFinder.Run(input, options, out var f, p =>
+                {
+                    int percent = (int)Math.Min(99, 100 * p.Fraction);
+                    if (percent == lastPercent && p.Stage == lastStage) return;
+                    lastPercent = percent;
+                    lastStage = p.Stage;
+                    report(new ProgressRecord(ProgressId, "Find-DataIssue", p.Stage) { PercentComplete = percent });
+                }, _stop.Token);
+                fitted = f;
+                return r;
+            });
         }
         catch (DataIssueException e)
         {
@@ -166,7 +216,76 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
             (summary.OutlierThreshold is { } t ? $" Outlier threshold {t:0.0000} ({summary.OutlierRule})." : "") +
             (summary.LeakThreshold is not null ? $" {summary.LeakPixelChecks} pixel comparisons against {summary.ReferenceRecords} reference records." : ""));
         if (summary.FitWarning is { } warning) WriteWarning(warning);
+        if (fitted is not null) WriteLabelModel(fitted);
         for (int i = 0; i < records.Count; i++) WriteObject(records[i].WithIssues(result.Records[i], summary));
+    }
+
+    /// <summary>
+    /// In a shard, only what is exact record by record may run: Leak (each record against every
+    /// reference record) and Label with -LabelModel. The neighbour checks, duplicates and a label
+    /// check fitted on these records would compare each record with its shard's records only, a
+    /// different check from the whole set's, so they are refused unless -PerShard says that is meant.
+    /// </summary>
+    private void RefuseInexactInShard(List<EmbeddingRecord> records, DataCheck checks)
+    {
+        if (PerShard) return;
+        var inexact = checks & (DataCheck.Outlier | DataCheck.Duplicate | (_labelModel is null ? DataCheck.Label : DataCheck.None));
+        if (inexact == DataCheck.None || ShardContext(records) is not { } where) return;
+        var names = Enum.GetValues<DataCheck>().Where(c => c != DataCheck.None && inexact.HasFlag(c)).Select(c => c.ToString()).ToList();
+        string advice = (inexact.HasFlag(DataCheck.Label)
+                ? "For label errors, fit a label model once on the Id-hash sample (... | Select-Shard -SampleFraction 0.1 | Find-DataIssue -Check Label -Classifier Probe -SaveLabelModel labels.json) and run -Check Label -LabelModel labels.json in each shard: every record's result then depends on itself and the model only. "
+                : "") +
+            (inexact.HasFlag(DataCheck.Outlier) || inexact.HasFlag(DataCheck.Duplicate)
+                ? "Run Outlier and Duplicate where every record is (one process over all the embeddings), save the annotated records (Export-Embedding to Parquet), and give the shards' Measure-ShardSummary the same -Exclude. "
+                : "") +
+            "Leak with -Reference is exact in a shard. To check this shard's records among themselves anyway (or when this input is a whole set of its own), add -PerShard.";
+        ThrowTerminatingError(ErrorHelper.Terminating("NotExactInShard", ErrorCategory.InvalidOperation,
+            $"Find-DataIssue is running on one shard ({where}), and the {string.Join(", ", names)} check{(names.Count > 1 ? "s compare" : " compares")} each record with the other records, so over this shard's records alone {(names.Count > 1 ? "they are" : "it is")} not the check of the whole set. {advice}",
+            string.Join(", ", names)));
+    }
+
+    /// <summary>Why these records look like one shard of a larger set, or null.</summary>
+    private static string? ShardContext(List<EmbeddingRecord> records)
+    {
+        // Marked by Select-Shard -Index/-Count, all of one count, and not every shard of it present.
+        if (records.All(r => r.Shard is not null) && records.Select(r => r.Shard!.Value.Count).Distinct().Count() == 1)
+        {
+            var (index, count) = records[0].Shard!.Value;
+            var present = records.Select(r => r.Shard!.Value.Index).Distinct().Count();
+            if (present < count) return present == 1 ? $"the records came through Select-Shard -Index {index} -Count {count}" : $"the records came through Select-Shard, {present} of {count} shards";
+        }
+        if (Environment.GetEnvironmentVariable("SLURM_ARRAY_TASK_ID") is { Length: > 0 } slurm) return $"a task of a Slurm job array: SLURM_ARRAY_TASK_ID is {slurm}";
+        if (Environment.GetEnvironmentVariable("JOB_COMPLETION_INDEX") is { Length: > 0 } k8s) return $"a pod of a Kubernetes Indexed Job: JOB_COMPLETION_INDEX is {k8s}";
+        return null;
+    }
+
+    private LabelModel ReadLabelModel(string path)
+    {
+        try { return PruneCmdlets.Issues.LabelModel.Read(path); }
+        catch (DataIssueException e)
+        {
+            ThrowTerminatingError(ErrorHelper.Terminating(e.ErrorId, e.ErrorId switch
+            {
+                "LabelModelNotFound" => ErrorCategory.ObjectNotFound,
+                "LabelModelUnreadable" => ErrorCategory.ReadError,
+                _ => ErrorCategory.InvalidData,
+            }, e.Message, path, e));
+            throw; // not reached
+        }
+    }
+
+    private void WriteLabelModel(LabelModel model)
+    {
+        string path = GetUnresolvedProviderPathFromPSPath(SaveLabelModel);
+        if (!ShouldProcess(path, $"Save the label model ({model.Classes.Count} classes, {model.SampleRecords} records)")) return;
+        bool written;
+        try { written = PruneCmdlets.IO.AtomicFile.Write(path, model.ToJson()); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(ErrorHelper.FileError("ExportFailed", path, e));
+            return;
+        }
+        WriteVerbose(written ? $"Saved the label model (checksum {model.Checksum}) to '{path}'." : $"'{path}' already holds this label model; left as it is.");
     }
 
     /// <summary>Every check the input allows: Label when records are labelled, Leak when there is a reference.</summary>

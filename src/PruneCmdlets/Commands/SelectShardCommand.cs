@@ -80,7 +80,10 @@ public sealed class SelectShardCommand : PSCmdlet
         if (_shard && StableHash.ShardOf(key, _count) != _index) return;
         if (SampleFraction < 1 && !(StableHash.SampleUnit(key) < SampleFraction)) return;
         _passed++;
-        WriteObject(InputObject);
+        // A record of a shard says so (a copy; the caller's record is unchanged), so Find-DataIssue
+        // can refuse the checks that would compare it with this shard's records only.
+        if (_shard && _count > 1 && InputObject.BaseObject is EmbeddingRecord record) WriteObject(record.InShard(_index, _count));
+        else WriteObject(InputObject);
     }
 
     protected override void EndProcessing() => WriteVerbose($"Passed {_passed} of {_seen} objects.");

@@ -17,6 +17,8 @@ public sealed class DataIssueInput
     /// <summary>Each record's k-means cluster, for the duplicate keep rule; null measures every record against the set's mean direction.</summary>
     public int[]? Clusters { get; init; }
     public KMeansModel? Model { get; init; }
+    /// <summary>The embedding model the vectors came from (the records' Model), for a label model to name and check.</summary>
+    public string? EmbeddingModel { get; init; }
     /// <summary>The reference set of the leak check (a test split).</summary>
     public DataIssueReference? Reference { get; init; }
 }
@@ -41,7 +43,13 @@ public static class DataIssueFinder
 {
     public static (RecordIssues[] Records, DataIssueSummary Summary) Run(DataIssueInput input, DataIssueOptions options,
         Action<DataIssueProgress>? progress = null, CancellationToken cancel = default)
+        => Run(input, options, out _, progress, cancel);
+
+    /// <param name="fitted">With <see cref="DataIssueOptions.FitLabelModel"/>, the label model fitted on these records; else null.</param>
+    public static (RecordIssues[] Records, DataIssueSummary Summary) Run(DataIssueInput input, DataIssueOptions options, out LabelModel? fitted,
+        Action<DataIssueProgress>? progress = null, CancellationToken cancel = default)
     {
+        fitted = null;
         options.Validate();
         int n = input.Vectors.Count;
         if (n == 0) throw new DataIssueException("NoInput", "There are no records to check.");
@@ -98,28 +106,48 @@ public static class DataIssueFinder
             var labelled = Enumerable.Range(0, n).Where(i => !string.IsNullOrEmpty(labels[i])).ToArray();
             unlabelled = n - labelled.Length;
             if (labelled.Length == 0) throw new DataIssueException("NoLabels", "No record has a Label, and the label check compares given labels with what the data says. Label the records, or run the other checks with -Check Outlier, Duplicate.");
-            var (classes, given) = LabelIssueFinder.Encode(labelled.Select(i => labels[i]!).ToArray(), options.Classifier == LabelClassifier.Probe ? options.Folds : 1);
-            // Neighbours among the labelled records only: an unlabelled neighbour has no vote.
-            NeighborGraph labelledGraph;
-            if (labelled.Length == n) labelledGraph = Graph();
+            var model = options.LabelModel;
+            var (classes, given) = model is null
+                ? LabelIssueFinder.Encode(labelled.Select(i => labels[i]!).ToArray(), options.Classifier == LabelClassifier.Probe ? options.Folds : 1)
+                : EncodeFor(model, labelled, labels, d, input.EmbeddingModel);
+            double[] probabilities;
+            if (model is not null)
+            {
+                // Each record's probabilities and the thresholds come from the model alone: no
+                // neighbours, no folds over these records, so any subset gets what the whole set gets.
+                var x = EmbeddingMatrix.CopyRows(labelled.Select(i => input.Vectors[i]).ToList(), DistanceMetric.Euclidean, out _);
+                probabilities = model.Probabilities(x, labelled.Length, labelled.Select(i => input.Ids[i]).ToList(), given, options.MaxThreads, cancel, out _);
+                label = LabelIssueFinder.ConfidentLearning(probabilities, given, classes, LabelClassifier.Probe, model.Folds, model.Document.Thresholds);
+            }
             else
             {
-                var sub = EmbeddingMatrix.Build(labelled.Select(i => input.Vectors[i]).ToList(), DistanceMetric.Cosine, out _);
-                labelledGraph = Neighbours(sub.Data, labelled.Length, d, options, progress, cancel);
+                // Neighbours among the labelled records only: an unlabelled neighbour has no vote.
+                NeighborGraph labelledGraph;
+                if (labelled.Length == n) labelledGraph = Graph();
+                else
+                {
+                    var sub = EmbeddingMatrix.Build(labelled.Select(i => input.Vectors[i]).ToList(), DistanceMetric.Cosine, out _);
+                    labelledGraph = Neighbours(sub.Data, labelled.Length, d, options, progress, cancel);
+                }
+                agreement = LabelIssueFinder.NeighborAgreement(labelledGraph, given);
+                float[]? x = null;
+                if (options.Classifier == LabelClassifier.Probe)
+                {
+                    x = EmbeddingMatrix.CopyRows(labelled.Select(i => input.Vectors[i]).ToList(), DistanceMetric.Euclidean, out _);
+                    var probe = options.Probe;
+                    probe.MaxThreads = options.MaxThreads;
+                    probabilities = LabelIssueFinder.ProbeProbabilities(x, labelled.Length, d, given, classes, options.Folds, options.Seed, probe,
+                        f => progress?.Invoke(new DataIssueProgress("label check: probe folds", (double)f / options.Folds)), cancel);
+                }
+                else probabilities = LabelIssueFinder.NeighborProbabilities(labelledGraph, given, classes.Length);
+                label = LabelIssueFinder.ConfidentLearning(probabilities, given, classes, options.Classifier, options.Folds);
+                if (options.FitLabelModel)
+                {
+                    progress?.Invoke(new DataIssueProgress("label model: probe on every labelled record", 0));
+                    fitted = LabelModel.Fit(x!, labelled.Length, d, given, labelled.Select(i => input.Ids[i]).ToArray(), label, input.EmbeddingModel, options.Seed, options.Probe, cancel);
+                }
             }
-            agreement = LabelIssueFinder.NeighborAgreement(labelledGraph, given);
-            double[] probabilities;
-            if (options.Classifier == LabelClassifier.Probe)
-            {
-                var x = EmbeddingMatrix.CopyRows(labelled.Select(i => input.Vectors[i]).ToList(), DistanceMetric.Euclidean, out _);
-                var probe = options.Probe;
-                probe.MaxThreads = options.MaxThreads;
-                probabilities = LabelIssueFinder.ProbeProbabilities(x, labelled.Length, d, given, classes, options.Folds, options.Seed, probe,
-                    f => progress?.Invoke(new DataIssueProgress("label check: probe folds", (double)f / options.Folds)), cancel);
-            }
-            else probabilities = LabelIssueFinder.NeighborProbabilities(labelledGraph, given, classes.Length);
-            label = LabelIssueFinder.ConfidentLearning(probabilities, given, classes, options.Classifier, options.Folds);
-            string by = options.Classifier == LabelClassifier.Probe ? "the probe says" : "its neighbours say";
+            string by = label.Classifier == LabelClassifier.Probe ? "the probe says" : "its neighbours say";
             for (int t = 0; t < labelled.Length; t++)
             {
                 int i = labelled[t];
@@ -193,7 +221,7 @@ public static class DataIssueFinder
         var summary = new DataIssueSummary
         {
             Records = n, Checks = checks, Seed = options.Seed, Neighbors = options.Neighbors, Counts = counts, CountsByClass = byClass,
-            NeighborSearch = graph?.Method,
+            NeighborSearch = graph?.Method, LabelModel = options.LabelModel?.Checksum,
             Classifier = label?.Classifier, Folds = label?.Folds ?? 0, Classes = label?.Classes ?? Array.Empty<string>(),
             ClassThresholds = label?.Thresholds ?? Array.Empty<double>(), NoiseMatrix = label is null ? Array.Empty<NoiseCell>() : Noise(label),
             CrossValidatedAccuracy = label?.CrossValidatedAccuracy, NeighborAgreement = agreement, Unlabelled = unlabelled,
@@ -206,6 +234,24 @@ public static class DataIssueFinder
             LeakPixelChecks = pixelChecks,
         };
         return (records, summary);
+    }
+
+    /// <summary>The records' labels as the label model's class indices; refuses records the model cannot judge.</summary>
+    private static (string[] Classes, int[] Given) EncodeFor(LabelModel model, int[] labelled, IReadOnlyList<string?> labels, int d, string? embeddingModel)
+    {
+        if (d != model.Dimension)
+            throw new DataIssueException("LabelModelDimensionMismatch", $"The records have {d} dimensions but the label model was fitted on {model.Dimension}: fit the label model on records embedded by the same model.");
+        if (embeddingModel is not null && model.EmbeddingModel is not null && !string.Equals(embeddingModel, model.EmbeddingModel, StringComparison.Ordinal))
+            throw new DataIssueException("LabelModelModelMismatch", $"The records were embedded by '{embeddingModel}' but the label model was fitted on embeddings of '{model.EmbeddingModel}': probabilities over another model's embeddings mean nothing; fit the label model on records of the same model.");
+        var classes = model.Classes.ToArray();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < classes.Length; c++) index[classes[c]] = c;
+        var given = new int[labelled.Length];
+        for (int t = 0; t < labelled.Length; t++)
+            given[t] = index.TryGetValue(labels[labelled[t]]!, out int c) ? c
+                : throw new DataIssueException("UnknownLabel",
+                    $"Record {labelled[t]} has the label '{labels[labelled[t]]}', which the label model does not know (its classes: {string.Join(", ", classes.Select(x => $"'{x}'"))}): no class of the sample had it. Fit the label model on a sample that holds every class (a larger -SampleFraction), or leave the record's label empty.", labelled[t]);
+        return (classes, given);
     }
 
     /// <summary>The nearest neighbours of every row of a unit matrix: exact, or inside k-means lists beyond the exact limit.</summary>

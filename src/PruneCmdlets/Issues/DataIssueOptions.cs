@@ -79,6 +79,14 @@ public sealed class DataIssueOptions
     public bool Clustered(int n) => Search == NeighborSearch.Clustered || (Search == NeighborSearch.Auto && n > ExactLimit);
     public int ListsFor(int n) => Lists > 0 ? Lists : (int)Math.Clamp(Math.Round(4 * Math.Sqrt(n)), 1, 65_536);
     public LogisticRegressionOptions Probe { get; set; } = new();
+    /// <summary>
+    /// A label model fitted on a sample (Find-DataIssue -LabelModel): the label check takes each
+    /// record's probabilities and the thresholds from it instead of fitting on these records, so
+    /// each record's result depends on itself and the model only (a shard gets what one process gets).
+    /// </summary>
+    public LabelModel? LabelModel { get; set; }
+    /// <summary>Also fit a label model on these records (Find-DataIssue -SaveLabelModel); needs the probe.</summary>
+    public bool FitLabelModel { get; set; }
     public long Seed { get; set; }
     /// <summary>Worker threads; -1 uses every core. Never changes the result.</summary>
     public int MaxThreads { get; set; } = -1;
@@ -92,6 +100,8 @@ public sealed class DataIssueOptions
         if (OutlierThreshold is { } t && !(t >= 0 && t <= 2)) throw new ArgumentOutOfRangeException(nameof(OutlierThreshold), t, "A cosine distance lies between 0 and 2.");
         if (!(OutlierFence > 0) || double.IsInfinity(OutlierFence)) throw new ArgumentOutOfRangeException(nameof(OutlierFence), OutlierFence, "The fence must be a positive number of IQRs.");
         if (!(DuplicateEpsilon >= 0 && DuplicateEpsilon <= 1)) throw new ArgumentOutOfRangeException(nameof(DuplicateEpsilon), DuplicateEpsilon, "Epsilon must be between 0 and 1.");
+        if (FitLabelModel && LabelModel is not null) throw new ArgumentException("A run either fits a label model or uses one, not both.");
+        if (FitLabelModel && Classifier != LabelClassifier.Probe) throw new ArgumentException("A label model is the probe's: fitting one needs Classifier Probe.");
         Leak.Validate();
         Probe.Validate();
     }

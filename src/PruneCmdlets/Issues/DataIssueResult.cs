@@ -74,6 +74,8 @@ public sealed class DataIssueSummary
     public double? CrossValidatedAccuracy { get; init; }
     /// <summary>Mean fraction of each record's nearest neighbours that share its label.</summary>
     public double? NeighborAgreement { get; init; }
+    /// <summary>The checksum of the label model the label check took its probabilities and thresholds from (-LabelModel); null when it fitted its own.</summary>
+    public string? LabelModel { get; init; }
     /// <summary>Records left out of the label check because they have no label.</summary>
     public int Unlabelled { get; init; }
 

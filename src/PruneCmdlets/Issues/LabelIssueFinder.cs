@@ -128,15 +128,15 @@ public static class LabelIssueFinder
         return graph.Rows == 0 ? 0 : sum / graph.Rows;
     }
 
-    /// <summary>Confident learning over out-of-sample probabilities.</summary>
-    public static LabelCheckResult ConfidentLearning(double[] probabilities, int[] given, string[] classes, LabelClassifier classifier, int folds)
+    /// <summary>
+    /// Confident learning over out-of-sample probabilities. Without <paramref name="thresholds"/>
+    /// each class's threshold is the mean self-confidence of these records; with them (a label
+    /// model's, fitted on a sample) every record is decided by its own probabilities alone.
+    /// </summary>
+    public static LabelCheckResult ConfidentLearning(double[] probabilities, int[] given, string[] classes, LabelClassifier classifier, int folds, double[]? thresholds = null)
     {
         int n = given.Length, k = classes.Length;
-        var sum = new double[k];
-        var count = new int[k];
-        for (int i = 0; i < n; i++) { sum[given[i]] += probabilities[(long)i * k + given[i]]; count[given[i]]++; }
-        var threshold = new double[k];
-        for (int c = 0; c < k; c++) threshold[c] = count[c] == 0 ? double.PositiveInfinity : sum[c] / count[c];
+        var threshold = thresholds ?? MeanSelfConfidence(probabilities, given, k);
 
         var quality = new double[n];
         var suggested = new int[n];
@@ -168,6 +168,17 @@ public static class LabelIssueFinder
             Thresholds = threshold, ConfidentJoint = joint, CrossValidatedAccuracy = n == 0 ? 0 : (double)correct / n,
             Classifier = classifier, Folds = classifier == LabelClassifier.Probe ? folds : 0,
         };
+    }
+
+    /// <summary>Per class, the mean probability of that class over the records labelled with it (+∞ for a class nobody has).</summary>
+    public static double[] MeanSelfConfidence(double[] probabilities, int[] given, int k)
+    {
+        var sum = new double[k];
+        var count = new int[k];
+        for (int i = 0; i < given.Length; i++) { sum[given[i]] += probabilities[(long)i * k + given[i]]; count[given[i]]++; }
+        var threshold = new double[k];
+        for (int c = 0; c < k; c++) threshold[c] = count[c] == 0 ? double.PositiveInfinity : sum[c] / count[c];
+        return threshold;
     }
 
     private static float[] Rows(float[] x, int d, int[] rows)

@@ -283,6 +283,22 @@ public sealed class EmbeddingRecord
 
     private string[]? _issueSentences;
 
+    /// <summary>
+    /// The shard Select-Shard -Index/-Count passed this record in (index, count), or null. Not
+    /// shown and not saved: it lets Find-DataIssue tell that it holds one shard's records and
+    /// refuse the checks that are not exact there. Copies keep it.
+    /// </summary>
+    internal (int Index, int Count)? Shard { get; private set; }
+
+    /// <summary>The record as one shard's (see <see cref="Shard"/>); the record itself is not changed, so the caller's variables still hold unmarked records.</summary>
+    internal EmbeddingRecord InShard(int index, int count)
+    {
+        if (Shard == (index, count)) return this;
+        var copy = Copy();
+        copy.Shard = (index, count);
+        return copy;
+    }
+
     /// <summary>True when the record carries the issue <paramref name="name"/>.</summary>
     internal bool HasIssue(string name) => Issues is { } issues && Array.IndexOf(issues, name) >= 0;
 
