@@ -16,9 +16,15 @@ internal sealed record ApplyRunInfo(
     /// <summary>How the decision was made, as far as the records tell (k-means K, metric and seed; the selection policy); empty for records read back from a manifest.</summary>
     public IReadOnlyList<KeyValuePair<string, string?>> Decision { get; init; } = Array.Empty<KeyValuePair<string, string?>>();
 
+    /// <summary>The review applied (Export-PrunedSet -Override), or null when none was.</summary>
+    public ApplyOverrides? Overrides { get; init; }
+
     /// <summary>Versions besides the module's: PowerShell, .NET, the operating system.</summary>
     public IReadOnlyList<KeyValuePair<string, string?>> Versions { get; init; } = Array.Empty<KeyValuePair<string, string?>>();
 }
+
+/// <summary>The overrides file an apply took: where it was, its SHA-256, how many lines it had and what they changed.</summary>
+internal sealed record ApplyOverrides(string Path, string Sha256, int Lines, int KeptByReview, int PrunedByReview, int Confirmed);
 
 /// <summary>
 /// prune.json: the run's parameters, counts, module version, the embedding models the records came
@@ -45,6 +51,19 @@ internal static class PruneJson
         // Null, not empty, when the records do not say (rows of a saved manifest): unknown is not "no parameters".
         if (info.Decision.Count == 0) w.WriteNull("decision");
         else WriteObject(w, "decision", info.Decision);
+        // Null when no review was applied: absent would read the same as an older module's file.
+        if (info.Overrides is not { } o) w.WriteNull("overrides");
+        else
+        {
+            w.WriteStartObject("overrides");
+            w.WriteString("path", o.Path);
+            w.WriteString("sha256", o.Sha256);
+            w.WriteNumber("lines", o.Lines);
+            w.WriteNumber("keptByReview", o.KeptByReview);
+            w.WriteNumber("prunedByReview", o.PrunedByReview);
+            w.WriteNumber("confirmed", o.Confirmed);
+            w.WriteEndObject();
+        }
         w.WriteStartObject("counts");
         w.WriteNumber("records", s.Records);
         w.WriteNumber("kept", s.Kept);
