@@ -45,12 +45,18 @@ public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost, IDisposable
     [Parameter]
     public string? Override { get; set; }
 
+    [Parameter]
+    public SwitchParameter Increment { get; set; }
+
     private PruneCmdlets.Review.OverrideSet? _overrides;
     private ApplyOverrides? _applied;
 
     protected override void BeginProcessing()
     {
         _started = DateTimeOffset.UtcNow;
+        if (Increment && Force)
+            ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
+                "-Increment never replaces a file an earlier apply placed, so it takes no -Force: a target with other bytes is a TargetExists error. Remove -Force.", "Force"));
         // Read before any record: a file that cannot be applied ends the command before the work.
         if (Override is not null) _overrides = Overrides.Read(this, Override);
     }
@@ -98,7 +104,7 @@ public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost, IDisposable
             ThrowTerminatingError(ErrorHelper.Terminating("DestinationIsFile", ErrorCategory.InvalidArgument, $"The destination '{destination}' is a file; give a folder (it is created when missing).", destination));
         WriteVerbose($"Export-PrunedSet: {_items.Count} records, mode {Mode}, layout relative to '{layout.Root}'{(RelativeTo is null ? " (the inputs' common folder)" : "")}, into '{layout.Destination}'.");
 
-        var exporter = new PrunedSetExporter { Mode = Mode, Force = Force, ManifestOnly = ManifestOnly, RejectedInputs = _inputFailures };
+        var exporter = new PrunedSetExporter { Mode = Mode, Force = Force, ManifestOnly = ManifestOnly, Increment = Increment, RejectedInputs = _inputFailures };
         var models = _models.OrderBy(m => m, StringComparer.Ordinal).ToList();
         var info = new ApplyRunInfo(
             typeof(ExportPrunedSetCommand).Assembly.GetName().Version?.ToString(3) ?? "",
@@ -107,10 +113,12 @@ public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost, IDisposable
             {
                 new("destination", layout.Destination), new("relativeTo", layout.Root), new("mode", Mode.ToString()),
                 new("force", Force.IsPresent ? "true" : "false"), new("manifestOnly", ManifestOnly.IsPresent ? "true" : "false"),
+                new("increment", Increment.IsPresent ? "true" : "false"),
             },
             _started)
         {
             Overrides = _applied,
+            DecisionRun = PruneCmdlets.Review.DecisionRun.Id(_items.Select(i => (i.Id, i.Kept))),
             ModelHashes = models.Select(m => new KeyValuePair<string, string?>(m, PruneCmdlets.Embedding.ModelFileHash.Describe(m))).ToList(),
             Decision = Decision(),
             Versions = new KeyValuePair<string, string?>[]
