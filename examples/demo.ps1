@@ -13,7 +13,9 @@
 
     prints kept and pruned counts per class, writes kept.csv and report.html (every decision
     with its reason, the selection's stability over k-means refits), then applies the decision
-    with Export-PrunedSet: the kept images under pruned/<class>/, with manifest.csv and prune.json. Needs no download: the model
+    with Export-PrunedSet: the kept images under pruned/<class>/, with manifest.csv and prune.json;
+    applies a reviewer's overrides.csv (one pruned record flipped to kept, with a note) with
+    Export-PrunedSet -Override, and applies a trial and takes it back with Undo-PrunedSet. Needs no download: the model
     ships in the module, the images are drawn here. Run it through `./build.ps1 -Task Demo`.
 .EXAMPLE
     ./examples/demo.ps1 -OutputDirectory ./demo-output -PerClass 60 -KeepFraction 0.7
@@ -130,6 +132,20 @@ $linked = Join-Path $OutputDirectory 'pruned-links'
 if (Test-Path $linked) { Remove-Item $linked -Recurse -Force }
 $again = Import-Csv (Join-Path $pruned 'manifest.csv') | Export-PrunedSet $linked -RelativeTo $images -Mode HardLink
 Write-Host "Re-applied from its manifest as hard links: $again, into $linked"
+# A reviewer's correction: in report.html a reviewer flips a record (keep <-> prune), adds a note
+# and downloads overrides.csv (Id, Kept, Note, RunId: the run id of the decisions the report
+# showed). Written here as the report would, for the first record the policy pruned (not a duplicate), then applied:
+# the record is placed, its Reason says why, and prune.json records the file's SHA-256.
+$flip = $decided | Where-Object { -not $_.Kept -and $_.Reason -notmatch 'duplicate' } | Select-Object -First 1
+$runId = [PruneCmdlets.Review.DecisionRun]::Id([System.ValueTuple[string, bool][]]@($decided | ForEach-Object { [ValueTuple]::Create([string]$_.Id, [bool]$_.Kept) }))
+$overrides = Join-Path $OutputDirectory 'overrides.csv'
+[pscustomobject]@{ Id = $flip.Id; Kept = 'true'; Note = 'a rare view, keep it'; RunId = $runId } | Export-Csv $overrides -UseQuotes AsNeeded
+$reviewed = Join-Path $OutputDirectory 'pruned-reviewed'
+if (Test-Path $reviewed) { Remove-Item $reviewed -Recurse -Force }
+$withReview = $decided | Export-PrunedSet $reviewed -RelativeTo $images -Override $overrides
+$row = Import-Csv (Join-Path $reviewed 'manifest.csv') | Where-Object Id -EQ $flip.Id
+$review = (Get-Content -Raw (Join-Path $reviewed 'prune.json') | ConvertFrom-Json).overrides
+Write-Host "Applied with overrides.csv into $reviewed ($withReview): '$(Split-Path $flip.Id -Leaf)' was '$($flip.Reason)', now Kept $($row.Kept): '$($row.Reason)'; prune.json: $($review.keptByReview) kept by review, $($review.prunedByReview) pruned by review, SHA-256 $($review.sha256.Substring(0, 12))…"
 # Any apply can be taken back: Export-PrunedSet journals every file and folder it makes, and
 # Undo-PrunedSet removes exactly those (a file changed since stays, with a warning).
 $trial = Join-Path $OutputDirectory 'pruned-trial'

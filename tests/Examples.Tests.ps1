@@ -102,3 +102,18 @@ Describe 'examples/text-corpus.ps1' {
         ($rows | Where-Object { $_.KeepFraction -eq 1 } | Select-Object -First 1).KeptCount | Should -BeGreaterThan 20
     }
 }
+
+Describe 'examples/increments.ps1' {
+    It 'applies a second day as an increment without its copies of kept records, and takes it back alone' {
+        $out = Join-Path $TestDrive 'increments'
+        $lines = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/increments.ps1')' -OutputDirectory '$out'"
+        $text = $lines -join "`n"
+        $text | Should -Match 'Day 1: 18 copied.*\(increment 1, manifest\.csv\)'
+        $text | Should -Match '2 copy a kept record and are dropped: day2/copy-of-item\d+\.txt = day1/item\d+, day2/copy-of-item\d+\.txt = day1/item\d+'
+        $text | Should -Match 'Day 2: \d+ copied.*\(increment 2, manifest\.2\.csv\)'
+        $text | Should -Match 'In .*: manifest\.2\.csv, manifest\.csv, prune-journal\.jsonl, prune\.2\.json, prune\.json'
+        $text | Should -Match 'Undo-PrunedSet -Last: .*day 1 stays: manifest\.csv, prune-journal\.jsonl, prune\.json'
+        @(Get-ChildItem (Join-Path $out 'pruned/day1') -Recurse -File) | Should -HaveCount 18
+        Test-Path (Join-Path $out 'pruned/day2') | Should -BeFalse
+    }
+}

@@ -484,7 +484,7 @@ Describe 'manifest.csv and prune.json' {
 
     It 'lists every record, kept and pruned, in input order, with its columns, readable by Import-Csv' {
         $rows = @(Import-Csv (Join-Path $dest 'manifest.csv'))
-        $rows[0].PSObject.Properties.Name | Should -Be 'Id', 'Path', 'Destination', 'Size', 'Sha256', 'Label', 'Cluster', 'Distance', 'Percentile', 'DuplicateOf', 'Similarity', 'Kept', 'Reason', 'Model', 'Issues', 'LabelQuality', 'SuggestedLabel', 'OutlierScore', 'LeakOf'
+        $rows[0].PSObject.Properties.Name | Should -Be 'Id', 'Path', 'Destination', 'Size', 'Sha256', 'Label', 'Cluster', 'Distance', 'Percentile', 'DuplicateOf', 'Similarity', 'Kept', 'Reason', 'Model', 'Issues', 'LabelQuality', 'SuggestedLabel', 'OutlierScore', 'LeakOf', 'Override'
         $rows | Should -HaveCount 4
         for ($k = 0; $k -lt 4; $k++) {
             $r = $rows[$k]; $d = $decision[$k]

@@ -44,6 +44,9 @@ Describe 'The pruning pipeline' {
         $lines = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/demo.ps1')' -OutputDirectory '$outDir' -PerClass 6 -KeepFraction 0.5"
         ($lines -join "`n") | Should -Match 'Demo finished'
         # The 20 copies, manifest.csv and prune.json; the 5 class folders and the destination.
+        # The review: one pruned record flipped to kept by a hand-written overrides.csv.
+        ($lines -join "`n") | Should -Match "now Kept True: 'kept by review: a rare view, keep it'; prune.json: 1 kept by review, 0 pruned by review"
+        Test-Path (Join-Path $outDir 'pruned-reviewed/manifest.csv') | Should -BeTrue
         ($lines -join "`n") | Should -Match 'then Undo-PrunedSet: 22 removed, 0 kept \(changed\), 0 kept \(added\), 6 folders removed; the folder is gone\.'
         $rows = Import-Csv (Join-Path $outDir 'kept.csv')
         # 5 classes × (6 + 2 mislabelled + 3 copies) = 55 decodable; SemDeDup removes the 3 copies of

@@ -353,15 +353,15 @@ public class PrunedSetExporterTests : IDisposable
     public void The_manifest_is_RFC_4180_with_every_field_quoted_and_doubles_that_round_trip()
     {
         var item = new ApplyItem("id \"q\", x\ny", "/p/a,b.png", Kept: false, Label: "lab,el", Cluster: 3, Distance: 0.1 + 0.2, Reason: "pruned: \"easy\"",
-            Issues: "LabelError;Leak", LabelQuality: 0.25, SuggestedLabel: "cat", LeakOf: "/test/b.png");
+            Issues: "LabelError;Leak", LabelQuality: 0.25, SuggestedLabel: "cat", LeakOf: "/test/b.png", Override: "ab12");
         using var ms = new MemoryStream();
         ManifestCsv.Write(ms, new[] { new ManifestRow(item, null, 12, null) });
         string text = Encoding.UTF8.GetString(ms.ToArray());
         Assert.Equal(
             "\"Id\",\"Path\",\"Destination\",\"Size\",\"Sha256\",\"Label\",\"Cluster\",\"Distance\",\"Percentile\",\"DuplicateOf\",\"Similarity\",\"Kept\",\"Reason\",\"Model\"," +
-            "\"Issues\",\"LabelQuality\",\"SuggestedLabel\",\"OutlierScore\",\"LeakOf\"\r\n" +
+            "\"Issues\",\"LabelQuality\",\"SuggestedLabel\",\"OutlierScore\",\"LeakOf\",\"Override\"\r\n" +
             "\"id \"\"q\"\", x\ny\",\"/p/a,b.png\",\"\",\"12\",\"\",\"lab,el\",\"3\",\"0.30000000000000004\",\"\",\"\",\"\",\"False\",\"pruned: \"\"easy\"\"\",\"\"," +
-            "\"LabelError;Leak\",\"0.25\",\"cat\",\"\",\"/test/b.png\"\r\n",
+            "\"LabelError;Leak\",\"0.25\",\"cat\",\"\",\"/test/b.png\",\"ab12\"\r\n",
             text);
         Assert.NotEqual(0xEF, ms.ToArray()[0]); // no byte-order mark
     }

@@ -15,7 +15,8 @@ public enum ApplyMode
 /// One record of a pruning decision as the apply step sees it: where the file is, whether it is
 /// kept, and the annotations the manifest carries. <see cref="ExpectedSize"/> and
 /// <see cref="ExpectedSha256"/> are set when the record comes from a saved manifest; the source
-/// must still match them or it is not copied.
+/// must still match them or it is not copied. <see cref="Override"/> is the SHA-256 of the
+/// overrides file whose line set this record's decision (Export-PrunedSet -Override), else null.
 /// </summary>
 internal sealed record ApplyItem(
     string Id,
@@ -35,4 +36,5 @@ internal sealed record ApplyItem(
     double? LabelQuality = null,
     string? SuggestedLabel = null,
     double? OutlierScore = null,
-    string? LeakOf = null);
+    string? LeakOf = null,
+    string? Override = null);

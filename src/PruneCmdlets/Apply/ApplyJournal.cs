@@ -132,6 +132,27 @@ internal sealed class ApplyJournal : IDisposable
         _stream.Flush();
     }
 
+    /// <summary>
+    /// Cuts the journal at <paramref name="file"/> back to the lines before line <paramref name="line"/>
+    /// (1-based): what Undo-PrunedSet -Last does once the last apply is taken back. One truncation,
+    /// flushed to disk, so a kill leaves the journal either whole or cut.
+    /// </summary>
+    public static void TruncateBefore(string file, int line)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        long offset = 0;
+        for (int seen = 1; seen < line; seen++)
+        {
+            int end = Array.IndexOf(bytes, (byte)'\n', (int)offset);
+            if (end < 0) throw new JournalCorruptException(file, seen, "it ended before the line to cut at");
+            offset = end + 1;
+        }
+        stream.SetLength(offset);
+        stream.Flush(flushToDisk: true);
+    }
+
     public void Dispose()
     {
         try { _stream.Flush(flushToDisk: true); }

@@ -21,7 +21,9 @@ internal static class ManifestCsv
 
     public static readonly string[] Columns =
         { "Id", "Path", "Destination", "Size", "Sha256", "Label", "Cluster", "Distance", "Percentile", "DuplicateOf", "Similarity", "Kept", "Reason", "Model",
-          "Issues", "LabelQuality", "SuggestedLabel", "OutlierScore", "LeakOf" };
+          "Issues", "LabelQuality", "SuggestedLabel", "OutlierScore", "LeakOf",
+          // Last, so the columns before keep their places: the SHA-256 of the overrides file that set this row's decision.
+          "Override" };
 
     public static void Write(Stream stream, IEnumerable<ManifestRow> rows)
     {
@@ -34,7 +36,7 @@ internal static class ManifestCsv
             {
                 i.Id, i.Path, r.Destination, Number(r.Size), r.Sha256, i.Label, Number(i.Cluster), Number(i.Distance),
                 Number(i.Percentile), i.DuplicateOf, Number(i.Similarity), i.Kept ? "True" : "False", i.Reason, i.Model,
-                i.Issues, Number(i.LabelQuality), i.SuggestedLabel, Number(i.OutlierScore), i.LeakOf,
+                i.Issues, Number(i.LabelQuality), i.SuggestedLabel, Number(i.OutlierScore), i.LeakOf, i.Override,
             });
         }
     }

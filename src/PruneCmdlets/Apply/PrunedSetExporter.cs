@@ -31,13 +31,20 @@ namespace PruneCmdlets.Apply;
 /// Identity of an existing target is checked by size and full SHA-256, never by timestamps: a
 /// restored backup or a re-encoded image can keep its size and mtime.
 /// </summary>
-internal sealed class PrunedSetExporter
+internal sealed partial class PrunedSetExporter
 {
     private const int BufferSize = 1 << 20;
 
     public ApplyMode Mode { get; init; } = ApplyMode.Copy;
     public bool Force { get; init; }
     public bool ManifestOnly { get; init; }
+
+    /// <summary>
+    /// Adds these records to a destination an earlier apply made, as one more increment: its
+    /// manifest and run record go to files of their own (<see cref="IncrementFiles"/>), so no
+    /// file of an earlier apply is ever rewritten, and files the journal lists are no surprise.
+    /// </summary>
+    public bool Increment { get; init; }
 
     /// <summary>Inputs the caller could not turn into items (no Path): counted as failed in the summary and prune.json.</summary>
     public int RejectedInputs { get; init; }
@@ -129,6 +136,8 @@ internal sealed class PrunedSetExporter
     {
         var clock = Stopwatch.StartNew();
         var summary = new PrunedSetSummary { Destination = layout.Destination, RelativeTo = layout.Root, Mode = Mode, Records = items.Count, Failed = RejectedInputs };
+        var (manifestName, jsonName, increment) = Increment ? IncrementFiles(layout.Destination, info.DecisionRun) : (ManifestCsv.FileName, PruneJson.FileName, 1);
+        summary.Increment = increment;
 
         foreach (var leftover in AtomicFile.Leftovers(layout.Destination).ToList())
             if (host.ShouldProcess(leftover, "Remove leftover temporary file of an interrupted run"))
@@ -188,28 +197,28 @@ internal sealed class PrunedSetExporter
             host.Progress(new ApplyProgress(filesDone, kept.Count, bytesDone, bytesTotal, clock.Elapsed, item.Path));
         }
 
-        if (!summary.Stopped && !ManifestOnly) WarnUnlisted(layout, targets, summary, host);
+        if (!summary.Stopped && !ManifestOnly) WarnUnlisted(layout, targets, summary, host, manifestName, jsonName, Increment);
 
         // After a stop the folder is not what the records describe, and the disk that stopped it
         // would refuse the manifest too: the earlier manifest, if any, stays.
         if (!summary.Stopped)
         {
-            var manifest = Path.Combine(layout.Destination, ManifestCsv.FileName);
+            var manifest = Path.Combine(layout.Destination, manifestName);
             if (host.ShouldProcess(manifest, $"Write the manifest of {rows.Count} records and {PruneJson.FileName}"))
             {
                 Lock(layout);
                 summary.Elapsed = clock.Elapsed;
-                string json = Path.Combine(layout.Destination, PruneJson.FileName);
+                string json = Path.Combine(layout.Destination, jsonName);
                 bool jsonExisted = File.Exists(json) || new FileInfo(json).LinkTarget is not null;
                 // Journaled when its bytes differ from what was there: an identical re-run adds nothing.
                 WriteOrStop(manifest, s => ManifestCsv.Write(s, rows), temporary =>
                 {
                     var d = FileDigest.Of(temporary, manifest);
-                    if (!Holds(manifest, d)) Journal(layout, new JournalEntry(JournalKind.Manifest, ManifestCsv.FileName, d.Size, d.Sha256));
+                    if (!Holds(manifest, d)) Journal(layout, new JournalEntry(JournalKind.Manifest, manifestName, d.Size, d.Sha256));
                 });
                 WriteOrStop(json, s => PruneJson.Write(s, info, summary, info.Started + clock.Elapsed), _ =>
                 {
-                    if (!jsonExisted) Journal(layout, new JournalEntry(JournalKind.RunRecord, PruneJson.FileName));
+                    if (!jsonExisted) Journal(layout, new JournalEntry(JournalKind.RunRecord, jsonName));
                 });
                 summary.Manifest = manifest;
             }
@@ -223,15 +232,20 @@ internal sealed class PrunedSetExporter
     /// and this one prunes; a training job reading the folder would train on them. There is
     /// deliberately no delete mode, so say how many there are and name one.
     /// </summary>
-    private static void WarnUnlisted(PrunedSetLayout layout, HashSet<string> targets, PrunedSetSummary summary, IApplyHost host)
+    private static void WarnUnlisted(PrunedSetLayout layout, HashSet<string> targets, PrunedSetSummary summary, IApplyHost host, string manifestName, string jsonName, bool increment)
     {
         if (!Directory.Exists(layout.Destination)) return;
-        string manifest = Path.Combine(layout.Destination, ManifestCsv.FileName), json = Path.Combine(layout.Destination, PruneJson.FileName);
+        string manifest = Path.Combine(layout.Destination, manifestName), json = Path.Combine(layout.Destination, jsonName);
+        // An increment expects the files of the earlier applies: those the journal lists, and their manifests and run records.
+        var earlier = new HashSet<string>(AtomicFile.PathComparer);
+        if (increment && File.Exists(ApplyJournal.PathIn(layout.Destination)))
+            foreach (var e in ApplyJournal.Read(ApplyJournal.PathIn(layout.Destination)))
+                if (e.Path is { } p && p != ".") earlier.Add(Path.Combine(layout.Destination, p.Replace('/', Path.DirectorySeparatorChar)));
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true };
         string? first = null;
         foreach (var file in Directory.EnumerateFiles(layout.Destination, "*", options))
         {
-            if (targets.Contains(file) || AtomicFile.IsTemporary(file) || string.Equals(file, manifest, PrunedSetLayout.PathComparison)
+            if (targets.Contains(file) || earlier.Contains(file) || AtomicFile.IsTemporary(file) || string.Equals(file, manifest, PrunedSetLayout.PathComparison)
                 || string.Equals(file, json, PrunedSetLayout.PathComparison) || string.Equals(file, Path.Combine(layout.Destination, DestinationLock.FileName), PrunedSetLayout.PathComparison)
                 || string.Equals(file, ApplyJournal.PathIn(layout.Destination), PrunedSetLayout.PathComparison)) continue;
             first ??= file;
@@ -240,6 +254,33 @@ internal sealed class PrunedSetExporter
         if (first is not null)
             host.Warning($"{summary.Unlisted} file(s) under '{layout.Destination}' are not part of this decision, e.g. '{first}': left there by an earlier run with another decision, or put there by hand. They were left as they are, and a job reading the folder would read them too: remove them, or apply into an empty folder.");
     }
+
+    /// <summary>
+    /// The manifest and run record of an increment, and its number: manifest.csv and prune.json
+    /// (1) into a destination that has no manifest yet; otherwise the increment whose run record
+    /// names the same decisions (<see cref="PruneCmdlets.Review.DecisionRun"/>), so a re-run
+    /// rewrites its own files and adds nothing; otherwise the next free number n, as
+    /// manifest.n.csv and prune.n.json. No file of an earlier apply is written.
+    /// </summary>
+    internal static (string Manifest, string Json, int Number) IncrementFiles(string destination, string? decisionRun)
+    {
+        if (!File.Exists(Path.Combine(destination, ManifestCsv.FileName))) return (ManifestCsv.FileName, PruneJson.FileName, 1);
+        int last = 1;
+        foreach (var file in Directory.EnumerateFiles(destination, "*", new EnumerationOptions { AttributesToSkip = 0 }))
+        {
+            var m = IncrementName().Match(Path.GetFileName(file));
+            if (m.Success && int.TryParse(m.Groups[2].Success ? m.Groups[2].Value : m.Groups[3].Value, out int n) && n > last) last = n;
+        }
+        for (int n = 1; n <= last && decisionRun is not null; n++)
+            if (PruneJson.DecisionRunOf(Path.Combine(destination, n == 1 ? PruneJson.FileName : $"prune.{n}.json")) == decisionRun)
+                return n == 1 ? (ManifestCsv.FileName, PruneJson.FileName, 1) : ($"manifest.{n}.csv", $"prune.{n}.json", n);
+        return ($"manifest.{last + 1}.csv", $"prune.{last + 1}.json", last + 1);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(manifest\.([0-9]{1,9})\.csv|prune\.([0-9]{1,9})\.json)$")]
+    private static partial System.Text.RegularExpressions.Regex IncrementNamePattern();
+
+    private static System.Text.RegularExpressions.Regex IncrementName() => IncrementNamePattern();
 
     /// <summary>Whether <paramref name="path"/> is a plain file with the size and SHA-256 of <paramref name="digest"/>.</summary>
     private static bool Holds(string path, FileDigest digest)

@@ -14,6 +14,8 @@ public sealed class PrunedSetSummary
     public ApplyMode Mode { get; init; }
     /// <summary>The manifest written, or null when none was (-WhatIf, a run that stopped).</summary>
     public string? Manifest { get; set; }
+    /// <summary>Which apply into the destination this run's manifest records: 1 for manifest.csv, n for manifest.n.csv (Export-PrunedSet -Increment).</summary>
+    public int Increment { get; set; } = 1;
     /// <summary>Records received with a Path.</summary>
     public int Records { get; set; }
     /// <summary>Records kept by the decision.</summary>

@@ -47,6 +47,15 @@ internal sealed class PrunedSetUndo
 
     private enum Verdict { Gone, Matches, Changed }
 
+    /// <summary>
+    /// Takes back only the last apply into the destination (Undo-PrunedSet -Last): what the
+    /// journal lists after its last run header. Once all of that is gone, the journal is cut
+    /// back to the earlier applies, so the next -Last takes back the one before. A file the last
+    /// apply replaced that an earlier apply made too (a -Force re-run, a rewritten manifest.csv)
+    /// is left as it is and named: removing it would take the earlier apply's file with it.
+    /// </summary>
+    public bool LastOnly { get; init; }
+
     public PrunedSetUndoSummary Run(string destination, IUndoHost host, CancellationToken cancel)
     {
         string dest = Path.TrimEndingDirectorySeparator(Path.GetFullPath(destination));
@@ -55,7 +64,11 @@ internal sealed class PrunedSetUndo
         string journal = ApplyJournal.PathIn(dest);
         if (!File.Exists(journal)) throw NoJournal(dest);
         var entries = ApplyJournal.Read(journal);
-        try { return RunRead(dest, journal, entries, host, cancel); }
+        int total = entries.Count, start = LastOnly ? entries.FindLastIndex(e => e.Kind == JournalKind.Run) : -1;
+        // Only one apply (or a journal with no header): -Last is the whole undo.
+        var earlier = start > 0 && entries.Take(start).Any(e => e.Kind != JournalKind.Run) ? entries.Take(start).ToList() : null;
+        if (earlier is not null) host.Verbose($"Undo-PrunedSet -Last: taking back the apply that started {entries[start].Started:u} (journal line {entries[start].Line}); the earlier applies stay.");
+        try { return RunRead(dest, journal, earlier is null ? entries : entries.Skip(start).ToList(), total, earlier is null ? null : entries[start].Line, earlier, host, cancel); }
         finally
         {
             _lock?.Dispose();
@@ -72,12 +85,13 @@ internal sealed class PrunedSetUndo
             terminating: true);
     }
 
-    private PrunedSetUndoSummary RunRead(string dest, string journal, List<JournalEntry> entries, IUndoHost host, CancellationToken cancel)
+    private PrunedSetUndoSummary RunRead(string dest, string journal, List<JournalEntry> entries, int total, int? cutAt, List<JournalEntry>? earlierEntries, IUndoHost host, CancellationToken cancel)
     {
         var summary = new PrunedSetUndoSummary { Destination = dest };
         var comparer = AtomicFile.PathComparer;
         // The latest entry for a path wins: a re-run that replaced a file (-Force) or a rewritten manifest.
         var files = new Dictionary<string, JournalEntry>(comparer);
+        var earlier = new HashSet<string>(earlierEntries?.Where(e => e.Path is not null).Select(e => e.Path!) ?? Enumerable.Empty<string>(), comparer);
         var order = new List<string>();
         var folders = new HashSet<string>(comparer);
         bool destinationCreated = false;
@@ -108,7 +122,7 @@ internal sealed class PrunedSetUndo
                 throw new ApplyException("DestinationNotWritable", dest, $"Cannot take the lock of '{dest}': {e.Message} Nothing was removed; make the folder writable and run again.", e, terminating: true);
             }
             // An apply may have appended between the read and the lock: then the plan is stale.
-            if (ApplyJournal.Read(journal).Count != entries.Count)
+            if (ApplyJournal.Read(journal).Count != total)
                 throw new ApplyException("JournalChanged", journal, $"An Export-PrunedSet run wrote into '{dest}' while this undo was reading its journal; nothing was removed. Run Undo-PrunedSet again.", terminating: true);
         }
 
@@ -136,6 +150,12 @@ internal sealed class PrunedSetUndo
             cancel.ThrowIfCancellationRequested();
             var entry = files[relative];
             string full = Target(dest, relative);
+            if (earlier.Contains(relative))
+            {
+                summary.KeptEarlier++;
+                Warn(host, $"Kept '{full}': the last apply replaced it, but an earlier apply made it too, and removing it would take that one's file away. Undo-PrunedSet without -Last takes it back.");
+                continue;
+            }
             Verdict verdict;
             string why;
             try { verdict = Check(entry, full, realDest, realFolders, out why, cancel); }
@@ -200,7 +220,15 @@ internal sealed class PrunedSetUndo
         // The journal goes last, and only once everything it lists is gone: until then a new undo can finish.
         if (summary.KeptChanged == 0 && summary.KeptAdded == 0 && summary.Failed == 0 && (summary.NotRemoved == 0 || host.WhatIf))
         {
-            if (Remove(journal, "Remove the journal: everything it lists is undone", () => File.Delete(journal))) summary.JournalRemoved = true;
+            if (cutAt is int line)
+            {
+                if (Remove(journal, $"Cut the last apply off the journal (from line {line}): everything it lists is undone; the earlier applies stay listed", () => ApplyJournal.TruncateBefore(journal, line)))
+                {
+                    gone.Remove(journal);
+                    summary.JournalCut = true;
+                }
+            }
+            else if (Remove(journal, "Remove the journal: everything it lists is undone", () => File.Delete(journal))) summary.JournalRemoved = true;
         }
         else if (!host.WhatIf)
             host.Verbose($"Kept the journal '{journal}': it still lists files that are there. Run Undo-PrunedSet again once they are dealt with.");

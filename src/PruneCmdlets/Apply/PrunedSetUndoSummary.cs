@@ -23,8 +23,13 @@ public sealed class PrunedSetUndoSummary
     public int Failed { get; set; }
     /// <summary>True when the undo is complete: everything listed is gone and so is the journal.</summary>
     public bool JournalRemoved { get; set; }
+    /// <summary>-Last: files the last apply replaced that an earlier apply made too, left in place and named in a warning.</summary>
+    public int KeptEarlier { get; set; }
+    /// <summary>-Last: true when the last apply is taken back completely and cut off the journal, which still lists the earlier applies.</summary>
+    public bool JournalCut { get; set; }
 
     public override string ToString()
         => $"{Removed} removed, {KeptChanged} kept (changed), {KeptAdded} kept (added), {FoldersRemoved} folders removed"
-           + (AlreadyGone > 0 ? $", {AlreadyGone} already gone" : "") + (NotRemoved > 0 ? $", {NotRemoved} not removed" : "") + (Failed > 0 ? $", {Failed} failed" : "");
+           + (AlreadyGone > 0 ? $", {AlreadyGone} already gone" : "") + (NotRemoved > 0 ? $", {NotRemoved} not removed" : "") + (Failed > 0 ? $", {Failed} failed" : "")
+           + (KeptEarlier > 0 ? $", {KeptEarlier} kept (made by an earlier apply too)" : "");
 }

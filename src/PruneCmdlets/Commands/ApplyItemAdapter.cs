@@ -47,7 +47,8 @@ internal static class ApplyItemAdapter
         var full = resolvePath(path);
         return new ApplyItem(id ?? full, full, kept, Text(input, "Label"), (int?)Number(input, "Cluster"), Number(input, "Distance"),
             Number(input, "Percentile"), Text(input, "DuplicateOf"), Number(input, "Similarity"), Text(input, "Reason"), size, sha, Text(input, "Model"),
-            Text(input, "Issues"), Number(input, "LabelQuality"), Text(input, "SuggestedLabel"), Number(input, "OutlierScore"), Text(input, "LeakOf"));
+            Text(input, "Issues"), Number(input, "LabelQuality"), Text(input, "SuggestedLabel"), Number(input, "OutlierScore"), Text(input, "LeakOf"),
+            Text(input, "Override"));
     }
 
     private static string? Text(PSObject o, string name)

@@ -71,6 +71,15 @@ internal static class ErrorHelper
         Terminating("MixedClusterModels", ErrorCategory.InvalidArgument,
             $"Record '{id}' was clustered against a different k-means model (another fingerprint) than the records before it: cluster numbers of different models do not match, so {advice}", item);
 
+    /// <summary>An overrides file (-Override) that cannot be applied, under its own ErrorId, with the file as TargetObject.</summary>
+    public static ErrorRecord OverrideRefused(PruneCmdlets.Review.OverrideException e)
+        => new(e, e.ErrorId, e.ErrorId switch
+        {
+            "OverrideIdNotFound" => ErrorCategory.ObjectNotFound,
+            "OverrideRunMismatch" => ErrorCategory.InvalidArgument,
+            _ => ErrorCategory.InvalidData,
+        }, e.FilePath);
+
     public static ErrorRecord SourceFileChanged(string path)
         => Terminating("SourceFileChanged", ErrorCategory.InvalidData, PruneCmdlets.IO.MappedFloats.ChangedMessage(path), path);
 

@@ -42,7 +42,24 @@ public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost, IDisposable
     [Parameter]
     public SwitchParameter ManifestOnly { get; set; }
 
-    protected override void BeginProcessing() => _started = DateTimeOffset.UtcNow;
+    [Parameter]
+    public string? Override { get; set; }
+
+    [Parameter]
+    public SwitchParameter Increment { get; set; }
+
+    private PruneCmdlets.Review.OverrideSet? _overrides;
+    private ApplyOverrides? _applied;
+
+    protected override void BeginProcessing()
+    {
+        _started = DateTimeOffset.UtcNow;
+        if (Increment && Force)
+            ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
+                "-Increment never replaces a file an earlier apply placed, so it takes no -Force: a target with other bytes is a TargetExists error. Remove -Force.", "Force"));
+        // Read before any record: a file that cannot be applied ends the command before the work.
+        if (Override is not null) _overrides = Overrides.Read(this, Override);
+    }
 
     protected override void ProcessRecord()
     {
@@ -75,6 +92,7 @@ public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost, IDisposable
         if (_items.Count == 0)
             ThrowTerminatingError(ErrorHelper.Terminating("NoInput", ErrorCategory.InvalidOperation,
                 "Export-PrunedSet received no records with a Path; pipe in the decision, e.g. ... | Select-PrunedSet -IncludePruned | Export-PrunedSet ./pruned, or Import-Csv ./pruned/manifest.csv | Export-PrunedSet ./pruned."));
+        if (_overrides is not null) ApplyOverrides();
         string destination = GetUnresolvedProviderPathFromPSPath(Destination);
         string root;
         try { root = RelativeTo is null ? PrunedSetLayout.CommonFolder(_items.Select(i => i.Path)) : GetUnresolvedProviderPathFromPSPath(RelativeTo); }
@@ -86,7 +104,7 @@ public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost, IDisposable
             ThrowTerminatingError(ErrorHelper.Terminating("DestinationIsFile", ErrorCategory.InvalidArgument, $"The destination '{destination}' is a file; give a folder (it is created when missing).", destination));
         WriteVerbose($"Export-PrunedSet: {_items.Count} records, mode {Mode}, layout relative to '{layout.Root}'{(RelativeTo is null ? " (the inputs' common folder)" : "")}, into '{layout.Destination}'.");
 
-        var exporter = new PrunedSetExporter { Mode = Mode, Force = Force, ManifestOnly = ManifestOnly, RejectedInputs = _inputFailures };
+        var exporter = new PrunedSetExporter { Mode = Mode, Force = Force, ManifestOnly = ManifestOnly, Increment = Increment, RejectedInputs = _inputFailures };
         var models = _models.OrderBy(m => m, StringComparer.Ordinal).ToList();
         var info = new ApplyRunInfo(
             typeof(ExportPrunedSetCommand).Assembly.GetName().Version?.ToString(3) ?? "",
@@ -95,9 +113,12 @@ public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost, IDisposable
             {
                 new("destination", layout.Destination), new("relativeTo", layout.Root), new("mode", Mode.ToString()),
                 new("force", Force.IsPresent ? "true" : "false"), new("manifestOnly", ManifestOnly.IsPresent ? "true" : "false"),
+                new("increment", Increment.IsPresent ? "true" : "false"),
             },
             _started)
         {
+            Overrides = _applied,
+            DecisionRun = PruneCmdlets.Review.DecisionRun.Id(_items.Select(i => (i.Id, i.Kept))),
             ModelHashes = models.Select(m => new KeyValuePair<string, string?>(m, PruneCmdlets.Embedding.ModelFileHash.Describe(m))).ToList(),
             Decision = Decision(),
             Versions = new KeyValuePair<string, string?>[]
@@ -127,6 +148,30 @@ public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost, IDisposable
             ThrowTerminatingError(ErrorHelper.Terminating("RunStopped", ErrorCategory.WriteError,
                 $"Export-PrunedSet stopped early ({summary}); the manifest was not rewritten. Fix what the error above names, then run again: files already placed are skipped.", layout.Destination));
     }
+
+    /// <summary>
+    /// -Override: the records given are the decisions the reviewer saw (their run id must be the
+    /// file's); each override sets its record's Kept and Reason and marks the row with the file's
+    /// SHA-256, before anything is placed. -WhatIf names every flip.
+    /// </summary>
+    private void ApplyOverrides()
+    {
+        var set = _overrides!;
+        var changes = Overrides.Resolve(this, set, _items.Select(i => (i.Id, i.Kept)).ToList());
+        foreach (var c in changes)
+        {
+            var item = _items[c.Index];
+            if (c.Flipped && WhatIf)
+                ShouldProcess(item.Path, $"{(c.Kept ? "Keep" : "Prune")} '{item.Id}' by review (the decision {(c.Kept ? "pruned" : "kept")} it): {c.Reason}");
+            _items[c.Index] = item with { Kept = c.Kept, Reason = c.Reason, Override = set.Sha256 };
+        }
+        var (kept, pruned, confirmed) = Overrides.Count(changes);
+        _applied = new ApplyOverrides(set.Path, set.Sha256, set.Entries.Count, kept, pruned, confirmed);
+    }
+
+    private bool WhatIf => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)
+        ? LanguagePrimitives.IsTrue(w)
+        : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 
     /// <summary>What the records say about how they were decided: the k-means fit and the selection policy.</summary>
     private List<KeyValuePair<string, string?>> Decision()

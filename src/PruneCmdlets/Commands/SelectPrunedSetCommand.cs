@@ -72,6 +72,11 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
     [Parameter]
     public SwitchParameter IncludePruned { get; set; }
 
+    [Parameter]
+    public string? Override { get; set; }
+
+    private PruneCmdlets.Review.OverrideSet? _overrides;
+
     private bool Given(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 
     protected override void BeginProcessing()
@@ -88,6 +93,8 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
             ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
                 "-Invert emits only the pruned records and -IncludePruned emits every record with its Kept flag; use one of them.", "IncludePruned"));
         if (ParameterSetName != CutSet && Arguments().Check() is { } error) ThrowTerminatingError(error);
+        // Read before any record: a file that cannot be applied ends the command before the work.
+        if (Override is not null) _overrides = Overrides.Read(this, Override);
     }
 
     protected override void ProcessRecord()
@@ -194,27 +201,30 @@ public sealed class SelectPrunedSetCommand : PSCmdlet
         Emit(outcome);
     }
 
-    /// <summary>Emits the records in input order with their decisions; those an earlier stage pruned pass through with -Invert and -IncludePruned.</summary>
+    /// <summary>
+    /// Emits the records in input order with their decisions; those an earlier stage pruned pass
+    /// through with -Invert and -IncludePruned. -Override applies the review to every record's
+    /// decision (those an earlier stage pruned included) before the records are emitted.
+    /// </summary>
     private void Emit(SelectionOutcome outcome)
     {
+        var decided = new List<EmbeddingRecord>(_records.Count);
         int c = 0;
         foreach (var r in _records)
         {
-            if (r.Kept == false)
+            if (r.Kept == false) decided.Add(r);
+            else if (_excluded?.Contains(r) == true) decided.Add(r.WithDecision(false, Exclusion.Reason(r, outcome.Policy.Exclude), outcome));
+            else
             {
-                if (Invert || IncludePruned) WriteObject(r);
-                continue;
+                decided.Add(r.WithDecision(outcome.Keep[c], outcome.Reasons![c], outcome));
+                c++;
             }
-            if (_excluded?.Contains(r) == true)
-            {
-                if (Invert || IncludePruned) WriteObject(r.WithDecision(false, Exclusion.Reason(r, outcome.Policy.Exclude), outcome));
-                continue;
-            }
-            bool keep = outcome.Keep[c];
-            var decided = r.WithDecision(keep, outcome.Reasons![c], outcome);
-            c++;
-            if (IncludePruned || keep != Invert.IsPresent) WriteObject(decided);
         }
+        if (_overrides is not null)
+            foreach (var change in Overrides.Resolve(this, _overrides, decided.Select(r => (r.Id, r.Kept != false)).ToList()))
+                decided[change.Index] = decided[change.Index].WithDecision(change.Kept, change.Reason);
+        foreach (var d in decided)
+            if (IncludePruned || (d.Kept != false) != Invert.IsPresent) WriteObject(d);
     }
 
     /// <summary>

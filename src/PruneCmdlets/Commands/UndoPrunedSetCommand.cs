@@ -18,11 +18,14 @@ public sealed class UndoPrunedSetCommand : PSCmdlet, IUndoHost, IDisposable
     [Alias("PSPath", "LiteralPath")]
     public string Destination { get; set; } = "";
 
+    [Parameter]
+    public SwitchParameter Last { get; set; }
+
     protected override void ProcessRecord()
     {
         string destination = GetUnresolvedProviderPathFromPSPath(Destination);
         PrunedSetUndoSummary summary;
-        try { summary = new PrunedSetUndo().Run(destination, this, _stop.Token); }
+        try { summary = new PrunedSetUndo { LastOnly = Last }.Run(destination, this, _stop.Token); }
         catch (OperationCanceledException) { throw new PipelineStoppedException(); }
         catch (JournalCorruptException e)
         {

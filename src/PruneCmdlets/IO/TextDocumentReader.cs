@@ -50,7 +50,7 @@ public sealed record TextFields(string Text = "Text", string Id = "Id", string L
 /// a corpus never has to fit in memory and one bad line costs only its own document:
 ///   .txt and anything unrecognised: one document per non-blank line (blank lines separate, they are not documents);
 ///   .jsonl/.ndjson: one JSON object per line, the text in the Text field (a line that is a JSON string is the text itself);
-///   .csv/.tsv: the first row a header, fields read as Python's csv module and PowerShell's Import-Csv read them (<see cref="ReadDelimited"/>);
+///   .csv/.tsv: the first row a header, fields read as Python's csv module and PowerShell's Import-Csv read them (<see cref="ReadRows"/>);
 ///   whole-file mode: the file is one document.
 /// </summary>
 public static class TextDocumentReader
@@ -219,19 +219,67 @@ public static class TextDocumentReader
     private enum CsvState { FieldStart, Unquoted, Quoted, QuoteInQuoted }
 
     /// <summary>
-    /// CSV or TSV with a header row, read as Python's csv module (excel dialect) and
-    /// PowerShell's Import-Csv read it: a field that starts with a quote is quoted (it may hold
-    /// delimiters and line breaks, and "" is a quote); a quote anywhere else is an ordinary
-    /// character (a 5" screen); text after a quoted field's closing quote is kept ("a"b is ab).
-    /// A quoted field that never closes (the file ends inside it, or it outgrows
-    /// <see cref="MaxQuotedFieldChars"/>) makes its row a MalformedCsvRow naming the line it
-    /// started on, and reading starts again on the next line, taking the opening quote as the
-    /// mistake, so the rows it would have swallowed are read (or named) one by one; in a header
-    /// it skips the file. Blank lines between rows are skipped, as both readers do.
+    /// CSV or TSV with a header row (<see cref="ReadRows"/>): each row's text, id and label taken
+    /// from the columns the header names.
     /// </summary>
     private static IEnumerable<TextDocument> ReadDelimited(string path, TextFields fields, char delimiter, int maxQuotedFieldChars)
     {
         int textColumn = -1, idColumn = -1, labelColumn = -1;
+        foreach (var row in ReadRows(path, delimiter, maxQuotedFieldChars))
+        {
+            if (row.Problem is not null) { yield return row.Problem; continue; }
+            var fieldsOfRow = row.Fields!;
+            if (row.IsHeader)
+            {
+                textColumn = Column(fieldsOfRow, fields.Text);
+                idColumn = Column(fieldsOfRow, fields.Id);
+                labelColumn = Column(fieldsOfRow, fields.Label);
+                if (textColumn < 0)
+                {
+                    yield return new TextDocument(path, 0, null, null, null, TextReadProblem.MissingColumn,
+                        $"'{path}' has no '{fields.Text}' column (its header: {string.Join(", ", fieldsOfRow.Select(h => $"'{h}'"))}); the file was skipped. Name the column with -TextProperty.");
+                    yield break;
+                }
+                continue;
+            }
+            if (fieldsOfRow.Count <= textColumn)
+            {
+                yield return new TextDocument(path, row.Line, null, null, null, TextReadProblem.MalformedCsvRow,
+                    $"The row on line {row.Line} of '{path}' has {fieldsOfRow.Count} field(s), too few for the '{fields.Text}' column (number {textColumn + 1}); it was skipped.");
+                continue;
+            }
+            yield return new TextDocument(path, row.Line, fieldsOfRow[textColumn],
+                idColumn >= 0 && idColumn < fieldsOfRow.Count && fieldsOfRow[idColumn].Length > 0 ? fieldsOfRow[idColumn] : null,
+                labelColumn >= 0 && labelColumn < fieldsOfRow.Count ? fieldsOfRow[labelColumn] : null);
+        }
+    }
+
+    /// <summary>The index of the header field named <paramref name="name"/> (trimmed, case-insensitive), or -1.</summary>
+    internal static int Column(IReadOnlyList<string> header, string name)
+    {
+        for (int i = 0; i < header.Count; i++)
+            if (header[i].Trim().Equals(name, StringComparison.OrdinalIgnoreCase)) return i;
+        return -1;
+    }
+
+    /// <summary>One row of a delimited file: its fields (the first row is the header), or the problem that made it unreadable.</summary>
+    internal sealed record DelimitedRow(long Line, IReadOnlyList<string>? Fields, bool IsHeader, TextDocument? Problem);
+
+    /// <summary>
+    /// The rows of a CSV or TSV file with a header row, read as Python's csv module (excel dialect) and
+    /// PowerShell's Import-Csv read them: a field that starts with a quote is quoted (it may hold
+    /// delimiters and line breaks, and "" is a quote); a quote anywhere else is an ordinary
+    /// character (a 5" screen); text after a quoted field's closing quote is kept ("a"b is ab).
+    /// A quoted field that never closes (the file ends inside it, or it outgrows
+    /// <paramref name="maxQuotedFieldChars"/>) makes its row a MalformedCsvRow naming the line it
+    /// started on, and reading starts again on the next line, taking the opening quote as the
+    /// mistake, so the rows it would have swallowed are read (or named) one by one; in a header
+    /// it ends the file. Blank lines between rows are skipped, as both readers do. A data row
+    /// whose bytes are not valid text is a problem row; the header is given as it decodes.
+    /// Shared by the text corpus reader and the review overrides (<see cref="PruneCmdlets.Review.OverrideSet"/>).
+    /// </summary>
+    internal static IEnumerable<DelimitedRow> ReadRows(string path, char delimiter, int maxQuotedFieldChars = MaxQuotedFieldChars)
+    {
         bool header = true;
         var fieldsOfRow = new List<string>();
         var field = new StringBuilder();
@@ -245,7 +293,7 @@ public static class TextDocumentReader
             int quotedField = 0;                    // which field (from 1) holds the open quote
             foreach (var l in TextLines.Read(path, encoding, from, firstLine))
             {
-                if (l.Error is not null) { yield return new TextDocument(path, l.Number, null, null, null, TextReadProblem.FileReadFailed, l.Error); yield break; }
+                if (l.Error is not null) { yield return new DelimitedRow(l.Number, null, false, new TextDocument(path, l.Number, null, null, null, TextReadProblem.FileReadFailed, l.Error)); yield break; }
                 encoding = l.Encoding;
                 bool continues = state == CsvState.Quoted;   // a quoted field goes on from the line before
                 string? decoded = encoding.Decode(l.Bytes.Span, out _);
@@ -277,38 +325,22 @@ public static class TextDocumentReader
                 if (header)
                 {
                     header = false;
-                    textColumn = fieldsOfRow.FindIndex(h => h.Trim().Equals(fields.Text, StringComparison.OrdinalIgnoreCase));
-                    idColumn = fieldsOfRow.FindIndex(h => h.Trim().Equals(fields.Id, StringComparison.OrdinalIgnoreCase));
-                    labelColumn = fieldsOfRow.FindIndex(h => h.Trim().Equals(fields.Label, StringComparison.OrdinalIgnoreCase));
-                    if (textColumn < 0)
-                    {
-                        yield return new TextDocument(path, 0, null, null, null, TextReadProblem.MissingColumn,
-                            $"'{path}' has no '{fields.Text}' column (its header: {string.Join(", ", fieldsOfRow.Select(h => $"'{h}'"))}); the file was skipped. Name the column with -TextProperty.");
-                        yield break;
-                    }
+                    yield return new DelimitedRow(rowStart, fieldsOfRow.ToArray(), true, null);
                     continue;
                 }
-                if (rowInvalid) { yield return InvalidText(path, rowStart, -1, encoding); continue; }
-                if (fieldsOfRow.Count <= textColumn)
-                {
-                    yield return new TextDocument(path, rowStart, null, null, null, TextReadProblem.MalformedCsvRow,
-                        $"The row on line {rowStart} of '{path}' has {fieldsOfRow.Count} field(s), too few for the '{fields.Text}' column (number {textColumn + 1}); it was skipped.");
-                    continue;
-                }
-                yield return new TextDocument(path, rowStart, fieldsOfRow[textColumn],
-                    idColumn >= 0 && idColumn < fieldsOfRow.Count && fieldsOfRow[idColumn].Length > 0 ? fieldsOfRow[idColumn] : null,
-                    labelColumn >= 0 && labelColumn < fieldsOfRow.Count ? fieldsOfRow[labelColumn] : null);
+                if (rowInvalid) { yield return new DelimitedRow(rowStart, null, false, InvalidText(path, rowStart, -1, encoding)); continue; }
+                yield return new DelimitedRow(rowStart, fieldsOfRow.ToArray(), false, null);
             }
             if (state != CsvState.Quoted) yield break;
             string why = runaway ? $"that holds more than {maxQuotedFieldChars:N0} characters without closing" : "that never closes (the file ends inside it)";
             if (header)
             {
-                yield return new TextDocument(path, rowStart, null, null, null, TextReadProblem.MalformedCsvRow,
-                    $"The header of '{path}' (line {rowStart}) opens a quoted field (field {quotedField}) {why}; the file was skipped. Close the quote, or double it (\"\") inside a quoted field.");
+                yield return new DelimitedRow(rowStart, null, true, new TextDocument(path, rowStart, null, null, null, TextReadProblem.MalformedCsvRow,
+                    $"The header of '{path}' (line {rowStart}) opens a quoted field (field {quotedField}) {why}; the file was skipped. Close the quote, or double it (\"\") inside a quoted field."));
                 yield break;
             }
-            yield return new TextDocument(path, rowStart, null, null, null, TextReadProblem.MalformedCsvRow,
-                $"The row on line {rowStart} of '{path}' opens a quoted field (field {quotedField}) {why}; the row was skipped and the lines after it were read as rows of their own. Close the quote, or double it (\"\") inside a quoted field.");
+            yield return new DelimitedRow(rowStart, null, false, new TextDocument(path, rowStart, null, null, null, TextReadProblem.MalformedCsvRow,
+                $"The row on line {rowStart} of '{path}' opens a quoted field (field {quotedField}) {why}; the row was skipped and the lines after it were read as rows of their own. Close the quote, or double it (\"\") inside a quoted field."));
             // Read again from the line after the row's first: the quote was the mistake, not the rows after it.
             (from, firstLine) = (afterRowStart, rowStart + 1);
             field.Clear();
