@@ -86,13 +86,23 @@ Describe 'Export-PruneReport file' {
         $pipe = [Net.WebUtility]::HtmlDecode([regex]::Match((Get-Content -LiteralPath $path -Raw), '<pre class="pipeline">([^<]*)</pre>').Groups[1].Value)
         $pipe | Should -BeLike '* | Find-DataIssue -Check Outlier | Invoke-KMeans -K 3 -Metric Euclidean -Seed 2 | Invoke-SemDeDup -Epsilon 1E-09 -IncludePruned | Measure-Prototypicality | Select-PrunedSet *'
     }
-    It 'refuses records without a decision, naming them, and keeps the rest' {
+    It 'shows a record without a decision as kept, as Export-PrunedSet places it, and names it in a warning' {
         $path = Join-Path $TestDrive 'partial.html'
         $undecided = $clustered[0]
-        $null = @($undecided) + @($decided) | Export-PruneReport $path -ErrorVariable bad -ErrorAction SilentlyContinue
+        $null = @($undecided) + @($decided) | Export-PruneReport $path -ErrorVariable bad -ErrorAction SilentlyContinue -WarningVariable w -WarningAction SilentlyContinue
+        $bad | Should -HaveCount 0
+        ($w -join "`n") | Should -BeLike "*1 of $($decided.Count + 1) records carry no Kept decision*'$($undecided.Id)'*"
+        $html = Get-Content $path -Raw
+        Assert-Finds $html ('data-count="in">{0}<' -f ($decided.Count + 1))
+        Assert-Finds $html ('data-count="kept">{0}<' -f (@($decided | Where-Object Kept).Count + 1))
+    }
+    It 'refuses a record whose Kept is not a decision, naming it, and keeps the rest' {
+        $path = Join-Path $TestDrive 'not-a-decision.html'
+        $odd = [pscustomobject]@{ Id = 'odd one'; Kept = 'perhaps'; Label = 'x' }
+        $null = @($odd) + @($decided) | Export-PruneReport $path -ErrorVariable bad -ErrorAction SilentlyContinue
         $bad | Should -HaveCount 1
         $bad[0].FullyQualifiedErrorId | Should -Be "MissingDecision,$cmd"
-        $bad[0].Exception.Message | Should -BeLike "*$($undecided.Id)*"
+        $bad[0].Exception.Message | Should -BeLike "*'perhaps' of 'odd one'*"
         Assert-Finds (Get-Content $path -Raw) ('data-count="in">{0}<' -f $decided.Count)
     }
     It 'warns when nothing is pruned (the pruned records were left out)' {

@@ -579,6 +579,71 @@ Describe 'Export-PrunedSet re-applying a saved manifest' {
     }
 }
 
+# Export-PrunedSet and Export-PruneReport read a piped record through one reader: the same
+# shapes are accepted, and Kept has one rule (missing or empty: kept; True/False as a bool or
+# text; anything else: refused). Each case sends file a in one shape, b decided kept, c pruned.
+Describe 'Export-PrunedSet and Export-PruneReport read Kept the same way' {
+    BeforeAll {
+        $root = Join-Path $TestDrive 'shapes/in'
+        $files = foreach ($name in 'a', 'b', 'c') { $p = Join-Path $root "x/$name.png"; New-SourceFile -Path $p -Size 1500 -Seed ([int][char]$name); $p }
+        $reportCmd = 'PruneCmdlets.Commands.ExportPruneReportCommand'
+        # The row of file a as Import-Csv gives it back from a CSV with these columns and values.
+        function ConvertTo-CsvRow([System.Collections.IDictionary] $Columns) {
+            $csv = Join-Path $TestDrive "shapes/row-$([Guid]::NewGuid().ToString('N')).csv"
+            [pscustomobject]$Columns | Export-Csv -LiteralPath $csv -NoTypeInformation
+            Import-Csv -LiteralPath $csv
+        }
+        function Invoke-Both($Item, [string] $Name) {
+            $inputs = @($Item, [pscustomobject]@{ Id = 'b'; Path = $files[1]; Kept = $true }, [pscustomobject]@{ Id = 'c'; Path = $files[2]; Kept = 'False' })
+            $dest = Join-Path $TestDrive "shapes/out-$Name"
+            $null = $inputs | Export-PrunedSet $dest -ErrorVariable applyErr -ErrorAction SilentlyContinue
+            $report = Join-Path $TestDrive "shapes/$Name.html"
+            $null = $inputs | Export-PruneReport $report -MapPoints 0 -ErrorVariable reportErr -ErrorAction SilentlyContinue -WarningVariable reportWarn -WarningAction SilentlyContinue
+            [pscustomobject]@{
+                Manifest = @(Import-Csv (Join-Path $dest 'manifest.csv')); Placed = Test-Path -LiteralPath (Join-Path $dest 'a.png')   # the deepest common folder, x, is the root
+                ApplyErrors = @($applyErr); ReportErrors = @($reportErr); Warnings = @($reportWarn)
+                KeptInReport = [int][regex]::Match((Get-Content -LiteralPath $report -Raw), 'data-count="kept">(\d+)<').Groups[1].Value
+            }
+        }
+    }
+
+    It 'reads <Name> as <Kept> in both, with no error' -ForEach @(
+        @{ Name = 'a PSCustomObject without Kept'; Kept = $true; Undecided = $true; Make = { param($p) [pscustomobject]@{ Id = 'a'; Path = $p; Label = 'x' } } }
+        @{ Name = 'an Import-Csv row without a Kept column'; Kept = $true; Undecided = $true; Make = { param($p) ConvertTo-CsvRow ([ordered]@{ Id = 'a'; Path = $p; Label = 'x' }) } }
+        @{ Name = 'an Import-Csv row with an empty Kept'; Kept = $true; Undecided = $true; Make = { param($p) ConvertTo-CsvRow ([ordered]@{ Id = 'a'; Path = $p; Kept = '' }) } }
+        @{ Name = 'Get-ChildItem output (FullName, no Id, no Kept)'; Kept = $true; Undecided = $true; Make = { param($p) Get-Item -LiteralPath $p } }
+        @{ Name = 'an Import-Csv row with Kept false in lower case'; Kept = $false; Undecided = $false; Make = { param($p) ConvertTo-CsvRow ([ordered]@{ Id = 'a'; Path = $p; Kept = 'false' }) } }
+        @{ Name = 'a PSCustomObject with Kept $false'; Kept = $false; Undecided = $false; Make = { param($p) [pscustomobject]@{ Id = 'a'; Path = $p; Kept = $false } } }
+    ) {
+        $r = Invoke-Both (& $Make $files[0]) ($Name -replace '\W', '')
+        $r.ApplyErrors | Should -HaveCount 0
+        $r.ReportErrors | Should -HaveCount 0
+        $r.Manifest | Should -HaveCount 3
+        $r.Manifest[0].Kept | Should -Be "$Kept"
+        $r.Placed | Should -Be $Kept
+        $r.KeptInReport | Should -Be $(if ($Kept) { 2 } else { 1 })
+        if ($Undecided) { ($r.Warnings -join "`n") | Should -BeLike "*1 of 3 records carry no Kept decision and are shown as kept*" }
+        else { ($r.Warnings -join "`n") | Should -Not -BeLike '*no Kept decision*' }
+    }
+
+    It 'refuses a Kept that is neither True nor False in both, naming the value, and goes on with the rest' {
+        $r = Invoke-Both ([pscustomobject]@{ Id = 'a'; Path = $files[0]; Kept = 'maybe' }) 'maybe'
+        $r.ApplyErrors | Should -HaveCount 1
+        $r.ApplyErrors[0].FullyQualifiedErrorId | Should -Be "MissingPath,$Cmd"
+        $r.ApplyErrors[0].Exception.Message | Should -BeLike "*Kept value 'maybe' of 'a'*"
+        $r.ReportErrors | Should -HaveCount 1
+        $r.ReportErrors[0].FullyQualifiedErrorId | Should -Be "MissingDecision,$reportCmd"
+        $r.ReportErrors[0].Exception.Message | Should -BeLike "*Kept value 'maybe' of 'a'*"
+        $r.Manifest.Id | Should -Be 'b', 'c'
+        $r.KeptInReport | Should -Be 1
+    }
+
+    It 'writes Issues given as an array of names as the manifest''s ";" list' {
+        $r = Invoke-Both ([pscustomobject]@{ Id = 'a'; Path = $files[0]; Kept = $true; Issues = @('Outlier', 'LabelIssue') }) 'issues'
+        $r.Manifest[0].Issues | Should -BeExactly 'Outlier;LabelIssue'
+    }
+}
+
 Describe 'Export-PrunedSet safety' {
     BeforeAll {
         $root = Join-Path $TestDrive 'safety/in'

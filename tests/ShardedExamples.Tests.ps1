@@ -78,10 +78,26 @@ Describe 'examples/kubernetes, its Jobs run as their pods would' {
     }
 
     It 'refuses a pod that has JOB_COMPLETION_INDEX but no shard count' {
-        $out = Invoke-ChildPwsh -Command "& '$(Join-Path $RepoRoot 'examples/slurm/prune-step.ps1')' -Step Round2" -Environment @{
+        $out = Invoke-ChildPwsh -Command "try { & '$(Join-Path $RepoRoot 'examples/slurm/prune-step.ps1')' -Step Round2 } catch { 'Failed: ' + `$_.Exception.Message }" -Environment @{
             JOB_COMPLETION_INDEX = '1'; PRUNE_SHARDS = ''; PRUNE_IMAGES = $images; PRUNE_WORK = (Join-Path $TestDrive 'nocount')
         }
-        ($out -join "`n") | Should -Match 'JOB_COMPLETION_INDEX gives the shard index but not the count'
+        $text = $out -join "`n"   # the message whole (caught and written), not as the console wraps an error
+        $text | Should -Match 'The shard index comes from JOB_COMPLETION_INDEX 1, but nothing says how many shards there are'
+        $text | Should -Match 'PRUNE_SHARDS'
+        $text | Should -Match 'ShardCountRequired'
+    }
+
+    It 'refuses a Slurm task whose ID is not MIN plus a multiple of STEP, as Select-Shard does' {
+        # The script once divided and rounded down on its own, so task 2 of --array=1-7:2 became
+        # shard 0 beside task 1; it reads the variables through ShardEnvironment now, with its checks.
+        $out = Invoke-ChildPwsh -Command "try { & '$(Join-Path $RepoRoot 'examples/slurm/prune-step.ps1')' -Step Round2 } catch { 'Failed: ' + `$_.Exception.Message }" -Environment @{
+            SLURM_ARRAY_TASK_ID = '2'; SLURM_ARRAY_TASK_MIN = '1'; SLURM_ARRAY_TASK_STEP = '2'; SLURM_ARRAY_TASK_COUNT = '4'; JOB_COMPLETION_INDEX = ''
+            PRUNE_SHARDS = ''; PRUNE_IMAGES = $images; PRUNE_WORK = (Join-Path $TestDrive 'uneven')
+        }
+        $text = $out -join "`n"
+        $text | Should -Match 'SLURM_ARRAY_TASK_ID 2 is not MIN 1 plus a multiple of STEP 2'
+        $text | Should -Match 'InvalidShardEnvironment'
+        Test-Path (Join-Path $TestDrive 'uneven/r2') | Should -BeFalse
     }
 }
 

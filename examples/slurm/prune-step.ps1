@@ -55,23 +55,23 @@ $Images = (Resolve-Path -LiteralPath $Images).ProviderPath
 $null = New-Item -ItemType Directory -Force $Work
 $Work = (Resolve-Path -LiteralPath $Work).ProviderPath
 
-# The shard: -Index/-Count, else the scheduler's own variables, which Select-Shard and
-# Measure-ShardSummary read the same way: a Slurm array, or a Kubernetes Indexed Job, which
-# gives only the index (JOB_COMPLETION_INDEX), so the count must come from PRUNE_SHARDS.
+# The shard: -Index/-Count, else the scheduler's own variables, read by the module's
+# ShardEnvironment, the same reader (and checks) as Select-Shard and Measure-ShardSummary, so the
+# file names here and the shard those cmdlets take cannot disagree: a Slurm array (an ID that is
+# not MIN plus a multiple of STEP is refused), or a Kubernetes Indexed Job, which gives only the
+# index (JOB_COMPLETION_INDEX), so the count must come from PRUNE_SHARDS.
 $shard = @{}
-if ($Index -ge 0) { $shard.Index = $Index }
-if ($Count -gt 0) { $shard.Count = $Count }
-$me = if ($Index -ge 0) { $Index }
-elseif ($env:SLURM_ARRAY_TASK_ID) {
-    [int][Math]::Floor(([int]$env:SLURM_ARRAY_TASK_ID - [int]$env:SLURM_ARRAY_TASK_MIN) / [Math]::Max(1, [int]$env:SLURM_ARRAY_TASK_STEP))
-}
-elseif ($env:JOB_COMPLETION_INDEX) {
-    if ($Count -lt 1) { throw 'JOB_COMPLETION_INDEX gives the shard index but not the count: set PRUNE_SHARDS (or give -Count) to the Job''s completions.' }
-    [int]$env:JOB_COMPLETION_INDEX
-}
-else { $null }
-if ($null -eq $me -and $Step -in 'Shard', 'Round2', 'Select') {
-    throw "$Step runs once per shard: give -Index and -Count, or run it as a Slurm job array task or a Kubernetes Indexed Job pod (JOB_COMPLETION_INDEX, with PRUNE_SHARDS)."
+$me = $null
+if ($Step -in 'Shard', 'Round2', 'Select') {
+    [Nullable[int]] $givenIndex = if ($Index -ge 0) { $Index } else { $null }
+    [Nullable[int]] $givenCount = if ($Count -gt 0) { $Count } else { $null }
+    try { $position = [PruneCmdlets.Sharding.ShardEnvironment]::Resolve($givenIndex, $givenCount) }
+    catch {
+        $why = if ($_.Exception.InnerException -is [PruneCmdlets.Sharding.ShardEnvironmentException]) { $_.Exception.InnerException } else { $_.Exception }
+        throw "$Step runs once per shard: $($why.Message) Here the index is -Index, else the Slurm array task or the Kubernetes pod's JOB_COMPLETION_INDEX; the count is -Count or PRUNE_SHARDS, else SLURM_ARRAY_TASK_COUNT. ($($why.ErrorId))"
+    }
+    $me = $position.Index
+    $shard = @{ Index = $position.Index; Count = $position.Count }
 }
 $policy = @{ Keep = $Keep; KeepFraction = $KeepFraction; BalanceBy = $BalanceBy; Seed = $Seed }
 

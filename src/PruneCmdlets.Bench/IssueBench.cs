@@ -8,7 +8,6 @@ using PruneCmdlets.Issues;
 using PruneCmdlets.IO;
 using PruneCmdlets.Numerics;
 using PruneCmdlets.Probing;
-using PruneCmdlets.Scoring;
 using PruneCmdlets.Selection;
 
 internal static class IssueBench

@@ -1,6 +1,5 @@
 using PruneCmdlets.Clustering;
 using PruneCmdlets.Numerics;
-using PruneCmdlets.Scoring;
 using Xunit;
 
 namespace PruneCmdlets.Core.Tests;

@@ -25,6 +25,8 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
     private PruneCmdlets.Dedup.SemDeDupRun? _semDeDup;
     private string? _model;
     private int _seen;
+    private int _undecided;          // records without a Kept decision, shown as kept
+    private string? _firstUndecided;
 
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public PSObject? InputObject { get; set; }
@@ -87,11 +89,7 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
         problem = null;
         if (input.BaseObject is EmbeddingRecord e)
         {
-            if (e.Kept is null)
-            {
-                problem = $"Record '{e.Id}' has no Kept decision; pipe the records through Select-PrunedSet -IncludePruned (or Invoke-SemDeDup -IncludePruned) first.";
-                return null;
-            }
+            if (e.Kept is null) Undecided(e.Id);
             _kmeans ??= e.KMeansModel;
             _selection ??= e.Selection;
             _model ??= e.Model;
@@ -99,41 +97,44 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
             _semDeDup ??= e.SemDeDup;
             return new ReportRecord
             {
-                Id = e.Id, Path = e.Path, Label = e.Label, Cluster = e.Cluster, Distance = e.Distance, Kept = e.Kept.Value, Reason = e.Reason,
+                Id = e.Id, Path = e.Path, Label = e.Label, Cluster = e.Cluster, Distance = e.Distance, Kept = PipelineRecordReader.IsKept(e.Kept), Reason = e.Reason,
                 DuplicateOf = e.DuplicateOf, Similarity = e.Similarity, Text = e.Text, Vector = e.VectorMemory,
                 Issues = e.Issues, IssueReason = e.IssueReason, LabelQuality = e.LabelQuality, SuggestedLabel = e.SuggestedLabel,
                 OutlierScore = e.OutlierScore, LeakOf = e.LeakOf, LeakSimilarity = e.LeakSimilarity,
             };
         }
-        // Any object with the manifest's columns, e.g. Import-Csv manifest.csv.
-        string? Str(string name) => input.Properties[name]?.Value?.ToString() is { Length: > 0 } s ? s : null;
-        double? Num(string name) => Str(name) is { } s && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
-        var keptText = Str("Kept");
-        bool? kept = input.Properties["Kept"]?.Value switch
+        // Any object with the manifest's columns, e.g. Import-Csv manifest.csv, read as Export-PrunedSet reads it.
+        var read = new PipelineRecordReader(input);
+        string? path = read.Path;
+        string id = read.Text("Id") ?? path ?? index.ToString(CultureInfo.InvariantCulture);
+        bool? kept = read.Kept(out string? notADecision);
+        if (notADecision is not null)
         {
-            bool b => b,
-            PSObject { BaseObject: bool pb } => pb,
-            _ => keptText is null ? null : bool.TryParse(keptText, out var parsed) ? parsed : null,
-        };
-        string id = Str("Id") ?? Str("Path") ?? index.ToString(CultureInfo.InvariantCulture);
-        if (kept is null)
-        {
-            problem = $"The input '{id}' has no Kept decision (true or false); pipe in records from Select-PrunedSet -IncludePruned, or rows of a manifest with a Kept column.";
+            problem = PipelineRecordReader.NotADecision(notADecision, id) + " Pipe in records from Select-PrunedSet -IncludePruned, or rows of a manifest with a Kept column.";
             return null;
         }
-        _model ??= Str("Model");
+        if (kept is null) Undecided(id);
+        _model ??= read.Text("Model");
         return new ReportRecord
         {
-            Id = id, Path = Str("Path"), Label = Str("Label"), Cluster = Num("Cluster") is { } c ? (int)c : null, Distance = Num("Distance"),
-            Kept = kept.Value, Reason = Str("Reason"), DuplicateOf = Str("DuplicateOf"), Similarity = Num("Similarity"), Text = Str("Text"),
-            Issues = Str("Issues")?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), LabelQuality = Num("LabelQuality"),
-            SuggestedLabel = Str("SuggestedLabel"), OutlierScore = Num("OutlierScore"), LeakOf = Str("LeakOf"),
+            Id = id, Path = path, Label = read.Text("Label"), Cluster = read.Whole("Cluster"), Distance = read.Number("Distance"),
+            Kept = PipelineRecordReader.IsKept(kept), Reason = read.Text("Reason"), DuplicateOf = read.Text("DuplicateOf"), Similarity = read.Number("Similarity"), Text = read.Text("Text"),
+            Issues = read.Names("Issues"), LabelQuality = read.Number("LabelQuality"),
+            SuggestedLabel = read.Text("SuggestedLabel"), OutlierScore = read.Number("OutlierScore"), LeakOf = read.Text("LeakOf"),
         };
+    }
+
+    private void Undecided(string id)
+    {
+        _undecided++;
+        _firstUndecided ??= id;
     }
 
     protected override void EndProcessing()
     {
         if (_records.Count == 0) ThrowTerminatingError(ErrorHelper.NoInput("Export-PruneReport"));
+        if (_undecided > 0)
+            WriteWarning($"{_undecided} of {_records.Count} records carry no Kept decision and are shown as kept (the first: '{_firstUndecided}'); decide them with Select-PrunedSet -IncludePruned first.");
         if (_records.All(r => r.Kept))
             WriteWarning("Every record is kept: the report shows no pruned record. Use Select-PrunedSet -IncludePruned to pass the pruned records on too.");
         string path = GetUnresolvedProviderPathFromPSPath(Path);

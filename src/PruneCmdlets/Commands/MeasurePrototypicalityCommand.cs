@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using PruneCmdlets.Clustering;
-using PruneCmdlets.Scoring;
 
 namespace PruneCmdlets.Commands;
 

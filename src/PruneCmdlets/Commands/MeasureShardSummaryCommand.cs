@@ -103,7 +103,9 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
-        var (index, count) = ShardEnvironment.Resolve(this, Given(nameof(Index)) ? Index : null, Given(nameof(Count)) ? Count : null);
+        int index = 0, count = 0;
+        try { (index, count) = ShardEnvironment.Resolve(Given(nameof(Index)) ? Index : null, Given(nameof(Count)) ? Count : null); }
+        catch (ShardEnvironmentException e) { ThrowTerminatingError(ErrorHelper.Terminating(e.ErrorId, ErrorCategory.InvalidArgument, e.Message)); }
         string path = GetUnresolvedProviderPathFromPSPath(Path);
         ShardPlanDocument? plan = null;
         string? planSha = null;

@@ -65,7 +65,10 @@ public sealed class SelectShardCommand : PSCmdlet
         // -SampleFraction, the scheduler's variables make one.
         _shard = Given(nameof(Index)) || Given(nameof(Count)) || !Given(nameof(SampleFraction));
         if (_shard)
-            (_index, _count) = ShardEnvironment.Resolve(this, Given(nameof(Index)) ? Index : null, Given(nameof(Count)) ? Count : null);
+        {
+            try { (_index, _count) = ShardEnvironment.Resolve(Given(nameof(Index)) ? Index : null, Given(nameof(Count)) ? Count : null); }
+            catch (ShardEnvironmentException e) { ThrowTerminatingError(ErrorHelper.Terminating(e.ErrorId, ErrorCategory.InvalidArgument, e.Message)); }
+        }
         if (RelativeTo is not null) _relativeTo = GetUnresolvedProviderPathFromPSPath(RelativeTo);
         WriteVerbose((_shard ? $"Passing shard {_index} of {_count} by {(By == ShardKey.Cluster ? "Cluster" : Property ?? "Id")}" : "Passing") +
             (SampleFraction < 1 ? $"{(_shard ? ", and of it" : "")} the sample of fraction {SampleFraction.ToString(CultureInfo.InvariantCulture)} fixed by each key" : "") + ".");

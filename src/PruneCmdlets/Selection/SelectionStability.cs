@@ -1,5 +1,4 @@
 using PruneCmdlets.Clustering;
-using PruneCmdlets.Scoring;
 
 namespace PruneCmdlets.Selection;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace PruneCmdlets.Commands;
+namespace PruneCmdlets.Embedding;
 
 /// <summary>
 /// A fixed set of dedicated threads that run queued work items in turn, each item's result

@@ -1,7 +1,6 @@
-using PruneCmdlets.Clustering;
 using PruneCmdlets.Numerics;
 
-namespace PruneCmdlets.Scoring;
+namespace PruneCmdlets.Clustering;
 
 /// <summary>
 /// Sorscher et al. (2022) prototypicality: how far each sample sits from its prototype.
