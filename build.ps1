@@ -73,16 +73,9 @@ function Get-PackageRoot {
     $Matches[1].Trim()
 }
 
-# A fresh pwsh for anything that loads the module, so a loaded DLL never goes stale. Under the
-# dotnet-tool pwsh the process is dotnet itself and pwsh.dll is its first argument.
-function Invoke-ChildPwsh {
-    param([Parameter(Mandatory)] [string] $Script, [string[]] $Arguments = @())
-    $exe = [Environment]::ProcessPath
-    $prefix = @()
-    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $prefix = @([Environment]::GetCommandLineArgs()[0]) }
-    & $exe @prefix -NoProfile -NonInteractive -File $Script @Arguments | Out-Host
-    $LASTEXITCODE
-}
+# A fresh pwsh for anything that loads the module, so a loaded DLL never goes stale:
+# Invoke-ChildPwsh -File … -ToHost, its exit code in $LASTEXITCODE.
+. (Join-Path $PSScriptRoot 'tools/ChildPwsh.ps1')
 
 # Copies embedded (manifest) resources of an assembly to files by reading its metadata tables,
 # without loading the assembly: the wrapper library is a carrier here, never code we run.
@@ -175,10 +168,10 @@ function Invoke-Build {
     # MAML help: generated from the Markdown in module/help against the built cmdlets.
     $null = New-Item -ItemType Directory -Force $HelpDir
     Copy-Item (Join-Path $Root 'module/en-US/*.txt') $HelpDir -Force
-    $rc = Invoke-ChildPwsh (Join-Path $Root 'module/help/ConvertTo-Maml.ps1') @(
+    Invoke-ChildPwsh -ToHost -File (Join-Path $Root 'module/help/ConvertTo-Maml.ps1') -ArgumentList @(
         '-ManifestPath', (Join-Path $Root 'PruneCmdlets.psd1'), '-MarkdownPath', (Join-Path $Root 'module/help'),
         '-OutputPath', (Join-Path $HelpDir 'PruneCmdlets.dll-Help.xml'))
-    if ($rc -ne 0) { throw 'Generating MAML help failed.' }
+    if ($LASTEXITCODE -ne 0) { throw 'Generating MAML help failed.' }
     Write-Host "  module ready: $(Join-Path $Root 'PruneCmdlets.psd1')"
 }
 
@@ -202,7 +195,7 @@ function Invoke-Test {
 
     Write-Host 'Running Pester cmdlet tests in a fresh pwsh...'
     $pesterJson = Join-Path $results 'pester.json'
-    $null = Invoke-ChildPwsh (Join-Path $Root 'tests/Invoke-PesterTests.ps1') @(
+    Invoke-ChildPwsh -ToHost -File (Join-Path $Root 'tests/Invoke-PesterTests.ps1') -ArgumentList @(
         '-PesterPath', (Join-Path (Get-PackageRoot) "pester/$PesterVersion/tools/Pester.psd1"), '-ResultPath', $pesterJson)
     $pesterPassed = 0; $pesterFailed = 0
     if (Test-Path $pesterJson) {
@@ -226,16 +219,16 @@ function Invoke-Test {
 
 function Invoke-Demo {
     Invoke-Build
-    $rc = Invoke-ChildPwsh (Join-Path $Root 'examples/demo.ps1') @('-OutputDirectory', (Join-Path $Root 'demo-output'))
-    if ($rc -ne 0) { throw "The demo failed (exit code $rc)." }
+    Invoke-ChildPwsh -ToHost -File (Join-Path $Root 'examples/demo.ps1') -ArgumentList '-OutputDirectory', (Join-Path $Root 'demo-output')
+    if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
 }
 
 function Invoke-Bench {
     Invoke-Build
     $arguments = @('-OutputDirectory', (Join-Path $Root 'bench-output'))
     if ($Only) { $arguments += @('-Only', ($Only -join ',')) }
-    $rc = Invoke-ChildPwsh (Join-Path $Root 'examples/bench.ps1') $arguments
-    if ($rc -ne 0) { throw "The benchmark failed (exit code $rc)." }
+    Invoke-ChildPwsh -ToHost -File (Join-Path $Root 'examples/bench.ps1') -ArgumentList $arguments
+    if ($LASTEXITCODE -ne 0) { throw "The benchmark failed (exit code $LASTEXITCODE)." }
 }
 
 function Invoke-Package {

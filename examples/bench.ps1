@@ -75,6 +75,9 @@ $peers = $python -and ((& $python -c 'import numpy, sklearn, faiss; print(1)' 2>
 if (-not $peers) {
     Write-Warning 'scikit-learn and faiss are not installed: printing our figures only. Install the references with: sudo apt-get install python3-sklearn python3-faiss libopenblas0-pthread'
 }
+# Every step that must run in a fresh pwsh goes through Invoke-ChildPwsh; its scripts end in
+# `ConvertTo-Json -Compress` and -Json hands back the objects (or throws with the child's output).
+. (Join-Path $repo 'tools/ChildPwsh.ps1')
 $results = [Collections.Generic.List[object]]::new()
 function Want([string] $part) { -not $Only -or $part -in $Only }
 
@@ -193,19 +196,17 @@ foreach (`$round in 'cold', 'warm', 'warm', 'warm') {
     Import-Embedding '$($data.X)' | Out-Null
     `$import = `$sw.Elapsed.TotalSeconds
     `$null = Get-Content '$verbose' | Where-Object { `$_ -match 'after (\d+) iterations in ([\d.]+)s \(([\d.]+)s of them in iterations\)' } | Select-Object -Last 1
-    '{"round":"' + `$round + '","total":' + `$total + ',"count":' + `$Matches[1] + ',"training":' + `$Matches[2] + ',"iterations":' + `$Matches[3] + ',"import":' + `$import + '}'
+    [pscustomobject]@{ round = `$round; total = `$total; count = [int]`$Matches[1]; training = [double]`$Matches[2]; iterations = [double]`$Matches[3]; import = `$import } | ConvertTo-Json -Compress
 }
 "@
     # PowerShell's own floor for the same records, in a fresh process: the two hops of the
     # command (into a cmdlet, out to Out-Null) with a cmdlet that does nothing with them.
     $floorScript = @"
 Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
-foreach (`$round in 'cold', 'warm') { '{"round":"' + `$round + '","seconds":' + (Measure-Command { Import-Embedding '$($data.X)' | Write-Output | Out-Null }).TotalSeconds.ToString([cultureinfo]::InvariantCulture) + '}' }
+foreach (`$round in 'cold', 'warm') { [pscustomobject]@{ round = `$round; seconds = (Measure-Command { Import-Embedding '$($data.X)' | Write-Output | Out-Null }).TotalSeconds } | ConvertTo-Json -Compress }
 "@
-    $exe = [Environment]::ProcessPath
-    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
-    $runs = @(& $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | ForEach-Object { $_ | ConvertFrom-Json })
-    $floor = @(& $exe @prefix -NoProfile -NonInteractive -Command $floorScript | Where-Object { $_ -like '{*' } | ForEach-Object { $_ | ConvertFrom-Json })
+    $runs = @(Invoke-ChildPwsh -Json $script)
+    $floor = @(Invoke-ChildPwsh -Json $floorScript)
     $warm = @($runs | Where-Object round -EQ 'warm' | Sort-Object { ($_.total - $_.iterations) / $_.total })
     foreach ($e2e in @($runs | Where-Object round -EQ 'cold') + @($warm | Select-Object -Skip ([Math]::Floor($warm.Count / 2)) -First 1)) {
         $other = $e2e.total - $e2e.iterations
@@ -294,12 +295,10 @@ foreach (`$round in 0..3) {
     `$first = `$null; `$n = 0
     Get-Embedding '$dir' | ForEach-Object { if (`$n -eq 0) { `$first = `$sw.Elapsed.TotalSeconds }; `$n++ }
     `$total = `$sw.Elapsed.TotalSeconds
-    '{"round":' + `$round + ',"total":' + `$total + ',"first":' + `$first + ',"count":' + `$n + '}'
+    [pscustomobject]@{ round = `$round; total = `$total; first = `$first; count = `$n } | ConvertTo-Json -Compress
 }
 "@
-    $exe = [Environment]::ProcessPath
-    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
-    $rounds = @(& $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | ForEach-Object { $_ | ConvertFrom-Json })
+    $rounds = @(Invoke-ChildPwsh -Json $script)
     $rawAfter = Invoke-Ours @('embed-raw', '--images', "$count", '--models', $models)
     $cold = $rounds | Where-Object round -EQ 0
     # Steady state: from the first record out to the last, so the pipeline's start-up is not charged to throughput.
@@ -319,12 +318,11 @@ foreach (`$round in 0..3) {
     }
     # A fresh pwsh, as a user starts one: Import-Module to the last record, and the whole
     # process from launch (pwsh's own start included), each against the raw model's rate.
-    $freshScript = "`$sw = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'; `$n = 0; Get-Embedding '$dir' | ForEach-Object { `$n++ }; '{`"count`":' + `$n + ',`"seconds`":' + `$sw.Elapsed.TotalSeconds.ToString([cultureinfo]::InvariantCulture) + '}'"
+    $freshScript = "`$sw = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'; `$n = 0; Get-Embedding '$dir' | ForEach-Object { `$n++ }; [pscustomobject]@{ count = `$n; seconds = `$sw.Elapsed.TotalSeconds } | ConvertTo-Json -Compress"
     $fresh = foreach ($try in 1..2) {
         $launch = [Diagnostics.Stopwatch]::StartNew()
-        $line = & $exe @prefix -NoProfile -NonInteractive -Command $freshScript | Where-Object { $_ -like '{*' } | Select-Object -Last 1
+        $f = Invoke-ChildPwsh -Json $freshScript | Select-Object -Last 1
         $wall = $launch.Elapsed.TotalSeconds
-        $f = $line | ConvertFrom-Json
         [pscustomobject]@{ Command = $f.count / $f.seconds; Process = $f.count / $wall }
     }
     $row | Add-Member FreshCommandImagesPerSecond (($fresh.Command | ForEach-Object { [Math]::Round($_, 1) }) -join ' ')
@@ -335,8 +333,6 @@ foreach (`$round in 0..3) {
 
 if (Want 'EmbeddingPhotos') {
     Write-Host "`n== Get-Embedding on large photos, per format, against the sum of its parts =="
-    $exe = [Environment]::ProcessPath
-    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
     $photos = Join-Path $OutputDirectory 'photos'
     $sources = @(Get-ChildItem '/usr/share/backgrounds', '/usr/share/wallpapers' -Recurse -File -Include '*.jpg', '*.jpeg' -ErrorAction SilentlyContinue | Sort-Object FullName | Select-Object -First $(if ($Quick) { 1 } else { 3 }))
     if (-not (Test-Path $photos) -and -not $sources) {
@@ -361,14 +357,14 @@ foreach (`$format in '$((Get-ChildItem $photos -Directory | Sort-Object Name).Na
     `$d = Join-Path '$photos' `$format
     foreach (`$round in 1..2) {
         `$sw = [Diagnostics.Stopwatch]::StartNew(); `$n = @(Get-Embedding @(1..9 | ForEach-Object { `$d })).Count
-        '{"format":"' + `$format + '","count":' + `$n + ',"seconds":' + `$sw.Elapsed.TotalSeconds.ToString([cultureinfo]::InvariantCulture) + '}'
+        [pscustomobject]@{ format = `$format; count = `$n; seconds = `$sw.Elapsed.TotalSeconds } | ConvertTo-Json -Compress
     }
 }
 "@
-        $runs = @(& $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | ForEach-Object { $_ | ConvertFrom-Json })
+        $runs = @(Invoke-ChildPwsh -Json $script)
         # Memory: a fresh process over every 4096×4096 photo with the default -ThrottleLimit.
-        $memScript = "Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'; Get-ChildItem '$photos' -Recurse -File -Filter '*4096x4096*' | Get-Embedding | Out-Null; [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64"
-        $peak = & $exe @prefix -NoProfile -NonInteractive -Command $memScript | Select-Object -Last 1
+        $memScript = "Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'; Get-ChildItem '$photos' -Recurse -File -Filter '*4096x4096*' | Get-Embedding | Out-Null; [pscustomobject]@{ peak = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 } | ConvertTo-Json -Compress"
+        $peak = (Invoke-ChildPwsh -Json $memScript | Select-Object -Last 1).peak
         foreach ($f in $parts.formats) {
             $modelPerCore = 1000.0 * $workers / $raw.images_per_second
             $sum = 1000.0 * $workers / ($f.decode_ms + $f.resize_ms + $modelPerCore)
@@ -412,12 +408,10 @@ foreach (`$round in 0..2) {
     `$n = 0; `$tokens = 0
     Get-TextEmbedding -Path '$texts' | ForEach-Object { `$n++; `$tokens += `$_.TokenCount }
     `$total = `$sw.Elapsed.TotalSeconds
-    '{"round":' + `$round + ',"total":' + `$total + ',"count":' + `$n + ',"tokens":' + `$tokens + '}'
+    [pscustomobject]@{ round = `$round; total = `$total; count = `$n; tokens = `$tokens } | ConvertTo-Json -Compress
 }
 "@
-    $exe = [Environment]::ProcessPath
-    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
-    $rounds = @(& $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | ForEach-Object { $_ | ConvertFrom-Json })
+    $rounds = @(Invoke-ChildPwsh -Json $script)
     $rawAfter = Invoke-Ours @('text-raw', '--texts', $texts, '--models', $models)
     $warm = @($rounds | Where-Object round -GT 0 | ForEach-Object { $_.count / $_.total } | Sort-Object)
     $rawRate = ($rawBefore.texts_per_second + $rawAfter.texts_per_second) / 2
@@ -457,9 +451,9 @@ Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
 `$s = `$d | Measure-Prototypicality | Select-PrunedSet -KeepFraction 0.7; `$t4 = `$sw.Elapsed.TotalSeconds
 `$peak = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64
 if ('$ExportTo') { `$e | Export-Embedding '$ExportTo' -Confirm:`$false }
-'{"first":' + `$t1 + ',"kmeans":' + (`$t2 - `$t1) + ',"semdedup":' + (`$t3 - `$t2) + ',"select":' + (`$t4 - `$t3) + ',"total":' + `$t4 + ',"peak":' + `$peak + ',"base":' + `$base + ',"kept_dedup":' + `$d.Count + ',"selected":' + `$s.Count + '}'
+[pscustomobject]@{ first = `$t1; kmeans = `$t2 - `$t1; semdedup = `$t3 - `$t2; select = `$t4 - `$t3; total = `$t4; peak = `$peak; base = `$base; kept_dedup = `$d.Count; selected = `$s.Count } | ConvertTo-Json -Compress
 "@
-        & $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | Select-Object -Last 1 | ConvertFrom-Json
+        Invoke-ChildPwsh -Json $script | Select-Object -Last 1
     }
     $real = Invoke-Chain "Get-TextEmbedding -Path '$file'" ([Math]::Max(5, $n / 100)) ($TextEndToEnd ? '' : $npy)
     $row = [ordered]@{
@@ -559,8 +553,6 @@ if (Want 'Shards') {
 
     Write-Host "== Shards as cmdlets: every step a fresh pwsh on its own shard =="
     $null = Invoke-Ours @('shard-gen', '--n', "$n", '--d', '128', '--shards', "$shards", '--out', $work)
-    $exe = [Environment]::ProcessPath
-    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
     $module = Join-Path $repo 'PruneCmdlets.psd1'
     $scored = "Import-Embedding ./emb/`$s.parquet | Measure-Prototypicality -Model (Import-KMeansModel ./model.json)"
     $stepScripts = [ordered]@{
@@ -571,11 +563,10 @@ if (Want 'Shards') {
     }
     $merges = @{ Round1 = "Merge-ShardSummary ./r1/*.json ./plan.json -ShardCount $shards"; Round2 = "Merge-ShardSummary ./r2/*.json ./cut.json -ShardCount $shards" }
     function Invoke-ShardStep([string] $Command, [int] $Shard) {
-        $script = "`$ErrorActionPreference = 'Stop'; `$s = $Shard; Import-Module '$module'; Set-Location -LiteralPath '$work'; `$sw = [Diagnostics.Stopwatch]::StartNew(); $Command; " +
-            "'{`"seconds`":' + `$sw.Elapsed.TotalSeconds + ',`"peak`":' + [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 + '}'"
-        $line = & $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | Select-Object -Last 1
-        if (-not $line) { throw "The shard step failed: $Command (shard $Shard)" }
-        $line | ConvertFrom-Json
+        $script = "`$ErrorActionPreference = 'Stop'; `$s = $Shard; Import-Module '$module'; `$sw = [Diagnostics.Stopwatch]::StartNew(); $Command; " +
+            "[pscustomobject]@{ seconds = `$sw.Elapsed.TotalSeconds; peak = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 } | ConvertTo-Json -Compress"
+        try { Invoke-ChildPwsh -Json $script -WorkingDirectory $work | Select-Object -Last 1 }
+        catch { throw "The shard step failed: $Command (shard $Shard): $_" }
     }
     foreach ($dir in 'emb', 'r1', 'r2', 'kept') { $null = New-Item -ItemType Directory -Force (Join-Path $work $dir) }
     $stepRows = [Collections.Generic.List[object]]::new()
@@ -619,8 +610,6 @@ if (Want 'Parquet') {
     $rounds = if ($Quick) { 1 } else { 2 }
     $source = (Get-Data $n $d 10).X
     $payload = [double]$n * $d * 4
-    $exe = [Environment]::ProcessPath
-    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
     function Invoke-Step([string] $Setup, [string] $Timed) {
         $script = @"
 Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
@@ -631,11 +620,10 @@ $Setup
 $Timed
 `$seconds = `$sw.Elapsed.TotalSeconds
 `$peak = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64
-'{"seconds":' + `$seconds + ',"peak":' + `$peak + ',"base":' + `$base + ',"count":' + `$count + '}'
+[pscustomobject]@{ seconds = `$seconds; peak = `$peak; base = `$base; count = `$count } | ConvertTo-Json -Compress
 "@
-        $line = & $exe @prefix -NoProfile -NonInteractive -Command $script | Where-Object { $_ -like '{*' } | Select-Object -Last 1
-        if (-not $line) { throw "The Parquet bench step failed: $Timed" }
-        $line | ConvertFrom-Json
+        try { Invoke-ChildPwsh -Json $script | Select-Object -Last 1 }
+        catch { throw "The Parquet bench step failed: $Timed`n$_" }
     }
     $outputs = @{ Npy = (Join-Path $OutputDirectory "parquet-bench-$n.npy"); Parquet = (Join-Path $OutputDirectory "parquet-bench-$n.parquet") }
     $runs = [Collections.Generic.List[object]]::new()

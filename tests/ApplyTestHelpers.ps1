@@ -34,15 +34,7 @@ function Start-BlockedExport {
     $writerInfo.RedirectStandardOutput = $true   # so no process of it holds the test run's output open
     $writerInfo.RedirectStandardError = $true
     $writer = [Diagnostics.Process]::Start($writerInfo)
-    $exe = [Environment]::ProcessPath
-    $psi = [Diagnostics.ProcessStartInfo]::new($exe)
-    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $psi.ArgumentList.Add([Environment]::GetCommandLineArgs()[0]) }
-    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ManifestPath'; 'a', 'b', 'c' | ForEach-Object { [pscustomobject]@{ Path = '$Root/cls/' + `$_ + '.bin' } } | Export-PrunedSet '$Dest' -RelativeTo '$Root'") {
-        $psi.ArgumentList.Add($a)
-    }
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $child = [Diagnostics.Process]::Start($psi)
+    $child = Start-ChildPwsh "Import-Module '$ManifestPath'; 'a', 'b', 'c' | ForEach-Object { [pscustomobject]@{ Path = '$Root/cls/' + `$_ + '.bin' } } | Export-PrunedSet '$Dest' -RelativeTo '$Root'"
     $clock = [Diagnostics.Stopwatch]::StartNew()
     $partial = $null
     while (-not $partial -and $clock.Elapsed.TotalSeconds -lt 30 -and -not $child.HasExited) {

@@ -145,13 +145,7 @@ Describe 'Get-Embedding cache' {
         $big = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'killme')
         foreach ($v in 0..59) { $S::SavePng($v % 5, $v, 64, 64, (Join-Path $big ('k{0:D2}.png' -f $v))) }
         $killCache = Join-Path $TestDrive 'killcache'
-        $exe = [Environment]::ProcessPath
-        $prefix = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { "`"$([Environment]::GetCommandLineArgs()[0])`" " } else { '' }
-        $script = "Import-Module '$ManifestPath'; Get-Embedding '$big' -CacheDirectory '$killCache' | ForEach-Object { [Console]::Out.WriteLine('DONE ' + `$_.Id); [Console]::Out.Flush() }"
-        $psi = [Diagnostics.ProcessStartInfo]::new($exe, "$prefix-NoProfile -NonInteractive -Command `"$($script -replace '"', '\"')`"")
-        $psi.RedirectStandardOutput = $true
-        $psi.UseShellExecute = $false
-        $p = [Diagnostics.Process]::Start($psi)
+        $p = Start-ChildPwsh "Import-Module '$ManifestPath'; Get-Embedding '$big' -CacheDirectory '$killCache' | ForEach-Object { [Console]::Out.WriteLine('DONE ' + `$_.Id); [Console]::Out.Flush() }"
         $done = 0
         while ($done -lt 10) {
             $line = $p.StandardOutput.ReadLine()

@@ -81,11 +81,34 @@ Import-Module '$ManifestPath'
             $applied = $blobs | Invoke-KMeans -Model $loaded
             $applied.Cluster | Should -Be $fit.Cluster
         }
-        It 'different seeds explore different starting points (n-init keeps the best)' {
-            $best = $blobs | Invoke-KMeans -K 3 -Seed 1 -NInit 4
-            $single = $blobs | Invoke-KMeans -K 3 -Seed 1
-            $best[0].KMeansModel.Inertia | Should -BeLessOrEqual ($single[0].KMeansModel.Inertia + 1e-12)
-            $best[0].KMeansModel.NInit | Should -Be 4
+        It '-NInit n keeps the best of n runs, each the single run with its derived seed, and BestRun names it' {
+            # Six blobs on a grid, where a random start often merges two of them: the four runs of
+            # seed 2 end at different inertias, the lowest in the third run (neither first nor last).
+            $grid = @(, @(0, 0)) + @(, @(3, 0)) + @(, @(0, 3)) + @(, @(3, 3)) + @(, @(6, 0)) + @(, @(6, 3))
+            $points = @(New-BlobRecords -Centres $grid -PerBlob 8 -Spread 0.6)
+            # Run r draws from DeterministicRandom.Derive(seed, r), state seed·A + r·B + 1 (mod 2^64); a
+            # single run with seed s draws from s·A + 1, so run r is the single run of s = seed + r·B·A⁻¹.
+            $two64 = [bigint]::Pow(2, 64)
+            $a = [bigint]::Parse('05851F42D4C957F2D', 'AllowHexSpecifier')
+            $b = [bigint]::Parse('014057B7EF767814F', 'AllowHexSpecifier')
+            $aInverse = [bigint]::ModPow($a, [bigint]::Pow(2, 63) - 1, $two64)   # A is odd: A^(2^63 - 1) = A⁻¹ mod 2^64
+            $runs = foreach ($r in 0..3) {
+                $s = ([bigint]2 + $r * $b * $aInverse) % $two64
+                if ($s -ge [bigint]::Pow(2, 63)) { $s -= $two64 }
+                $single = @($points | Invoke-KMeans -K 6 -Init Random -Metric Euclidean -Seed ([long]$s))
+                [pscustomobject]@{ Inertia = $single[0].KMeansModel.Inertia; Cluster = $single.Cluster }
+            }
+            $lowest = ($runs.Inertia | Measure-Object -Minimum).Minimum
+            $bestRun = [array]::IndexOf([double[]]$runs.Inertia, [double]$lowest)
+            @($runs.Inertia | Select-Object -Unique).Count | Should -BeGreaterThan 2 -Because 'the start must matter on this data'
+            $bestRun | Should -Be 2
+
+            $out = @($points | Invoke-KMeans -K 6 -Init Random -Metric Euclidean -Seed 2 -NInit 4)
+            $model = $out[0].KMeansModel
+            $model.NInit | Should -Be 4
+            $model.BestRun | Should -Be $bestRun
+            $model.Inertia | Should -Be $lowest
+            $out.Cluster | Should -Be $runs[$bestRun].Cluster
         }
         It 'supports Euclidean and Random initialisation' {
             $out = $blobs | Invoke-KMeans -K 3 -Metric Euclidean -Init Random -Seed 2

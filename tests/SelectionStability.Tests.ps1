@@ -38,6 +38,42 @@ Describe 'Measure-SelectionStability' {
         $s.Jaccard[1][0] | Should -Be $s.Jaccard[0][1]
         $s.MeanJaccard | Should -Be ($inter / $union)
     }
+    It 'reports each run''s K, seed, kept count, inertia and overlap with the first, and every pair, as the refits computed one by one give them' {
+        $s = $blobs | Measure-SelectionStability -KeepFraction 0.55 -K 4, 7 -Seed 0, 1 -Metric Euclidean
+        # The four refits as a user runs them: their models' inertias and their kept Ids.
+        $refits = foreach ($k in 4, 7) {
+            foreach ($seed in 0, 1) {
+                $kept = @($blobs | Invoke-KMeans -K $k -Metric Euclidean -Seed $seed | Measure-Prototypicality | Select-PrunedSet -KeepFraction 0.55 -Seed $seed)
+                [pscustomobject]@{ K = $k; Seed = $seed; Inertia = $kept[0].KMeansModel.Inertia; Ids = [Collections.Generic.HashSet[string]]::new([string[]]$kept.Id) }
+            }
+        }
+        function Get-Overlap($a, $b) {
+            $inter = @($a.Ids | Where-Object { $b.Ids.Contains($_) }).Count
+            $inter / ($a.Ids.Count + $b.Ids.Count - $inter)
+        }
+        $s.Count | Should -Be 100
+        for ($i = 0; $i -lt 4; $i++) {
+            $run = $s.Runs[$i]
+            "$($run.K)/$($run.Seed)" | Should -Be "$($refits[$i].K)/$($refits[$i].Seed)"
+            $run.Kept | Should -Be $refits[$i].Ids.Count
+            $run.Inertia | Should -Be $refits[$i].Inertia
+            $run.JaccardToFirst | Should -Be (Get-Overlap $refits[$i] $refits[0])
+        }
+        # Every pair, in both orders, and the mean and minimum over the six distinct pairs.
+        $pairs = [Collections.Generic.List[double]]::new()
+        for ($i = 0; $i -lt 4; $i++) {
+            for ($j = 0; $j -lt 4; $j++) {
+                $expected = if ($i -eq $j) { 1.0 } else { Get-Overlap $refits[$i] $refits[$j] }
+                $s.Jaccard[$i][$j] | Should -Be $expected -Because "pair $i, $j"
+                if ($j -gt $i) { $pairs.Add($expected) }
+            }
+        }
+        @($pairs | Select-Object -Unique).Count | Should -Be 6 -Because 'each pair overlaps differently here, so a mixed-up pair shows'
+        $sum = 0.0; foreach ($p in $pairs) { $sum += $p }
+        $s.MeanJaccard | Should -Be ($sum / 6)
+        $s.MinJaccard | Should -Be ([Linq.Enumerable]::Min([double[]]$pairs))
+        $s.MinJaccard | Should -BeLessThan $s.Runs[1].JaccardToFirst -Because 'the lowest pair is not one with the first run'
+    }
     It 'varies only the seed of a seeded policy with -Prototype Label' {
         $s = $blobs | Measure-SelectionStability -KeepFraction 0.5 -Keep Random -Prototype Label -K 4 -Seed 3, 3, 4 -Metric Euclidean
         $s.Jaccard[0][1] | Should -Be 1       # the same seed draws the same sample

@@ -68,13 +68,7 @@ for ($p = 0; $p -lt $policies.Count; $p++) {
 '@
 
     function script:Start-Shard([int] $Round, [int] $Index, [string] $Out, [hashtable] $Environment = @{}) {
-        $exe = [Environment]::ProcessPath
-        $psi = [Diagnostics.ProcessStartInfo]::new($exe)
-        if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $psi.ArgumentList.Add([Environment]::GetCommandLineArgs()[0]) }
-        foreach ($a in @('-NoProfile', '-NonInteractive', '-File', "$Dir/shard.ps1", "$Round", "$Index", "$Shards", $Dir, $Out, $ManifestPath)) { $psi.ArgumentList.Add($a) }
-        foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
-        $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.UseShellExecute = $false
-        $p = [Diagnostics.Process]::Start($psi)
+        $p = Start-ChildPwsh -File "$Dir/shard.ps1" -ArgumentList "$Round", "$Index", "$Shards", $Dir, $Out, $ManifestPath -Environment $Environment
         [pscustomobject]@{ Process = $p; Out = $p.StandardOutput.ReadToEndAsync(); Err = $p.StandardError.ReadToEndAsync() }
     }
     function script:Wait-Shards($started) {

@@ -22,8 +22,6 @@ BeforeAll {
         [Array]::Sort($kept, [StringComparer]::Ordinal)
         , $kept
     }
-    $exe = [Environment]::ProcessPath
-    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
 }
 
 Describe 'examples/kubernetes, its Jobs run as their pods would' {
@@ -38,14 +36,12 @@ Describe 'examples/kubernetes, its Jobs run as their pods would' {
         # volume's paths pointing at TestDrive.
         function Start-Pod($Job, [int] $Index) {
             $c = $Job.spec.template.spec.containers[0]
-            $psi = [Diagnostics.ProcessStartInfo]::new($exe)
-            foreach ($a in @($prefix) + @($c.command | Select-Object -Skip 2)) { $psi.ArgumentList.Add($a) }
-            $psi.WorkingDirectory = $RepoRoot
-            foreach ($k in $settings.Keys) { $psi.Environment[$k] = $settings[$k].Replace($mount, $data) }
-            foreach ($k in @($psi.Environment.Keys | Where-Object { $_ -like 'SLURM_*' -or $_ -eq 'JOB_COMPLETION_INDEX' })) { $null = $psi.Environment.Remove($k) }
-            if ($Job.spec.completionMode -eq 'Indexed') { $psi.Environment['JOB_COMPLETION_INDEX'] = "$Index" }
-            $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.UseShellExecute = $false
-            $p = [Diagnostics.Process]::Start($psi)
+            # No scheduler's variables from this process: only the pod's own index, if any.
+            $environment = @{}
+            foreach ($k in @([Environment]::GetEnvironmentVariables().Keys | Where-Object { $_ -like 'SLURM_*' -or $_ -eq 'JOB_COMPLETION_INDEX' })) { $environment[$k] = $null }
+            foreach ($k in $settings.Keys) { $environment[$k] = $settings[$k].Replace($mount, $data) }
+            if ($Job.spec.completionMode -eq 'Indexed') { $environment['JOB_COMPLETION_INDEX'] = "$Index" }
+            $p = Start-ChildPwsh -ArgumentList @($c.command | Select-Object -Skip 2) -Environment $environment -WorkingDirectory $RepoRoot
             [pscustomobject]@{ Name = "$($Job.metadata.name)[$Index]"; Process = $p; Out = $p.StandardOutput.ReadToEndAsync(); Err = $p.StandardError.ReadToEndAsync() }
         }
         $log = [Text.StringBuilder]::new()

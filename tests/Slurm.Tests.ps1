@@ -27,8 +27,7 @@ Describe 'examples/slurm on a single-node Slurm cluster' -Tag Slurm {
         if (-not (Test-Path $images)) { throw "Writing the Fashion-MNIST images failed: $made" }
         $work = Join-Path $TestDrive 'run'
 
-        $exe = [Environment]::ProcessPath
-        $pwshCommand = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { "$exe $([Environment]::GetCommandLineArgs()[0])" } else { $exe }
+        $pwshCommand = (Get-ChildPwshCommand) -join ' '
         function Invoke-Submit([string] $Work = $work, [hashtable] $Policy = @{}) {
             $saved = @{}
             $settings = @{ PRUNE_WAIT = '1'; PRUNE_PWSH = $pwshCommand; PRUNE_K = '8'; PRUNE_KEEP = 'Hard'; PRUNE_KEEP_FRACTION = '0.4'; PRUNE_BALANCE_BY = 'Label'; PRUNE_SEED = '3' }

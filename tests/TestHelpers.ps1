@@ -10,18 +10,8 @@ function Initialize-SyntheticImages {
     }
 }
 
-# Starts a fresh pwsh (under the dotnet-tool pwsh the process is dotnet and pwsh.dll its
-# first argument) and returns its output lines.
-function Invoke-ChildPwsh {
-    param([Parameter(Mandatory)] [string] $Command, [hashtable] $Environment = @{})
-    $exe = [Environment]::ProcessPath
-    $prefix = @()
-    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $prefix = @([Environment]::GetCommandLineArgs()[0]) }
-    $saved = @{}
-    foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
-    try { & $exe @prefix -NoProfile -NonInteractive -Command $Command 2>&1 | ForEach-Object { "$_" } }
-    finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
-}
+# Start-ChildPwsh, Invoke-ChildPwsh (a fresh pwsh's output lines) and Get-ChildPwshCommand.
+. (Join-Path $RepoRoot 'tools/ChildPwsh.ps1')
 
 # A record-shaped object the aggregating cmdlets accept.
 function New-VectorRecord {

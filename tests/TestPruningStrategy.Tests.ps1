@@ -103,9 +103,17 @@ Describe 'Test-PruningStrategy' {
             $o[0].BalanceBy | Should -Be 'Cluster'
             $o[0].KeptCount | Should -Be 45
         }
-        It 'a strong -C changes nothing on separable data but still trains' {
-            $o = @($train | Test-PruningStrategy -TestSet $test -KeepFraction 1 -Keep Hard -BalanceBy None -C 0.01 -MaxIterations 50)
-            $o[0].TestAccuracy | Should -Be 1.0
+        It '-C is the inverse penalty: a weak one separates the blobs, a strong one shrinks the probe to the majority class' {
+            # 30, 10 and 10 training records. As the penalty ½‖W‖²/C grows, W goes to 0 and the
+            # unpenalised intercepts to the log class frequencies, so every test point is called
+            # blob0: 10 of the 30 balanced test records. A probe that ignored -C would score 1.
+            $skewed = @($train | Where-Object Label -EQ 'blob0') + @($train | Where-Object Label -EQ 'blob1' | Select-Object -First 10) +
+                @($train | Where-Object Label -EQ 'blob2' | Select-Object -First 10)
+            $weak = @($skewed | Test-PruningStrategy -TestSet $test -KeepFraction 1 -Keep Hard -BalanceBy None -C 1)
+            $strong = @($skewed | Test-PruningStrategy -TestSet $test -KeepFraction 1 -Keep Hard -BalanceBy None -C 1e-4)
+            $weak[0].KeptCount, $strong[0].KeptCount | Should -Be 50, 50
+            $weak[0].TestAccuracy | Should -Be 1.0
+            $strong[0].TestAccuracy | Should -Be (10 / 30)
         }
         It 'averages the seeded strategy <Name> over -RandomTrials seeds' -ForEach $seededStrategies {
             $o = @($train | Test-PruningStrategy -TestSet $test -Keep $Name -KeepFraction 0.5 -BalanceBy Label -RandomTrials 2)

@@ -22,17 +22,6 @@ BeforeAll {
             ForEach-Object { if ($_.PSIsContainer) { "$($_.FullName)/" } else { '{0}|{1}' -f $_.FullName, (Get-Sha256 $_.FullName) } }
     }
 
-    # A child pwsh running $Command; stdout and stderr are collected, not shown.
-    function Start-Child {
-        param([string] $Command)
-        $exe = [Environment]::ProcessPath
-        $psi = [Diagnostics.ProcessStartInfo]::new($exe)
-        if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $psi.ArgumentList.Add([Environment]::GetCommandLineArgs()[0]) }
-        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $Command) { $psi.ArgumentList.Add($a) }
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        [Diagnostics.Process]::Start($psi)
-    }
 }
 
 Describe 'Undo-PrunedSet takes an apply back' {
@@ -142,7 +131,7 @@ Describe 'Undo-PrunedSet after kill -9' {
         $fifo = Join-Path $dest 'b/empty.bin'
         Remove-Item -LiteralPath $fifo
         mkfifo -- $fifo
-        $child = Start-Child "Import-Module '$ManifestPath'; Undo-PrunedSet '$dest'"
+        $child = Start-ChildPwsh "Import-Module '$ManifestPath'; Undo-PrunedSet '$dest'"
         try {
             $clock = [Diagnostics.Stopwatch]::StartNew()
             while (@(Get-ChildItem -LiteralPath (Join-Path $dest 'a') -File).Count -gt 0 -and $clock.Elapsed.TotalSeconds -lt 60 -and -not $child.HasExited) { Start-Sleep -Milliseconds 50 }

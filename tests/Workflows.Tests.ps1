@@ -131,6 +131,7 @@ Describe 'build.ps1 -Task CheckRelease' {
             $dir = Join-Path $TestDrive ([Guid]::NewGuid().ToString('N'))
             $null = New-Item -ItemType Directory $dir
             Copy-Item (Join-Path $RepoRoot 'build.ps1'), $ManifestPath $dir
+            Copy-Item (Join-Path $RepoRoot 'tools') $dir -Recurse   # build.ps1 dot-sources its launcher
             if ($null -ne $Changelog) { Set-Content -LiteralPath (Join-Path $dir 'CHANGELOG.md') -Value $Changelog }
             (Invoke-ChildPwsh "try { & '$(Join-Path $dir 'build.ps1')' -Task CheckRelease -Tag '$Tag'; 'result=ok' } catch { 'result=' + `$_.Exception.Message }") -join "`n"
         }

@@ -30,6 +30,7 @@ param(
 $ErrorActionPreference = 'Stop'
 $repo = Split-Path (Split-Path $PSScriptRoot)
 Import-Module (Join-Path $repo 'PruneCmdlets.psd1')
+. (Join-Path $repo 'tools/ChildPwsh.ps1')
 $imageSharp = Join-Path $repo 'module/bin/SixLabors.ImageSharp.dll'
 Add-Type -Path $imageSharp
 if (-not ('PruneCmdlets.Examples.SyntheticImages' -as [type])) {
@@ -170,9 +171,7 @@ Import-Module '$(Join-Path $repo 'PruneCmdlets.psd1')'
 [pscustomobject]@{ Seconds = `$clock.Elapsed.TotalSeconds; PeakMB = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 / 1MB; BeforeMB = `$before / 1MB
     Counts = (`$out[0].DataIssues.Counts | ConvertTo-Json -Compress); Accuracy = `$out[0].DataIssues.CrossValidatedAccuracy; Agreement = `$out[0].DataIssues.NeighborAgreement } | ConvertTo-Json -Compress
 "@
-$exe = [Environment]::ProcessPath
-$prefix = @(); if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $prefix = @([Environment]::GetCommandLineArgs()[0]) }
-$all = (& $exe @prefix -NoProfile -NonInteractive -File $script | Select-Object -Last 1) | ConvertFrom-Json
+$all = Invoke-ChildPwsh -Json -File $script | Select-Object -Last 1
 $rows.Add([pscustomobject]@{ Part = 'AllChecks'; N = $trainRecords.Count; D = $trainRecords[0].Dimension; Seconds = [Math]::Round($all.Seconds, 1); PeakMB = [Math]::Round($all.PeakMB); StartMB = [Math]::Round($all.BeforeMB)
         Counts = $all.Counts; Accuracy = $all.Accuracy; Agreement = $all.Agreement })
 $rows | Where-Object Part -EQ 'AllChecks' | Format-List | Out-Host
