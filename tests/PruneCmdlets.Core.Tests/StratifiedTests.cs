@@ -107,8 +107,8 @@ public class StratifiedTests
     [Fact]
     public void Options_AreValidated()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => StratifiedSampler.Plan(Distances, 3, new StratifiedOptions { Bins = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => StratifiedSampler.Plan(Distances, 3, new StratifiedOptions { HardCutoff = 1 }));
+        Assert.Equal("InvalidBins", Assert.Throws<SelectionInputException>(() => StratifiedSampler.Plan(Distances, 3, new StratifiedOptions { Bins = 0 })).ErrorId);
+        Assert.Equal("InvalidHardCutoff", Assert.Throws<SelectionInputException>(() => StratifiedSampler.Plan(Distances, 3, new StratifiedOptions { HardCutoff = 1 })).ErrorId);
         Assert.Throws<ArgumentOutOfRangeException>(() => StratifiedSampler.Plan(Distances, 13, Quarter));
         Assert.Throws<ArgumentException>(() => StratifiedSampler.Plan(new[] { 1.0, double.NaN }, 1, Quarter));
     }
