@@ -154,3 +154,21 @@ public class PolicyCoreTests
         Assert.Equal(errorId, Assert.Throws<SelectionInputException>((policy with { Keep = KeepStrategy.Hard }).Validate).ErrorId);
     }
 }
+
+/// <summary>The data-issue checks name a record by its Id too, so Find-DataIssue reports the message as it is.</summary>
+public class DataIssueErrorTests
+{
+    [Fact]
+    public void AZeroVectorIsNamedByItsId()
+    {
+        var input = new PruneCmdlets.Issues.DataIssueInput
+        {
+            Vectors = new ReadOnlyMemory<float>[] { new float[] { 1, 0 }, new float[] { 0, 0 } },
+            Ids = new[] { "first", "empty" },
+        };
+        var e = Assert.Throws<PruneCmdlets.Issues.DataIssueException>(() => PruneCmdlets.Issues.DataIssueFinder.Run(input, new PruneCmdlets.Issues.DataIssueOptions()));
+        Assert.Equal("ZeroVector", e.ErrorId);
+        Assert.Equal(1, e.Record);
+        Assert.StartsWith("Record 'empty' is all zeros", e.Message);
+    }
+}
