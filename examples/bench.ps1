@@ -36,7 +36,7 @@
          leaks between edited copies of real photos and of Fashion-MNIST test images, and the
          time and peak memory of every check. -FashionMnistDirectory reuses embeddings.
      12. Shards: the exact sharded selection on 10M × 128 in 16 shards (-Quick: 200 000), in one
-         process against PolicySelector on all N, with a simulated 1000-shard merge; then as
+         process against PolicyRunner on all N, with a simulated 1000-shard merge; then as
          cmdlets, every shard step and merge a fresh pwsh: time and peak memory per step, the
          summaries' size, and the kept Ids compared with the one-process run's.
 
@@ -525,7 +525,7 @@ if (Want 'Shards') {
     # The sharded selection protocol, twice on the same synthetic N x 128 unit vectors (quantised,
     # so distances tie) in 16 shards scored against one 64-centroid model, Hard 0.3 balanced by
     # cluster. First in one process: round 1, merge, round 2, merge, decide, checked against
-    # PolicySelector on all N in the same run, and the same N merged as 1000 simulated shards.
+    # PolicyRunner on all N in the same run, and the same N merged as 1000 simulated shards.
     # Then as a real sharded run does it: every shard step a fresh pwsh running the cmdlets on its
     # own shard (Export-Embedding to Parquet standing in for the end of embedding, round 1, round 2,
     # select), each merge a fresh pwsh too; per step its time and peak working set, and the kept
@@ -591,7 +591,7 @@ if (Want 'Shards') {
     [Array]::Sort($keptCmdlets, [StringComparer]::Ordinal)
     $keptReference = [IO.File]::ReadAllLines($keptInProcess)
     $same = $keptCmdlets.Count -eq $keptReference.Count -and [Linq.Enumerable]::SequenceEqual($keptCmdlets, $keptReference)
-    Write-Host ("Cmdlet run kept {0} Ids; one process (PolicySelector on all {1}) kept {2}; identical: {3}. Parquet shards: {4:F0} MB in all." -f
+    Write-Host ("Cmdlet run kept {0} Ids; one process (PolicyRunner on all {1}) kept {2}; identical: {3}. Parquet shards: {4:F0} MB in all." -f
         $keptCmdlets.Count, $n, $keptReference.Count, $same, ((Get-ChildItem (Join-Path $work 'emb') -Filter *.parquet | Measure-Object Length -Sum).Sum / 1MB))
     if (-not $same -or -not $r.same_as_single) { Write-Warning 'The sharded run did not keep exactly what one process keeps.' }
     if (-not $Quick) { Remove-Item -Recurse -Force $work }

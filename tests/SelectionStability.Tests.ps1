@@ -85,6 +85,24 @@ Describe 'Measure-SelectionStability' {
         $many = $blobs | Measure-SelectionStability -KeepFraction 0.6 -K 4, 7 -Seed 0, 5 -Metric Euclidean -MaxThreads 4
         ($one.Jaccard | ForEach-Object { $_ -join ',' }) | Should -Be ($many.Jaccard | ForEach-Object { $_ -join ',' })
     }
+    It 'runs a Stratified policy with the -HardCutoff and -Bins it is given, as Select-PrunedSet does' -ForEach @(
+        @{ HardCutoff = 0.0; Bins = 1 }
+        @{ HardCutoff = 0.4; Bins = 3 }
+    ) {
+        $s = $blobs | Measure-SelectionStability -KeepFraction 0.5 -Keep Stratified -HardCutoff $HardCutoff -Bins $Bins -Prototype Label -K 4 -Seed 0, 1 -Metric Euclidean
+        $s.Policy.Stratified.HardCutoff | Should -Be $HardCutoff
+        $s.Policy.Stratified.Bins | Should -Be $Bins
+        # The same two draws by Select-PrunedSet with those values, over the same class-mean distances.
+        $scored = @($blobs | Measure-Prototypicality -Prototype Label -Metric Euclidean)
+        $a = @($scored | Select-PrunedSet -KeepFraction 0.5 -Keep Stratified -HardCutoff $HardCutoff -Bins $Bins -Seed 0).Id
+        $b = @($scored | Select-PrunedSet -KeepFraction 0.5 -Keep Stratified -HardCutoff $HardCutoff -Bins $Bins -Seed 1).Id
+        $inter = @($a | Where-Object { $_ -in $b }).Count
+        $union = @($a + $b | Select-Object -Unique).Count
+        $s.Jaccard[0][1] | Should -Be ($inter / $union)
+        # The default cutoff and bins draw other sets: the parameters change the figure.
+        $default = $blobs | Measure-SelectionStability -KeepFraction 0.5 -Keep Stratified -Prototype Label -K 4 -Seed 0, 1 -Metric Euclidean
+        $default.Jaccard[0][1] | Should -Not -Be $s.Jaccard[0][1]
+    }
     It 'refuses -Keep Auto, a K larger than the input, and an unlabelled record with -Prototype Label' {
         { $blobs | Measure-SelectionStability -KeepFraction 0.5 -Keep Auto } | Should -Throw -ErrorId "AutoNotMeasurable,$cmd"
         { $blobs[0..5] | Measure-SelectionStability -KeepFraction 0.5 -K 10 } | Should -Throw -ErrorId "InvalidK,$cmd"
@@ -104,10 +122,25 @@ Describe 'The policy parameters, checked alike by every cmdlet that takes them' 
             @{ Cmdlet = $cmdlet; Call = 'an infinite temperature'; ErrorId = 'InvalidTemperature'; Policy = @{ KeepFraction = 0.5; Temperature = [double]::PositiveInfinity; BalanceBy = 'Density' } }
             @{ Cmdlet = $cmdlet; Call = 'a keep fraction of 1.5'; ErrorId = 'InvalidKeepFraction'; Policy = @{ KeepFraction = 1.5 } }
         }
+        # CCS's words, taken by the two cmdlets that run -Keep Stratified.
+        foreach ($cmdlet in 'Select-PrunedSet', 'Measure-SelectionStability') {
+            @{ Cmdlet = $cmdlet; Call = '-Bins without -Keep Stratified'; ErrorId = 'ParameterNotApplicable'; Policy = @{ KeepFraction = 0.5; Bins = 3 } }
+            @{ Cmdlet = $cmdlet; Call = '-HardCutoff without -Keep Stratified'; ErrorId = 'ParameterNotApplicable'; Policy = @{ KeepFraction = 0.5; HardCutoff = 0.2 } }
+            @{ Cmdlet = $cmdlet; Call = 'a hard cutoff of 1'; ErrorId = 'InvalidHardCutoff'; Policy = @{ KeepFraction = 0.5; Keep = 'Stratified'; HardCutoff = 1 } }
+        }
     ) {
         $extra = if ($Cmdlet -eq 'Measure-ShardSummary') { @{ Path = (Join-Path $TestDrive 'r1.json'); Index = 0; Count = 1 } } else { @{} }
         $type = (Get-Command $Cmdlet).ImplementingType.FullName
         { $blobs | & $Cmdlet @Policy @extra } | Should -Throw -ErrorId "$ErrorId,$type"
         Join-Path $TestDrive 'r1.json' | Should -Not -Exist
+    }
+    It 'refuses a policy word beside the file that carries the policy: <Cmdlet> <File>' -ForEach @(
+        @{ Cmdlet = 'Select-PrunedSet'; File = '-Cut'; Call = @{ Cut = 'cut.json'; Keep = 'Easy' } }
+        @{ Cmdlet = 'Measure-ShardSummary'; File = '-Plan'; Call = @{ Path = 'r2.json'; Plan = 'plan.json'; Index = 0; Count = 1; Keep = 'Easy' } }
+    ) {
+        $type = (Get-Command $Cmdlet).ImplementingType.FullName
+        $e = { $blobs | & $Cmdlet @Call } | Should -Throw -ErrorId "ParameterNotApplicable,$type" -PassThru
+        $e.Exception.Message | Should -Be "$File carries the whole policy the $(if ($File -eq '-Cut') { 'shard summaries' } else { 'round-1 summaries' }) were made with; remove -Keep."
+        $e.TargetObject | Should -Be 'Keep'
     }
 }

@@ -90,7 +90,7 @@ internal static class IssueBench
             var candidates = Enumerable.Range(0, n).Where(i => exclude is null || !exclude[i]).ToArray();
             // The tool's own rule: the excluded records count in the amount, as Select-PrunedSet -Exclude counts them.
             var policy = new SelectionPolicy { Keep = strategy, KeepFraction = fraction, Seed = seed, Exclude = exclude is null ? Array.Empty<string>() : new[] { "LabelError" } };
-            var outcome = PolicySelector.Run(policy, new SelectionInput(candidates.Length)
+            var outcome = PolicyRunner.Run(policy, new SelectionInput(candidates.Length)
             {
                 Excluded = n - candidates.Length,
                 Ids = candidates.Select(i => i.ToString()).ToArray(), Distances = candidates.Select(i => distance[i]).ToArray(), Labels = candidates.Select(i => (string?)noisy[i]).ToArray(),

@@ -1,5 +1,5 @@
 // bench -Only Shards: the sharded selection protocol on synthetic N x D embeddings in S shards,
-// against PolicySelector.Run on all N in one process (same run), and a simulated merge of many shards.
+// against PolicyRunner.Run on all N in one process (same run), and a simulated merge of many shards.
 using System.Diagnostics;
 using System.Text.Json;
 using PruneCmdlets.Clustering;
@@ -79,7 +79,7 @@ static class ShardBench
             Clusters = inputs.SelectMany(x => x.Clusters!).ToArray(),
         };
         var ts = Stopwatch.StartNew();
-        var single = PolicySelector.Run(policy, all, explain: false);
+        var single = PolicyRunner.Run(policy, all, explain: false);
         double singleSeconds = ts.Elapsed.TotalSeconds;
         bool same = single.Kept == kept.Count && Enumerable.Range(0, n).All(i => single.Keep[i] == kept.Contains(all.Ids[i]));
 

@@ -35,7 +35,7 @@ public class DensityQuotaTests
     [MemberData(nameof(HandCases))]
     public void WeightedQuotas_HandCases(double[] weights, int[] sizes, int total, int floor, int[] expected)
     {
-        Assert.Equal(expected, PruneSelector.WeightedQuotas(weights, sizes, total, floor));
+        Assert.Equal(expected, QuotaSelector.WeightedQuotas(weights, sizes, total, floor));
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public class DensityQuotaTests
         {
             var sizes = Enumerable.Range(0, rng.Next(1, 9)).Select(_ => rng.Next(1, 40)).ToArray();
             int total = rng.Next(0, sizes.Sum() + 1);
-            Assert.Equal(PruneSelector.Quotas(sizes, total), PruneSelector.WeightedQuotas(sizes.Select(s => (double)s).ToArray(), sizes, total, 0));
+            Assert.Equal(QuotaSelector.Quotas(sizes, total), QuotaSelector.WeightedQuotas(sizes.Select(s => (double)s).ToArray(), sizes, total, 0));
         }
     }
 
@@ -62,7 +62,7 @@ public class DensityQuotaTests
             int floor = rng.Next(0, 4);
             long floors = sizes.Sum(s => Math.Min(s, floor));
             int total = (int)floors + rng.Next(0, sizes.Sum() - (int)floors + 1);
-            var q = PruneSelector.WeightedQuotas(weights, sizes, total, floor);
+            var q = QuotaSelector.WeightedQuotas(weights, sizes, total, floor);
             Assert.Equal(total, q.Sum());
             for (int i = 0; i < g; i++) Assert.InRange(q[i], Math.Min(floor, sizes[i]), sizes[i]);
             // Monotone in the weights: a heavier group is never given fewer than a lighter one
@@ -77,9 +77,9 @@ public class DensityQuotaTests
     [Fact]
     public void WeightedQuotas_FloorAboveTheTotal_Throws()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => PruneSelector.WeightedQuotas(new[] { 1.0, 1.0, 1.0 }, new[] { 5, 5, 5 }, 2, 1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => PruneSelector.WeightedQuotas(new[] { 1.0, 1.0 }, new[] { 5, 5 }, 11, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => PruneSelector.WeightedQuotas(new[] { -1.0, 1.0 }, new[] { 5, 5 }, 4, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => QuotaSelector.WeightedQuotas(new[] { 1.0, 1.0, 1.0 }, new[] { 5, 5, 5 }, 2, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => QuotaSelector.WeightedQuotas(new[] { 1.0, 1.0 }, new[] { 5, 5 }, 11, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => QuotaSelector.WeightedQuotas(new[] { -1.0, 1.0 }, new[] { 5, 5 }, 4, 0));
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public class ProbeTests
         foreach (var r in report.Results)
         {
             Assert.True(r.TestAccuracy > 0.5, $"{r}: chance is 0.25"); // all 4 classes survive every candidate here
-            Assert.Equal(PruneSelector.CountForFraction(r.KeepFraction, 400), r.KeptCount);
+            Assert.Equal(QuotaSelector.CountForFraction(r.KeepFraction, 400), r.KeptCount);
             Assert.Equal(r.Keep == KeepStrategy.Random ? 3 : 1, r.Trials);
         }
         // Largest fraction first; at 1.0 every candidate keeps everything and is the baseline.

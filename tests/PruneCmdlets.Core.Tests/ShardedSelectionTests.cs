@@ -52,10 +52,10 @@ public class ShardedSelectionTests
         var policy = new SelectionPolicy { Keep = KeepStrategy.Hard, KeepCount = 2 };
         string[] ids = { "c", "a", "d", "b" };
         double[] d = { 1, 1, 1, 0 };
-        var a = PolicySelector.Run(policy, new SelectionInput(4) { Distances = d, Ids = ids });
+        var a = PolicyRunner.Run(policy, new SelectionInput(4) { Distances = d, Ids = ids });
         Assert.Equal(new[] { false, true, false, false }.Select((_, i) => i == 0 || i == 1), a.Keep); // "a" and "c" of the three tied
         Assert.Contains(DecisionReasons.TieRule, a.Reasons![2]);
-        var reversed = PolicySelector.Run(policy, new SelectionInput(4) { Distances = d.Reverse().ToArray(), Ids = ids.Reverse().ToArray() });
+        var reversed = PolicyRunner.Run(policy, new SelectionInput(4) { Distances = d.Reverse().ToArray(), Ids = ids.Reverse().ToArray() });
         Assert.Equal(a.Keep.Reverse(), reversed.Keep);
     }
 
@@ -64,12 +64,12 @@ public class ShardedSelectionTests
     {
         var policy = new SelectionPolicy { Keep = KeepStrategy.Random, KeepCount = 30, Seed = 5 };
         var ids = Enumerable.Range(0, 100).Select(i => $"r{i}").ToArray();
-        var kept = Kept(PolicySelector.Run(policy, new SelectionInput(100) { Ids = ids }), ids);
+        var kept = Kept(PolicyRunner.Run(policy, new SelectionInput(100) { Ids = ids }), ids);
         var shuffled = ids.OrderBy(x => StableHash.Fnv1a64(x)).ToArray();
-        Assert.Equal(kept, Kept(PolicySelector.Run(policy, new SelectionInput(100) { Ids = shuffled }), shuffled));
+        Assert.Equal(kept, Kept(PolicyRunner.Run(policy, new SelectionInput(100) { Ids = shuffled }), shuffled));
         // the kept ones are exactly the 30 smallest draws
         Assert.Equal(ids.OrderBy(x => StableHash.RandomKey(5, x)).Take(30).OrderBy(x => x, StringComparer.Ordinal), kept);
-        var other = Kept(PolicySelector.Run(new SelectionPolicy { Keep = KeepStrategy.Random, KeepCount = 30, Seed = 6 }, new SelectionInput(100) { Ids = ids }), ids);
+        var other = Kept(PolicyRunner.Run(new SelectionPolicy { Keep = KeepStrategy.Random, KeepCount = 30, Seed = 6 }, new SelectionInput(100) { Ids = ids }), ids);
         Assert.NotEqual(kept, other);
     }
 
@@ -101,7 +101,7 @@ public class ShardedSelectionTests
     {
         var (input, model) = TiedData(3000, seed: 11);
         var policy = new SelectionPolicy { Keep = keep, BalanceBy = balance, KeepFraction = fraction, KeepCount = count, MinPerGroup = min, Seed = 3 };
-        var single = PolicySelector.Run(policy, input);
+        var single = PolicyRunner.Run(policy, input);
         foreach (int shards in new[] { 1, 5, 16 })
             for (int order = 0; order < 3; order++)
             {
@@ -120,7 +120,7 @@ public class ShardedSelectionTests
         var policy = new SelectionPolicy { Keep = keep, BalanceBy = balance, KeepFraction = fraction, KeepCount = count, MinPerGroup = min, Seed = 3 };
         Assert.Contains(Split(input, 64), p => p.Count == 0);
         SelectionOutcome single;
-        try { single = PolicySelector.Run(policy, input); }
+        try { single = PolicyRunner.Run(policy, input); }
         catch (SelectionInputException e)
         {
             // One process refuses it (a floor above the kept total): so does the sharded merge, with the same id.

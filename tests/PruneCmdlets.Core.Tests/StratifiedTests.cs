@@ -107,29 +107,29 @@ public class StratifiedTests
     [Fact]
     public void Options_AreValidated()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => StratifiedSampler.Plan(Distances, 3, new StratifiedOptions { Bins = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => StratifiedSampler.Plan(Distances, 3, new StratifiedOptions { HardCutoff = 1 }));
+        Assert.Equal("InvalidBins", Assert.Throws<SelectionInputException>(() => StratifiedSampler.Plan(Distances, 3, new StratifiedOptions { Bins = 0 })).ErrorId);
+        Assert.Equal("InvalidHardCutoff", Assert.Throws<SelectionInputException>(() => StratifiedSampler.Plan(Distances, 3, new StratifiedOptions { HardCutoff = 1 })).ErrorId);
         Assert.Throws<ArgumentOutOfRangeException>(() => StratifiedSampler.Plan(Distances, 13, Quarter));
         Assert.Throws<ArgumentException>(() => StratifiedSampler.Plan(new[] { 1.0, double.NaN }, 1, Quarter));
     }
 
     [Fact]
-    public void PruneSelector_Stratified_RunsInsideEachGroup_WithItsQuota()
+    public void QuotaSelector_Stratified_RunsInsideEachGroup_WithItsQuota()
     {
         // Group 0 is the hand case above (quota 6); group 1 holds four records, quota 1: ⌊0.25·4⌋ = 1 is cut (the 100).
         var distances = Distances.Concat(new[] { 0.5, 0.6, 0.7, 100.0 }).ToArray();
         var groupOf = Enumerable.Repeat(0, 12).Concat(Enumerable.Repeat(1, 4)).ToArray();
-        var keep = PruneSelector.Select(distances, groupOf, new[] { 6, 1 }, KeepStrategy.Stratified, 3, Quarter);
+        var keep = QuotaSelector.Select(distances, groupOf, new[] { 6, 1 }, KeepStrategy.Stratified, 3, Quarter);
         Assert.Equal(6, keep.Take(12).Count(k => k));
         Assert.Equal(3, Enumerable.Range(0, 5).Count(i => keep[i]));
         Assert.True(keep[5]);
         Assert.Equal(1, keep.Skip(12).Count(k => k));
         Assert.False(keep[15]); // the hardest of group 1 is cut
-        Assert.Equal(keep, PruneSelector.Select(distances, groupOf, new[] { 6, 1 }, KeepStrategy.Stratified, 3, Quarter));
+        Assert.Equal(keep, QuotaSelector.Select(distances, groupOf, new[] { 6, 1 }, KeepStrategy.Stratified, 3, Quarter));
     }
 
     [Fact]
-    public void PolicySelector_Stratified_OutcomeCarriesThePlanItDrewFrom_WithGroupsInterleaved()
+    public void PolicyRunner_Stratified_OutcomeCarriesThePlanItDrewFrom_WithGroupsInterleaved()
     {
         // The hand case as label "a", interleaved record by record with four records of label "b":
         // each group's plan is over its own members in input order, and every bin keeps its Takes.
@@ -142,7 +142,7 @@ public class StratifiedTests
             if (i < b.Length) { distances.Add(b[i]); labels.Add("b"); }
         }
         var policy = new SelectionPolicy { Keep = KeepStrategy.Stratified, KeepFraction = 7.0 / 16, BalanceBy = BalanceBy.Label, Stratified = Quarter, Seed = 5 };
-        var outcome = PolicySelector.Run(policy, new SelectionInput(distances.Count) { Distances = distances.ToArray(), Labels = labels.ToArray() });
+        var outcome = PolicyRunner.Run(policy, new SelectionInput(distances.Count) { Distances = distances.ToArray(), Labels = labels.ToArray() });
         Assert.NotNull(outcome.StratifiedPlans);
         for (int g = 0; g < 2; g++)
         {

@@ -1,4 +1,6 @@
 using System.Management.Automation;
+using PruneCmdlets.Selection;
+using PruneCmdlets.Sharding;
 
 namespace PruneCmdlets.Commands;
 
@@ -55,13 +57,62 @@ internal static class ErrorHelper
 
     /// <summary>
     /// -KeepFraction outside (0, 1], for every cmdlet that takes one (Select-PrunedSet and the
-    /// policy cmdlets, and each of Test-PruningStrategy's list): one ErrorId, one exception type.
+    /// policy cmdlets, and each of Test-PruningStrategy's list): one ErrorId, one exception type,
+    /// the message of the core's range check.
     /// </summary>
     public static ErrorRecord InvalidKeepFraction(double value, bool countAlternative = true)
-        => new(new ArgumentOutOfRangeException("KeepFraction", value,
-                $"-KeepFraction must be greater than 0 and at most 1; got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}." +
-                (countAlternative ? " Use -KeepCount for an absolute number." : "")),
-            "InvalidKeepFraction", ErrorCategory.InvalidArgument, value);
+        => Selection(SelectionPolicy.KeepFractionOutOfRange(value, countAlternative));
+
+    /// <summary>
+    /// A selection error of the core as the command reports it: the core's ErrorId, kind and
+    /// message unchanged, and as the target the record at fault (from <paramref name="records"/>
+    /// by its index, or the one the error carries), the value out of range, or the record's Id.
+    /// </summary>
+    public static ErrorRecord Selection(SelectionInputException e, IReadOnlyList<object>? records = null)
+    {
+        object? target = e.Target ?? (e.Record >= 0 && records is not null && e.Record < records.Count ? records[e.Record] : null) ?? e.TargetId;
+        var category = e.Kind == SelectionErrorKind.InvalidData ? ErrorCategory.InvalidData : ErrorCategory.InvalidArgument;
+        return e.OutOfRangeParameter is { } parameter
+            ? new(new ArgumentOutOfRangeException(parameter, e.Target, e.Message), e.ErrorId, category, target)
+            : Terminating(e.ErrorId, category, e.Message, target, e);
+    }
+
+    /// <summary>Runs a step of the core; a <see cref="SelectionInputException"/> it throws ends the command as <see cref="Selection"/> reports it.</summary>
+    public static T Core<T>(this Cmdlet cmdlet, Func<T> step, IReadOnlyList<object>? records = null)
+    {
+        try { return step(); }
+        catch (SelectionInputException e)
+        {
+            cmdlet.ThrowTerminatingError(Selection(e, records));
+            throw;   // not reached: ThrowTerminatingError throws
+        }
+    }
+
+    /// <inheritdoc cref="Core{T}(Cmdlet, Func{T}, IReadOnlyList{object}?)"/>
+    public static void Core(this Cmdlet cmdlet, Action step) => cmdlet.Core(() => { step(); return true; });
+
+    /// <summary>A shard file problem (missing, damaged, of another run) under its ErrorId, naming the file.</summary>
+    public static ErrorRecord ShardFile(ShardFileException f)
+        => Terminating(f.ErrorId, f.ErrorId switch
+        {
+            "ShardFileNotFound" or "ShardSummaryMissing" => ErrorCategory.ObjectNotFound,
+            "ShardSummaryDuplicate" => ErrorCategory.ResourceExists,
+            "ShardFileUnreadable" => ErrorCategory.ReadError,
+            "NoInput" => ErrorCategory.InvalidOperation,
+            _ => ErrorCategory.InvalidData,
+        }, f.Message, f.Path, f);
+
+    /// <summary>A shard step's failure: a shard file problem, a selection error, or anything else as ShardStepFailed.</summary>
+    public static ErrorRecord Shard(Exception e, IReadOnlyList<object>? records = null) => e switch
+    {
+        ShardFileException f => ShardFile(f),
+        SelectionInputException s => Selection(s, records),
+        _ => Terminating("ShardStepFailed", ErrorCategory.InvalidOperation, e.Message, null, e),
+    };
+
+    /// <summary>A policy word the call names but that does not apply to it (ParameterNotApplicable), naming the parameter.</summary>
+    public static ErrorRecord NotApplicable(string parameter, string message)
+        => Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument, message, parameter);
 
     public static ErrorRecord Terminating(string id, ErrorCategory category, string message, object? target = null, Exception? inner = null)
         => new(inner is null ? new InvalidOperationException(message) : new InvalidOperationException(message, inner), id, category, target);
@@ -141,6 +192,61 @@ internal static class ErrorHelper
             PruneCmdlets.IO.ParquetProblem.InvalidParquetFile => ErrorCategory.ReadError,
             _ => ErrorCategory.InvalidData,
         }, e.File);
+
+    // Test-PruningStrategy's own errors.
+    public static ErrorRecord UnseenTestLabel(PruneCmdlets.Probing.UnseenLabelException e)
+        => new(e, "UnseenTestLabel", ErrorCategory.InvalidData, e.Labels.ToArray());
+
+    public static ErrorRecord InvalidTestRecord(object item, int index)
+        => new(new ArgumentException($"Test set item {index} has no numeric Vector property; -TestSet takes records with Vector and Label, e.g. from Get-Embedding or Import-Embedding. It was left out."),
+            "InvalidTestRecord", ErrorCategory.InvalidArgument, item);
+
+    public static ErrorRecord UnlabelledTestRecord(object item, string id)
+        => new(new ArgumentException($"Test record '{id}' has no Label, so its prediction cannot be scored; it was left out."),
+            "MissingTestLabel", ErrorCategory.InvalidData, item);
+
+    public static ErrorRecord NonFiniteTestVector(object item, string id)
+        => new(new ArgumentException($"The vector of test record '{id}' holds NaN or infinity; it was left out."),
+            "NonFiniteVector", ErrorCategory.InvalidData, item);
+
+    public static ErrorRecord EmptyTestSet()
+        => new(new ArgumentException("-TestSet holds no usable record (each needs a numeric Vector and a Label); pass held-out records that were not piped in as training data."),
+            "EmptyTestSet", ErrorCategory.InvalidArgument, null);
+
+    public static ErrorRecord TestSetDimensionMismatch(object item, string id, int got, int expected)
+        => new(new ArgumentException($"Test record '{id}' has {got} dimensions but the training records have {expected}; embed the test set with the same model."),
+            "TestSetDimensionMismatch", ErrorCategory.InvalidArgument, item);
+
+    public static ErrorRecord TooFewClasses(int classes)
+        => new(new ArgumentException($"The training records have {classes} distinct label(s); a classifier needs at least 2. Pipe in labelled records from more than one class."),
+            "TooFewClasses", ErrorCategory.InvalidData, null);
+
+    public static ErrorRecord InvalidC(double value)
+        => new(new ArgumentOutOfRangeException("C", value, $"-C must be a positive, finite number (the inverse regularisation strength; 1 is the default); got {value}."),
+            "InvalidC", ErrorCategory.InvalidArgument, value);
+
+    // Errors of single commands, here so that every ErrorId and category is in one file.
+
+    /// <summary>Export-PrunedSet: an input whose Path cannot be found or resolved; it is skipped.</summary>
+    public static ErrorRecord MissingPath(object item, string? problem)
+        => new(new ArgumentException(problem), "MissingPath", ErrorCategory.InvalidArgument, item);
+
+    /// <summary>Export-PruneReport: an input without the decision (Kept) the report shows; it is skipped.</summary>
+    public static ErrorRecord MissingDecision(object item, string? problem)
+        => new(new ArgumentException(problem), "MissingDecision", ErrorCategory.InvalidData, item);
+
+    /// <summary>Save-KMeansModel: an input that neither is nor carries a KMeansModel.</summary>
+    public static ErrorRecord NotAModel(object item)
+        => new(new ArgumentException($"The input '{item}' is neither a KMeansModel nor a record that carries one; pipe in the output of Invoke-KMeans."),
+            "NoClusterModel", ErrorCategory.InvalidArgument, item);
+
+    /// <summary>Undo-PrunedSet: a journal that cannot be trusted, naming its file.</summary>
+    public static ErrorRecord JournalCorrupt(PruneCmdlets.Apply.JournalCorruptException e)
+        => new(e, "JournalCorrupt", ErrorCategory.InvalidData, e.File);
+
+    /// <summary>Select-Shard: an input with no key to place it by; it is skipped.</summary>
+    public static ErrorRecord NoShardKey(PSObject item, long index, string why)
+        => new(new ArgumentException($"Pipeline input {index} ({item.BaseObject.GetType().Name}) {why}; it was skipped."), "NoShardKey", ErrorCategory.InvalidArgument, item);
 
     private static string Describe(object item)
     {

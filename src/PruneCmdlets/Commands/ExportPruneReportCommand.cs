@@ -78,7 +78,7 @@ public sealed class ExportPruneReportCommand : PSCmdlet, IDisposable
         var r = ToReportRecord(InputObject, index, out string? problem);
         if (r is null)
         {
-            WriteError(new ErrorRecord(new ArgumentException(problem), "MissingDecision", ErrorCategory.InvalidData, InputObject));
+            WriteError(ErrorHelper.MissingDecision(InputObject, problem));
             return;
         }
         _records.Add(r);

@@ -75,7 +75,7 @@ public sealed class ExportPrunedSetCommand : PSCmdlet, IApplyHost, IDisposable
         if (item is null)
         {
             _inputFailures++;
-            WriteError(new ErrorRecord(new ArgumentException(problem), "MissingPath", ErrorCategory.InvalidArgument, InputObject));
+            WriteError(ErrorHelper.MissingPath(InputObject, problem));
             return;
         }
         if (InputObject.BaseObject is EmbeddingRecord r)

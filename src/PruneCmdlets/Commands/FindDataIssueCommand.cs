@@ -204,8 +204,8 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
         }
         catch (DataIssueException e)
         {
-            ThrowTerminatingError(ErrorHelper.Terminating(e.ErrorId, ErrorCategory.InvalidData, e.Record >= 0 ? e.Message.Replace($"Record {e.Record} ", $"Record '{records[e.Record].Id}' ") : e.Message,
-                e.Record >= 0 ? records[e.Record] : null, e));
+            // The core names the record by its Id; the error's target is the record itself.
+            ThrowTerminatingError(ErrorHelper.Terminating(e.ErrorId, ErrorCategory.InvalidData, e.Message, e.Record >= 0 ? records[e.Record] : null, e));
             return;
         }
         WriteProgress(new ProgressRecord(ProgressId, "Find-DataIssue", "done") { RecordType = ProgressRecordType.Completed });

@@ -11,36 +11,14 @@ namespace PruneCmdlets.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Measure, "SelectionStability", DefaultParameterSetName = FractionSet)]
 [OutputType(typeof(SelectionStability))]
-public sealed class MeasureSelectionStabilityCommand : PSCmdlet, IDisposable
+public sealed class MeasureSelectionStabilityCommand : StratifiedPolicyCommandBase, IDisposable
 {
-    private const string FractionSet = "Fraction";
-    private const string CountSet = "Count";
     private const int ProgressId = 0x5353;
     private readonly CancellationTokenSource _stop = new();
     private RecordCollector? _collector;
 
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public PSObject? InputObject { get; set; }
-
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = FractionSet)]
-    public double KeepFraction { get; set; }
-
-    [Parameter(Mandatory = true, ParameterSetName = CountSet)]
-    [ValidateRange(0, int.MaxValue)]
-    public int KeepCount { get; set; }
-
-    [Parameter]
-    public KeepStrategy Keep { get; set; } = KeepStrategy.Hard;
-
-    [Parameter]
-    public BalanceBy BalanceBy { get; set; } = BalanceBy.None;
-
-    [Parameter]
-    [ValidateRange(0, int.MaxValue)]
-    public int MinPerGroup { get; set; }
-
-    [Parameter]
-    public double Temperature { get; set; } = DensityPruning.DefaultTemperature;
 
     [Parameter]
     [ValidateRange(1, 1_000_000)]
@@ -64,7 +42,7 @@ public sealed class MeasureSelectionStabilityCommand : PSCmdlet, IDisposable
         if (Keep == KeepStrategy.Auto)
             ThrowTerminatingError(ErrorHelper.Terminating("AutoNotMeasurable", ErrorCategory.InvalidArgument,
                 "-Keep Auto chooses a strategy from the data; measure the stability of the concrete strategy it chose (Hard, Easy, Random or Stratified)."));
-        if (Arguments().Check() is { } error) ThrowTerminatingError(error);
+        CheckPolicy();
         if (Seed.Length == 0)
             ThrowTerminatingError(ErrorHelper.Terminating("NoSeed", ErrorCategory.InvalidArgument, "Give at least one -Seed."));
         _collector = new RecordCollector(this);
@@ -91,7 +69,7 @@ public sealed class MeasureSelectionStabilityCommand : PSCmdlet, IDisposable
         int n = matrix.Rows;
         var bad = ks.FirstOrDefault(k => k > n);
         if (bad > 0) ThrowTerminatingError(ErrorHelper.InvalidK(bad, n));
-        var policy = Arguments().Policy;
+        var policy = Policy();
         WriteVerbose($"Stability of {policy} on {n} records: k-means ({metric}) refitted for K {string.Join(", ", ks)} × seed {string.Join(", ", Seed)}" +
             (byLabel ? ", each record scored against its class mean (only the seed of a seeded policy varies)." : ", each record scored against its nearest centroid."));
         SelectionStability result;
@@ -104,27 +82,13 @@ public sealed class MeasureSelectionStabilityCommand : PSCmdlet, IDisposable
         }
         catch (SelectionInputException e)
         {
-            ThrowTerminatingError(ErrorHelper.Terminating(e.ErrorId, ErrorCategory.InvalidArgument, e.Message, null, e));
+            ThrowTerminatingError(ErrorHelper.Selection(e, c.Records));
             return;
         }
         WriteProgress(new ProgressRecord(ProgressId, "Measure-SelectionStability", "done") { RecordType = ProgressRecordType.Completed });
         foreach (var run in result.Runs) WriteVerbose($"  {run}");
         WriteObject(result);
     }
-
-    /// <summary>The policy parameters, checked and built as Select-PrunedSet checks and builds them.</summary>
-    private PolicyArguments Arguments() => new(new SelectionPolicy
-    {
-        Keep = Keep,
-        KeepFraction = ParameterSetName == CountSet ? null : KeepFraction,
-        KeepCount = ParameterSetName == CountSet ? KeepCount : null,
-        BalanceBy = BalanceBy,
-        MinPerGroup = MyInvocation.BoundParameters.ContainsKey(nameof(MinPerGroup)) ? MinPerGroup : null,
-        Temperature = Temperature,
-    })
-    {
-        TemperatureGiven = MyInvocation.BoundParameters.ContainsKey(nameof(Temperature)),
-    };
 
     protected override void StopProcessing() => _stop.Cancel();
 

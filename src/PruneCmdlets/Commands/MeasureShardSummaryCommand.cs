@@ -13,10 +13,8 @@ namespace PruneCmdlets.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Measure, "ShardSummary", DefaultParameterSetName = FractionSet, SupportsShouldProcess = true)]
 [OutputType(typeof(FileInfo))]
-public sealed class MeasureShardSummaryCommand : PSCmdlet
+public sealed class MeasureShardSummaryCommand : PolicyCommandBase
 {
-    private const string FractionSet = "Fraction";
-    private const string CountSet = "Count";
     private const string PlanSet = "Plan";
     private readonly List<EmbeddingRecord> _records = new();
     private int _seen;
@@ -28,35 +26,12 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
     public string Path { get; set; } = "";
 
     [Parameter(Mandatory = true, ParameterSetName = FractionSet)]
-    public double KeepFraction { get; set; }
+    public override double KeepFraction { get; set; }
 
-    [Parameter(Mandatory = true, ParameterSetName = CountSet)]
-    [ValidateRange(0, int.MaxValue)]
-    public int KeepCount { get; set; }
-
-    [Parameter(ParameterSetName = FractionSet)]
-    [Parameter(ParameterSetName = CountSet)]
-    public KeepStrategy Keep { get; set; } = KeepStrategy.Hard;
-
-    [Parameter(ParameterSetName = FractionSet)]
-    [Parameter(ParameterSetName = CountSet)]
-    public BalanceBy BalanceBy { get; set; } = BalanceBy.None;
-
-    [Parameter(ParameterSetName = FractionSet)]
-    [Parameter(ParameterSetName = CountSet)]
-    [ValidateRange(0, int.MaxValue)]
-    public int MinPerGroup { get; set; }
-
-    [Parameter(ParameterSetName = FractionSet)]
-    [Parameter(ParameterSetName = CountSet)]
-    public double Temperature { get; set; } = DensityPruning.DefaultTemperature;
-
-    [Parameter(ParameterSetName = FractionSet)]
-    [Parameter(ParameterSetName = CountSet)]
+    [Parameter]
     public long Seed { get; set; }
 
-    [Parameter(ParameterSetName = FractionSet)]
-    [Parameter(ParameterSetName = CountSet)]
+    [Parameter]
     public PruneCmdlets.Issues.DataIssueKind[]? Exclude { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = PlanSet)]
@@ -73,23 +48,23 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    private bool Given(string name) => MyInvocation.BoundParameters.ContainsKey(name);
+    protected override long PolicySeed => Seed;
+
+    protected override IReadOnlyList<string> PolicyExclude => Exclude?.Select(k => k.ToString()).Distinct().ToArray() ?? Array.Empty<string>();
+
+    protected override IEnumerable<string> PolicyWords => new[] { nameof(Exclude) }.Concat(base.PolicyWords).Append(nameof(Seed));
 
     protected override void BeginProcessing()
     {
-        if (ParameterSetName != PlanSet)
-        {
-            if (Keep is KeepStrategy.Auto)
-                ThrowTerminatingError(ErrorHelper.Terminating("ShardedPolicyNotSupported", ErrorCategory.InvalidArgument,
-                    "-Keep Auto is resolved from the records one process sees; a sharded run needs the strategy spelt out: -Keep Hard, Easy or Random."));
-            var arguments = Arguments();
-            if (arguments.Check() is { } error) ThrowTerminatingError(error);
-            try { ShardedSelection.CheckShardable(arguments.Policy); }
-            catch (Exception e) when (e is SelectionInputException or ArgumentException)
-            {
-                ThrowTerminatingError(ErrorHelper.Terminating(e is SelectionInputException s ? s.ErrorId : "InvalidPolicy", ErrorCategory.InvalidArgument, e.Message, null, e));
-            }
-        }
+        if (ParameterSetName == PlanSet) { RefusePolicyWords("-Plan", "round-1 summaries"); return; }
+        if (Keep is KeepStrategy.Auto)
+            ThrowTerminatingError(ErrorHelper.Terminating("ShardedPolicyNotSupported", ErrorCategory.InvalidArgument,
+                "-Keep Auto is resolved from the records one process sees; a sharded run needs the strategy spelt out: -Keep Hard, Easy or Random."));
+        CheckPolicy();
+        var policy = Policy();
+        try { ShardedSelection.CheckShardable(policy); }
+        catch (SelectionInputException e) { ThrowTerminatingError(ErrorHelper.Selection(e)); }
+        catch (ArgumentException e) { ThrowTerminatingError(ErrorHelper.Terminating("InvalidPolicy", ErrorCategory.InvalidArgument, e.Message, null, e)); }
     }
 
     protected override void ProcessRecord()
@@ -113,10 +88,10 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
         {
             string planPath = GetUnresolvedProviderPathFromPSPath(Plan);
             try { plan = ShardFiles.ReadPlan(planPath, ShardPlanDocument.PlanFormat, out planSha); }
-            catch (ShardFileException e) { ThrowTerminatingError(ShardErrors.Of(e)); }
+            catch (ShardFileException e) { ThrowTerminatingError(ErrorHelper.ShardFile(e)); }
         }
-        var policy = plan?.Policy.ToPolicy() ?? Arguments().Policy;
-        var (input, model) = ShardInput.Build(this, _records, policy);
+        var policy = plan?.Policy.ToPolicy() ?? Policy();
+        var (input, model, candidates) = ShardInput(_records, policy);
         ShardSummaryDocument summary;
         try
         {
@@ -125,7 +100,7 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
         }
         catch (Exception e) when (e is ShardFileException or SelectionInputException)
         {
-            ThrowTerminatingError(ShardErrors.Of(e, _records, input));
+            ThrowTerminatingError(ErrorHelper.Shard(e, candidates.Records));
             return;
         }
         var bytes = ShardFiles.Serialize(summary);
@@ -142,19 +117,4 @@ public sealed class MeasureShardSummaryCommand : PSCmdlet
             $"{bytes.Length:N0} bytes {(written ? "written to" : "already in")} '{path}'.");
         if (PassThru) WriteObject(new FileInfo(path));
     }
-
-    private PolicyArguments Arguments() => new(new SelectionPolicy
-    {
-        Keep = Keep,
-        KeepFraction = ParameterSetName == CountSet ? null : KeepFraction,
-        KeepCount = ParameterSetName == CountSet ? KeepCount : null,
-        BalanceBy = BalanceBy,
-        MinPerGroup = Given(nameof(MinPerGroup)) ? MinPerGroup : null,
-        Temperature = Temperature,
-        Seed = Seed,
-        Exclude = Exclude?.Select(k => k.ToString()).Distinct().ToArray() ?? Array.Empty<string>(),
-    })
-    {
-        TemperatureGiven = Given(nameof(Temperature)),
-    };
 }

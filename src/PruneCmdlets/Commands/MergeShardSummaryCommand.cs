@@ -63,7 +63,7 @@ public sealed class MergeShardSummaryCommand : PSCmdlet
         }
         catch (Exception e) when (e is ShardFileException or PruneCmdlets.Selection.SelectionInputException)
         {
-            ThrowTerminatingError(ShardErrors.Of(e));
+            ThrowTerminatingError(ErrorHelper.Shard(e));
             return;
         }
         var bytes = ShardFiles.Serialize(merged);

@@ -46,8 +46,7 @@ public sealed class SaveKMeansModelCommand : PSCmdlet
         };
         if (model is null)
         {
-            WriteError(new ErrorRecord(new ArgumentException($"The input '{InputObject}' is neither a KMeansModel nor a record that carries one; pipe in the output of Invoke-KMeans."),
-                "NoClusterModel", ErrorCategory.InvalidArgument, InputObject));
+            WriteError(ErrorHelper.NotAModel(InputObject));
             return;
         }
         if (_model is null) { _model = model; return; }

@@ -119,6 +119,5 @@ public sealed class SelectShardCommand : PSCmdlet
         return null;
     }
 
-    private ErrorRecord NoKey(PSObject item, string why)
-        => new(new ArgumentException($"Pipeline input {_seen - 1} ({item.BaseObject.GetType().Name}) {why}; it was skipped."), "NoShardKey", ErrorCategory.InvalidArgument, item);
+    private ErrorRecord NoKey(PSObject item, string why) => ErrorHelper.NoShardKey(item, _seen - 1, why);
 }

@@ -68,7 +68,7 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
         if (Keep.Contains(KeepStrategy.Auto))
             ThrowTerminatingError(ErrorHelper.Terminating("AutoNotMeasurable", ErrorCategory.InvalidArgument,
                 "-Keep Auto is what the probe recommends, not a strategy it can measure; list the strategies to compare (Hard, Easy, Random, Stratified)."));
-        if (!(C > 0) || double.IsInfinity(C)) ThrowTerminatingError(ProbeErrors.InvalidC(C));
+        if (!(C > 0) || double.IsInfinity(C)) ThrowTerminatingError(ErrorHelper.InvalidC(C));
         _collector = new RecordCollector(this);
     }
 
@@ -84,7 +84,7 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
         if (records.Count == 0) ThrowTerminatingError(ErrorHelper.NoInput("Test-PruningStrategy (labelled)"));
         int n = records.Count, d = c.Dimension;
         int classes = records.Select(r => r.Label).Distinct(StringComparer.Ordinal).Count();
-        if (classes < 2) ThrowTerminatingError(ProbeErrors.TooFewClasses(classes));
+        if (classes < 2) ThrowTerminatingError(ErrorHelper.TooFewClasses(classes));
 
         double[]? distances = null;
         if (records.All(r => r.Distance is not null)) distances = records.Select(r => r.Distance!.Value).ToArray();
@@ -107,7 +107,7 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
         bool[]? excluded = null;
         if (Exclude is { Length: > 0 })
         {
-            var flagged = Exclusion.Flagged(this, records, Exclude.Select(k => k.ToString()).ToArray());
+            var flagged = this.Core(() => Exclusion.Flagged(records, Exclude.Select(k => k.ToString()).ToArray()));
             excluded = records.Select(flagged.Contains).ToArray();
         }
         var x = ContiguousVectors(records);
@@ -122,7 +122,7 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
         var test = CollectTestSet(d);
 
         var unseen = PruningProbe.UnseenLabels(train.Labels, test.Labels, out int unseenRecords);
-        if (unseen.Count > 0) ThrowTerminatingError(ProbeErrors.UnseenTestLabel(new UnseenLabelException(unseen, unseenRecords)));
+        if (unseen.Count > 0) ThrowTerminatingError(ErrorHelper.UnseenTestLabel(new UnseenLabelException(unseen, unseenRecords)));
 
         var options = new ProbeOptions
         {
@@ -180,15 +180,15 @@ public sealed class TestPruningStrategyCommand : PSCmdlet, IDisposable
         {
             var item = TestSet[i];
             var record = item is null ? null : RecordAdapter.TryAdapt(PSObject.AsPSObject(item), i);
-            if (record is null) { WriteError(ProbeErrors.InvalidTestRecord(item!, i)); continue; }
+            if (record is null) { WriteError(ErrorHelper.InvalidTestRecord(item!, i)); continue; }
             if (record.Dimension != dimension)
-                ThrowTerminatingError(ProbeErrors.TestSetDimensionMismatch(item!, record.Id, record.Dimension, dimension));
-            if (!record.KnownFinite && !PruneCmdlets.Numerics.VectorMath.AllFinite(record.VectorMemory.Span)) { WriteError(ProbeErrors.NonFiniteTestVector(item!, record.Id)); continue; }
-            if (string.IsNullOrEmpty(record.Label)) { WriteError(ProbeErrors.UnlabelledTestRecord(item!, record.Id)); continue; }
+                ThrowTerminatingError(ErrorHelper.TestSetDimensionMismatch(item!, record.Id, record.Dimension, dimension));
+            if (!record.KnownFinite && !PruneCmdlets.Numerics.VectorMath.AllFinite(record.VectorMemory.Span)) { WriteError(ErrorHelper.NonFiniteTestVector(item!, record.Id)); continue; }
+            if (string.IsNullOrEmpty(record.Label)) { WriteError(ErrorHelper.UnlabelledTestRecord(item!, record.Id)); continue; }
             vectors.Add(record);
             labels.Add(record.Label!);
         }
-        if (vectors.Count == 0) ThrowTerminatingError(ProbeErrors.EmptyTestSet());
+        if (vectors.Count == 0) ThrowTerminatingError(ErrorHelper.EmptyTestSet());
         return new ProbeData(ContiguousVectors(vectors), vectors.Count, dimension, labels);
     }
 

@@ -29,7 +29,7 @@ public sealed class UndoPrunedSetCommand : PSCmdlet, IUndoHost, IDisposable
         catch (OperationCanceledException) { throw new PipelineStoppedException(); }
         catch (JournalCorruptException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "JournalCorrupt", ErrorCategory.InvalidData, e.File));
+            ThrowTerminatingError(ErrorHelper.JournalCorrupt(e));
             return;
         }
         catch (ApplyException e)

@@ -59,7 +59,7 @@ public static class DataIssueFinder
             throw new DataIssueException("ReferenceRequired", "The leak check compares the records with a reference set: give one with -Reference (for example the test split's records).");
         var c = CultureInfo.InvariantCulture;
         var matrix = EmbeddingMatrix.Build(input.Vectors, DistanceMetric.Cosine, out var zeroRows);
-        if (zeroRows.Count > 0) throw new DataIssueException("ZeroVector", $"Record {zeroRows[0]} is all zeros: it has no direction, so no cosine similarity.", zeroRows[0]);
+        if (zeroRows.Count > 0) throw new DataIssueException("ZeroVector", $"Record '{input.Ids[zeroRows[0]]}' is all zeros: it has no direction, so no cosine similarity.", zeroRows[0]);
         var u = matrix.Data;
 
         var issues = Enumerable.Range(0, n).Select(_ => new List<string>()).ToArray();

@@ -6,7 +6,7 @@ namespace PruneCmdlets.Probing;
 
 /// <summary>
 /// Measures candidate prunings on the user's own labelled data: for every keep fraction ×
-/// strategy × balancing it builds the kept set with <see cref="PolicySelector.Run"/> (the code
+/// strategy × balancing it builds the kept set with <see cref="PolicyRunner.Run"/> (the code
 /// Select-PrunedSet runs, so the probe measures exactly what the cmdlet would keep), trains a
 /// multinomial logistic regression on it ("linear probe") and scores it on a held-out test set.
 /// A linear probe on fixed embeddings is cheap and tracks how much class information a subset
@@ -74,7 +74,7 @@ public static class PruningProbe
         var restInput = rest is null ? null : Restrict(input, rest, n - rest.Length);
         foreach (var f in fractions)
         {
-            int count = PruneSelector.CountForFraction(f, n);
+            int count = QuotaSelector.CountForFraction(f, n);
             foreach (bool x in rest is null ? new[] { false } : new[] { false, true })
                 foreach (var s in strategies)
                     foreach (var b in balances)
@@ -85,10 +85,10 @@ public static class PruningProbe
                         {
                             if (!x)
                             {
-                                ids[t] = JobFor(PolicySelector.Run(new SelectionPolicy { Keep = s, KeepFraction = f, BalanceBy = b, Seed = o.Seed + t }, input, explain: false).Keep);
+                                ids[t] = JobFor(PolicyRunner.Run(new SelectionPolicy { Keep = s, KeepFraction = f, BalanceBy = b, Seed = o.Seed + t }, input, explain: false).Keep);
                                 continue;
                             }
-                            var keep = PolicySelector.Run(new SelectionPolicy { Keep = s, KeepFraction = f, BalanceBy = b, Seed = o.Seed + t, Exclude = train.ExcludedIssues }, restInput!, explain: false).Keep;
+                            var keep = PolicyRunner.Run(new SelectionPolicy { Keep = s, KeepFraction = f, BalanceBy = b, Seed = o.Seed + t, Exclude = train.ExcludedIssues }, restInput!, explain: false).Keep;
                             var mask = new bool[n];
                             for (int r = 0; r < rest!.Length; r++) mask[rest[r]] = keep[r];
                             ids[t] = JobFor(mask);
@@ -260,7 +260,7 @@ public static class PruningProbe
 
     /// <summary>
     /// Hard and Easy are fixed by the distances; every other strategy (Random, and any sampling
-    /// strategy PruneSelector adds) draws with a seed, so it is averaged over trials.
+    /// strategy QuotaSelector adds) draws with a seed, so it is averaged over trials.
     /// </summary>
     public static bool IsSeeded(KeepStrategy s) => s is not (KeepStrategy.Hard or KeepStrategy.Easy);
 

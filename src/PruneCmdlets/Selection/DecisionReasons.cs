@@ -30,7 +30,7 @@ public static class DecisionReasons
         int[]? localIndex = null;
         if (policy.Keep == KeepStrategy.Stratified)
         {
-            plans ??= PruneSelector.StratifiedPlans(distances!, groupOf, quotas, policy.Stratified);
+            plans ??= QuotaSelector.StratifiedPlans(distances!, groupOf, quotas, policy.Stratified);
             var taken = new int[names.Length];
             localIndex = new int[n];
             for (int i = 0; i < n; i++) localIndex[i] = taken[groupOf[i]]++;

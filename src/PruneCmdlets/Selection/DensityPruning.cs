@@ -50,7 +50,7 @@ public sealed class ClusterComplexity
 /// clusters (large d_inter) holds a more complex concept and keeps more records; a dense cluster
 /// close to its neighbours is redundant and keeps fewer. Each cluster's share of the kept set is a
 /// softmax of its complexity d_intra·d_inter at a temperature τ; the per-cluster quotas then follow
-/// <see cref="PruneSelector.WeightedQuotas"/> (floor, cap at the cluster's size, exact total).
+/// <see cref="QuotaSelector.WeightedQuotas"/> (floor, cap at the cluster's size, exact total).
 /// Distances are in the k-means model's metric: 1 − cos for Cosine, L2 for Euclidean.
 /// </summary>
 public static class DensityPruning
@@ -155,8 +155,8 @@ public static class DensityPruning
         return e.Select(v => v / total).ToArray();
     }
 
-    /// <summary>Per-cluster quotas: softmax(complexity/τ) shares of <paramref name="total"/>, floored and capped (see <see cref="PruneSelector.WeightedQuotas"/>).</summary>
+    /// <summary>Per-cluster quotas: softmax(complexity/τ) shares of <paramref name="total"/>, floored and capped (see <see cref="QuotaSelector.WeightedQuotas"/>).</summary>
     public static int[] Quotas(ClusterComplexity[] clusters, int total, double temperature, int minPerGroup)
-        => PruneSelector.WeightedQuotas(Softmax(clusters.Select(c => c.Complexity).ToArray(), temperature),
+        => QuotaSelector.WeightedQuotas(Softmax(clusters.Select(c => c.Complexity).ToArray(), temperature),
             clusters.Select(c => c.Size).ToArray(), total, minPerGroup);
 }

@@ -6,7 +6,7 @@ namespace PruneCmdlets.Selection;
 /// <summary>
 /// A whole pruning policy: what to keep, how much, and how the total is split across groups.
 /// Select-PrunedSet, Test-PruningStrategy, the stability measure and the report all run a
-/// policy through <see cref="PolicySelector"/>, so each of them keeps exactly the same records.
+/// policy through <see cref="PolicyRunner"/>, so each of them keeps exactly the same records.
 /// </summary>
 public sealed record SelectionPolicy
 {
@@ -48,18 +48,47 @@ public sealed record SelectionPolicy
     /// the count for a count, never more than the N candidates.
     /// </summary>
     public int TotalFor(int n, long excluded = 0)
-        => Math.Min(n, KeepFraction is { } f ? PruneSelector.CountForFraction(f, checked((int)(n + excluded))) : KeepCount ?? n);
+        => Math.Min(n, KeepFraction is { } f ? QuotaSelector.CountForFraction(f, checked((int)(n + excluded))) : KeepCount ?? n);
 
+    /// <summary>
+    /// Checks the whole policy before a selection: a concrete strategy, a fraction or a count,
+    /// and every number in its range (<see cref="CheckRanges"/>).
+    /// </summary>
     public void Validate()
     {
         if (Keep == KeepStrategy.Auto) throw new ArgumentException("Auto is resolved to a concrete strategy before selection (see AutoRule).", nameof(Keep));
         if (KeepFraction is null == KeepCount is null) throw new ArgumentException("A policy keeps either a fraction or a count.");
-        if (KeepFraction is { } f && !(f > 0 && f <= 1)) throw new ArgumentOutOfRangeException(nameof(KeepFraction), f, "KeepFraction must be in (0, 1].");
-        if (KeepCount is < 0) throw new ArgumentOutOfRangeException(nameof(KeepCount), KeepCount, "KeepCount cannot be negative.");
-        if (MinPerGroup is < 0) throw new ArgumentOutOfRangeException(nameof(MinPerGroup), MinPerGroup, "MinPerGroup cannot be negative.");
-        if (!(Temperature > 0) || double.IsInfinity(Temperature)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "The temperature must be a positive number.");
+        CheckRanges();
+    }
+
+    /// <summary>
+    /// The ranges of the numbers a caller gives, with the ErrorIds and messages the cmdlets
+    /// report: the one place they are checked. Valid before -Keep Auto is resolved and before a
+    /// recommendation brings the amount, so a cmdlet checks a call as soon as it binds.
+    /// </summary>
+    public void CheckRanges()
+    {
+        if (KeepFraction is { } f && !(f > 0 && f <= 1)) throw KeepFractionOutOfRange(f);
+        if (KeepCount is < 0)
+            throw new SelectionInputException("InvalidKeepCount", $"-KeepCount cannot be negative; got {KeepCount}.") { Target = KeepCount };
+        if (MinPerGroup is < 0)
+            throw new SelectionInputException("InvalidMinPerGroup", $"-MinPerGroup cannot be negative; got {MinPerGroup}.") { Target = MinPerGroup };
+        if (!(Temperature > 0) || double.IsInfinity(Temperature))
+            throw new SelectionInputException("InvalidTemperature",
+                $"-Temperature must be a positive number; got {Temperature}. Smaller values favour complex clusters more strongly.") { Target = Temperature };
         Stratified.Validate();
     }
+
+    /// <summary>
+    /// A keep fraction outside (0, 1], for every caller that takes one (the policy cmdlets and
+    /// each of Test-PruningStrategy's list, which has no count to offer): reported as an
+    /// ArgumentOutOfRangeException of -KeepFraction.
+    /// </summary>
+    public static SelectionInputException KeepFractionOutOfRange(double value, bool countAlternative = true)
+        => new("InvalidKeepFraction",
+            $"-KeepFraction must be greater than 0 and at most 1; got {value.ToString(CultureInfo.InvariantCulture)}." +
+            (countAlternative ? " Use -KeepCount for an absolute number." : ""))
+        { Target = value, OutOfRangeParameter = "KeepFraction" };
 
     /// <summary>One line a person reads, e.g. "Hard, keep 0.8, balanced by Label, seed 0".</summary>
     public override string ToString()
@@ -107,9 +136,27 @@ public sealed class SelectionInput
     public KMeansModel? Model { get; init; }
 
     public IReadOnlyList<ReadOnlyMemory<float>>? Vectors { get; init; }
+
+    /// <summary>Record <paramref name="i"/> as a message names it: its Id in quotes, or its index when the input has no Ids.</summary>
+    internal string Name(int i) => Ids is { } ids ? $"'{ids[i]}'" : i.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The error for record <paramref name="i"/>, named by its Id in the message and as the target.</summary>
+    internal SelectionInputException Fault(string errorId, int i, string message, SelectionErrorKind kind = SelectionErrorKind.InvalidArgument)
+        => new(errorId, message, i, Ids?[i], kind);
 }
 
-/// <summary>A record the policy cannot use, or a policy the records cannot satisfy: a stable id, and the record at fault when there is one.</summary>
+/// <summary>How a selection error is reported: a call that asks for something impossible, or data that cannot be used.</summary>
+public enum SelectionErrorKind
+{
+    InvalidArgument,
+    InvalidData,
+}
+
+/// <summary>
+/// A record the policy cannot use, a policy the records cannot satisfy, or a number out of its
+/// range: everything a cmdlet needs to report it without rewording it (a stable ErrorId, its
+/// kind, the record at fault by index and Id, and what to name as the error's target).
+/// </summary>
 public sealed class SelectionInputException : ArgumentException
 {
     public SelectionInputException(string errorId, string message, int record = -1) : base(message)
@@ -118,11 +165,30 @@ public sealed class SelectionInputException : ArgumentException
         Record = record;
     }
 
+    /// <summary>A record at fault, known by its Id; the message already names it.</summary>
+    public SelectionInputException(string errorId, string message, int record, string? targetId, SelectionErrorKind kind = SelectionErrorKind.InvalidArgument)
+        : this(errorId, message, record)
+    {
+        TargetId = targetId;
+        Kind = kind;
+    }
+
     /// <summary>Stable identifier the cmdlets report as their ErrorId.</summary>
     public string ErrorId { get; }
 
     /// <summary>Input index of the record at fault, or −1.</summary>
     public int Record { get; }
+
+    /// <summary>The Id of the record at fault, when there is one and it has an Id.</summary>
+    public string? TargetId { get; init; }
+
+    public SelectionErrorKind Kind { get; init; } = SelectionErrorKind.InvalidArgument;
+
+    /// <summary>What the error names as its target when it is not a record by index: the record itself, or the value out of range.</summary>
+    public object? Target { get; init; }
+
+    /// <summary>Set when the error is a parameter's value out of its range, reported as an ArgumentOutOfRangeException of that parameter.</summary>
+    public string? OutOfRangeParameter { get; init; }
 }
 
 /// <summary>Everything a policy decided, per record and per group.</summary>

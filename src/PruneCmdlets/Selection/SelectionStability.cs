@@ -96,7 +96,7 @@ public sealed class SelectionStability
                     model.Assign(prepared, n, new int[n], distances, maxThreads, cancel);
                 }
                 var run = policy with { Seed = seed };
-                var outcome = PolicySelector.Run(run, new SelectionInput(n)
+                var outcome = PolicyRunner.Run(run, new SelectionInput(n)
                 {
                     Distances = distances, Labels = labels, Clusters = assignment, Model = model, Vectors = raw, Ids = ids,
                 }, explain: false);

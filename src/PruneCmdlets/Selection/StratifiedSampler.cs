@@ -16,8 +16,10 @@ public sealed class StratifiedOptions
 
     public void Validate()
     {
-        if (!(HardCutoff >= 0 && HardCutoff < 1)) throw new ArgumentOutOfRangeException(nameof(HardCutoff), HardCutoff, "HardCutoff must be at least 0 and less than 1.");
-        if (Bins < 1) throw new ArgumentOutOfRangeException(nameof(Bins), Bins, "Bins must be at least 1.");
+        if (!(HardCutoff >= 0 && HardCutoff < 1))
+            throw new SelectionInputException("InvalidHardCutoff",
+                $"-HardCutoff is the fraction of the hardest records dropped before sampling: at least 0 and less than 1; got {HardCutoff}.") { Target = HardCutoff };
+        if (Bins < 1) throw new SelectionInputException("InvalidBins", $"-Bins must be at least 1; got {Bins}.") { Target = Bins };
     }
 }
 

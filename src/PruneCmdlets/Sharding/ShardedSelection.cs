@@ -7,7 +7,7 @@ namespace PruneCmdlets.Sharding;
 
 /// <summary>
 /// Exact global selection over shards that never meet: the kept set equals what
-/// <see cref="PolicySelector"/> keeps from all records in one process, found from small per-shard
+/// <see cref="PolicyRunner"/> keeps from all records in one process, found from small per-shard
 /// summaries in two rounds.
 ///
 /// Hard, Easy and Random keep, in every group, the first quota records of one total order
@@ -63,7 +63,7 @@ public static class ShardedSelection
         if (policy.BalanceBy == BalanceBy.Density && input.Count > 0)   // an empty shard has no cluster to measure
         {
             var names = keys.Select(k => k).ToArray();
-            parts = PolicySelector.IntraParts(input, names);
+            parts = PolicyRunner.IntraParts(input, names);
         }
         for (int g = 0; g < keys.Length; g++)
         {
@@ -145,7 +145,7 @@ public static class ShardedSelection
         int n = (int)records;
         int total = policy.TotalFor(n, excluded);
         ClusterComplexity[]? complexity = parts?.Select((p, g) => new ClusterComplexity(p.Cluster, p.Size, p.Counted > 0 ? p.Sum.Value / p.Counted : 0, inter[g]!.Value)).ToArray();
-        var (quotas, shares) = PolicySelector.Quotas(policy, sizes, total, complexity);
+        var (quotas, shares) = PolicyRunner.Quotas(policy, sizes, total, complexity);
 
         var plan = new ShardPlanDocument
         {
@@ -413,7 +413,7 @@ public static class ShardedSelection
         {
             var d = input.Distances ?? throw new SelectionInputException("MissingDistance", $"{policy.Keep} selection needs a Distance for every record.");
             for (int i = 0; i < n; i++)
-                if (!double.IsFinite(d[i])) throw new SelectionInputException("InvalidDistance", $"Record {i} has a Distance of {d[i]}; every Distance must be a finite number.", i);
+                if (!double.IsFinite(d[i])) throw input.Fault("InvalidDistance", i, $"Record {input.Name(i)} has a Distance of {d[i]}; every Distance must be a finite number.", SelectionErrorKind.InvalidData);
         }
         var primary = new ulong[n];
         for (int i = 0; i < n; i++) primary[i] = SelectionOrder.Primary(policy.Keep, input.Distances?[i] ?? 0, ids[i], policy.Seed);

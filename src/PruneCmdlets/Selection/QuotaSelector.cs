@@ -23,23 +23,6 @@ public enum KeepStrategy
     Auto,
 }
 
-/// <summary>
-/// Sorscher et al. (2022) in one rule, for -Keep Auto without a measured recommendation:
-/// the best direction depends on how much data survives the cut. With abundant data (at least
-/// <see cref="AbundantPerGroup"/> kept records per class, or per cluster when unlabelled) keep
-/// the hard samples; with scarce data keep the easy ones; balance classes when labels exist.
-/// </summary>
-public static class AutoRule
-{
-    /// <summary>Kept records per class from which data counts as abundant.</summary>
-    public const int AbundantPerGroup = 1000;
-
-    /// <summary>Below this keep fraction the paper found pruning with an imperfect metric harmful.</summary>
-    public const double SmallFraction = 0.2;
-
-    public static KeepStrategy Direction(int kept, int groups) => kept / (double)Math.Max(1, groups) >= AbundantPerGroup ? KeepStrategy.Hard : KeepStrategy.Easy;
-}
-
 /// <summary>How the total is split across groups.</summary>
 public enum BalanceBy
 {
@@ -60,7 +43,7 @@ public enum BalanceBy
 /// Pure selection logic: how many to keep in each group and which ones. Output is a keep flag
 /// per record in input order, so the cmdlet can stream records back in their original order.
 /// </summary>
-public static class PruneSelector
+public static class QuotaSelector
 {
     /// <summary>Records to keep for a fraction: round(f·N), half away from zero, never below 1.</summary>
     public static int CountForFraction(double fraction, int n)
@@ -228,7 +211,7 @@ public static class PruneSelector
         {
             if (plans is null) plans = StratifiedPlans(distances!, groupOf, quotas, stratified ?? new StratifiedOptions());
             else if (plans.Length != quotas.Length || plans.Where((p, g) => p.Takes.Sum() != quotas[g] || p.BinOf.Length != sizes[g]).Any())
-                throw new ArgumentException("The Stratified plans must be those of these groups and quotas (PruneSelector.StratifiedPlans).", nameof(plans));
+                throw new ArgumentException("The Stratified plans must be those of these groups and quotas (QuotaSelector.StratifiedPlans).", nameof(plans));
             var rng = new DeterministicRandom(seed);
             var members = Members(groupOf, quotas.Length);
             for (int g = 0; g < quotas.Length; g++)

@@ -5,10 +5,10 @@ namespace PruneCmdlets.Selection;
 
 /// <summary>
 /// Runs a <see cref="SelectionPolicy"/>: groups the records, finds every group's quota (equal
-/// fractions, or density shares), picks the records with <see cref="PruneSelector"/> and says
+/// fractions, or density shares), picks the records with <see cref="QuotaSelector"/> and says
 /// for each one why it was kept or pruned. The only place a policy becomes a decision.
 /// </summary>
-public static class PolicySelector
+public static class PolicyRunner
 {
     /// <summary>
     /// Runs <paramref name="policy"/> on <paramref name="input"/>. Without <paramref name="explain"/>
@@ -24,7 +24,7 @@ public static class PolicySelector
             if (input.Distances is null) throw new SelectionInputException("MissingDistance", $"{policy.Keep} selection needs a Distance for every record.");
             if (input.Distances.Length != n) throw new ArgumentException("One distance per record is needed.", nameof(input));
             for (int i = 0; i < n; i++)
-                if (!double.IsFinite(input.Distances[i])) throw new SelectionInputException("InvalidDistance", $"Record {i} has a Distance of {input.Distances[i]}; every Distance must be a finite number.", i);
+                if (!double.IsFinite(input.Distances[i])) throw input.Fault("InvalidDistance", i, $"Record {input.Name(i)} has a Distance of {input.Distances[i]}; every Distance must be a finite number.", SelectionErrorKind.InvalidData);
         }
         int total = policy.TotalFor(n, input.Excluded);
         var (groupOf, names) = Groups(policy.BalanceBy, input);
@@ -34,8 +34,8 @@ public static class PolicySelector
         ClusterComplexity[]? complexity = policy.BalanceBy == BalanceBy.Density ? Complexity(input, names) : null;
         var (quotas, shares) = Quotas(policy, sizes, total, complexity);
 
-        var plans = policy.Keep == KeepStrategy.Stratified ? PruneSelector.StratifiedPlans(input.Distances!, groupOf, quotas, policy.Stratified) : null;
-        var keep = PruneSelector.Select(input.Distances, groupOf, quotas, policy.Keep, policy.Seed, policy.Stratified, input.Ids, plans);
+        var plans = policy.Keep == KeepStrategy.Stratified ? QuotaSelector.StratifiedPlans(input.Distances!, groupOf, quotas, policy.Stratified) : null;
+        var keep = QuotaSelector.Select(input.Distances, groupOf, quotas, policy.Keep, policy.Seed, policy.Stratified, input.Ids, plans);
         var cuts = Cuts(policy.Keep, input.Distances, groupOf, keep, sizes, quotas);
         var reasons = !explain ? null : DecisionReasons.For(policy, input.Distances, groupOf, names, sizes, quotas, keep, cuts, shares, plans);
         return new SelectionOutcome(policy, keep, reasons, groupOf, names, sizes, quotas, cuts, complexity, shares, plans);
@@ -60,10 +60,10 @@ public static class PolicySelector
                 return (new[] { total }, null);
             case BalanceBy.Density:
                 var shares = DensityPruning.Softmax(complexity!.Select(c => c.Complexity).ToArray(), policy.Temperature);
-                return (PruneSelector.WeightedQuotas(shares, sizes, total, minPerGroup), shares);
+                return (QuotaSelector.WeightedQuotas(shares, sizes, total, minPerGroup), shares);
             default:
-                return (minPerGroup == 0 ? PruneSelector.Quotas(sizes, total)
-                    : PruneSelector.WeightedQuotas(sizes.Select(s => (double)s).ToArray(), sizes, total, minPerGroup), null);
+                return (minPerGroup == 0 ? QuotaSelector.Quotas(sizes, total)
+                    : QuotaSelector.WeightedQuotas(sizes.Select(s => (double)s).ToArray(), sizes, total, minPerGroup), null);
         }
     }
 
@@ -102,9 +102,9 @@ public static class PolicySelector
         for (int i = 0; i < input.Count; i++)
         {
             if (vectors[i].Length != model.Dimension)
-                throw new SelectionInputException("ModelDimensionMismatch", $"Record {i} has {vectors[i].Length} dimensions but its KMeansModel has {model.Dimension}.", i);
+                throw input.Fault("ModelDimensionMismatch", i, $"Record {input.Name(i)} has {vectors[i].Length} dimensions but its KMeansModel has {model.Dimension}.");
             if (clusters[i] < 0 || clusters[i] >= model.K)
-                throw new SelectionInputException("ClusterOutOfRange", $"Record {i} is in cluster {clusters[i]}, but its KMeansModel has clusters 0 to {model.K - 1}.", i);
+                throw input.Fault("ClusterOutOfRange", i, $"Record {input.Name(i)} is in cluster {clusters[i]}, but its KMeansModel has clusters 0 to {model.K - 1}.", SelectionErrorKind.InvalidData);
         }
         var ids = names.Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         return DensityPruning.IntraSums(model, vectors, clusters, ids);
