@@ -24,31 +24,22 @@ public sealed class ImageEmbedderOptions
 /// only one that writes the cache. A file that cannot be read or decoded is a failed outcome
 /// naming it; the others embed.
 /// </summary>
-public sealed class ImageEmbedder : IDisposable
+internal sealed class ImageEmbedder : Embedder<string, ImageEmbedder.Pending>
 {
     /// <summary>One file's fate on the worker: a vector (fresh or cached) or the error that stopped it.</summary>
-    private sealed record Pending(string Path, float[]? Vector, string? ContentHash, bool FromCache, ImageLoadException? Error);
+    internal sealed record Pending(string Path, float[]? Vector, string? ContentHash, bool FromCache, ImageLoadException? Error);
 
     private readonly ImageEmbeddingModel _model;
-    private readonly EmbeddingCache? _cache;
     private readonly ImageEmbedderOptions _options;
-    private readonly OrderedWork<Pending[]> _work;
     private readonly List<string> _batch = new();
 
     public ImageEmbedder(ImageEmbeddingModel model, EmbeddingCache? cache, ImageEmbedderOptions options, CancellationToken cancel = default)
+        : base(cache, options.Threads, "Get-Embedding worker", cancel)
     {
         _model = model;
-        _cache = cache;
         _options = options;
-        _work = new OrderedWork<Pending[]>(options.Threads, "Get-Embedding worker", cancel);
     }
 
-    /// <summary>Paths added so far.</summary>
-    public long Queued { get; private set; }
-    /// <summary>Outcomes taken with a record (cached ones included).</summary>
-    public long Embedded { get; private set; }
-    /// <summary>Records that came from the cache.</summary>
-    public long Cached { get; private set; }
     /// <summary>Outcomes taken that failed.</summary>
     public long Failed { get; private set; }
 
@@ -58,36 +49,16 @@ public sealed class ImageEmbedder : IDisposable
             .Where(f => ImageTensorLoader.ImageExtensions.Contains(Path.GetExtension(f)))
             .OrderBy(f => f, StringComparer.Ordinal);
 
-    /// <summary>Queues one file; a full batch goes to the workers.</summary>
-    public void Add(string path)
+    public override void Add(string path)
     {
         _batch.Add(path);
         Queued++;
         if (_batch.Count >= Math.Min(_options.BatchSize, _model.MaxBatch)) Submit();
     }
 
-    /// <summary>Batches of outcomes the caller must take now, oldest first, so no more than twice the threads wait.</summary>
-    public IEnumerable<EmbeddingOutcome<string>[]> Ready()
-    {
-        while (_work.Full) yield return Take();
-    }
-
-    /// <summary>Sends the last partial batch and yields every remaining batch of outcomes in order.</summary>
-    public IEnumerable<EmbeddingOutcome<string>[]> Finish()
+    protected override void SendRest()
     {
         if (_batch.Count > 0) Submit();
-        while (_work.Any) yield return Take();
-    }
-
-    /// <summary>Every path's outcome, in order: <see cref="Add"/>, <see cref="Ready"/> and <see cref="Finish"/> in one.</summary>
-    public IEnumerable<EmbeddingOutcome<string>> EmbedAll(IEnumerable<string> paths)
-    {
-        foreach (var path in paths)
-        {
-            Add(path);
-            foreach (var batch in Ready()) foreach (var o in batch) yield return o;
-        }
-        foreach (var batch in Finish()) foreach (var o in batch) yield return o;
     }
 
     private void Submit()
@@ -95,35 +66,23 @@ public sealed class ImageEmbedder : IDisposable
         var files = _batch.ToArray();
         _batch.Clear();
         var model = _model;
-        var cache = _cache;
+        var cache = Cache;
         long budget = _options.MaxPixels;
-        var work = _work;
-        _work.Enqueue(() => EmbedBatch(files, model, cache, budget, work));
+        var work = Work;
+        Work.Enqueue(() => EmbedBatch(files, model, cache, budget, work));
     }
 
-    /// <summary>The oldest batch, with its new vectors cached and its records made (on the caller's thread).</summary>
-    private EmbeddingOutcome<string>[] Take()
+    protected override EmbeddingOutcome<string> Outcome(Pending p)
     {
-        var pending = _work.Next();
-        var outcomes = new EmbeddingOutcome<string>[pending.Length];
-        for (int i = 0; i < pending.Length; i++)
+        if (p.Error is not null)
         {
-            var p = pending[i];
-            if (p.Error is not null)
-            {
-                Failed++;
-                outcomes[i] = EmbeddingOutcome<string>.Failed(p.Path, p.Error.ErrorId, p.Error);
-                continue;
-            }
-            if (p.ContentHash is not null && !p.FromCache) _cache!.Add(p.ContentHash, p.Vector!);
-            if (p.FromCache) Cached++;
-            Embedded++;
-            var vector = _options.Normalize ? Normalized(p.Vector!) : p.Vector!;
-            outcomes[i] = EmbeddingOutcome<string>.Embedded(p.Path,
-                new EmbeddingRecord(p.Path, p.Path, _options.Label.For(EmbeddingLabel.FolderOf(p.Path)), vector, _model.Name));
+            Failed++;
+            return EmbeddingOutcome<string>.Failed(p.Path, p.Error.ErrorId, p.Error);
         }
-        _cache?.Flush();
-        return outcomes;
+        Embedding(p.ContentHash, p.Vector!, p.FromCache);
+        var vector = _options.Normalize ? Normalized(p.Vector!) : p.Vector!;
+        return EmbeddingOutcome<string>.Embedded(p.Path,
+            new EmbeddingRecord(p.Path, p.Path, _options.Label.For(EmbeddingLabel.FolderOf(p.Path)), vector, _model.Name));
     }
 
     /// <summary>A unit-length copy (the cached vector stays unnormalised); an all-zero vector as it is.</summary>
@@ -197,7 +156,4 @@ public sealed class ImageEmbedder : IDisposable
             foreach (var t in tensors) ArrayPool<float>.Shared.Return(t);
         }
     }
-
-    /// <summary>Stops the workers and waits for them; the model and the cache stay the caller's.</summary>
-    public void Dispose() => _work.Dispose();
 }

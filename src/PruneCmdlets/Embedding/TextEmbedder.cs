@@ -27,17 +27,25 @@ public static class TextChunkPlan
 
     /// <summary>
     /// What is left when the input ends (fewer than a chunk): shared among the workers rather than
-    /// given to one, sorted by character length (a stand-in for token length; stable, so ties keep
-    /// input order) and cut into batch-sized pieces. Each piece holds indices into <paramref name="texts"/>.
+    /// given to one, sorted by character length (a stand-in for token length) and cut into
+    /// batch-sized pieces (<see cref="ByLength"/>). Each piece holds indices into <paramref name="texts"/>.
     /// </summary>
     public static int[][] SplitRemainder(IReadOnlyList<string> texts, int batchSize)
+        => ByLength(texts.Select(t => t.Length).ToArray(), batchSize);
+
+    /// <summary>
+    /// Indices sorted by length (stable, so ties keep input order and the result depends only on
+    /// the lengths), cut into runs of <paramref name="batchSize"/>: similar lengths together, so
+    /// a batch pads little.
+    /// </summary>
+    public static int[][] ByLength(IReadOnlyList<int> lengths, int batchSize)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize));
-        var order = Enumerable.Range(0, texts.Count).OrderBy(i => texts[i].Length).ThenBy(i => i).ToArray();
-        var pieces = new int[(order.Length + batchSize - 1) / batchSize][];
-        for (int p = 0; p < pieces.Length; p++)
-            pieces[p] = order.AsSpan(p * batchSize, Math.Min(batchSize, order.Length - p * batchSize)).ToArray();
-        return pieces;
+        var order = Enumerable.Range(0, lengths.Count).OrderBy(i => lengths[i]).ThenBy(i => i).ToArray();
+        var runs = new int[(order.Length + batchSize - 1) / batchSize][];
+        for (int r = 0; r < runs.Length; r++)
+            runs[r] = order.AsSpan(r * batchSize, Math.Min(batchSize, order.Length - r * batchSize)).ToArray();
+        return runs;
     }
 
     /// <summary>
@@ -76,38 +84,31 @@ public static class TextChunkPlan
 /// the model in batches of similar length. The caller's thread adds items, takes outcomes and is
 /// the only one that writes the cache.
 /// </summary>
-public sealed class TextEmbedder : IDisposable
+internal sealed class TextEmbedder : Embedder<TextItem, TextEmbedder.Pending>
 {
     /// <summary>Characters of the text a record carries without <see cref="TextEmbedderOptions.IncludeText"/>.</summary>
     public const int PreviewLength = 100;
 
     /// <summary>One text's fate on the worker: its tokens and vector (fresh or cached).</summary>
-    private sealed record Pending(TextItem Item, TokenizedText Tokens, float[] Vector, string? ContentHash, bool FromCache);
+    internal sealed record Pending(TextItem Item, TokenizedText Tokens, float[] Vector, string? ContentHash, bool FromCache);
 
     private readonly TextEmbeddingModel _model;
-    private readonly EmbeddingCache? _cache;
     private readonly TextEmbedderOptions _options;
-    private readonly OrderedWork<Pending[]> _work;
     private readonly List<TextItem> _chunk = new();
 
     public TextEmbedder(TextEmbeddingModel model, EmbeddingCache? cache, TextEmbedderOptions options, CancellationToken cancel = default)
+        : base(cache, options.Threads, "Get-TextEmbedding worker", cancel)
     {
         _model = model;
-        _cache = cache;
         _options = options;
-        _work = new OrderedWork<Pending[]>(options.Threads, "Get-TextEmbedding worker", cancel);
     }
 
-    public long Queued { get; private set; }
-    public long Embedded { get; private set; }
-    public long Cached { get; private set; }
     /// <summary>Texts cut to the model's maximum length.</summary>
     public long Truncated { get; private set; }
     /// <summary>Tokens of the texts embedded ([CLS] and [SEP] included).</summary>
     public long Tokens { get; private set; }
 
-    /// <summary>Queues one text; a full chunk goes to the workers.</summary>
-    public void Add(TextItem item)
+    public override void Add(TextItem item)
     {
         _chunk.Add(item);
         Queued++;
@@ -125,52 +126,32 @@ public sealed class TextEmbedder : IDisposable
     private void Send(TextItem[] items)
     {
         ChunkSent?.Invoke(items);
-        _work.Enqueue(Embedding(items));
+        Work.Enqueue(Chunk(items));
     }
 
-    /// <summary>Chunks of outcomes the caller must take now, oldest first, so no more than twice the threads wait.</summary>
-    public IEnumerable<EmbeddingOutcome<TextItem>[]> Ready()
+    /// <summary>The remainder, planned by <see cref="TextChunkPlan.SplitRemainder"/>: its pieces run on any workers and come back as one item, in input order.</summary>
+    protected override void SendRest()
     {
-        while (_work.Full) yield return Take();
-    }
-
-    /// <summary>Plans and sends the remainder, then yields every remaining chunk of outcomes in order.</summary>
-    public IEnumerable<EmbeddingOutcome<TextItem>[]> Finish()
-    {
-        if (_chunk.Count > 0)
+        if (_chunk.Count == 0) return;
+        var rest = _chunk.ToArray();
+        _chunk.Clear();
+        var pieces = TextChunkPlan.SplitRemainder(rest.Select(i => i.Text).ToArray(), _options.BatchSize);
+        var parts = pieces.Select(p => p.Select(j => rest[j]).ToArray()).Select(items =>
         {
-            var rest = _chunk.ToArray();
-            _chunk.Clear();
-            var pieces = TextChunkPlan.SplitRemainder(rest.Select(i => i.Text).ToArray(), _options.BatchSize);
-            var parts = pieces.Select(p => p.Select(j => rest[j]).ToArray()).Select(items =>
-            {
-                ChunkSent?.Invoke(items);
-                return _work.Start(Embedding(items));
-            }).ToArray();
-            _work.Enqueue(InInputOrder(parts, pieces));
-        }
-        while (_work.Any) yield return Take();
-    }
-
-    /// <summary>Every item's outcome, in order: <see cref="Add"/>, <see cref="Ready"/> and <see cref="Finish"/> in one.</summary>
-    public IEnumerable<EmbeddingOutcome<TextItem>> EmbedAll(IEnumerable<TextItem> items)
-    {
-        foreach (var item in items)
-        {
-            Add(item);
-            foreach (var chunk in Ready()) foreach (var o in chunk) yield return o;
-        }
-        foreach (var chunk in Finish()) foreach (var o in chunk) yield return o;
+            ChunkSent?.Invoke(items);
+            return Work.Start(Chunk(items));
+        }).ToArray();
+        Work.Enqueue(InInputOrder(parts, pieces));
     }
 
     private static async Task<Pending[]> InInputOrder(Task<Pending[]>[] parts, int[][] pieces)
         => TextChunkPlan.Restore(pieces, await Task.WhenAll(parts).ConfigureAwait(false));
 
-    private Func<Pending[]> Embedding(TextItem[] items)
+    private Func<Pending[]> Chunk(TextItem[] items)
     {
         var model = _model;
-        var cache = _cache;
-        var work = _work;
+        var cache = Cache;
+        var work = Work;
         int batch = _options.BatchSize;
         return () => EmbedChunk(items, model, cache, batch, work);
     }
@@ -199,29 +180,18 @@ public sealed class TextEmbedder : IDisposable
         return items.Select((item, i) => new Pending(item, tokens[i], vectors[i]!, hashes[i], fromCache[i])).ToArray();
     }
 
-    /// <summary>The oldest chunk, with its new vectors cached and its records made (on the caller's thread).</summary>
-    private EmbeddingOutcome<TextItem>[] Take()
+    protected override EmbeddingOutcome<TextItem> Outcome(Pending p)
     {
-        var pending = _work.Next();
-        var outcomes = new EmbeddingOutcome<TextItem>[pending.Length];
-        for (int i = 0; i < pending.Length; i++)
+        Embedding(p.ContentHash, p.Vector, p.FromCache);
+        if (p.Tokens.Truncated > 0) Truncated++;
+        Tokens += p.Tokens.Length;
+        var text = p.Item.Text;
+        return EmbeddingOutcome<TextItem>.Embedded(p.Item, new EmbeddingRecord(p.Item.Id, p.Item.Path, _options.Label.For(p.Item.Label), p.Vector, _model.Name)
         {
-            var p = pending[i];
-            if (p.ContentHash is not null && !p.FromCache) _cache!.Add(p.ContentHash, p.Vector);
-            if (p.FromCache) Cached++;
-            if (p.Tokens.Truncated > 0) Truncated++;
-            Tokens += p.Tokens.Length;
-            Embedded++;
-            var text = p.Item.Text;
-            outcomes[i] = EmbeddingOutcome<TextItem>.Embedded(p.Item, new EmbeddingRecord(p.Item.Id, p.Item.Path, _options.Label.For(p.Item.Label), p.Vector, _model.Name)
-            {
-                Text = _options.IncludeText || text.Length <= PreviewLength ? text : Preview(text),
-                TokenCount = p.Tokens.Length,
-                TruncatedTokens = p.Tokens.Truncated,
-            });
-        }
-        _cache?.Flush();
-        return outcomes;
+            Text = _options.IncludeText || text.Length <= PreviewLength ? text : Preview(text),
+            TokenCount = p.Tokens.Length,
+            TruncatedTokens = p.Tokens.Truncated,
+        });
     }
 
     /// <summary>The first PreviewLength characters and an ellipsis, never cutting a surrogate pair in two.</summary>
@@ -230,7 +200,4 @@ public sealed class TextEmbedder : IDisposable
         int n = char.IsHighSurrogate(text[PreviewLength - 1]) ? PreviewLength - 1 : PreviewLength;
         return text[..n] + "…";
     }
-
-    /// <summary>Stops the workers and waits for them; the model and the cache stay the caller's.</summary>
-    public void Dispose() => _work.Dispose();
 }
