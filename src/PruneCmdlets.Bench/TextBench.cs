@@ -50,11 +50,11 @@ internal static class TextBench
     }
 
     /// <summary>
-    /// The raw model on the token batches Get-TextEmbedding forms for the same file (chunks of
-    /// 4 × batch in input order, each sorted by length and cut into batches; the remainder
-    /// sorted by characters and cut into batch-sized chunks), run by the same number of
-    /// threads, each taking the next chunk. Tokenising and planning are done before the clock
-    /// starts: only the model runs are timed.
+    /// The raw model on the token batches Get-TextEmbedding forms for the same file (its chunk
+    /// plan, <see cref="TextChunkPlan.Plan"/>, each chunk's batches by
+    /// <see cref="TextEmbeddingModel.PlanBatches"/>), run by the same number of threads, each
+    /// taking the next chunk. Tokenising and planning are done before the clock starts: only
+    /// the model runs are timed.
     /// </summary>
     public static void RawModel(Dictionary<string, string> o)
     {
@@ -62,11 +62,7 @@ internal static class TextBench
         int batch = int.Parse(o.GetValueOrDefault("batch", "32"));
         int workers = int.Parse(o.GetValueOrDefault("workers", Environment.ProcessorCount.ToString()));
         using var model = TextEmbeddingModel.LoadDefault(o["models"]);
-        var chunks = new List<TokenizedText[]>();
-        int full = texts.Length / (4 * batch) * (4 * batch);
-        for (int i = 0; i < full; i += 4 * batch) chunks.Add(texts[i..(i + 4 * batch)].Select(model.Tokenizer.Encode).ToArray());
-        var rest = texts[full..].OrderBy(t => t.Length).ToArray();
-        for (int i = 0; i < rest.Length; i += batch) chunks.Add(rest[i..Math.Min(rest.Length, i + batch)].Select(model.Tokenizer.Encode).ToArray());
+        var chunks = TextChunkPlan.Plan(texts, batch).Select(c => c.Select(i => model.Tokenizer.Encode(texts[i])).ToArray()).ToArray();
         var plans = chunks.Select(c => TextEmbeddingModel.PlanBatches(c, batch).Select(b => b.Select(j => c[j]).ToArray()).ToArray()).ToArray();
         long tokens = chunks.Sum(c => c.Sum(t => (long)t.Length));
         using var run = new RunOptions();

@@ -17,9 +17,12 @@ internal static class ErrorHelper
     /// not an image it decodes.
     /// </summary>
     public static ErrorRecord ImageLoadFailed(PruneCmdlets.Embedding.ImageLoadException e)
-        => e.ReadFailed ? FileReadFailed(e.Path, e)
-            : e.TooLarge ? new(e, "ImageTooLarge", ErrorCategory.LimitsExceeded, e.Path)
-            : new(e, "ImageDecodeFailed", ErrorCategory.InvalidData, e.Path);
+        => e.ErrorId switch
+        {
+            "FileReadFailed" => FileReadFailed(e.Path, e),
+            "ImageTooLarge" => new(e, e.ErrorId, ErrorCategory.LimitsExceeded, e.Path),
+            _ => new(e, e.ErrorId, ErrorCategory.InvalidData, e.Path),
+        };
 
     /// <summary>A file whose bytes could not be read (an I/O error, no permission, gone since it was listed); the TargetObject is its path.</summary>
     public static ErrorRecord FileReadFailed(string path, Exception e)

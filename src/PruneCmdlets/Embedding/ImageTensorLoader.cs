@@ -24,6 +24,12 @@ public sealed class ImageLoadException : Exception
     /// since it was listed): not a bad image, and worth trying again, so it has its own ErrorId.
     /// </summary>
     public bool ReadFailed { get; init; }
+
+    /// <summary>
+    /// The stable name a script tells the three apart by: FileReadFailed (retry it), ImageTooLarge
+    /// (above the pixel budget), ImageDecodeFailed (bytes that are not an image it decodes).
+    /// </summary>
+    public string ErrorId => ReadFailed ? "FileReadFailed" : TooLarge ? "ImageTooLarge" : "ImageDecodeFailed";
 }
 
 /// <summary>

@@ -137,19 +137,12 @@ public sealed class TextEmbeddingModel : IDisposable
     }
 
     /// <summary>
-    /// Groups texts into batches of similar length: indices sorted by token count (stable, so
-    /// the plan depends only on the lengths), cut into runs of <paramref name="batchSize"/>.
-    /// Each batch then pads only to its own longest text.
+    /// Groups texts into batches of similar length: indices sorted by token count, cut into runs
+    /// of <paramref name="batchSize"/> (<see cref="TextChunkPlan.ByLength"/>). Each batch then
+    /// pads only to its own longest text.
     /// </summary>
     public static int[][] PlanBatches(IReadOnlyList<TokenizedText> texts, int batchSize)
-    {
-        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize));
-        var order = Enumerable.Range(0, texts.Count).OrderBy(i => texts[i].Length).ThenBy(i => i).ToArray();
-        var batches = new int[(order.Length + batchSize - 1) / batchSize][];
-        for (int b = 0; b < batches.Length; b++)
-            batches[b] = order.AsSpan(b * batchSize, Math.Min(batchSize, order.Length - b * batchSize)).ToArray();
-        return batches;
-    }
+        => TextChunkPlan.ByLength(texts.Select(t => t.Length).ToArray(), batchSize);
 
     /// <summary>Embeds texts in length-grouped batches; vectors come back in input order. Thread-safe.</summary>
     public float[][] EmbedAll(IReadOnlyList<TokenizedText> texts, int batchSize, RunOptions run, CancellationToken cancel)
