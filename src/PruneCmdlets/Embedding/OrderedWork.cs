@@ -1,5 +1,4 @@
 using Microsoft.ML.OnnxRuntime;
-using PruneCmdlets.Commands;
 
 namespace PruneCmdlets.Embedding;
 
