@@ -67,14 +67,7 @@ public sealed class MeasureShardSummaryCommand : PolicyCommandBase
         catch (ArgumentException e) { ThrowTerminatingError(ErrorHelper.Terminating("InvalidPolicy", ErrorCategory.InvalidArgument, e.Message, null, e)); }
     }
 
-    protected override void ProcessRecord()
-    {
-        if (InputObject is null) return;
-        var r = InputObject.BaseObject as EmbeddingRecord ?? RecordAdapter.TryAdapt(InputObject, _seen);
-        _seen++;
-        if (r is null) { WriteError(ErrorHelper.MissingVector(InputObject)); return; }
-        _records.Add(r);
-    }
+    protected override void ProcessRecord() => RecordAdapter.AddTo(_records, InputObject, ref _seen, this);
 
     protected override void EndProcessing()
     {

@@ -18,6 +18,19 @@ namespace PruneCmdlets.Commands;
 /// </summary>
 internal static class RecordAdapter
 {
+    /// <summary>
+    /// Adds one pipeline input to a cmdlet's records as it arrives; an input that is not a record
+    /// is reported (MissingVector) and the pipeline goes on. <paramref name="seen"/> counts the
+    /// inputs, so a row without an Id is named by its place in the input.
+    /// </summary>
+    public static void AddTo(List<EmbeddingRecord> records, PSObject? input, ref int seen, PSCmdlet cmdlet)
+    {
+        if (input is null) return;
+        var r = TryAdapt(input, seen++);
+        if (r is null) { cmdlet.WriteError(ErrorHelper.MissingVector(input)); return; }
+        records.Add(r);
+    }
+
     public static EmbeddingRecord? TryAdapt(PSObject? input, int fallbackIndex)
     {
         if (input is null) return null;

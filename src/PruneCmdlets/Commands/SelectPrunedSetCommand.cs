@@ -71,14 +71,7 @@ public sealed class SelectPrunedSetCommand : StratifiedPolicyCommandBase
         if (Override is not null) _overrides = Overrides.Read(this, Override);
     }
 
-    protected override void ProcessRecord()
-    {
-        if (InputObject is null) return;
-        var r = InputObject.BaseObject as EmbeddingRecord ?? RecordAdapter.TryAdapt(InputObject, _seen);
-        _seen++;
-        if (r is null) { WriteError(ErrorHelper.MissingVector(InputObject)); return; }
-        _records.Add(r);
-    }
+    protected override void ProcessRecord() => RecordAdapter.AddTo(_records, InputObject, ref _seen, this);
 
     protected override void EndProcessing()
     {
