@@ -54,13 +54,13 @@ internal static class IssueBench
         var vectors = Enumerable.Range(0, n).Select(i => (ReadOnlyMemory<float>)x.AsMemory(i * d, d)).ToList();
         var input = new DataIssueInput { Vectors = vectors, Ids = Enumerable.Range(0, n).Select(i => i.ToString()).ToList(), Labels = noisy };
         var detection = new Dictionary<string, object>();
-        bool[]? probeFlags = null;
+        bool[]? probeFlags = null, neighborFlags = null;
         foreach (var classifier in new[] { LabelClassifier.Probe, LabelClassifier.Neighbors })
         {
             var sw = Stopwatch.StartNew();
             var (records, summary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Label, Classifier = classifier, Seed = seed });
             var flags = records.Select(r => r.Issues.Contains("LabelError")).ToArray();
-            if (classifier == LabelClassifier.Probe) probeFlags = flags;
+            if (classifier == LabelClassifier.Probe) probeFlags = flags; else neighborFlags = flags;
             int tp = Enumerable.Range(0, n).Count(i => flags[i] && flipped[i]);
             detection[classifier.ToString()] = new
             {
@@ -108,7 +108,9 @@ internal static class IssueBench
             var kmHard = Probe(Select(KeepStrategy.Hard, kmDistance, f, null));
             var classHard = Probe(Select(KeepStrategy.Hard, classDistance, f, null));
             var excluded = Probe(Select(KeepStrategy.Hard, kmDistance, f, probeFlags));
-            table.Add(new { Keep = f, Random = random, KMeansHard = kmHard, ClassMeanHard = classHard, ExcludeLabelErrorThenKMeansHard = excluded });
+            // The default classifier's flags (Neighbors), which is what Find-DataIssue gives a user who names none.
+            var excludedByNeighbors = Probe(Select(KeepStrategy.Hard, kmDistance, f, neighborFlags));
+            table.Add(new { Keep = f, Random = random, KMeansHard = kmHard, ClassMeanHard = classHard, ExcludeLabelErrorThenKMeansHard = excluded, ExcludeNeighborFlagsThenKMeansHard = excludedByNeighbors });
         }
         Console.WriteLine(JsonSerializer.Serialize(new { N = n, D = d, TestN = tn, Noise = noise, Seed = seed, Flipped = flipped.Count(f => f), Detection = detection, AllData = all, Table = table },
             new JsonSerializerOptions { IncludeFields = true }));
