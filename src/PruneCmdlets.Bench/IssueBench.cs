@@ -134,9 +134,15 @@ internal static class IssueBench
             var parts = paths.Split(',').Select(Load).ToList();
             d = parts[0].D;
             n = parts.Sum(p => p.N);
-            x = new float[(long)n * d];
-            long at = 0;
-            foreach (var p in parts) { Array.Copy(p.X, 0, x, at, (long)p.N * p.D); at += (long)p.N * p.D; }
+            // One file is used as read (at 1M × 512 it is 2 GB; a copy would double the peak).
+            if (parts.Count == 1) x = parts[0].X;
+            else
+            {
+                x = new float[(long)n * d];
+                long at = 0;
+                foreach (var p in parts) { Array.Copy(p.X, 0, x, at, (long)p.N * p.D); at += (long)p.N * p.D; }
+            }
+            parts = null!;
             data = paths;
         }
         else
@@ -149,8 +155,7 @@ internal static class IssueBench
         }
         int k = int.Parse(o.GetValueOrDefault("k", "10"));
         int q = Math.Min(n, int.Parse(o.GetValueOrDefault("queries", "0")) is > 0 and var qq ? qq : n);
-        var u = (float[])x.Clone();
-        x = null!;
+        var u = x; // normalised in place: the raw rows are not needed again
         VectorMath.NormalizeRows(u, n, d);
 
         // The rows whose recall is measured, and their exact k nearest among all other rows.
