@@ -39,6 +39,10 @@ param(
     [int] $Size = 1000000,
     [int] $Queries = 10000,
     [int] $ProbeSample = 50000,
+    # A folder holding OpenBLAS's libblas.so.3 for scikit-learn's side, when numpy would load
+    # Debian's reference BLAS (libblas3), which is 10× slower: the deb of libopenblas0-pthread
+    # unpacked (dpkg-deb -x) gives usr/lib/x86_64-linux-gnu/openblas-pthread.
+    [string] $BlasLibraryPath,
     [switch] $Quick
 )
 $ErrorActionPreference = 'Stop'
@@ -48,6 +52,13 @@ if ($Quick) { $RecallSize = 20000; $RecallQueries = 1000; $Size = 20000; $Querie
 $out = New-Item -ItemType Directory -Force (Join-Path $OutputDirectory 'data-issues-scale')
 $script = Join-Path $PSScriptRoot 'data_issues_scale.py'
 $rows = [Collections.Generic.List[object]]::new()
+if ($BlasLibraryPath) { $env:LD_LIBRARY_PATH = (@($BlasLibraryPath, $env:LD_LIBRARY_PATH) | Where-Object { $_ }) -join ':' }
+if ($Scale) {
+    # Which BLAS numpy loaded: the reference BLAS would make scikit-learn look ten times slower than it is.
+    $blas = & $Python -c "import numpy; print(next((l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l), 'none'))"
+    Write-Host "scikit-learn's BLAS: $blas"
+    if ($blas -match '/blas/libblas') { Write-Warning "numpy uses the reference BLAS ($blas): install libopenblas0-pthread or give -BlasLibraryPath, or scikit-learn's times are not its best." }
+}
 
 # One step under nice and /usr/bin/time -v: its last JSON line, wall and CPU seconds, peak RSS.
 function Invoke-Measured([string] $Name, [string[]] $Command) {
