@@ -117,52 +117,125 @@ internal static class IssueBench
     }
 
     /// <summary>
-    /// issues-ivf: recall@k of the clustered neighbour search against the exact one, on a matrix
-    /// file (--train) or a generated Gaussian mixture (--n, --d, --clusters), per --probes.
+    /// issues-ivf: recall@k of the clustered neighbour search against the exact one, per --probes,
+    /// on matrix files (--train a.npy[,b.npy…], rows concatenated) or a generated Gaussian mixture
+    /// (--n, --d, --clusters, --seed). With --queries Q (and Q &lt; N) the exact neighbours are
+    /// found by brute force for a seeded random sample of Q rows against all N rows, and recall is
+    /// measured on those rows only (as faiss's benchmarks do): the exact search of every row costs
+    /// N² dot products. The exact time for all N is then the sample's time scaled by N/Q, and is
+    /// reported as extrapolated.
     /// </summary>
     public static void Recall(Dictionary<string, string> o)
     {
+        var ci = System.Globalization.CultureInfo.InvariantCulture;
         float[] x; int n, d;
-        if (o.TryGetValue("train", out var path)) (x, n, d) = Load(path);
+        string data;
+        if (o.TryGetValue("train", out var paths))
+        {
+            var parts = paths.Split(',').Select(Load).ToList();
+            d = parts[0].D;
+            n = parts.Sum(p => p.N);
+            // One file is used as read (at 1M × 512 it is 2 GB; a copy would double the peak).
+            if (parts.Count == 1) x = parts[0].X;
+            else
+            {
+                x = new float[(long)n * d];
+                long at = 0;
+                foreach (var p in parts) { Array.Copy(p.X, 0, x, at, (long)p.N * p.D); at += (long)p.N * p.D; }
+            }
+            parts = null!;
+            data = paths;
+        }
         else
         {
             n = int.Parse(o.GetValueOrDefault("n", "200000")); d = int.Parse(o.GetValueOrDefault("d", "128"));
             int clusters = int.Parse(o.GetValueOrDefault("clusters", "1000"));
-            var rng = new DeterministicRandom(7);
-            double Gauss() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-            var centres = new float[clusters * d];
-            for (int i = 0; i < centres.Length; i++) centres[i] = (float)Gauss();
-            x = new float[(long)n * d];
-            for (int i = 0; i < n; i++)
-            {
-                int c = rng.NextInt(clusters);
-                for (int j = 0; j < d; j++) x[(long)i * d + j] = centres[c * d + j] + (float)(0.5 * Gauss());
-            }
+            long dataSeed = long.Parse(o.GetValueOrDefault("seed", "7"));
+            x = Mixture(n, d, clusters, 0.5, dataSeed, out _);
+            data = $"mixture of {clusters} Gaussians (centres N(0,1), spread 0.5, seed {dataSeed})";
         }
         int k = int.Parse(o.GetValueOrDefault("k", "10"));
-        var u = (float[])x.Clone();
+        int q = Math.Min(n, int.Parse(o.GetValueOrDefault("queries", "0")) is > 0 and var qq ? qq : n);
+        var u = x; // normalised in place: the raw rows are not needed again
         VectorMath.NormalizeRows(u, n, d);
+
+        // The rows whose recall is measured, and their exact k nearest among all other rows.
+        int[] rowsMeasured;
+        int[] truth;
+        // CPU seconds beside wall seconds: the bench machine may be shared, and CPU time says what the work cost.
+        static double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        double cpu0 = Cpu();
         var sw = Stopwatch.StartNew();
-        var exact = NeighborGraph.Within(u, n, d, k);
+        if (q == n)
+        {
+            rowsMeasured = Enumerable.Range(0, n).ToArray();
+            truth = NeighborGraph.Within(u, n, d, k).Index;
+        }
+        else
+        {
+            rowsMeasured = KMeansTrainer.SampleWithoutReplacement(n, q, new DeterministicRandom(long.Parse(o.GetValueOrDefault("query-seed", "1"))));
+            Array.Sort(rowsMeasured);
+            var queries = new float[(long)q * d];
+            for (int t = 0; t < q; t++) Array.Copy(u, (long)rowsMeasured[t] * d, queries, (long)t * d, d);
+            // k + 1 against every row, then the query itself left out, as the search within the set leaves it out.
+            var between = NeighborGraph.Between(queries, q, u, n, d, k + 1);
+            truth = new int[(long)q * k];
+            for (int t = 0; t < q; t++)
+            {
+                int w = 0;
+                for (int s = 0; s <= k && w < k; s++)
+                {
+                    int j = between.Index[(long)t * (k + 1) + s];
+                    if (j != rowsMeasured[t]) truth[(long)t * k + w++] = j;
+                }
+            }
+        }
         double exactSeconds = sw.Elapsed.TotalSeconds;
+        double exactFull = exactSeconds * n / q, exactCpu = Cpu() - cpu0, exactCpuFull = exactCpu * n / q;
         var options = new DataIssueOptions();
-        int lists = options.ListsFor(n);
+        int lists = o.TryGetValue("lists", out var l) ? int.Parse(l) : options.ListsFor(n);
         var rows = new List<object>();
-        foreach (int probes in o.GetValueOrDefault("probes", "4,8,16,32").Split(',').Select(int.Parse))
+        // --probes 0: the exact search of the query sample only (the like-for-like time beside scikit-learn's brute force).
+        foreach (int probes in o.GetValueOrDefault("probes", "8,16,32").Split(',').Select(int.Parse).Where(p => p > 0))
         {
             sw.Restart();
+            cpu0 = Cpu();
             var approx = NeighborGraph.Clustered(u, n, d, k, lists, probes, seed: 0);
-            double seconds = sw.Elapsed.TotalSeconds;
+            double seconds = sw.Elapsed.TotalSeconds, cpu = Cpu() - cpu0;
             long found = 0;
-            for (int i = 0; i < n; i++)
+            for (int t = 0; t < q; t++)
             {
-                var truth = new HashSet<int>();
-                for (int t = 0; t < k; t++) truth.Add(exact.Index[(long)i * k + t]);
-                for (int t = 0; t < k; t++) if (truth.Contains(approx.Index[(long)i * k + t])) found++;
+                var set = new HashSet<int>();
+                for (int s = 0; s < k; s++) set.Add(truth[(long)t * k + s]);
+                long at = (long)rowsMeasured[t] * k;
+                for (int s = 0; s < k; s++) if (set.Contains(approx.Index[at + s])) found++;
             }
-            rows.Add(new { Probes = probes, Lists = lists, Recall = (double)found / ((long)n * k), Seconds = seconds, SpeedUp = exactSeconds / seconds });
+            rows.Add(new { Probes = probes, Lists = lists, Recall = Math.Round((double)found / ((long)q * k), 4), Seconds = Math.Round(seconds, 1), CpuSeconds = Math.Round(cpu, 1),
+                SpeedUp = Math.Round(exactFull / seconds, 1), CpuSpeedUp = Math.Round(exactCpuFull / cpu, 1) });
+            Console.Error.WriteLine($"issues-ivf n={n} d={d} probes={probes}: {rows[^1]}");
         }
-        Console.WriteLine(JsonSerializer.Serialize(new { N = n, D = d, K = k, ExactSeconds = exactSeconds, Runs = rows }));
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            Data = data, N = n, D = d, K = k, Queries = q, Threads = Environment.ProcessorCount,
+            ExactSecondsOnQueries = Math.Round(exactSeconds, 1), ExactSecondsAllRows = Math.Round(exactFull, 1), ExactCpuSecondsOnQueries = Math.Round(exactCpu, 1), ExactCpuSecondsAllRows = Math.Round(exactCpuFull, 1), ExactAllRowsExtrapolated = q < n, Runs = rows,
+        }));
+    }
+
+    /// <summary>A seeded Gaussian mixture: centres ~ N(0, 1), each row its centre plus N(0, spread²) noise; returns each row's component.</summary>
+    internal static float[] Mixture(int n, int d, int clusters, double spread, long seed, out int[] component)
+    {
+        var rng = new DeterministicRandom(seed);
+        double Gauss() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        var centres = new float[clusters * d];
+        for (int i = 0; i < centres.Length; i++) centres[i] = (float)Gauss();
+        var x = new float[(long)n * d];
+        component = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            int c = component[i] = rng.NextInt(clusters);
+            for (int j = 0; j < d; j++) x[(long)i * d + j] = centres[c * d + j] + (float)(spread * Gauss());
+        }
+        return x;
     }
 }
 
