@@ -83,7 +83,7 @@ foreach ($seed in $Seeds) {
     }
     foreach ($t in $r.Table) {
         $cells = [ordered]@{ Part = 'KeepTable'; Seed = $seed; Keep = $t.Keep }
-        foreach ($k in 'Random', 'KMeansHard', 'ClassMeanHard', 'ExcludeLabelErrorThenKMeansHard') {
+        foreach ($k in 'Random', 'KMeansHard', 'ClassMeanHard', 'ExcludeLabelErrorThenKMeansHard', 'ExcludeNeighborFlagsThenKMeansHard') {
             $cells[$k] = '{0:P1} ({1:P1} wrong)' -f $t.$k.Item1, $t.$k.Item2
             $cells["$k.Accuracy"] = $t.$k.Item1
         }
@@ -94,7 +94,7 @@ foreach ($seed in $Seeds) {
     $rows | Where-Object { $_.Part -in 'LabelErrors', 'KeepTable' -and $_.Seed -eq $seed } | Format-List | Out-String -Width 250 | Out-Host
 }
 $rows | Where-Object Part -EQ 'LabelErrors' | Format-Table Seed, Who, Flagged, Precision, Recall, CrossValidatedAccuracy, Seconds -AutoSize | Out-String -Width 200 | Out-Host
-$rows | Where-Object Part -EQ 'KeepTable' | Format-Table Seed, Keep, Random, KMeansHard, ClassMeanHard, ExcludeLabelErrorThenKMeansHard, AllData -AutoSize | Out-String -Width 250 | Out-Host
+$rows | Where-Object Part -EQ 'KeepTable' | Format-Table Seed, Keep, Random, KMeansHard, ClassMeanHard, ExcludeLabelErrorThenKMeansHard, ExcludeNeighborFlagsThenKMeansHard, AllData -AutoSize | Out-String -Width 250 | Out-Host
 
 # ---- 2. leaks between real photos -------------------------------------------------------------
 $photos = @(Get-ChildItem '/usr/share/backgrounds', '/usr/share/wallpapers' -Recurse -File -Include '*.jpg', '*.jpeg', '*.png', '*.webp' -ErrorAction SilentlyContinue | Sort-Object FullName)
