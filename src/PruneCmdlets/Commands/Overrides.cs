@@ -28,11 +28,12 @@ internal static class Overrides
     /// </summary>
     public static IReadOnlyList<OverrideChange> Resolve(PSCmdlet cmdlet, OverrideSet set, IReadOnlyList<(string Id, bool Kept)> decisions)
     {
+        string runId = DecisionRun.Id(decisions);
         IReadOnlyList<OverrideChange> changes;
-        try { changes = set.Resolve(decisions); }
+        try { changes = set.Resolve(decisions, runId); }
         catch (OverrideException e) { cmdlet.ThrowTerminatingError(ErrorHelper.OverrideRefused(e)); throw; }
         var (kept, pruned, confirmed) = Count(changes);
-        cmdlet.WriteVerbose($"-Override '{set.Path}' (SHA-256 {set.Sha256}, run {DecisionRun.Id(decisions)}): {set.Entries.Count} override(s); " +
+        cmdlet.WriteVerbose($"-Override '{set.Path}' (SHA-256 {set.Sha256}, run {runId}): {set.Entries.Count} override(s); " +
                             $"{kept} pruned record(s) kept by review, {pruned} kept record(s) pruned by review, {confirmed} confirmed as decided.");
         return changes;
     }
