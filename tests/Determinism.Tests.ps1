@@ -26,11 +26,13 @@ BeforeAll {
 
     # The pipeline of the README, in a fresh process; every Distance as its raw bits. The first
     # line says which vector width the process ran with, so a variable the runtime ignored
-    # cannot pass for a different width.
+    # cannot pass for a different width. It names AVX-512 first: the distance kernels choose
+    # their 16-float tiles by Avx512F.IsSupported, while Vector<float> stays at 8 floats on an
+    # AVX-512 machine, so without it the default and AVX-512-off runs would read alike.
     function Invoke-Pipeline([hashtable] $Environment, [string] $Balance) {
         $script = @"
 Import-Module '$ManifestPath'
-'WIDTH ' + [Numerics.Vector]::IsHardwareAccelerated + ' ' + [Numerics.Vector[float]]::Count + ' ' + [Runtime.Intrinsics.Vector256]::IsHardwareAccelerated + ' ' + [Runtime.Intrinsics.Vector128]::IsHardwareAccelerated
+'WIDTH ' + [Runtime.Intrinsics.X86.Avx512F]::IsSupported + ' ' + [Numerics.Vector]::IsHardwareAccelerated + ' ' + [Numerics.Vector[float]]::Count + ' ' + [Runtime.Intrinsics.Vector256]::IsHardwareAccelerated + ' ' + [Runtime.Intrinsics.Vector128]::IsHardwareAccelerated
 `$out = Import-Embedding -Path '$npy' -IdPath '$ids' | Invoke-KMeans -K 12 -Seed 7 | Invoke-SemDeDup -Epsilon 0.001 -IncludePruned |
     Measure-Prototypicality | Select-PrunedSet -KeepFraction 0.5 -BalanceBy $Balance -IncludePruned
 'INERTIA ' + [BitConverter]::DoubleToInt64Bits(`$out[0].KMeansModel.Inertia)
@@ -47,12 +49,13 @@ foreach (`$r in `$out) { 'ROW ' + `$r.Id + ' ' + `$r.Cluster + ' ' + [BitConvert
     }
 
     # Default (AVX2 here: 8 floats), AVX2 off (4 floats, as on Arm64), no SIMD at all; and AVX-512
-    # off where the machine has it, so the default there is the 16-float width.
+    # off where the machine has it, so the default there is the 16-float width. .NET 10 reads
+    # EnableAVX512 (F, BW, CD, DQ and VL as one); EnableAVX512F is the older name of the same.
     $script:settings = @(
         @{ DOTNET_EnableAVX2 = '0' }
         @{ DOTNET_EnableHWIntrinsic = '0' }
     )
-    if ($IsLinux -and (Select-String -Path /proc/cpuinfo -Pattern '\bavx512f\b' -Quiet)) { $script:settings += @{ DOTNET_EnableAVX512F = '0' } }
+    if ($IsLinux -and (Select-String -Path /proc/cpuinfo -Pattern '\bavx512f\b' -Quiet)) { $script:settings += @{ DOTNET_EnableAVX512 = '0'; DOTNET_EnableAVX512F = '0' } }
 }
 
 Describe 'The same bits on every vector width' {
