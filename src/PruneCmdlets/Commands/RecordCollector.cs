@@ -65,11 +65,6 @@ internal sealed class RecordCollector
         return matrix;
     }
 
-    /// <summary>
-    /// Stops the command with SourceFileChanged when a file that records were mapped from has
-    /// been written to since (see <see cref="PruneCmdlets.IO.MappedFloats"/>): its rows would no
-    /// longer be the imported ones, or no longer be there at all. One check per file.
-    /// </summary>
     /// <summary>Density-based pruning needs the centroids: every record must carry the same KMeansModel.</summary>
     public static PruneCmdlets.Clustering.KMeansModel SharedModel(PSCmdlet cmdlet, IReadOnlyList<EmbeddingRecord> records)
     {
@@ -97,6 +92,11 @@ internal sealed class RecordCollector
         if (i >= 0) cmdlet.ThrowTerminatingError(ErrorHelper.MixedClusterModels(records[i], records[i].Id, advice));
     }
 
+    /// <summary>
+    /// Stops the command with SourceFileChanged when a file that records were mapped from has
+    /// been written to since (see <see cref="PruneCmdlets.IO.MappedFloats"/>): its rows would no
+    /// longer be the imported ones, or no longer be there at all. One check per file.
+    /// </summary>
     public static void EnsureSourcesUnchanged(PSCmdlet cmdlet, IReadOnlyList<EmbeddingRecord> records)
     {
         ReadOnlyMemory<float> checkedBlock = default;
