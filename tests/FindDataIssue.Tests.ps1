@@ -67,6 +67,25 @@ Describe 'Find-DataIssue' {
             $flagged[0].IssueReason | Should -BeLike "label error: labelled '*' (out-of-sample p *); its neighbours say '*' (*)"
             { $noisy | Find-DataIssue -Check Label -Folds 3 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterNotApplicable,PruneCmdlets.Commands.FindDataIssueCommand'
         }
+        It 'with -Classifier Both, scores each label by the mean of the probe and the neighbours, and needs a class as large as the folds' {
+            $both = @($noisy | Find-DataIssue -Check Label -Classifier Both -Seed 2)
+            $byNeighbours = @($noisy | Find-DataIssue -Check Label)
+            $both[0].DataIssues.Classifier | Should -Be 'Both'
+            $both[0].DataIssues.Folds | Should -Be 5
+            for ($i = 0; $i -lt $noisy.Count; $i++) {
+                $both[$i].LabelQuality | Should -Be (($checked[$i].LabelQuality + $byNeighbours[$i].LabelQuality) / 2) -Because $noisy[$i].Id
+            }
+            # The thresholds are the mean self-confidence of the averaged probabilities, not either one's.
+            $thresholds = $both[0].DataIssues.ClassThresholds
+            $class0 = @(0..($noisy.Count - 1) | Where-Object { $noisy[$_].Label -eq 'class0' })
+            $thresholds[0] | Should -Be (($class0 | ForEach-Object { $both[$_].LabelQuality } | Measure-Object -Sum).Sum / $class0.Count)
+            $flagged = @($both | Where-Object { $_.Issues -contains 'LabelError' })
+            @($flagged | Where-Object { $_.Id -in $flipped }).Count | Should -BeGreaterOrEqual (0.8 * $flipped.Count)
+            $flagged[0].IssueReason | Should -BeLike "label error: labelled '*' (out-of-sample p *); the probe and its neighbours say '*' (*)"
+            @($noisy | Find-DataIssue -Check Label -Classifier Both -Folds 3 -Seed 2)[0].DataIssues.Folds | Should -Be 3
+            { $noisy | Select-Object -First 200 | Find-DataIssue -Check Label -Classifier Both -Folds 100 -ErrorAction Stop } | Should -Throw -ErrorId 'ClassTooSmall,PruneCmdlets.Commands.FindDataIssueCommand'
+            { $noisy | Find-DataIssue -Check Label -Classifier Both -SaveLabelModel (Join-Path $TestDrive 'both.json') -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterNotApplicable,PruneCmdlets.Commands.FindDataIssueCommand'
+        }
         It 'warns that the embedding does not fit labels that are noise' {
             $shuffled = $noisy | ForEach-Object { [pscustomobject]@{ Id = $_.Id; Label = "c$([int]$_.Id.Substring(1) % 3)"; Vector = $_.Vector } }
             $out = $shuffled | Find-DataIssue -Check Label -WarningVariable warned -WarningAction SilentlyContinue

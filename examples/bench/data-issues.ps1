@@ -5,10 +5,11 @@
 .DESCRIPTION
     1. Label errors: 20 000 Fashion-MNIST training images (ResNet18 embeddings as Get-Embedding
        makes them) with 10% of the labels flipped at random (a seed per run): precision and
-       recall of LabelError against the flips, with the probe and with the neighbour classifier,
+       recall of LabelError against the flips, with the probe, the neighbour classifier and both,
        beside scikit-learn doing the same from the same run; then a logistic-regression probe
-       trained on the noisy labels of each selection (random, k-means hard, class-mean hard, and
-       k-means hard after -Exclude LabelError) and scored on 5 000 clean test images.
+       trained on the noisy labels of each selection (random, over five selection seeds for its
+       own noise; k-means hard; class-mean hard; and k-means hard after -Exclude LabelError with
+       each classifier's flags) and scored on 5 000 clean test images.
     2. Leaks between photos: Debian's wallpapers split in two; edited copies (resized, cropped,
        brightened, re-encoded as JPEG at quality 60 to 90) of the reference half planted among
        the other half, with edited copies of that half as look-alikes that are not leaks.
@@ -66,7 +67,7 @@ foreach ($seed in $Seeds) {
     $line = & $Bench issues-labels --train $trainNpy --train-labels $trainLabels --test $testNpy --test-labels $testLabels --noise 0.1 --seed $seed --write-noisy $noisy | Select-Object -Last 1
     if ($LASTEXITCODE) { throw 'issues-labels failed.' }
     $r = $line | ConvertFrom-Json
-    foreach ($c in 'Probe', 'Neighbors') {
+    foreach ($c in 'Probe', 'Neighbors', 'Both') {
         $d = $r.Detection.$c
         $rows.Add([pscustomobject]@{ Part = 'LabelErrors'; Seed = $seed; Who = "PruneCmdlets $c"; Flagged = $d.Flagged; Precision = [Math]::Round($d.Precision, 3); Recall = [Math]::Round($d.Recall, 3)
                 CrossValidatedAccuracy = [Math]::Round($d.CrossValidatedAccuracy, 4); Seconds = [Math]::Round($d.Seconds, 1) })
@@ -83,10 +84,12 @@ foreach ($seed in $Seeds) {
     }
     foreach ($t in $r.Table) {
         $cells = [ordered]@{ Part = 'KeepTable'; Seed = $seed; Keep = $t.Keep }
-        foreach ($k in 'Random', 'KMeansHard', 'ClassMeanHard', 'ExcludeLabelErrorThenKMeansHard', 'ExcludeNeighborFlagsThenKMeansHard') {
+        foreach ($k in 'Random', 'KMeansHard', 'ClassMeanHard', 'ExcludeLabelErrorThenKMeansHard', 'ExcludeNeighborFlagsThenKMeansHard', 'ExcludeBothFlagsThenKMeansHard') {
             $cells[$k] = '{0:P1} ({1:P1} wrong)' -f $t.$k.Item1, $t.$k.Item2
             $cells["$k.Accuracy"] = $t.$k.Item1
         }
+        # Random's noise: the range over several selection seeds on the same labels.
+        $cells.RandomRange = '{0:P2}–{1:P2} over {2} seeds (sd {3:N2} points)' -f $t.RandomRuns.Min, $t.RandomRuns.Max, $t.RandomRuns.Count, (100 * $t.RandomRuns.Sd)
         $cells.AllData = $r.AllData.Item1
         $rows.Add([pscustomobject]$cells)
     }
@@ -94,7 +97,7 @@ foreach ($seed in $Seeds) {
     $rows | Where-Object { $_.Part -in 'LabelErrors', 'KeepTable' -and $_.Seed -eq $seed } | Format-List | Out-String -Width 250 | Out-Host
 }
 $rows | Where-Object Part -EQ 'LabelErrors' | Format-Table Seed, Who, Flagged, Precision, Recall, CrossValidatedAccuracy, Seconds -AutoSize | Out-String -Width 200 | Out-Host
-$rows | Where-Object Part -EQ 'KeepTable' | Format-Table Seed, Keep, Random, KMeansHard, ClassMeanHard, ExcludeLabelErrorThenKMeansHard, ExcludeNeighborFlagsThenKMeansHard, AllData -AutoSize | Out-String -Width 250 | Out-Host
+$rows | Where-Object Part -EQ 'KeepTable' | Format-Table Seed, Keep, Random, RandomRange, KMeansHard, ClassMeanHard, ExcludeLabelErrorThenKMeansHard, ExcludeNeighborFlagsThenKMeansHard, ExcludeBothFlagsThenKMeansHard, AllData -AutoSize | Out-String -Width 250 | Out-Host
 
 # ---- 2. leaks between real photos -------------------------------------------------------------
 $photos = @(Get-ChildItem '/usr/share/backgrounds', '/usr/share/wallpapers' -Recurse -File -Include '*.jpg', '*.jpeg', '*.png', '*.webp' -ErrorAction SilentlyContinue | Sort-Object FullName)

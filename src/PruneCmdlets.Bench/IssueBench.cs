@@ -54,13 +54,13 @@ internal static class IssueBench
         var vectors = Enumerable.Range(0, n).Select(i => (ReadOnlyMemory<float>)x.AsMemory(i * d, d)).ToList();
         var input = new DataIssueInput { Vectors = vectors, Ids = Enumerable.Range(0, n).Select(i => i.ToString()).ToList(), Labels = noisy };
         var detection = new Dictionary<string, object>();
-        bool[]? probeFlags = null, neighborFlags = null;
-        foreach (var classifier in new[] { LabelClassifier.Probe, LabelClassifier.Neighbors })
+        var flagsBy = new Dictionary<LabelClassifier, bool[]>();
+        foreach (var classifier in new[] { LabelClassifier.Probe, LabelClassifier.Neighbors, LabelClassifier.Both })
         {
             var sw = Stopwatch.StartNew();
             var (records, summary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Label, Classifier = classifier, Seed = seed });
             var flags = records.Select(r => r.Issues.Contains("LabelError")).ToArray();
-            if (classifier == LabelClassifier.Probe) probeFlags = flags; else neighborFlags = flags;
+            flagsBy[classifier] = flags;
             int tp = Enumerable.Range(0, n).Count(i => flags[i] && flipped[i]);
             detection[classifier.ToString()] = new
             {
@@ -85,11 +85,11 @@ internal static class IssueBench
             var model = LogisticRegression.Fit(sub, rows.Length, d, rows.Select(i => noisy[i]).ToArray(), probeOptions);
             return (model.Accuracy(tx, tn, testLabels), rows.Count(i => flipped[i]) / (double)rows.Length, rows.Length);
         }
-        bool[] Select(KeepStrategy strategy, double[] distance, double fraction, bool[]? exclude)
+        bool[] Select(KeepStrategy strategy, double[] distance, double fraction, bool[]? exclude, long? selectionSeed = null)
         {
             var candidates = Enumerable.Range(0, n).Where(i => exclude is null || !exclude[i]).ToArray();
             // The tool's own rule: the excluded records count in the amount, as Select-PrunedSet -Exclude counts them.
-            var policy = new SelectionPolicy { Keep = strategy, KeepFraction = fraction, Seed = seed, Exclude = exclude is null ? Array.Empty<string>() : new[] { "LabelError" } };
+            var policy = new SelectionPolicy { Keep = strategy, KeepFraction = fraction, Seed = selectionSeed ?? seed, Exclude = exclude is null ? Array.Empty<string>() : new[] { "LabelError" } };
             var outcome = PolicyRunner.Run(policy, new SelectionInput(candidates.Length)
             {
                 Excluded = n - candidates.Length,
@@ -100,17 +100,31 @@ internal static class IssueBench
             return keep;
         }
 
+        // Random's own noise: the same noisy labels, --random-seeds selections (seeds 1…R; the
+        // first is the run's seed, as in the other columns), each probed. A column is "within
+        // random's noise" when it lies inside their range.
+        int randomSeeds = int.Parse(o.GetValueOrDefault("random-seeds", "5"));
         var table = new List<object>();
         var all = Probe(Enumerable.Repeat(true, n).ToArray());
         foreach (double f in keeps)
         {
             var random = Probe(Select(KeepStrategy.Random, kmDistance, f, null));
+            var randomRuns = new List<double> { random.Accuracy };
+            for (long s = 1; randomRuns.Count < randomSeeds; s++)
+                if (s != seed) randomRuns.Add(Probe(Select(KeepStrategy.Random, kmDistance, f, null, s)).Accuracy);
+            double mean = randomRuns.Average(), sd = Math.Sqrt(randomRuns.Sum(a => (a - mean) * (a - mean)) / Math.Max(1, randomRuns.Count - 1));
             var kmHard = Probe(Select(KeepStrategy.Hard, kmDistance, f, null));
             var classHard = Probe(Select(KeepStrategy.Hard, classDistance, f, null));
-            var excluded = Probe(Select(KeepStrategy.Hard, kmDistance, f, probeFlags));
+            var excluded = Probe(Select(KeepStrategy.Hard, kmDistance, f, flagsBy[LabelClassifier.Probe]));
             // The default classifier's flags (Neighbors), which is what Find-DataIssue gives a user who names none.
-            var excludedByNeighbors = Probe(Select(KeepStrategy.Hard, kmDistance, f, neighborFlags));
-            table.Add(new { Keep = f, Random = random, KMeansHard = kmHard, ClassMeanHard = classHard, ExcludeLabelErrorThenKMeansHard = excluded, ExcludeNeighborFlagsThenKMeansHard = excludedByNeighbors });
+            var excludedByNeighbors = Probe(Select(KeepStrategy.Hard, kmDistance, f, flagsBy[LabelClassifier.Neighbors]));
+            var excludedByBoth = Probe(Select(KeepStrategy.Hard, kmDistance, f, flagsBy[LabelClassifier.Both]));
+            table.Add(new
+            {
+                Keep = f, Random = random, RandomRuns = new { Count = randomRuns.Count, Min = randomRuns.Min(), Mean = mean, Max = randomRuns.Max(), Sd = sd },
+                KMeansHard = kmHard, ClassMeanHard = classHard, ExcludeLabelErrorThenKMeansHard = excluded, ExcludeNeighborFlagsThenKMeansHard = excludedByNeighbors,
+                ExcludeBothFlagsThenKMeansHard = excludedByBoth,
+            });
         }
         Console.WriteLine(JsonSerializer.Serialize(new { N = n, D = d, TestN = tn, Noise = noise, Seed = seed, Flipped = flipped.Count(f => f), Detection = detection, AllData = all, Table = table },
             new JsonSerializerOptions { IncludeFields = true }));

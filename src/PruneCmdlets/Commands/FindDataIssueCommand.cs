@@ -127,7 +127,7 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
         }
         if (Given(nameof(Folds)) && Classifier == LabelClassifier.Neighbors)
             ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
-                "-Folds sets the probe's cross-validation: add -Classifier Probe. The neighbour classifier (the default) needs no folds: each record is left out of its own vote.", "Folds"));
+                "-Folds sets the probe's cross-validation: add -Classifier Probe or Both. The neighbour classifier (the default) needs no folds: each record is left out of its own vote.", "Folds"));
         _collector = new RecordCollector(this);
     }
 
@@ -178,7 +178,12 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
         };
         WriteVerbose($"Find-DataIssue: {records.Count} records, {records[0].Dimension} dimensions; checks {checks}; " +
             (checks.HasFlag(DataCheck.Label) && _labelModel is not null ? $"label check by the label model '{LabelModel}' ({_labelModel.Classes.Count} classes, fitted on {_labelModel.SampleRecords} sample records, checksum {_labelModel.Checksum[..12]}); " : "") +
-            (checks.HasFlag(DataCheck.Label) && _labelModel is null ? (Classifier == LabelClassifier.Probe ? $"label check by the logistic-regression probe over {Folds} stratified folds (seed {Seed}); " : $"label check by the labels of {Neighbors} nearest neighbours; ") : "") +
+            (checks.HasFlag(DataCheck.Label) && _labelModel is null ? (Classifier switch
+            {
+                LabelClassifier.Probe => $"label check by the logistic-regression probe over {Folds} stratified folds (seed {Seed}); ",
+                LabelClassifier.Both => $"label check by the mean of the probe over {Folds} stratified folds (seed {Seed}) and the labels of {Neighbors} nearest neighbours; ",
+                _ => $"label check by the labels of {Neighbors} nearest neighbours; ",
+            }) : "") +
             $"{Neighbors} nearest neighbours by cosine, " +
             (new DataIssueOptions { Search = Search }.Clustered(records.Count) ? $"searched inside k-means lists ({Probes} probed per record; beyond {DataIssueOptions.ExactLimit:N0} records, or -Search Clustered)" : "exact") + $"; threads {MaxThreads}.");
 

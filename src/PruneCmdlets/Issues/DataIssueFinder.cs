@@ -108,7 +108,7 @@ public static class DataIssueFinder
             if (labelled.Length == 0) throw new DataIssueException("NoLabels", "No record has a Label, and the label check compares given labels with what the data says. Label the records, or run the other checks with -Check Outlier, Duplicate.");
             var model = options.LabelModel;
             var (classes, given) = model is null
-                ? LabelIssueFinder.Encode(labelled.Select(i => labels[i]!).ToArray(), options.Classifier == LabelClassifier.Probe ? options.Folds : 1)
+                ? LabelIssueFinder.Encode(labelled.Select(i => labels[i]!).ToArray(), options.Classifier != LabelClassifier.Neighbors ? options.Folds : 1)
                 : EncodeFor(model, labelled, labels, d, input.EmbeddingModel);
             double[] probabilities;
             if (model is not null)
@@ -131,7 +131,7 @@ public static class DataIssueFinder
                 }
                 agreement = LabelIssueFinder.NeighborAgreement(labelledGraph, given);
                 float[]? x = null;
-                if (options.Classifier == LabelClassifier.Probe)
+                if (options.Classifier != LabelClassifier.Neighbors)
                 {
                     x = EmbeddingMatrix.CopyRows(labelled.Select(i => input.Vectors[i]).ToList(), DistanceMetric.Euclidean, out _);
                     var probe = options.Probe;
@@ -140,6 +140,7 @@ public static class DataIssueFinder
                         f => progress?.Invoke(new DataIssueProgress("label check: probe folds", (double)f / options.Folds)), cancel);
                 }
                 else probabilities = LabelIssueFinder.NeighborProbabilities(labelledGraph, given, classes.Length);
+                if (options.Classifier == LabelClassifier.Both) LabelIssueFinder.Average(probabilities, LabelIssueFinder.NeighborProbabilities(labelledGraph, given, classes.Length));
                 label = LabelIssueFinder.ConfidentLearning(probabilities, given, classes, options.Classifier, options.Folds);
                 if (options.FitLabelModel)
                 {
@@ -147,7 +148,7 @@ public static class DataIssueFinder
                     fitted = LabelModel.Fit(x!, labelled.Length, d, given, labelled.Select(i => input.Ids[i]).ToArray(), label, input.EmbeddingModel, options.Seed, options.Probe, cancel);
                 }
             }
-            string by = label.Classifier == LabelClassifier.Probe ? "the probe says" : "its neighbours say";
+            string by = label.Classifier switch { LabelClassifier.Probe => "the probe says", LabelClassifier.Both => "the probe and its neighbours say", _ => "its neighbours say" };
             for (int t = 0; t < labelled.Length; t++)
             {
                 int i = labelled[t];

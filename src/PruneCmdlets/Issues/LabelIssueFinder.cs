@@ -109,6 +109,16 @@ public static class LabelIssueFinder
         return probabilities;
     }
 
+    /// <summary>
+    /// <paramref name="into"/> becomes the mean of itself and <paramref name="other"/>, entry by
+    /// entry (LabelClassifier.Both): each row of either sums to 1, so each row of the mean does.
+    /// </summary>
+    public static void Average(double[] into, double[] other)
+    {
+        if (into.Length != other.Length) throw new ArgumentException("Both probability matrices must have the same shape.", nameof(other));
+        for (long i = 0; i < into.LongLength; i++) into[i] = (into[i] + other[i]) / 2;
+    }
+
     /// <summary>Mean fraction of each record's neighbours that share its label: how well the embedding's geometry fits the labels.</summary>
     public static double NeighborAgreement(NeighborGraph graph, int[] given)
     {
@@ -166,7 +176,7 @@ public static class LabelIssueFinder
         {
             Classes = classes, Probabilities = probabilities, Given = given, Quality = quality, Suggested = suggested, Issue = issue,
             Thresholds = threshold, ConfidentJoint = joint, CrossValidatedAccuracy = n == 0 ? 0 : (double)correct / n,
-            Classifier = classifier, Folds = classifier == LabelClassifier.Probe ? folds : 0,
+            Classifier = classifier, Folds = classifier != LabelClassifier.Neighbors ? folds : 0,
         };
     }
 

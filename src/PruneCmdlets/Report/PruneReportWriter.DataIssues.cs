@@ -102,9 +102,12 @@ public static partial class PruneReportWriter
     {
         var parts = new List<string>();
         if (s.Classifier is { } c)
-            parts.Add(c == LabelClassifier.Probe
-                ? $"label errors by confident learning over the probe's {s.Folds}-fold out-of-sample probabilities"
-                : $"label errors by confident learning over the labels of {s.Neighbors} nearest neighbours");
+            parts.Add(c switch
+            {
+                LabelClassifier.Probe => $"label errors by confident learning over the probe's {s.Folds}-fold out-of-sample probabilities",
+                LabelClassifier.Both => $"label errors by confident learning over the mean of the probe's {s.Folds}-fold out-of-sample probabilities and the labels of {s.Neighbors} nearest neighbours",
+                _ => $"label errors by confident learning over the labels of {s.Neighbors} nearest neighbours",
+            });
         if (s.OutlierThreshold is { } t) parts.Add($"outliers above a mean cosine distance of {t.ToString("0.0000", C)} to {s.Neighbors} neighbours ({s.OutlierRule})");
         if (s.DuplicateThreshold is { } d) parts.Add($"duplicates at cosine ≥ {d.ToString("0.####", C)} anywhere in the set");
         if (s.LeakThreshold is { } l)

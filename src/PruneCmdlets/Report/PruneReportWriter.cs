@@ -157,7 +157,7 @@ public static partial class PruneReportWriter
         var parts = new List<string> { "Get-ChildItem <images> -Recurse -File", "Get-Embedding" };
         if (input.DataIssues is { } issues)
             parts.Add($"Find-DataIssue -Check {string.Join(", ", Enum.GetValues<PruneCmdlets.Issues.DataCheck>().Where(c => c != 0 && issues.Checks.HasFlag(c)))}" +
-                (issues.LabelModel is not null ? " -LabelModel <label model>" : issues.Classifier == PruneCmdlets.Issues.LabelClassifier.Probe ? " -Classifier Probe" : "") +
+                (issues.LabelModel is not null ? " -LabelModel <label model>" : issues.Classifier is PruneCmdlets.Issues.LabelClassifier.Probe or PruneCmdlets.Issues.LabelClassifier.Both ? $" -Classifier {issues.Classifier}" : "") +
                 (issues.Checks.HasFlag(PruneCmdlets.Issues.DataCheck.Leak) ? " -Reference $reference" : "") + (issues.Seed != 0 ? $" -Seed {issues.Seed}" : ""));
         if (input.KMeans is { } m) parts.Add($"Invoke-KMeans -K {m.K} -Metric {m.Metric} -Seed {m.Seed}");
         if (input.SemDeDup is { } d)
