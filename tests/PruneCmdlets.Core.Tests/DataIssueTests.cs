@@ -163,6 +163,7 @@ public class DataIssueTests
     [Theory]
     [InlineData(LabelClassifier.Probe)]
     [InlineData(LabelClassifier.Neighbors)]
+    [InlineData(LabelClassifier.Both)]
     public void LabelCheck_FindsFlippedLabels(LabelClassifier classifier)
     {
         var (input, flipped) = NoisyClasses();
@@ -185,6 +186,33 @@ public class DataIssueTests
         Assert.InRange(summary.CrossValidatedAccuracy!.Value, 0.85, 0.97);
         Assert.InRange(summary.NeighborAgreement!.Value, 0.8, 0.97);
         Assert.Null(summary.FitWarning);
+    }
+
+    [Fact]
+    public void Both_IsTheMeanOfTheProbeAndTheNeighbours_EntryByEntry()
+    {
+        var (input, _) = NoisyClasses();
+        LabelCheckResult Probabilities(LabelClassifier c)
+        {
+            var (records, summary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Label, Classifier = c, Seed = 2 });
+            Assert.Equal(c, summary.Classifier);
+            return new LabelCheckResult
+            {
+                Classes = summary.Classes.ToArray(), Probabilities = Array.Empty<double>(), Given = Array.Empty<int>(), Quality = records.Select(r => r.LabelQuality!.Value).ToArray(),
+                Suggested = Array.Empty<int>(), Issue = Array.Empty<bool>(), Thresholds = summary.ClassThresholds.ToArray(), ConfidentJoint = Array.Empty<long>(),
+            };
+        }
+        var probe = Probabilities(LabelClassifier.Probe);
+        var neighbours = Probabilities(LabelClassifier.Neighbors);
+        var both = Probabilities(LabelClassifier.Both);
+        for (int i = 0; i < both.Quality.Length; i++) Assert.Equal((probe.Quality[i] + neighbours.Quality[i]) / 2, both.Quality[i]);
+        // The thresholds are means over the same records, so they average too (to rounding).
+        for (int c = 0; c < both.Thresholds.Length; c++) Assert.Equal((probe.Thresholds[c] + neighbours.Thresholds[c]) / 2, both.Thresholds[c], 12);
+
+        var into = new[] { 0.25, 0.75, 1.0, 0.0 };
+        LabelIssueFinder.Average(into, new[] { 0.5, 0.5, 0.5, 0.5 });
+        Assert.Equal(new[] { 0.375, 0.625, 0.75, 0.25 }, into);
+        Assert.Throws<ArgumentException>(() => LabelIssueFinder.Average(new double[4], new double[6]));
     }
 
     [Fact]
