@@ -206,7 +206,7 @@ Describe 'examples/remoting/prune-remote.ps1' {
         $keys = @($settings.KeyValuePairs | ForEach-Object { $_.Item1.Value })
         $keys | Should -Contain 'Count'
         foreach ($k in $keys + 'Index') { $k | Should -BeIn $stepParameters }
-        foreach ($p in 'Keep', 'BalanceBy') { Get-ValidateSet $remote $p | Should -Be (Get-ValidateSet $stepAst $p) }
+        foreach ($p in 'Keep', 'BalanceBy', 'Exclude') { Get-ValidateSet $remote $p | Should -Be (Get-ValidateSet $stepAst $p) }
     }
     It 'calls a prune-step.ps1 that exists' {
         $text = Get-Content -Raw (Join-Path $RepoRoot 'examples/remoting/prune-remote.ps1')

@@ -173,6 +173,40 @@ Describe 'examples/remoting/prune-remote.ps1 -Local' {
         [IO.File]::ReadAllLines((Join-Path $run 'kept.txt')) -join "`n" | Should -BeExactly ($single -join "`n")
     }
 
+    It 'with -Exclude LabelError, prunes what the sample''s label model flags first, and keeps what one process keeps with that model' {
+        # Three images of the first class filed under the second: their folder is their label.
+        $mislabelled = Join-Path $TestDrive 'images-mislabelled'
+        Copy-Item $images $mislabelled -Recurse
+        $moved = foreach ($v in 0, 5, 10) {
+            $to = Join-Path $mislabelled "$($classes[1])/from-$($classes[0])-$v.png"
+            Move-Item (Join-Path $mislabelled "$($classes[0])/$v.png") $to
+            $to
+        }
+        $run = Join-Path $TestDrive 'remote-exclude'
+        $out = Invoke-ChildPwsh -Command "& '$remote' -Local -Images '$mislabelled' -Work '$run' -Shards 3 -ThrottleLimit 2 -K 5 -SampleFraction 1 -KeepFraction 0.5 -BalanceBy Label -Seed 2 -Exclude LabelError"
+        ($out -join "`n") | Should -Match '(?m)^Collect done in'
+        Join-Path $run 'labels.json' | Should -Exist
+        $policy = @{ Keep = 'Hard'; KeepFraction = 0.5; BalanceBy = 'Label'; Seed = 2 }
+        $checked = @(Get-ChildItem $mislabelled -Recurse -File | Get-Embedding | Find-DataIssue -Check Label -LabelModel (Join-Path $run 'labels.json') |
+                Measure-Prototypicality -Model (Import-KMeansModel (Join-Path $run 'model.json')))
+        $flagged = @($checked | Where-Object { $_.Issues -contains 'LabelError' } | ForEach-Object Path)
+        # Most of the planted ones are found (the synthetic classes overlap a little).
+        $found = @($moved | Where-Object { $_ -in $flagged })
+        $found.Count | Should -BeGreaterOrEqual 2
+        $single = [string[]]@($checked | Select-PrunedSet @policy -Exclude LabelError | ForEach-Object Id)
+        [Array]::Sort($single, [StringComparer]::Ordinal)
+        $single.Count | Should -Be 40
+        $keptPaths = @($checked | Where-Object { $_.Id -in $single } | ForEach-Object Path)
+        foreach ($m in $flagged) { $m | Should -Not -BeIn $keptPaths }
+        [IO.File]::ReadAllLines((Join-Path $run 'kept.txt')) -join "`n" | Should -BeExactly ($single -join "`n")
+        # The exclusion changed the decision: without it, the same policy keeps a flagged record.
+        $plain = @($checked | Select-PrunedSet @policy | ForEach-Object Path)
+        @($flagged | Where-Object { $_ -in $plain }).Count | Should -BeGreaterThan 0
+        # A second run with the label model in place does nothing.
+        $again = Invoke-ChildPwsh -Command "& '$remote' -Local -Images '$mislabelled' -Work '$run' -Shards 3 -ThrottleLimit 2 -K 5 -SampleFraction 1 -KeepFraction 0.5 -BalanceBy Label -Seed 2 -Exclude LabelError"
+        ($again -join "`n") | Should -Match 'Fit already done'
+    }
+
     It 'stops at the first failing shard, names it, and starts no later step' {
         $bad = Join-Path $TestDrive 'remote-bad'
         $null = New-Item -ItemType Directory -Force (Join-Path $bad 'emb')

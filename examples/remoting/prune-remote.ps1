@@ -53,7 +53,8 @@ param(
     [ValidateSet('Hard', 'Easy', 'Random')] [string] $Keep = 'Hard',
     [double] $KeepFraction = 0.5,
     [ValidateSet('None', 'Label', 'Cluster', 'Density')] [string] $BalanceBy = 'Label',
-    [long] $Seed = 1
+    [long] $Seed = 1,
+    [ValidateSet('None', 'LabelError')] [string] $Exclude = 'None'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -75,7 +76,7 @@ else {
 $stepScript = "$RepoPath/examples/slurm/prune-step.ps1"
 $settings = @{
     Images = $Images; Work = $Work; Count = $Shards; K = $K; SampleFraction = $SampleFraction
-    Keep = $Keep; KeepFraction = $KeepFraction; BalanceBy = $BalanceBy; Seed = $Seed
+    Keep = $Keep; KeepFraction = $KeepFraction; BalanceBy = $BalanceBy; Seed = $Seed; Exclude = $Exclude
 }
 # Which shards each slot (host, or local job) runs: i mod slots. A single step: -1, no shard.
 $plan = @(for ($s = 0; $s -lt $slots; $s++) { , @(for ($i = $s; $i -lt $Shards; $i += $slots) { $i }) })

@@ -9,6 +9,7 @@
 
       Fit     1  embed a sample chosen by the files' own hash (the same whatever the sharding),
                  fit k-means on it, save the model            -> <Work>/model.json
+                 with -Exclude LabelError, fit the label model on it too -> <Work>/labels.json
       Shard   A  embed this shard's files                      -> <Work>/emb/<i>.parquet
                  score them against the model, summarise (round 1) -> <Work>/r1/<i>.json
       Plan    1  merge the round-1 summaries                   -> <Work>/plan.json
@@ -16,6 +17,15 @@
       Cut     1  merge the round-2 summaries: the exact cut    -> <Work>/cut.json
       Select  A  keep this shard's side of the cut             -> <Work>/decided/<i>.csv
       Collect 1  every shard's kept Ids, sorted                -> <Work>/kept.txt
+
+    -Exclude LabelError prunes the records whose label the label model finds wrong before the
+    policy runs (Select-PrunedSet -Exclude LabelError), with the keep fraction still a fraction of
+    every record. The model is the probe fitted on the sample (Find-DataIssue -SaveLabelModel),
+    so each shard judges its records by the model alone and the run keeps exactly what one
+    process keeps with that model. The images' folders are their labels; every class needs five
+    images in the sample (the probe's cross-validation folds). Outlier, Duplicate and Leak are
+    not offered here: the first two compare records across shards, so run them where all the
+    embeddings are (see Find-DataIssue's help).
 
     Only the small JSON summaries and the decided lists travel between steps; the embeddings
     stay in the shard's Parquet file. Every step is idempotent: a step whose output exists does
@@ -44,7 +54,8 @@ param(
     [ValidateSet('Hard', 'Easy', 'Random')] [string] $Keep = $(if ($env:PRUNE_KEEP) { $env:PRUNE_KEEP } else { 'Hard' }),
     [double] $KeepFraction = $(if ($env:PRUNE_KEEP_FRACTION) { [double]::Parse($env:PRUNE_KEEP_FRACTION, [cultureinfo]::InvariantCulture) } else { 0.5 }),
     [ValidateSet('None', 'Label', 'Cluster', 'Density')] [string] $BalanceBy = $(if ($env:PRUNE_BALANCE_BY) { $env:PRUNE_BALANCE_BY } else { 'Label' }),
-    [long] $Seed = $(if ($env:PRUNE_SEED) { [long]$env:PRUNE_SEED } else { 1 })
+    [long] $Seed = $(if ($env:PRUNE_SEED) { [long]$env:PRUNE_SEED } else { 1 }),
+    [ValidateSet('None', 'LabelError')] [string] $Exclude = $(if ($env:PRUNE_EXCLUDE) { $env:PRUNE_EXCLUDE } else { 'None' })
 )
 
 $ErrorActionPreference = 'Stop'
@@ -74,6 +85,8 @@ if ($Step -in 'Shard', 'Round2', 'Select') {
     $shard = @{ Index = $position.Index; Count = $position.Count }
 }
 $policy = @{ Keep = $Keep; KeepFraction = $KeepFraction; BalanceBy = $BalanceBy; Seed = $Seed }
+if ($Exclude -ne 'None') { $policy.Exclude = $Exclude }
+$labelModel = Join-Path $Work 'labels.json'
 
 function Out-Path([string] $Folder, [string] $Extension) {
     $dir = Join-Path $Work $Folder
@@ -113,19 +126,25 @@ function Save-Unreadable($Errors) {
 function Get-Scored {
     if (Test-Path -LiteralPath (Out-Path 'emb' '.none')) { return }   # an empty shard
     $model = Import-KMeansModel (Join-Path $Work 'model.json')
-    Import-Embedding (Out-Path 'emb' '.parquet') | Measure-Prototypicality -Model $model
+    if ($Exclude -eq 'LabelError') {
+        # Each record judged by the label model alone, so a shard's flags are the whole set's.
+        Import-Embedding (Out-Path 'emb' '.parquet') | Find-DataIssue -Check Label -LabelModel $labelModel | Measure-Prototypicality -Model $model
+    }
+    else { Import-Embedding (Out-Path 'emb' '.parquet') | Measure-Prototypicality -Model $model }
 }
 
 switch ($Step) {
     'Fit' {
         $out = Join-Path $Work 'model.json'
-        if (Skip $out) { break }
-        Get-ChildItem -LiteralPath $Images -Recurse -File | Sort-Object FullName |
-            Select-Shard -SampleFraction $SampleFraction -RelativeTo $Images |
-            Get-Embedding -ErrorAction SilentlyContinue -ErrorVariable unreadable |
-            Invoke-KMeans -K $K -Seed $Seed |
-            Save-KMeansModel $out
+        $needLabels = $Exclude -eq 'LabelError' -and -not (Test-Path -LiteralPath $labelModel)
+        if (-not $needLabels -and (Skip $out)) { break }
+        $sample = @(Get-ChildItem -LiteralPath $Images -Recurse -File | Sort-Object FullName |
+                Select-Shard -SampleFraction $SampleFraction -RelativeTo $Images |
+                Get-Embedding -ErrorAction SilentlyContinue -ErrorVariable unreadable)
         if ($unreadable) { Write-Warning "Fit: $($unreadable.Count) unreadable image(s) in the sample were left out; the Shard step lists them." }
+        # Each output is written whole or not at all, so a Fit killed between them fits only the other again.
+        if ($needLabels) { $sample | Find-DataIssue -Check Label -Classifier Probe -Seed $Seed -SaveLabelModel $labelModel | Out-Null }
+        if (-not (Test-Path -LiteralPath $out)) { $sample | Invoke-KMeans -K $K -Seed $Seed | Save-KMeansModel $out }
     }
     'Shard' {
         $emb = Out-Path 'emb' '.parquet'

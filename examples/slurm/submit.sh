@@ -21,6 +21,7 @@ export PRUNE_SHARDS=${3:-${PRUNE_SHARDS:-4}}
 export PRUNE_K=${PRUNE_K:-10} PRUNE_SAMPLE_FRACTION=${PRUNE_SAMPLE_FRACTION:-0.25}
 export PRUNE_KEEP=${PRUNE_KEEP:-Hard} PRUNE_KEEP_FRACTION=${PRUNE_KEEP_FRACTION:-0.5}
 export PRUNE_BALANCE_BY=${PRUNE_BALANCE_BY:-Label} PRUNE_SEED=${PRUNE_SEED:-1}
+export PRUNE_EXCLUDE=${PRUNE_EXCLUDE:-None}   # LabelError: prune the labels the sample's label model finds wrong first
 mkdir -p "$PRUNE_WORK/logs"
 last=$((PRUNE_SHARDS - 1))
 submit() { # $1: step, $2: dependency (job id or empty), rest: sbatch options
