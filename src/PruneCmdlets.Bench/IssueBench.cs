@@ -100,8 +100,8 @@ internal static class IssueBench
             return keep;
         }
 
-        // Random's own noise: the same noisy labels, --random-seeds selections (seeds 1…R; the
-        // first is the run's seed, as in the other columns), each probed. A column is "within
+        // Random's own noise: the same noisy labels, --random-seeds selections (the run's seed, as
+        // in the other columns, then 1, 2, … skipping it), each probed. A column is "within
         // random's noise" when it lies inside their range.
         int randomSeeds = int.Parse(o.GetValueOrDefault("random-seeds", "5"));
         var table = new List<object>();
