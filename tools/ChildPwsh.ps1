@@ -28,7 +28,8 @@ function Start-ChildPwsh {
     param(
         [Parameter(Mandatory, Position = 0, ParameterSetName = 'Command')] [string] $Command,
         [Parameter(Mandatory, ParameterSetName = 'File')] [string] $File,
-        [Parameter(ParameterSetName = 'File')] [Parameter(Mandatory, ParameterSetName = 'Arguments')] [string[]] $ArgumentList = @(),
+        # A script run with no arguments passes an empty list through Invoke-ChildPwsh.
+        [Parameter(ParameterSetName = 'File')] [Parameter(Mandatory, ParameterSetName = 'Arguments')] [AllowEmptyCollection()] [string[]] $ArgumentList = @(),
         [hashtable] $Environment = @{},
         [string] $WorkingDirectory = (Get-Location -PSProvider FileSystem).ProviderPath,
         [switch] $NoRedirect
@@ -63,7 +64,7 @@ function Invoke-ChildPwsh {
     param(
         [Parameter(Mandatory, Position = 0, ParameterSetName = 'Command')] [string] $Command,
         [Parameter(Mandatory, ParameterSetName = 'File')] [string] $File,
-        [Parameter(ParameterSetName = 'File')] [string[]] $ArgumentList = @(),
+        [Parameter(ParameterSetName = 'File')] [AllowEmptyCollection()] [string[]] $ArgumentList = @(),
         [hashtable] $Environment = @{},
         [string] $WorkingDirectory = (Get-Location -PSProvider FileSystem).ProviderPath,
         [switch] $ToHost,
