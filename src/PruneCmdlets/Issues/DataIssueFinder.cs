@@ -353,8 +353,8 @@ public static class DataIssueFinder
         // image (and per record image when the reference holds small ones).
         bool recordImages = input.Paths is { } rp && rp.Any(IsImage), referenceImages = reference.Paths is { } fp && fp.Any(IsImage);
         var scope = options.Pixels == PixelComparison.Never || !recordImages || !referenceImages ? (PixelComparison?)null : options.Pixels;
-        if (scope == PixelComparison.Auto && !reference.Paths!.Any(path => IsImage(path) && SmallImage(path!)))
-            scope = input.Paths!.AsParallel().AsOrdered().Any(path => IsImage(path) && SmallImage(path!)) ? PixelComparison.Auto : null;
+        if (scope == PixelComparison.Auto && !reference.Paths!.AsParallel().Any(path => IsImage(path) && SmallImage(path!)))
+            scope = input.Paths!.AsParallel().Any(path => IsImage(path) && SmallImage(path!)) ? PixelComparison.Auto : null;
         if (scope is null)
         {
             Parallel.For(0, n, po, i =>
@@ -388,7 +388,8 @@ public static class DataIssueFinder
             for (int t = 0; t < k; t++)
             {
                 int j = graph.Index[at + t];
-                if (j < 0 || graph.Similarity[at + t] < options.CandidateThreshold) break;
+                // Never a bar above the embedding threshold: what the embedding alone would call a copy, the pixels see.
+                if (j < 0 || graph.Similarity[at + t] < Math.Min(options.CandidateThreshold, options.Threshold)) break;
                 candidates.Add(j);
             }
             if (mine is not null)
