@@ -17,7 +17,7 @@ namespace PruneCmdlets.Issues;
 /// cell), and crops of up to about 7% a side (a cropped grid matches the other's scale, the
 /// shift its offset). What does not: mirroring, rotation, heavy crops, colour-only edits (the
 /// signature is grey). Resampling is bicubic (see Resample): with a box filter, JPEG copies of
-/// Fashion-MNIST images correlated with their originals at 0.64–0.99, with this at 0.99 or more.
+/// Fashion-MNIST images correlated with their originals at 0.64–0.99, with this 199 of 200 at 0.99 or more.
 /// </summary>
 public sealed class PixelSignature
 {
