@@ -55,7 +55,9 @@ internal static class IssueBench
         var input = new DataIssueInput { Vectors = vectors, Ids = Enumerable.Range(0, n).Select(i => i.ToString()).ToList(), Labels = noisy };
         var detection = new Dictionary<string, object>();
         var flagsBy = new Dictionary<LabelClassifier, bool[]>();
-        foreach (var classifier in new[] { LabelClassifier.Probe, LabelClassifier.Neighbors, LabelClassifier.Both })
+        // --classifiers Neighbors skips the probe's folds (minutes) when only the default's flags are wanted.
+        var classifiers = o.GetValueOrDefault("classifiers", "Probe,Neighbors,Both").Split(',').Select(Enum.Parse<LabelClassifier>).ToArray();
+        foreach (var classifier in classifiers)
         {
             var sw = Stopwatch.StartNew();
             var (records, summary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Label, Classifier = classifier, Seed = seed });
@@ -70,9 +72,13 @@ internal static class IssueBench
         }
 
         // Prototypes: k-means (self-supervised) and the class means of the noisy labels (supervised).
-        var km = KMeansTrainer.FitAndAssign(x, n, d, new KMeansOptions { K = k, Seed = seed });
         var unit = EmbeddingMatrix.Build(vectors, DistanceMetric.Cosine, out _);
-        var kmDistance = Prototypicality.ToAssigned(unit.Data, n, km.Model, km.Assignment);
+        double[] KMeansDistance(long kmeansSeed)
+        {
+            var km = KMeansTrainer.FitAndAssign(x, n, d, new KMeansOptions { K = k, Seed = kmeansSeed });
+            return Prototypicality.ToAssigned(unit.Data, n, km.Model, km.Assignment);
+        }
+        var kmDistance = KMeansDistance(seed);
         var classModel = Prototypicality.ClassMeans(unit.Data, n, d, noisy, DistanceMetric.Cosine, out _, out var classOf);
         var classDistance = Prototypicality.ToAssigned(unit.Data, n, classModel, classOf);
         var probeOptions = new LogisticRegressionOptions { MaxIterations = 100 };
@@ -104,6 +110,18 @@ internal static class IssueBench
         // in the other columns, then 1, 2, … skipping it), each probed. A column is "within
         // random's noise" when it lies inside their range.
         int randomSeeds = int.Parse(o.GetValueOrDefault("random-seeds", "5"));
+        // The other columns' own noise: keep-hard, alone and after the exclusion, is deterministic
+        // for a k-means seed, so --kmeans-seeds S refits k-means with S seeds (the run's seed, then
+        // 1, 2, … skipping it) and probes each: a range to hold against random's.
+        int kmeansSeeds = int.Parse(o.GetValueOrDefault("kmeans-seeds", "1"));
+        var otherDistances = new List<double[]>();
+        for (long s = 1; otherDistances.Count < kmeansSeeds - 1; s++)
+            if (s != seed) otherDistances.Add(KMeansDistance(s));
+        static object Runs(List<double> runs)
+        {
+            double mean = runs.Average(), sd = Math.Sqrt(runs.Sum(a => (a - mean) * (a - mean)) / Math.Max(1, runs.Count - 1));
+            return new { Count = runs.Count, Min = runs.Min(), Mean = mean, Max = runs.Max(), Sd = sd };
+        }
         var table = new List<object>();
         var all = Probe(Enumerable.Repeat(true, n).ToArray());
         foreach (double f in keeps)
@@ -112,18 +130,25 @@ internal static class IssueBench
             var randomRuns = new List<double> { random.Accuracy };
             for (long s = 1; randomRuns.Count < randomSeeds; s++)
                 if (s != seed) randomRuns.Add(Probe(Select(KeepStrategy.Random, kmDistance, f, null, s)).Accuracy);
-            double mean = randomRuns.Average(), sd = Math.Sqrt(randomRuns.Sum(a => (a - mean) * (a - mean)) / Math.Max(1, randomRuns.Count - 1));
             var kmHard = Probe(Select(KeepStrategy.Hard, kmDistance, f, null));
             var classHard = Probe(Select(KeepStrategy.Hard, classDistance, f, null));
-            var excluded = Probe(Select(KeepStrategy.Hard, kmDistance, f, flagsBy[LabelClassifier.Probe]));
+            (double Accuracy, double Wrong, int Kept)? Excluding(LabelClassifier c) => flagsBy.TryGetValue(c, out var flags) ? Probe(Select(KeepStrategy.Hard, kmDistance, f, flags)) : null;
+            var excluded = Excluding(LabelClassifier.Probe);
             // The default classifier's flags (Neighbors), which is what Find-DataIssue gives a user who names none.
-            var excludedByNeighbors = Probe(Select(KeepStrategy.Hard, kmDistance, f, flagsBy[LabelClassifier.Neighbors]));
-            var excludedByBoth = Probe(Select(KeepStrategy.Hard, kmDistance, f, flagsBy[LabelClassifier.Both]));
+            var excludedByNeighbors = Excluding(LabelClassifier.Neighbors);
+            var excludedByBoth = Excluding(LabelClassifier.Both);
+            var hardRuns = new List<double> { kmHard.Accuracy };
+            var excludedRuns = excludedByNeighbors is { } e0 ? new List<double> { e0.Accuracy } : null;
+            foreach (var other in otherDistances)
+            {
+                hardRuns.Add(Probe(Select(KeepStrategy.Hard, other, f, null)).Accuracy);
+                if (excludedRuns is not null) excludedRuns.Add(Probe(Select(KeepStrategy.Hard, other, f, flagsBy[LabelClassifier.Neighbors])).Accuracy);
+            }
             table.Add(new
             {
-                Keep = f, Random = random, RandomRuns = new { Count = randomRuns.Count, Min = randomRuns.Min(), Mean = mean, Max = randomRuns.Max(), Sd = sd },
-                KMeansHard = kmHard, ClassMeanHard = classHard, ExcludeLabelErrorThenKMeansHard = excluded, ExcludeNeighborFlagsThenKMeansHard = excludedByNeighbors,
-                ExcludeBothFlagsThenKMeansHard = excludedByBoth,
+                Keep = f, Random = random, RandomRuns = Runs(randomRuns),
+                KMeansHard = kmHard, KMeansHardRuns = Runs(hardRuns), ClassMeanHard = classHard, ExcludeLabelErrorThenKMeansHard = excluded, ExcludeNeighborFlagsThenKMeansHard = excludedByNeighbors,
+                ExcludeNeighborFlagsRuns = excludedRuns is null ? null : Runs(excludedRuns), ExcludeBothFlagsThenKMeansHard = excludedByBoth,
             });
         }
         Console.WriteLine(JsonSerializer.Serialize(new { N = n, D = d, TestN = tn, Noise = noise, Seed = seed, Flipped = flipped.Count(f => f), Detection = detection, AllData = all, Table = table },
