@@ -355,34 +355,27 @@ public static class DataIssueFinder
         var scope = options.Pixels == PixelComparison.Never || !recordImages || !referenceImages ? (PixelComparison?)null : options.Pixels;
         if (scope == PixelComparison.Auto && !reference.Paths!.AsParallel().Any(path => IsImage(path) && SmallImage(path!)))
             scope = input.Paths!.AsParallel().Any(path => IsImage(path) && SmallImage(path!)) ? PixelComparison.Auto : null;
-        if (scope is null)
-        {
-            Parallel.For(0, n, po, i =>
-            {
-                long at = (long)i * k;
-                if (graph.Index[at] >= 0 && graph.Similarity[at] >= options.Threshold)
-                {
-                    leakOf[i] = reference.Ids[graph.Index[at]];
-                    leakSimilarity[i] = graph.Similarity[at];
-                }
-            });
-            return (0, null);
-        }
+        // The pixels decide a pair when both images have pixels to compare and the scope takes it in.
+        bool PixelsDecide(PixelSignature? mine, PixelSignature? theirs)
+            => mine is not null && theirs is not null && (scope == PixelComparison.Always || mine.IsSmall || theirs.IsSmall);
 
         var referenceSignatures = new PixelSignature?[m];
-        int decoded = 0;
-        Parallel.For(0, m, po, j =>
+        if (scope is not null)
         {
-            referenceSignatures[j] = Signature(reference.Paths![j]);
-            int now = Interlocked.Increment(ref decoded);
-            if (now % 256 == 0) progress?.Invoke(new DataIssueProgress("leaks: reference pixels", (double)now / m));
-        });
+            int decoded = 0;
+            Parallel.For(0, m, po, j =>
+            {
+                referenceSignatures[j] = Signature(reference.Paths![j]);
+                int now = Interlocked.Increment(ref decoded);
+                if (now % 256 == 0) progress?.Invoke(new DataIssueProgress("leaks: reference pixels", (double)now / m));
+            });
+        }
 
         int pixelChecks = 0, done = 0;
         Parallel.For(0, n, po, () => new List<int>(2 * k), (i, _, candidates) =>
         {
             long at = (long)i * k;
-            var mine = Signature(input.Paths?[i]);
+            var mine = scope is null ? null : Signature(input.Paths?[i]);
             // Candidates in a fixed order (by embedding, then by thumbnail), so ties go the same way on every run.
             candidates.Clear();
             for (int t = 0; t < k; t++)
@@ -401,11 +394,11 @@ public static class DataIssueFinder
             double bestPixels = double.NegativeInfinity, bestCosine = 0;
             foreach (int j in candidates)
             {
-                if (mine is null || referenceSignatures[j] is not { } theirs) continue;
-                bool small = mine.IsSmall || theirs.IsSmall;
-                if (scope == PixelComparison.Auto && !small) continue;
+                var theirs = referenceSignatures[j];
+                if (!PixelsDecide(mine, theirs)) continue;
+                bool small = mine!.IsSmall || theirs!.IsSmall;
                 Interlocked.Increment(ref pixelChecks);
-                double p = mine.Similarity(theirs);
+                double p = mine.Similarity(theirs!);
                 double cosine = 1.0 - DistanceKernel.ExactSquaredDistance(us, refMatrix.Data.Span.Slice(j * d, d)) / 2.0;
                 // A candidate is a copy when its pixels match; two large images close in the embedding need them only to agree.
                 bool copy = p >= options.PixelThreshold || (!small && cosine >= options.Threshold && p >= options.PixelAgreement);
@@ -418,15 +411,14 @@ public static class DataIssueFinder
                 leakSimilarity[i] = bestCosine;
                 leakPixels[i] = bestPixels;
             }
-            else if (nearest >= 0 && graph.Similarity[at] >= options.Threshold
-                && !(mine is not null && referenceSignatures[nearest] is { } n0 && (scope == PixelComparison.Always || mine.IsSmall || n0.IsSmall)))
+            else if (nearest >= 0 && graph.Similarity[at] >= options.Threshold && !PixelsDecide(mine, referenceSignatures[nearest]))
             {
                 // The nearest has no pixels to compare (or is left to the embedding): the embedding alone decides.
                 leakOf[i] = reference.Ids[nearest];
                 leakSimilarity[i] = graph.Similarity[at];
             }
             int now = Interlocked.Increment(ref done);
-            if (now % 256 == 0) progress?.Invoke(new DataIssueProgress("leaks: pixel checks", (double)now / n));
+            if (scope is not null && now % 256 == 0) progress?.Invoke(new DataIssueProgress("leaks: pixel checks", (double)now / n));
             return candidates;
         }, _ => { });
         return (pixelChecks, scope);
