@@ -261,6 +261,27 @@ Describe 'Find-DataIssue' {
             $flagged[0].IssueReason | Should -BeLike "leak: near-copy of reference record '*q2.png' (embedding cosine *, pixels *)"
             $leaks[0].DataIssues.LeakPixelChecks | Should -BeGreaterThan 0
         }
+        It 'holds a pair of large images to -PixelAgreement' {
+            # -PixelThreshold 1 leaves the copy to the agreement rule: embedding at -LeakThreshold or more, pixels at -PixelAgreement or more.
+            $agreed = @($trainRecords | Find-DataIssue -Check Leak -Reference $testRecords -PixelCheck -PixelThreshold 1 | Where-Object { $_.Issues -contains 'Leak' })
+            $agreed.Id | Should -Be @((Join-Path $train 'leaked.jpg'))
+            $agreed[0].LeakSimilarity | Should -BeGreaterOrEqual $agreed[0].DataIssues.LeakThreshold
+            $pixels = $agreed[0].LeakPixelSimilarity
+            $pixels | Should -BeLessThan 1
+            # A bar just above the copy's own pixel score vetoes it; one at it does not.
+            $above = [Math]::Min(1.0, $pixels + 1e-9)
+            $vetoed = @($trainRecords | Find-DataIssue -Check Leak -Reference $testRecords -PixelCheck -PixelThreshold 1 -PixelAgreement $above)
+            @($vetoed | Where-Object { $_.Issues -contains 'Leak' }) | Should -HaveCount 0
+            $vetoed[0].DataIssues.LeakPixelAgreement | Should -Be $above
+            @($trainRecords | Find-DataIssue -Check Leak -Reference $testRecords -PixelCheck -PixelThreshold 1 -PixelAgreement $pixels | Where-Object { $_.Issues -contains 'Leak' }).Id |
+                Should -Be @((Join-Path $train 'leaked.jpg'))
+        }
+        It 'refuses -PixelAgreement without -PixelCheck, which alone compares large images by their pixels' {
+            { $trainRecords | Find-DataIssue -Check Leak -Reference $testRecords -PixelAgreement 0.8 -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ParameterNotApplicable,PruneCmdlets.Commands.FindDataIssueCommand'
+            { $trainRecords | Find-DataIssue -Check Leak -Reference $testRecords -PixelCheck:$false -PixelAgreement 0.8 -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ParameterNotApplicable,PruneCmdlets.Commands.FindDataIssueCommand'
+        }
         It 'finds nothing where the pixels differ, however close the embeddings' {
             # Same generator, other seeds: scenes alike in kind, other pixels.
             @($leaks | Where-Object { $_.Issues -contains 'Leak' -and $_.Id -notlike '*leaked.jpg' }) | Should -HaveCount 0

@@ -64,6 +64,10 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
     public SwitchParameter PixelCheck { get; set; }
 
     [Parameter]
+    [ValidateRange(-1.0, 1.0)]
+    public double PixelAgreement { get; set; } = LeakOptions.DefaultPixelAgreement;
+
+    [Parameter]
     public NeighborSearch Search { get; set; } = NeighborSearch.Auto;
 
     [Parameter]
@@ -98,10 +102,14 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
                 "-Check Leak compares the records with a reference set: give one with -Reference (for example the test split's records).", "Reference"));
         foreach (var (name, needs) in new[] { (nameof(Folds), DataCheck.Label), (nameof(Classifier), DataCheck.Label), (nameof(OutlierThreshold), DataCheck.Outlier),
                      (nameof(DuplicateEpsilon), DataCheck.Duplicate), (nameof(KeepRule), DataCheck.Duplicate), (nameof(LeakThreshold), DataCheck.Leak),
-                     (nameof(PixelThreshold), DataCheck.Leak), (nameof(PixelCheck), DataCheck.Leak) })
+                     (nameof(PixelThreshold), DataCheck.Leak), (nameof(PixelCheck), DataCheck.Leak), (nameof(PixelAgreement), DataCheck.Leak) })
             if (Given(name) && Check is not null && !checks.HasFlag(needs))
                 ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
                     $"-{name} belongs to the {needs} check, which -Check does not include; add {needs} to -Check or remove -{name}.", name));
+        // The agreement bar only judges pairs of large images, which only -PixelCheck compares by their pixels.
+        if (Given(nameof(PixelAgreement)) && !(Given(nameof(PixelCheck)) && PixelCheck))
+            ThrowTerminatingError(ErrorHelper.Terminating("ParameterNotApplicable", ErrorCategory.InvalidArgument,
+                "-PixelAgreement is the pixel bar for pairs of large images, which only -PixelCheck compares by their pixels; add -PixelCheck or remove -PixelAgreement.", nameof(PixelAgreement)));
         if (LabelModel is not null)
         {
             if (SaveLabelModel is not null)
@@ -170,7 +178,7 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
             // -PixelCheck compares every image pair; -PixelCheck:$false none; without it, small images only.
             Leak = new LeakOptions
             {
-                Threshold = LeakThreshold, PixelThreshold = PixelThreshold,
+                Threshold = LeakThreshold, PixelThreshold = PixelThreshold, PixelAgreement = PixelAgreement,
                 Pixels = !Given(nameof(PixelCheck)) ? PixelComparison.Auto : PixelCheck ? PixelComparison.Always : PixelComparison.Never,
             },
             LabelModel = _labelModel, FitLabelModel = SaveLabelModel is not null,
