@@ -237,6 +237,40 @@ Describe 'Find-DataIssue' {
         }
     }
 
+    Context 'a reference with bad records' {
+        It 'reports each bad reference record by name and checks against the rest' {
+            $d = $noisy[0].Vector.Count
+            $nan = [float[]]::new($d); $nan[0] = [float]::NaN
+            $reference = @(
+                [pscustomobject]@{ Id = 'broken'; Vector = $nan }
+                [pscustomobject]@{ Id = 'blank'; Vector = [float[]]::new($d) }
+                [pscustomobject]@{ Id = 'novector' }
+                [pscustomobject]@{ Id = 'twin'; Vector = $noisy[3].Vector }
+            )
+            $out = @($noisy | Find-DataIssue -Check Leak -Reference $reference -ErrorVariable bad -ErrorAction SilentlyContinue)
+            $cmd = 'PruneCmdlets.Commands.FindDataIssueCommand'
+            $bad.FullyQualifiedErrorId | Sort-Object | Should -Be @("MissingVector,$cmd", "NonFiniteVector,$cmd", "ZeroVector,$cmd")
+            ($bad | Where-Object FullyQualifiedErrorId -Like 'NonFinite*').Exception.Message | Should -BeLike "*'broken'*"
+            ($bad | Where-Object FullyQualifiedErrorId -Like 'ZeroVector*').Exception.Message | Should -BeLike "*'blank'*"
+            $out | Should -HaveCount $noisy.Count
+            $out[0].DataIssues.ReferenceRecords | Should -Be 1
+            $leak = @($out | Where-Object { $_.Issues -contains 'Leak' })
+            $leak.Id | Should -Contain $noisy[3].Id
+            ($leak | Where-Object Id -EQ $noisy[3].Id).LeakOf | Should -Be 'twin'
+        }
+        It 'stops when no reference record is usable, or when the reference comes from another model' {
+            $d = $noisy[0].Vector.Count
+            { $noisy | Find-DataIssue -Check Leak -Reference ([pscustomobject]@{ Id = 'blank'; Vector = [float[]]::new($d) }) -ErrorAction SilentlyContinue } |
+                Should -Throw -ErrorId 'EmptyReference,PruneCmdlets.Commands.FindDataIssueCommand'
+            $records = $noisy | ForEach-Object { [pscustomobject]@{ Id = $_.Id; Label = $_.Label; Vector = $_.Vector; Model = 'resnet18' } }
+            $reference = @([pscustomobject]@{ Id = 'same'; Vector = $noisy[1].Vector; Model = 'resnet18' }, [pscustomobject]@{ Id = 'other'; Vector = $noisy[2].Vector; Model = 'clip' })
+            { $records | Find-DataIssue -Check Leak -Reference $reference -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ReferenceModelMismatch,PruneCmdlets.Commands.FindDataIssueCommand'
+            # The same reference without the stranger is accepted.
+            @($records | Find-DataIssue -Check Leak -Reference $reference[0])[0].DataIssues.ReferenceRecords | Should -Be 1
+        }
+    }
+
     Context 'leaks between real image files' {
         BeforeAll {
             Initialize-SyntheticImages

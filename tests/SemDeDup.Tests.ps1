@@ -137,6 +137,9 @@ Describe 'Invoke-SemDeDup' {
             $kept = @($objects | Invoke-SemDeDup -ErrorVariable err -ErrorAction SilentlyContinue)
             $kept | Should -HaveCount 1   # p and q are duplicates (0.99995); z and 'nothing' are left out
             $err.FullyQualifiedErrorId | Should -Be @("MissingVector,$cmd", "ZeroVector,$cmd")
+            # Invoke-SemDeDup has no -Metric, so the message must not offer one.
+            $err[1].Exception.Message | Should -BeLike "*'z'*cosine*"
+            $err[1].Exception.Message | Should -Not -BeLike '*-Metric*'
         }
     }
 }

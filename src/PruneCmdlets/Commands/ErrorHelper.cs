@@ -43,8 +43,11 @@ internal static class ErrorHelper
     public static ErrorRecord NonFiniteVector(object item, string id)
         => new(new ArgumentException($"The vector of '{id}' holds NaN or infinity; it was left out rather than clustered."), "NonFiniteVector", ErrorCategory.InvalidData, item);
 
-    public static ErrorRecord ZeroVector(object item, string id)
-        => new(new ArgumentException($"The vector of '{id}' is all zeros; it has no direction under the Cosine metric and was left out (use -Metric Euclidean to keep it)."), "ZeroVector", ErrorCategory.InvalidData, item);
+    /// <param name="metricChoice">Whether the command has -Metric: only then is Euclidean a way to keep the record.</param>
+    public static ErrorRecord ZeroVector(object item, string id, bool metricChoice = true)
+        => new(new ArgumentException(metricChoice
+            ? $"The vector of '{id}' is all zeros; it has no direction under the Cosine metric and was left out (use -Metric Euclidean to keep it)."
+            : $"The vector of '{id}' is all zeros; it has no direction, and this command compares records by cosine similarity, so it was left out."), "ZeroVector", ErrorCategory.InvalidData, item);
 
     public static ErrorRecord DimensionMismatch(object item, string id, int got, int expected)
         => new(new ArgumentException($"The vector of '{id}' has {got} dimensions but the first record had {expected}; all records must come from the same model."), "DimensionMismatch", ErrorCategory.InvalidData, item);

@@ -316,28 +316,25 @@ public sealed class FindDataIssueCommand : PSCmdlet, IDisposable
         return checks;
     }
 
-    /// <summary>The reference records, checked against the records: same dimension, same model.</summary>
+    /// <summary>
+    /// The reference records, collected as the records are (a bad one is reported by name and the
+    /// rest go on; zero vectors have no direction to compare), then held to the records: the same
+    /// dimension and the same model, or the whole comparison means nothing and the command stops.
+    /// </summary>
     private DataIssueReference CollectReference(List<EmbeddingRecord> records)
     {
-        var list = new List<EmbeddingRecord>();
-        int index = 0;
-        foreach (var item in Reference!)
-        {
-            var r = item is null ? null : RecordAdapter.TryAdapt(item, index);
-            index++;
-            if (r is null) { WriteError(ErrorHelper.MissingVector(item!)); continue; }
-            if (r.Dimension != records[0].Dimension)
-                ThrowTerminatingError(ErrorHelper.Terminating("ReferenceDimensionMismatch", ErrorCategory.InvalidArgument,
-                    $"Reference record '{r.Id}' has {r.Dimension} dimensions but the records have {records[0].Dimension}: embed the reference with the same model as the records.", r));
-            if (r.Model is not null && records[0].Model is not null && !string.Equals(r.Model, records[0].Model, StringComparison.Ordinal))
-                ThrowTerminatingError(ErrorHelper.Terminating("ReferenceModelMismatch", ErrorCategory.InvalidArgument,
-                    $"Reference record '{r.Id}' was embedded by '{r.Model}' but the records by '{records[0].Model}': similarities between two models' embeddings mean nothing; embed both with one model.", r));
-            if (!r.KnownFinite && !PruneCmdlets.Numerics.VectorMath.AllFinite(r.VectorMemory.Span)) { WriteError(ErrorHelper.NonFiniteVector(r, r.Id)); continue; }
-            if (PruneCmdlets.Numerics.VectorMath.SquaredNorm(r.VectorMemory.Span) == 0) { WriteError(ErrorHelper.ZeroVector(r, r.Id)); continue; }
-            list.Add(r);
-        }
+        var collector = new RecordCollector(this);
+        foreach (var item in Reference!) collector.Add(item);
+        collector.DropZeroVectors();
+        var list = collector.Records;
         if (list.Count == 0)
             ThrowTerminatingError(ErrorHelper.Terminating("EmptyReference", ErrorCategory.InvalidArgument, "-Reference holds no usable records: pass the reference set's embeddings (for example Import-Embedding test.npy).", "Reference"));
+        if (collector.Dimension != records[0].Dimension)
+            ThrowTerminatingError(ErrorHelper.Terminating("ReferenceDimensionMismatch", ErrorCategory.InvalidArgument,
+                $"Reference record '{list[0].Id}' has {collector.Dimension} dimensions but the records have {records[0].Dimension}: embed the reference with the same model as the records.", list[0]));
+        if (records[0].Model is { } model && list.FirstOrDefault(r => r.Model is not null && !string.Equals(r.Model, model, StringComparison.Ordinal)) is { } other)
+            ThrowTerminatingError(ErrorHelper.Terminating("ReferenceModelMismatch", ErrorCategory.InvalidArgument,
+                $"Reference record '{other.Id}' was embedded by '{other.Model}' but the records by '{model}': similarities between two models' embeddings mean nothing; embed both with one model.", other));
         RecordCollector.EnsureSourcesUnchanged(this, list);
         return new DataIssueReference { Vectors = list.Select(r => r.VectorMemory).ToList(), Ids = list.Select(r => r.Id).ToList(), Paths = list.Select(r => r.Path).ToList() };
     }

@@ -35,14 +35,15 @@ internal sealed class RecordCollector
 
     /// <summary>
     /// Cosine similarity needs a direction: reports every all-zero vector (ZeroVector, naming the
-    /// record) and drops it from <see cref="Records"/>, the others staying in input order.
+    /// record) and drops it from <see cref="Records"/>, the others staying in input order. For
+    /// the commands that compare by cosine only (no -Metric to choose another).
     /// </summary>
     public void DropZeroVectors()
     {
         for (int i = Records.Count - 1; i >= 0; i--)
             if (VectorMath.SquaredNorm(Records[i].VectorMemory.Span) == 0)
             {
-                _cmdlet.WriteError(ErrorHelper.ZeroVector(Records[i], Records[i].Id));
+                _cmdlet.WriteError(ErrorHelper.ZeroVector(Records[i], Records[i].Id, metricChoice: false));
                 Records.RemoveAt(i);
             }
     }
