@@ -32,8 +32,9 @@
          records' own vectors), in row groups; -Quick runs 20 000 rows.
      13. DataIssues: Find-DataIssue on real data (examples/bench/data-issues.ps1): LabelError
          precision and recall against 10% flipped Fashion-MNIST labels beside scikit-learn's
-         confident learning, a probe trained on keep-hard with and without -Exclude LabelError,
-         leaks between edited copies of real photos and of Fashion-MNIST test images, and the
+         confident learning, a probe trained on keep-hard with and without -Exclude LabelError
+         (the issue's probe, beside scikit-learn's scoring the same selections, and the probe on
+         standardised features as a second instrument), leaks between edited copies of real photos and of Fashion-MNIST test images, and the
          time and peak memory of every check. -FashionMnistDirectory reuses embeddings.
      14. DataIssuesScale (only when named with -Only): the clustered neighbour search's recall@10
          against the exact search at 200 000 rows (examples/bench/data-issues-scale.ps1), and with

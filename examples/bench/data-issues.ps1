@@ -10,7 +10,10 @@
        trained on the noisy labels of each selection (random, over five selection seeds for its
        own noise; k-means hard, alone and after -Exclude LabelError with each classifier's flags,
        the default's over five k-means seeds for theirs; class-mean hard) and scored on 5 000
-       clean test images.
+       clean test images. The probe is the issue's: logistic regression on the raw embeddings,
+       stopped at 100 iterations as scikit-learn's defaults stop it (with -Python, scikit-learn
+       itself scores the very same selections beside it); the same selections are also scored by
+       the probe on standardised features, a second instrument that ranks them differently.
     2. Leaks between photos: Debian's wallpapers split in two; edited copies (resized, cropped,
        brightened, re-encoded as JPEG at quality 60 to 90) of the reference half planted among
        the other half, with edited copies of that half as look-alikes that are not leaks.
@@ -67,7 +70,10 @@ foreach ($seed in $Seeds) {
     $noisy = Join-Path $out "noisy-$seed.txt"
     # Keep-hard, alone and after the exclusion, over five k-means seeds: its own noise beside random's (one seed with -Quick).
     $kmeansSeeds = if ($Quick) { 1 } else { 5 }
-    $line = & $Bench issues-labels --train $trainNpy --train-labels $trainLabels --test $testNpy --test-labels $testLabels --noise 0.1 --seed $seed --write-noisy $noisy --kmeans-seeds $kmeansSeeds | Select-Object -Last 1
+    # Every probed selection's rows, so scikit-learn's probe (below) scores the very same selections.
+    $selections = Join-Path $out "selections-$seed"
+    if (Test-Path $selections) { Remove-Item $selections -Recurse -Force }
+    $line = & $Bench issues-labels --train $trainNpy --train-labels $trainLabels --test $testNpy --test-labels $testLabels --noise 0.1 --seed $seed --write-noisy $noisy --kmeans-seeds $kmeansSeeds --save-selections $selections | Select-Object -Last 1
     if ($LASTEXITCODE) { throw 'issues-labels failed.' }
     $r = $line | ConvertFrom-Json
     foreach ($c in 'Probe', 'Neighbors', 'Both') {
@@ -85,6 +91,26 @@ foreach ($seed in $Seeds) {
                     CrossValidatedAccuracy = [Math]::Round($p.CrossValidatedAccuracy, 4); Seconds = [Math]::Round($p.Seconds, 1) })
         }
     }
+    if ($Python) {
+        # The issue's own probe: scikit-learn's LogisticRegression at its defaults on the raw
+        # embeddings (87.1% on all data in the issue's table), trained on each selection above.
+        $saved = @{}
+        foreach ($v in 'OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE') { $saved[$v] = [Environment]::GetEnvironmentVariable($v); [Environment]::SetEnvironmentVariable($v, $null) }
+        try { $scored = & $Python (Join-Path $PSScriptRoot 'selection_probe_reference.py') --train $trainNpy --test $testNpy --noisy $noisy --test-labels $testLabels --selections $selections }
+        finally { foreach ($v in $saved.Keys) { [Environment]::SetEnvironmentVariable($v, $saved[$v]) } }
+        $scored = @($scored | Where-Object { $_ -like '{*' } | ConvertFrom-Json)
+        $all = ($scored | Where-Object Selection -Like '*-all').Accuracy
+        foreach ($keep in $r.Table.Keep) {
+            $cells = [ordered]@{ Part = 'KeepTableIssueProbe'; Seed = $seed; Keep = $keep; AllData = $all }
+            foreach ($group in 'random', 'hard', 'classhard', 'excludeNeighbors') {
+                $a = @(($scored | Where-Object { ($_.Selection -replace '^\d+-') -eq "keep$keep-$group" }).Accuracy)
+                $m = $a | Measure-Object -Minimum -Maximum -Average
+                $cells[$group] = if ($a.Count -eq 1) { '{0:P2}' -f $m.Minimum } else { '{0:P2}–{1:P2} (mean {2:P2}, {3} runs)' -f $m.Minimum, $m.Maximum, $m.Average, $a.Count }
+                $cells["$group.Mean"] = $m.Average
+            }
+            $rows.Add([pscustomobject]$cells)
+        }
+    }
     foreach ($t in $r.Table) {
         $cells = [ordered]@{ Part = 'KeepTable'; Seed = $seed; Keep = $t.Keep }
         foreach ($k in 'Random', 'KMeansHard', 'ClassMeanHard', 'ExcludeLabelErrorThenKMeansHard', 'ExcludeNeighborFlagsThenKMeansHard', 'ExcludeBothFlagsThenKMeansHard') {
@@ -98,11 +124,29 @@ foreach ($seed in $Seeds) {
         $cells.AllData = $r.AllData.Item1
         $rows.Add([pscustomobject]$cells)
     }
+    # The same selections under another instrument: the probe on standardised features (as
+    # Test-PruningStrategy fits it; 100 iterations, as above), which ranks them differently at
+    # keep 0.8. The neighbour flags only: the probe's folds would add minutes and nothing here.
+    $line = & $Bench issues-labels --train $trainNpy --train-labels $trainLabels --test $testNpy --test-labels $testLabels --noise 0.1 --seed $seed --kmeans-seeds $kmeansSeeds --classifiers Neighbors --probe-standardize true | Select-Object -Last 1
+    if ($LASTEXITCODE) { throw 'issues-labels --probe-standardize true failed.' }
+    $standardised = $line | ConvertFrom-Json
+    foreach ($t in $standardised.Table) {
+        $rows.Add([pscustomobject]@{ Part = 'KeepTableStandardisedProbe'; Seed = $seed; Keep = $t.Keep; AllData = $standardised.AllData.Item1
+                Random = ('{0:P2}–{1:P2} (mean {2:P2})' -f $t.RandomRuns.Min, $t.RandomRuns.Max, $t.RandomRuns.Mean)
+                KMeansHard = ('{0:P2}–{1:P2} (mean {2:P2})' -f $t.KMeansHardRuns.Min, $t.KMeansHardRuns.Max, $t.KMeansHardRuns.Mean)
+                ExcludeNeighborFlags = ('{0:P2}–{1:P2} (mean {2:P2})' -f $t.ExcludeNeighborFlagsRuns.Min, $t.ExcludeNeighborFlagsRuns.Max, $t.ExcludeNeighborFlagsRuns.Mean) })
+    }
     # Each seed as it finishes: a run of several seeds takes a while.
-    $rows | Where-Object { $_.Part -in 'LabelErrors', 'KeepTable' -and $_.Seed -eq $seed } | Format-List | Out-String -Width 250 | Out-Host
+    $rows | Where-Object { $_.Part -in 'LabelErrors', 'KeepTable', 'KeepTableIssueProbe', 'KeepTableStandardisedProbe' -and $_.Seed -eq $seed } | Format-List | Out-String -Width 250 | Out-Host
 }
 $rows | Where-Object Part -EQ 'LabelErrors' | Format-Table Seed, Who, Flagged, Precision, Recall, CrossValidatedAccuracy, Seconds -AutoSize | Out-String -Width 200 | Out-Host
 $rows | Where-Object Part -EQ 'KeepTable' | Format-Table Seed, Keep, Random, RandomRange, KMeansHard, KMeansHardRange, ClassMeanHard, ExcludeLabelErrorThenKMeansHard, ExcludeNeighborFlagsThenKMeansHard, ExcludeNeighborFlagsRange, ExcludeBothFlagsThenKMeansHard, AllData -AutoSize | Out-String -Width 300 | Out-Host
+Write-Host 'The same selections scored by the probe on standardised features (as Test-PruningStrategy fits it):'
+$rows | Where-Object Part -EQ 'KeepTableStandardisedProbe' | Format-Table Seed, Keep, Random, KMeansHard, ExcludeNeighborFlags, AllData -AutoSize | Out-String -Width 300 | Out-Host
+if ($Python) {
+    Write-Host "The same selections scored by the issue's probe (scikit-learn's LogisticRegression at its defaults on the raw embeddings):"
+    $rows | Where-Object Part -EQ 'KeepTableIssueProbe' | Format-Table Seed, Keep, random, hard, classhard, excludeNeighbors, AllData -AutoSize | Out-String -Width 300 | Out-Host
+}
 
 # ---- 2. leaks between real photos -------------------------------------------------------------
 $photos = @(Get-ChildItem '/usr/share/backgrounds', '/usr/share/wallpapers' -Recurse -File -Include '*.jpg', '*.jpeg', '*.png', '*.webp' -ErrorAction SilentlyContinue | Sort-Object FullName)
