@@ -250,7 +250,7 @@ Describe 'Find-DataIssue' {
             $out = @($noisy | Find-DataIssue -Check Leak -Reference $reference -ErrorVariable bad -ErrorAction SilentlyContinue)
             $cmd = 'PruneCmdlets.Commands.FindDataIssueCommand'
             $bad.FullyQualifiedErrorId | Sort-Object | Should -Be @("MissingVector,$cmd", "NonFiniteVector,$cmd", "ZeroVector,$cmd")
-            ($bad | Where-Object FullyQualifiedErrorId -Like 'NonFinite*').Exception.Message | Should -BeLike "*'broken'*"
+            ($bad | Where-Object FullyQualifiedErrorId -Like 'NonFinite*').Exception.Message | Should -BeLike "*'broken'*NaN*left out*"
             ($bad | Where-Object FullyQualifiedErrorId -Like 'ZeroVector*').Exception.Message | Should -BeLike "*'blank'*"
             $out | Should -HaveCount $noisy.Count
             $out[0].DataIssues.ReferenceRecords | Should -Be 1

@@ -41,7 +41,7 @@ internal static class ErrorHelper
         => new(new ArgumentException($"The input '{Describe(item)}' has no numeric Vector property; pipe in records from Get-Embedding or Import-Embedding."), "MissingVector", ErrorCategory.InvalidArgument, item);
 
     public static ErrorRecord NonFiniteVector(object item, string id)
-        => new(new ArgumentException($"The vector of '{id}' holds NaN or infinity; it was left out rather than clustered."), "NonFiniteVector", ErrorCategory.InvalidData, item);
+        => new(new ArgumentException($"The vector of '{id}' holds NaN or infinity, so no distance to it means anything; it was left out."), "NonFiniteVector", ErrorCategory.InvalidData, item);
 
     /// <param name="metricChoice">Whether the command has -Metric: only then is Euclidean a way to keep the record.</param>
     public static ErrorRecord ZeroVector(object item, string id, bool metricChoice = true)
