@@ -142,13 +142,14 @@ internal static class IssueBench
         var all = Probe(Enumerable.Repeat(true, n).ToArray(), "all");
         foreach (double f in keeps)
         {
-            var random = Probe(Select(KeepStrategy.Random, kmDistance, f, null), $"keep{f.ToString(System.Globalization.CultureInfo.InvariantCulture)}-random");
+            string keepName = f.ToString(System.Globalization.CultureInfo.InvariantCulture); // names the saved selections
+            var random = Probe(Select(KeepStrategy.Random, kmDistance, f, null), $"keep{keepName}-random");
             var randomRuns = new List<double> { random.Accuracy };
             for (long s = 1; randomRuns.Count < randomSeeds; s++)
-                if (s != seed) randomRuns.Add(Probe(Select(KeepStrategy.Random, kmDistance, f, null, s), $"keep{f.ToString(System.Globalization.CultureInfo.InvariantCulture)}-random").Accuracy);
-            var kmHard = Probe(Select(KeepStrategy.Hard, kmDistance, f, null), $"keep{f.ToString(System.Globalization.CultureInfo.InvariantCulture)}-hard");
-            var classHard = Probe(Select(KeepStrategy.Hard, classDistance, f, null), $"keep{f.ToString(System.Globalization.CultureInfo.InvariantCulture)}-classhard");
-            (double Accuracy, double Wrong, int Kept)? Excluding(LabelClassifier c) => flagsBy.TryGetValue(c, out var flags) ? Probe(Select(KeepStrategy.Hard, kmDistance, f, flags), $"keep{f.ToString(System.Globalization.CultureInfo.InvariantCulture)}-exclude{c}") : null;
+                if (s != seed) randomRuns.Add(Probe(Select(KeepStrategy.Random, kmDistance, f, null, s), $"keep{keepName}-random").Accuracy);
+            var kmHard = Probe(Select(KeepStrategy.Hard, kmDistance, f, null), $"keep{keepName}-hard");
+            var classHard = Probe(Select(KeepStrategy.Hard, classDistance, f, null), $"keep{keepName}-classhard");
+            (double Accuracy, double Wrong, int Kept)? Excluding(LabelClassifier c) => flagsBy.TryGetValue(c, out var flags) ? Probe(Select(KeepStrategy.Hard, kmDistance, f, flags), $"keep{keepName}-exclude{c}") : null;
             var excluded = Excluding(LabelClassifier.Probe);
             // The default classifier's flags (Neighbors), which is what Find-DataIssue gives a user who names none.
             var excludedByNeighbors = Excluding(LabelClassifier.Neighbors);
@@ -157,8 +158,8 @@ internal static class IssueBench
             var excludedRuns = excludedByNeighbors is { } e0 ? new List<double> { e0.Accuracy } : null;
             foreach (var other in otherDistances)
             {
-                hardRuns.Add(Probe(Select(KeepStrategy.Hard, other, f, null), $"keep{f.ToString(System.Globalization.CultureInfo.InvariantCulture)}-hard").Accuracy);
-                if (excludedRuns is not null) excludedRuns.Add(Probe(Select(KeepStrategy.Hard, other, f, flagsBy[LabelClassifier.Neighbors]), $"keep{f.ToString(System.Globalization.CultureInfo.InvariantCulture)}-excludeNeighbors").Accuracy);
+                hardRuns.Add(Probe(Select(KeepStrategy.Hard, other, f, null), $"keep{keepName}-hard").Accuracy);
+                if (excludedRuns is not null) excludedRuns.Add(Probe(Select(KeepStrategy.Hard, other, f, flagsBy[LabelClassifier.Neighbors]), $"keep{keepName}-excludeNeighbors").Accuracy);
             }
             table.Add(new
             {
