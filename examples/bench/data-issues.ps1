@@ -92,7 +92,7 @@ foreach ($seed in $Seeds) {
         }
     }
     if ($Python) {
-        # The issue's own probe: scikit-learn's LogisticRegression at its defaults on the raw
+        # scikit-learn's own LogisticRegression at its defaults on the raw
         # embeddings (87.1% on all data in the issue's table), trained on each selection above.
         $saved = @{}
         foreach ($v in 'OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE') { $saved[$v] = [Environment]::GetEnvironmentVariable($v); [Environment]::SetEnvironmentVariable($v, $null) }
@@ -101,7 +101,7 @@ foreach ($seed in $Seeds) {
         $scored = @($scored | Where-Object { $_ -like '{*' } | ConvertFrom-Json)
         $all = ($scored | Where-Object Selection -Like '*-all').Accuracy
         foreach ($keep in $r.Table.Keep) {
-            $cells = [ordered]@{ Part = 'KeepTableIssueProbe'; Seed = $seed; Keep = $keep; AllData = $all }
+            $cells = [ordered]@{ Part = 'KeepTableScikitLearn'; Seed = $seed; Keep = $keep; AllData = $all }
             foreach ($group in 'random', 'hard', 'classhard', 'excludeNeighbors') {
                 $a = @(($scored | Where-Object { ($_.Selection -replace '^\d+-') -eq "keep$keep-$group" }).Accuracy)
                 $m = $a | Measure-Object -Minimum -Maximum -Average
@@ -137,7 +137,7 @@ foreach ($seed in $Seeds) {
                 ExcludeNeighborFlags = ('{0:P2}–{1:P2} (mean {2:P2})' -f $t.ExcludeNeighborFlagsRuns.Min, $t.ExcludeNeighborFlagsRuns.Max, $t.ExcludeNeighborFlagsRuns.Mean) })
     }
     # Each seed as it finishes: a run of several seeds takes a while.
-    $rows | Where-Object { $_.Part -in 'LabelErrors', 'KeepTable', 'KeepTableIssueProbe', 'KeepTableStandardisedProbe' -and $_.Seed -eq $seed } | Format-List | Out-String -Width 250 | Out-Host
+    $rows | Where-Object { $_.Part -in 'LabelErrors', 'KeepTable', 'KeepTableScikitLearn', 'KeepTableStandardisedProbe' -and $_.Seed -eq $seed } | Format-List | Out-String -Width 250 | Out-Host
 }
 $rows | Where-Object Part -EQ 'LabelErrors' | Format-Table Seed, Who, Flagged, Precision, Recall, CrossValidatedAccuracy, Seconds -AutoSize | Out-String -Width 200 | Out-Host
 $rows | Where-Object Part -EQ 'KeepTable' | Format-Table Seed, Keep, Random, RandomRange, KMeansHard, KMeansHardRange, ClassMeanHard, ExcludeLabelErrorThenKMeansHard, ExcludeNeighborFlagsThenKMeansHard, ExcludeNeighborFlagsRange, ExcludeBothFlagsThenKMeansHard, AllData -AutoSize | Out-String -Width 300 | Out-Host
@@ -145,7 +145,7 @@ Write-Host 'The same selections scored by the probe on standardised features (as
 $rows | Where-Object Part -EQ 'KeepTableStandardisedProbe' | Format-Table Seed, Keep, Random, KMeansHard, ExcludeNeighborFlags, AllData -AutoSize | Out-String -Width 300 | Out-Host
 if ($Python) {
     Write-Host "The same selections scored by the issue's probe (scikit-learn's LogisticRegression at its defaults on the raw embeddings):"
-    $rows | Where-Object Part -EQ 'KeepTableIssueProbe' | Format-Table Seed, Keep, random, hard, classhard, excludeNeighbors, AllData -AutoSize | Out-String -Width 300 | Out-Host
+    $rows | Where-Object Part -EQ 'KeepTableScikitLearn' | Format-Table Seed, Keep, random, hard, classhard, excludeNeighbors, AllData -AutoSize | Out-String -Width 300 | Out-Host
 }
 
 # ---- 2. leaks between real photos -------------------------------------------------------------
