@@ -60,7 +60,10 @@ internal static class IssueBench
         foreach (var classifier in classifiers)
         {
             var sw = Stopwatch.StartNew();
-            var (records, summary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Label, Classifier = classifier, Seed = seed });
+            // --label-probe-c C: the label check's probe at another regularisation than the default (C = 1).
+            var labelProbe = new LogisticRegressionOptions();
+            if (o.TryGetValue("label-probe-c", out var labelC)) labelProbe.C = double.Parse(labelC, System.Globalization.CultureInfo.InvariantCulture);
+            var (records, summary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Label, Classifier = classifier, Seed = seed, Probe = labelProbe });
             var flags = records.Select(r => r.Issues.Contains("LabelError")).ToArray();
             flagsBy[classifier] = flags;
             int tp = Enumerable.Range(0, n).Count(i => flags[i] && flipped[i]);
