@@ -25,6 +25,9 @@ public class DataIssueTests
         return dot / Math.Sqrt(na * nb);
     }
 
+    /// <summary>The indices of the records flagged with <paramref name="issue"/>, in input order.</summary>
+    private static int[] Flagged(RecordIssues[] records, string issue) => Enumerable.Range(0, records.Length).Where(i => records[i].Issues.Contains(issue)).ToArray();
+
     // ---- exact neighbours ----------------------------------------------------------------------
 
     [Theory]
@@ -169,7 +172,7 @@ public class DataIssueTests
         var (input, flipped) = NoisyClasses();
         var options = new DataIssueOptions { Checks = DataCheck.Label, Classifier = classifier, Seed = 1 };
         var (records, summary) = DataIssueFinder.Run(input, options);
-        var flagged = Enumerable.Range(0, records.Length).Where(i => records[i].Issues.Contains("LabelError")).ToHashSet();
+        var flagged = Flagged(records, "LabelError").ToHashSet();
         int hits = flagged.Count(flipped.Contains);
         Assert.True(hits >= 0.8 * flipped.Count, $"recall {hits}/{flipped.Count}"); // the neighbours vote in tenths: a 0.9 may fall just short of a threshold
         Assert.True(hits >= 0.8 * flagged.Count, $"precision {hits}/{flagged.Count}");
@@ -387,7 +390,7 @@ public class DataIssueTests
         }
         var input = new DataIssueInput { Vectors = vectors, Ids = Enumerable.Range(0, n).Select(i => "r" + i).ToList() };
         var (records, summary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Outlier, Neighbors = 5 });
-        var flagged = Enumerable.Range(0, n).Where(i => records[i].Issues.Contains("Outlier")).ToArray();
+        var flagged = Flagged(records, "Outlier");
         Assert.Equal(new[] { 17, 99, 150 }, flagged);
         // The score is the mean cosine distance to the 5 nearest, by hand for record 17.
         var x = vectors.SelectMany(v => v.ToArray()).ToArray();
@@ -451,7 +454,7 @@ public class DataIssueTests
             Reference = new DataIssueReference { Vectors = reference, Ids = Enumerable.Range(0, 30).Select(i => "test" + i).ToList() },
         };
         var (records, summary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Leak });
-        Assert.Equal(new[] { 4 }, Enumerable.Range(0, 50).Where(i => records[i].Issues.Contains("Leak")).ToArray());
+        Assert.Equal(new[] { 4 }, Flagged(records, "Leak"));
         Assert.Equal("test11", records[4].LeakOf);
         Assert.True(records[4].LeakSimilarity > 0.999);
         Assert.Null(records[4].LeakPixelSimilarity);
@@ -631,7 +634,7 @@ public class DataIssueTests
             var (records, summary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Leak });
             Assert.Equal(PixelComparison.Auto, summary.LeakPixelScope);
             // t3 is r3's copy though its embedding points away (cosine −1, no embedding candidate): the thumbnails shortlisted it.
-            Assert.Equal(new[] { 3 }, Enumerable.Range(0, 6).Where(i => records[i].Issues.Contains("Leak")).ToArray());
+            Assert.Equal(new[] { 3 }, Flagged(records, "Leak"));
             Assert.Equal("r3", records[3].LeakOf);
             Assert.True(records[3].LeakPixelSimilarity >= LeakOptions.DefaultPixelThreshold);
             Assert.Equal(-1.0, records[3].LeakSimilarity!.Value, 6);
@@ -641,7 +644,7 @@ public class DataIssueTests
 
             // With the pixels off, the embedding decides: t0 is r1's "copy", t3 nobody's.
             var (never, neverSummary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Leak, Leak = new LeakOptions { Pixels = PixelComparison.Never } });
-            Assert.Equal(new[] { 0 }, Enumerable.Range(0, 6).Where(i => never[i].Issues.Contains("Leak")).ToArray());
+            Assert.Equal(new[] { 0 }, Flagged(never, "Leak"));
             Assert.Equal("r1", never[0].LeakOf);
             Assert.Null(neverSummary.LeakPixelScope);
             Assert.Equal(0, neverSummary.LeakPixelChecks);
@@ -660,11 +663,11 @@ public class DataIssueTests
             var (auto, autoSummary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Leak });
             Assert.Null(autoSummary.LeakPixelScope);
             Assert.Equal(0, autoSummary.LeakPixelChecks);
-            Assert.Equal(new[] { 0 }, Enumerable.Range(0, 6).Where(i => auto[i].Issues.Contains("Leak")).ToArray());
+            Assert.Equal(new[] { 0 }, Flagged(auto, "Leak"));
             // Always: t0's pixels disagree with r1's, so the embedding alone does not make it a copy; t3's match r3's.
             var (always, alwaysSummary) = DataIssueFinder.Run(input, new DataIssueOptions { Checks = DataCheck.Leak, Leak = new LeakOptions { Pixels = PixelComparison.Always } });
             Assert.Equal(PixelComparison.Always, alwaysSummary.LeakPixelScope);
-            Assert.Equal(new[] { 3 }, Enumerable.Range(0, 6).Where(i => always[i].Issues.Contains("Leak")).ToArray());
+            Assert.Equal(new[] { 3 }, Flagged(always, "Leak"));
             Assert.Equal("r3", always[3].LeakOf);
         }
         finally { dir.Delete(true); }
